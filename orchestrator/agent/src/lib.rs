@@ -1,0 +1,1 @@
+//! The swarmd worker agent: executors (Docker), routing mesh, status reports.

@@ -1,0 +1,1 @@
+//! Wire types of the swarmd orchestrator: nodes, services, tasks and their specs and states.

@@ -1,0 +1,1 @@
+//! The swarmd manager: Raft node, control API, orchestrators, dispatcher, certificate authority.
