@@ -38,7 +38,7 @@ fn read_config(path: &Path) -> Result<RawSpec, SpecError> {
     })
 }
 
-fn read_public_key(path: &PathBuf) -> Result<String, SpecError> {
+fn read_public_key(path: &Path) -> Result<String, SpecError> {
     let expanded = expand_home(path);
     std::fs::read_to_string(&expanded).map_err(|source| SpecError::ReadPublicKey {
         path: path.display().to_string(),

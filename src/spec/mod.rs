@@ -214,3 +214,40 @@ pub enum SshKey {
     /// swarm-aws creates a key pair and keeps the private key in the user's config dir.
     Generate,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graviton_families_are_arm64() {
+        for t in [
+            "t4g.small",
+            "m7g.large",
+            "c7gn.xlarge",
+            "r8gd.2xlarge",
+            "a1.medium",
+            "m6gd.metal",
+        ] {
+            assert_eq!(Arch::of_instance_type(t), Arch::Arm64, "{t}");
+        }
+        for t in [
+            "t3.medium",
+            "m6i.large",
+            "c5n.xlarge",
+            "m7i-flex.large",
+            "g5.xlarge",
+            "u-6tb1.metal",
+        ] {
+            assert_eq!(Arch::of_instance_type(t), Arch::X86_64, "{t}");
+        }
+    }
+
+    #[test]
+    fn disk_types_round_trip() {
+        for (name, t) in DiskType::ALL {
+            assert_eq!(t.as_str(), name);
+        }
+        assert!(DiskType::Io2.needs_iops() && !DiskType::Gp3.needs_iops());
+    }
+}

@@ -540,3 +540,80 @@ fn check_tags(
     }
     tags.clone()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawSpec {
+        RawSpec {
+            name: Some("demo".into()),
+            ssh_cidr: Some("203.0.113.0/24".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_fill_a_minimal_spec() {
+        let spec = validate(&raw(), None).unwrap();
+        assert_eq!((spec.managers, spec.workers, spec.zone_count()), (3, 5, 3));
+        assert_eq!(spec.vpc_cidr.to_string(), "172.31.0.0/16");
+        assert_eq!(spec.subnets.len(), 3);
+        assert_eq!(spec.publish, vec![80]);
+        assert_eq!(spec.ssh_key, SshKey::Generate);
+        assert_eq!(spec.key_pair_name(), "swarm-aws-demo");
+        assert!(!spec.cloudwatch_logs);
+    }
+
+    #[test]
+    fn explicit_zones_imply_the_region() {
+        let mut r = raw();
+        r.zones = Some(vec!["eu-west-1a".into(), "eu-west-1c".into()]);
+        let spec = validate(&r, None).unwrap();
+        assert_eq!(spec.region.as_deref(), Some("eu-west-1"));
+        let mut r = raw();
+        r.zones = Some(vec!["eu-west-1a".into(), "us-east-1a".into()]);
+        let err = validate(&r, None).unwrap_err();
+        assert!(err.to_string().contains("more than one region"), "{err}");
+    }
+
+    #[test]
+    fn every_manager_count_outside_the_odd_set_is_refused() {
+        for n in 0..=9 {
+            let mut r = raw();
+            r.managers = Some(n);
+            assert_eq!(
+                validate(&r, None).is_ok(),
+                MANAGER_COUNTS.contains(&n),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn imported_public_key_is_kept_and_checked() {
+        let mut r = raw();
+        r.ssh_public_key = Some("k.pub".into());
+        let spec = validate(&r, Some("ssh-ed25519 AAAAC3Nza me@host\n")).unwrap();
+        assert!(
+            matches!(spec.ssh_key, SshKey::Import { ref public_key, .. } if public_key.starts_with("ssh-ed25519"))
+        );
+        let err = validate(&r, Some("hello")).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, "--ssh-public-key");
+    }
+
+    #[test]
+    fn region_names_are_checked() {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in ["useast1", "us-east", "US-EAST-1", "us-east-1a", ""] {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
+}
