@@ -92,7 +92,13 @@ fn spread() -> Vec<Vec<String>> {
                 let zones: Vec<String> = (0..azs)
                     .map(|z| format!("us-west-2{}", (b'a' + z as u8) as char))
                     .collect();
-                args.extend(["--zones".into(), zones.join(",")]);
+                // The region is explicit: the test environment may set AWS_REGION to another one.
+                args.extend([
+                    "--region".into(),
+                    "us-west-2".into(),
+                    "--zones".into(),
+                    zones.join(","),
+                ]);
             } else {
                 args.extend(["--azs".into(), azs.to_string()]);
             }
