@@ -31,15 +31,13 @@ pub enum AgentError {
         /// Why the pull failed.
         pull_error: String,
     },
-    /// A Docker call did not answer in time.
-    #[error("docker {op} {target} timed out after {secs} s")]
-    Timeout {
-        /// The operation.
-        op: &'static str,
-        /// The container or image involved.
-        target: String,
-        /// The timeout.
-        secs: u64,
+    /// A routing-mesh port could not be bound.
+    #[error("cannot listen on {addr} for the routing mesh: {source} (is another process using the port?)")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
     },
 }
 

@@ -9,6 +9,9 @@
 //! [`container_config`] as the pure task → container translation. [`controller::run_task`]
 //! drives one task through its states over any executor and streams [`controller::StatusUpdate`]s.
 //!
+//! [`proxy`] forwards one published port's connections round-robin over the service's
+//! task addresses and [`mesh::Mesh`] keeps one such proxy per published port.
+//!
 //! Limits: no networks/overlay, secrets, configs or health checks yet; images are pulled
 //! without registry credentials.
 
@@ -18,6 +21,8 @@ pub mod docker;
 pub mod error;
 pub mod executor;
 pub mod labels;
+pub mod mesh;
+pub mod proxy;
 
 pub use error::AgentError;
 pub use executor::{Executor, LogLine, NodeContext};
