@@ -375,3 +375,55 @@ async fn bad_mount_source_is_a_task_error_not_a_hang() {
     );
     assert!(st.err.unwrap().contains("/definitely/not/here"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mesh_port_spreads_requests_over_running_replicas() {
+    let exec = executor().await;
+    let (t1, _c1) = task("mesh", &[]);
+    let mut t2 = t1.clone();
+    t2.id = unique("task");
+    t2.slot = Some(2);
+    let mut runs = vec![launch(&exec, &t1), launch(&exec, &t2)];
+    let mut backends = Vec::new();
+    for run in &mut runs {
+        let st = run.until(TaskState::Running).await;
+        assert_eq!(st.state, TaskState::Running, "seen {:?}", run.seen);
+        let ip = container_ip(&exec, st.container_id.as_deref().unwrap()).await;
+        backends.push(format!("{ip}:80").parse::<std::net::SocketAddr>().unwrap());
+    }
+    // Both servers listen before the mesh counts requests (round-robin skips a refusing backend).
+    for b in backends.clone() {
+        tokio::task::spawn_blocking(move || http_get(&b.to_string()))
+            .await
+            .unwrap();
+    }
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let port = std::net::TcpListener::bind((loopback, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut mesh = swarm_agent::mesh::Mesh::new(loopback, Default::default());
+    mesh.apply(&std::collections::HashMap::from([(port, backends)]))
+        .await
+        .unwrap();
+    let bodies = tokio::task::spawn_blocking(move || {
+        (0..4)
+            .map(|_| http_get(&format!("127.0.0.1:{port}")))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for t in [&t1, &t2] {
+        let n = bodies
+            .iter()
+            .filter(|b| b.contains(&format!("task={}", t.id)))
+            .count();
+        assert_eq!(n, 2, "each replica answers half the requests: {bodies:?}");
+    }
+    mesh.shutdown().await;
+    for run in runs {
+        run.stop.send(true).unwrap();
+        assert_eq!(run.handle.await.unwrap().state, TaskState::Shutdown);
+    }
+}

@@ -62,6 +62,26 @@ pub struct NodeTask {
     pub host_ports: Vec<(u16, Protocol)>,
 }
 
+/// The fixed host-mode ports a task binds on its node.
+pub fn host_ports(task: &swarm_api::task::Task) -> Vec<(u16, Protocol)> {
+    task.endpoint
+        .host_ports()
+        .filter_map(|p| p.published.map(|port| (port, p.protocol)))
+        .collect()
+}
+
+impl NodeTask {
+    /// The scheduling view of a task already assigned to a node.
+    pub fn from_task(task: &swarm_api::task::Task) -> Self {
+        NodeTask {
+            task_id: task.id.clone(),
+            service_id: task.service_id.clone(),
+            reservations: task.spec.resources.reservations,
+            host_ports: host_ports(task),
+        }
+    }
+}
+
 /// One node of the snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeInfo {

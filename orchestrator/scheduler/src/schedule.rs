@@ -11,7 +11,7 @@ use swarm_api::publish::Protocol;
 use swarm_api::task::Task;
 
 use crate::filter::{check_all, check_dynamic, Explanation, Rejection, TaskNeeds};
-use crate::node::Snapshot;
+use crate::node::{host_ports, Snapshot};
 use crate::state::{self, NodeState, Services};
 use crate::tree;
 
@@ -37,13 +37,6 @@ pub struct Decision {
     pub task_id: String,
     /// Assigned or pending.
     pub outcome: Outcome,
-}
-
-fn host_ports(t: &Task) -> Vec<(u16, Protocol)> {
-    t.endpoint
-        .host_ports()
-        .filter_map(|p| p.published.map(|port| (port, p.protocol)))
-        .collect()
 }
 
 fn same_group(a: &Task, b: &Task) -> bool {

@@ -514,3 +514,18 @@ fn empty_cluster_explains_itself() {
     let (_, pending) = tally(&Snapshot::default(), &tasks("web", 1, |_| {}));
     assert_eq!(pending, vec!["no suitable node (no nodes in the cluster)"]);
 }
+
+#[test]
+fn node_task_view_of_an_assigned_task() {
+    let mut t = task("web", 0);
+    t.spec.resources.reservations.memory_bytes = GIB;
+    t.endpoint.ports = vec![
+        PortConfig::parse("published=8080,target=80,mode=host").unwrap(),
+        PortConfig::parse("9090:90").unwrap(),
+    ];
+    let nt = NodeTask::from_task(&t);
+    assert_eq!(nt.task_id, "web-t0");
+    assert_eq!(nt.service_id, "web");
+    assert_eq!(nt.reservations.memory_bytes, GIB);
+    assert_eq!(nt.host_ports, vec![(8080, Protocol::Tcp)]);
+}
