@@ -8,5 +8,6 @@ pub mod publish;
 pub mod resources;
 pub mod restart;
 pub mod service;
+pub mod service_flags;
 pub mod spec_error;
 pub mod task;
