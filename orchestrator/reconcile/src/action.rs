@@ -30,7 +30,7 @@ impl SlotKey {
 }
 
 /// Why an action was taken (for logs, `service ps` messages and tests).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Reason {
     /// The service has fewer slots than it should (create, scale up, new eligible node).
     Missing,
