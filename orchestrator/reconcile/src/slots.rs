@@ -52,7 +52,8 @@ pub fn is_dirty(t: &Task, spec: &ServiceSpec) -> bool {
 pub struct UpdSlot<'a> {
     /// The slot.
     pub key: SlotKey,
-    /// A running-intent task of an old spec.
+    /// A running-intent task of an old spec (running, starting, or exited and waiting for
+    /// its restart).
     pub dirty: Option<&'a Task>,
     /// A running-intent task of the current spec (the newest one).
     pub fresh: Option<&'a Task>,
@@ -86,6 +87,7 @@ pub fn tend<'a>(
     let mut running: Vec<&'a Task> = Vec::new();
     let mut create: Option<Reason> = None;
     let mut waiting = false;
+    let mut waiting_dirty: Option<&'a Task> = None;
     let mut retired = false;
     for &t in history.iter().filter(|t| is_live(t)) {
         if t.desired_state == TaskState::Complete {
@@ -106,6 +108,9 @@ pub fn tend<'a>(
                 Decision::RestartAt(at) => {
                     plan.wake_at(at);
                     waiting = true;
+                    if is_dirty(t, rules.spec) {
+                        waiting_dirty = Some(t);
+                    }
                 }
                 Decision::GiveUp => {
                     plan.push(Action::RetireTask {
@@ -139,7 +144,10 @@ pub fn tend<'a>(
                 reason,
             });
         }
-        slot.busy = true;
+        // An exited task of an old spec waiting for its restart delay: the updater may
+        // replace it right away (swarmkit's updater takes such slots too).
+        slot.dirty = waiting_dirty.filter(|_| create.is_none() && !retired);
+        slot.busy = slot.dirty.is_none();
         return slot;
     }
     // Newest first: the newest fresh task and the newest dirty task are kept; any other

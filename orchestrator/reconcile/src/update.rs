@@ -216,7 +216,7 @@ pub fn step(input: &UpdateInput, plan: &mut Plan) {
             .saturating_sub(in_flight)
     };
     for (s, old) in candidates.iter().take(capacity) {
-        if cfg.order == UpdateOrder::StopFirst {
+        if cfg.order == UpdateOrder::StopFirst || old.status.state.is_terminal() {
             plan.push(Action::ShutdownTask {
                 task_id: old.id.clone(),
                 reason: Reason::Update,

@@ -45,7 +45,8 @@ fn decisions() {
     const NEVER: RestartCondition = RestartCondition::None;
     use TaskState::*;
     // (policy, exited state at t=100_000, earlier exits (state, time), expected)
-    let cases: Vec<(RestartPolicy, TaskState, Vec<(TaskState, u64)>, Decision)> = vec![
+    type Case = (RestartPolicy, TaskState, Vec<(TaskState, u64)>, Decision);
+    let cases: Vec<Case> = vec![
         (
             policy(Any, None, 0),
             Failed,

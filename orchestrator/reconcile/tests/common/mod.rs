@@ -273,7 +273,7 @@ impl Sim {
         for i in 0..max {
             let before = self.tasks.clone();
             let plan = self.step(tick_ms);
-            if plan.is_empty() && before == self.tasks {
+            if plan.is_empty() && plan.wake_at_ms.is_none() && before == self.tasks {
                 return i;
             }
         }
