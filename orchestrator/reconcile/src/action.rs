@@ -116,3 +116,22 @@ impl Plan {
         self.actions.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn earliest_wake_up_wins_and_keys_map_to_task_fields() {
+        let mut p = Plan::default();
+        assert!(p.is_empty() && p.wake_at_ms.is_none());
+        p.wake_at(50);
+        p.wake_at(20);
+        p.wake_at(70);
+        assert_eq!(p.wake_at_ms, Some(20));
+        assert_eq!(SlotKey::Replica(3).slot(), Some(3));
+        assert_eq!(SlotKey::Replica(3).node_id(), None);
+        assert_eq!(SlotKey::Node("n1".into()).node_id(), Some("n1"));
+        assert_eq!(SlotKey::Node("n1".into()).slot(), None);
+    }
+}

@@ -114,3 +114,69 @@ pub fn orchestrate<'a>(
     }
     (upd, existing)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::constraint::Constraint;
+    use swarm_api::resources::Resources;
+    use swarm_scheduler::NodeRole;
+
+    #[test]
+    fn eligibility_table() {
+        let mut spec = ServiceSpec::default();
+        spec.task.placement.constraints = vec![Constraint::parse("node.role!=manager").unwrap()];
+        // (status, availability, role, expected)
+        let cases = [
+            (
+                NodeStatus::Ready,
+                Availability::Active,
+                NodeRole::Worker,
+                Eligibility::Run,
+            ),
+            (
+                NodeStatus::Ready,
+                Availability::Pause,
+                NodeRole::Worker,
+                Eligibility::Keep,
+            ),
+            (
+                NodeStatus::Unknown,
+                Availability::Active,
+                NodeRole::Worker,
+                Eligibility::Keep,
+            ),
+            (
+                NodeStatus::Ready,
+                Availability::Drain,
+                NodeRole::Worker,
+                Eligibility::Remove,
+            ),
+            (
+                NodeStatus::Down,
+                Availability::Active,
+                NodeRole::Worker,
+                Eligibility::Remove,
+            ),
+            (
+                NodeStatus::Ready,
+                Availability::Active,
+                NodeRole::Manager,
+                Eligibility::Remove,
+            ),
+            (
+                NodeStatus::Ready,
+                Availability::Pause,
+                NodeRole::Manager,
+                Eligibility::Remove,
+            ),
+        ];
+        for (i, (status, availability, role, want)) in cases.into_iter().enumerate() {
+            let mut n = NodeInfo::new("n1", Resources::default());
+            n.status = status;
+            n.availability = availability;
+            n.role = role;
+            assert_eq!(eligibility(&n, &spec), want, "case {i}");
+        }
+    }
+}

@@ -55,3 +55,20 @@ pub fn trim(history: &[&Task], slot_exists: bool, limit: usize, nodes: &Nodes, p
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_grows_with_counted_attempts() {
+        let mut p = RestartPolicy::default();
+        assert_eq!(retention_limit(&p), 5);
+        p.max_attempts = Some(0);
+        assert_eq!(retention_limit(&p), 5);
+        p.max_attempts = Some(3);
+        assert_eq!(retention_limit(&p), 5);
+        p.max_attempts = Some(9);
+        assert_eq!(retention_limit(&p), 10);
+    }
+}

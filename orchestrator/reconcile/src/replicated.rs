@@ -136,3 +136,81 @@ pub fn orchestrate<'a>(
     }
     (upd, all)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::task::TaskStatus;
+
+    fn t(slot: u64, node: Option<&str>, state: TaskState) -> Task {
+        Task {
+            id: format!("t{slot}"),
+            service_id: "s".into(),
+            service_name: "web".into(),
+            slot: Some(slot),
+            node_id: node.map(str::to_string),
+            spec: Default::default(),
+            endpoint: Default::default(),
+            service_version: 1,
+            desired_state: TaskState::Running,
+            status: TaskStatus {
+                state,
+                ..Default::default()
+            },
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn scale_down_choice() {
+        use TaskState::{Pending, Running, Starting};
+        // (tasks as (slot, node, state), replicas, slots expected to be kept)
+        type Case = (Vec<(u64, Option<&'static str>, TaskState)>, usize, Vec<u64>);
+        let cases: Vec<Case> = vec![
+            // 3 on a, 1 on b, keep 2: the first copy on each node is kept before any second copy.
+            (
+                vec![
+                    (1, Some("a"), Running),
+                    (2, Some("a"), Running),
+                    (3, Some("a"), Running),
+                    (4, Some("b"), Running),
+                ],
+                2,
+                vec![1, 4],
+            ),
+            // Unplaced tasks go first.
+            (
+                vec![
+                    (1, None, Pending),
+                    (2, Some("a"), Running),
+                    (3, Some("b"), Running),
+                ],
+                2,
+                vec![2, 3],
+            ),
+            // Same node count: the not-yet-running one goes.
+            (
+                vec![(1, Some("a"), Starting), (2, Some("a"), Running)],
+                1,
+                vec![2],
+            ),
+            // Balanced 2/2/2 down to 3: one per node.
+            (
+                (1..=6)
+                    .map(|s| (s, Some(["a", "b", "c"][(s as usize - 1) % 3]), Running))
+                    .collect(),
+                3,
+                vec![1, 2, 3],
+            ),
+            (vec![(1, Some("a"), Running)], 0, vec![]),
+        ];
+        for (i, (tasks, replicas, want)) in cases.into_iter().enumerate() {
+            let owned: Vec<Task> = tasks.iter().map(|(s, n, st)| t(*s, *n, *st)).collect();
+            let live: BTreeMap<u64, Vec<&Task>> =
+                owned.iter().map(|t| (t.slot.unwrap(), vec![t])).collect();
+            let kept: Vec<u64> = choose_kept(&live, replicas).into_iter().collect();
+            assert_eq!(kept, want, "case {i}");
+        }
+    }
+}

@@ -170,3 +170,82 @@ pub fn tend<'a>(
     }
     slot
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::constraint::Constraint;
+
+    #[test]
+    fn which_changes_need_new_tasks() {
+        let base = ServiceSpec {
+            name: "web".into(),
+            ..Default::default()
+        };
+        type Change = fn(&mut ServiceSpec);
+        // (change, needs new tasks)
+        let cases: Vec<(&str, Change, bool)> = vec![
+            (
+                "replicas",
+                |s| s.mode = swarm_api::service::ServiceMode::Replicated { replicas: 9 },
+                false,
+            ),
+            (
+                "service label",
+                |s| {
+                    s.labels.insert("a".into(), "b".into());
+                },
+                false,
+            ),
+            (
+                "update config",
+                |s| s.update_config = Some(Default::default()),
+                false,
+            ),
+            ("image", |s| s.task.container.image = "web:v2".into(), true),
+            ("env", |s| s.task.container.env.push("A=1".into()), true),
+            (
+                "container label",
+                |s| {
+                    s.task.container.labels.insert("a".into(), "b".into());
+                },
+                true,
+            ),
+            (
+                "command",
+                |s| s.task.container.command = vec!["sh".into()],
+                true,
+            ),
+            (
+                "resources",
+                |s| s.task.resources.limits.memory_bytes = 1 << 20,
+                true,
+            ),
+            (
+                "constraint",
+                |s| {
+                    s.task
+                        .placement
+                        .constraints
+                        .push(Constraint::parse("node.role==worker").unwrap())
+                },
+                true,
+            ),
+            ("force", |s| s.task.force_update += 1, true),
+            (
+                "ports",
+                |s| {
+                    s.endpoint
+                        .ports
+                        .push(swarm_api::publish::PortConfig::parse("80:80").unwrap())
+                },
+                true,
+            ),
+        ];
+        for (name, change, want) in cases {
+            let mut new = base.clone();
+            change(&mut new);
+            assert_eq!(needs_new_tasks(&base, &new), want, "{name}");
+        }
+    }
+}

@@ -245,3 +245,40 @@ pub fn step(input: &UpdateInput, plan: &mut Plan) {
         }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_and_status_after_spec_change() {
+        let mut spec = ServiceSpec::default();
+        assert_eq!(effective_config(&spec, false).parallelism, 1);
+        assert_eq!(effective_config(&spec, true).monitor_ms, DEFAULT_MONITOR_MS);
+        spec.rollback_config = Some(UpdateConfig {
+            parallelism: 4,
+            ..Default::default()
+        });
+        assert_eq!(effective_config(&spec, true).parallelism, 4);
+        assert_eq!(effective_config(&spec, false).parallelism, 1);
+
+        let paused = UpdateStatus {
+            state: UpdateState::Paused,
+            started_at_ms: 1,
+            completed_at_ms: None,
+            message: "update paused".into(),
+        };
+        let mut scaled = spec.clone();
+        scaled.mode = swarm_api::service::ServiceMode::Replicated { replicas: 7 };
+        assert_eq!(
+            status_after_spec_change(&spec, &scaled, Some(&paused)),
+            Some(paused.clone())
+        );
+        let mut forced = spec.clone();
+        forced.task.force_update = 1;
+        assert_eq!(
+            status_after_spec_change(&spec, &forced, Some(&paused)),
+            None
+        );
+    }
+}
