@@ -21,6 +21,11 @@
 //! - the update completes when no slot is dirty or in flight and every new task has run for
 //!   `monitor`.
 //!
+//! Manager contract (as swarmkit's control API): `service update` sets `previous_spec` to the
+//! old spec and clears the update status. If the new spec needs new tasks
+//! ([`crate::slots::needs_new_tasks`]) the next step starts a fresh update; if not (replicas
+//! only), nothing is dirty and no update starts; an update of a paused service resumes it.
+//!
 //! Differences: swarmkit only counts a failure within `monitor` after the task started, we
 //! count any early end of a new task while the update runs; swarmkit divides failures by the
 //! number of slots dirty when the updater started, we divide by the service's slot count
@@ -34,7 +39,7 @@ use swarm_api::service::{
 use swarm_api::task::{Task, TaskState};
 
 use crate::action::{Action, Plan, Reason};
-use crate::slots::{ended_on_its_own, is_dirty, needs_new_tasks, UpdSlot};
+use crate::slots::{ended_on_its_own, is_dirty, UpdSlot};
 
 /// The monitor window of the default update config (Docker's `--update-monitor` default).
 pub const DEFAULT_MONITOR_MS: u64 = 5_000;
@@ -60,21 +65,6 @@ pub fn effective_config(spec: &ServiceSpec, rollback: bool) -> UpdateConfig {
         spec.update_config
     };
     c.unwrap_or_else(default_config)
-}
-
-/// The update status to store when the user changes a service from `old` to `new`: a change
-/// that needs new tasks clears it (the next reconcile starts a fresh update); a change of
-/// replicas, labels or configs alone keeps it.
-pub fn status_after_spec_change(
-    old: &ServiceSpec,
-    new: &ServiceSpec,
-    current: Option<&UpdateStatus>,
-) -> Option<UpdateStatus> {
-    if needs_new_tasks(old, new) {
-        None
-    } else {
-        current.cloned()
-    }
 }
 
 /// The updater's input for one service.
@@ -251,7 +241,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn configs_and_status_after_spec_change() {
+    fn configs() {
         let mut spec = ServiceSpec::default();
         assert_eq!(effective_config(&spec, false).parallelism, 1);
         assert_eq!(effective_config(&spec, true).monitor_ms, DEFAULT_MONITOR_MS);
@@ -261,24 +251,5 @@ mod tests {
         });
         assert_eq!(effective_config(&spec, true).parallelism, 4);
         assert_eq!(effective_config(&spec, false).parallelism, 1);
-
-        let paused = UpdateStatus {
-            state: UpdateState::Paused,
-            started_at_ms: 1,
-            completed_at_ms: None,
-            message: "update paused".into(),
-        };
-        let mut scaled = spec.clone();
-        scaled.mode = swarm_api::service::ServiceMode::Replicated { replicas: 7 };
-        assert_eq!(
-            status_after_spec_change(&spec, &scaled, Some(&paused)),
-            Some(paused.clone())
-        );
-        let mut forced = spec.clone();
-        forced.task.force_update = 1;
-        assert_eq!(
-            status_after_spec_change(&spec, &forced, Some(&paused)),
-            None
-        );
     }
 }

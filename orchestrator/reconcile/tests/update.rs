@@ -160,7 +160,13 @@ fn failed_batch_pauses_with_the_reason() {
     let touched: std::collections::BTreeSet<SlotKey> =
         update_creates(&sim.log).into_iter().skip(6).collect();
     assert_eq!(touched.len(), 2, "{touched:?}");
-    // A new update (the fix) starts over from the paused state.
+    // `service update` with no change resumes the paused update; once v3 stops failing
+    // (say its database came back) the roll finishes.
+    sim.failing_images.clear();
+    sim.update_spec(|_| {});
+    run_until(&mut sim, UpdateState::Completed, 1_000, 100, |_| {});
+    assert_eq!(sim.running_with_image("web:v3"), REPLICAS as usize);
+    // A new update starts over from the completed state.
     sim.update_spec(|s| s.task.container.image = "web:v4".into());
     run_until(&mut sim, UpdateState::Completed, 1_000, 100, |_| {});
     assert_eq!(sim.running_with_image("web:v4"), REPLICAS as usize);

@@ -159,13 +159,13 @@ impl Sim {
         t.updated_at_ms = now;
     }
 
-    /// The user updates the spec (what the manager's `service update` does).
+    /// The user updates the spec (what the manager's `service update` does: the old spec becomes
+    /// the previous one and the update status is cleared).
     pub fn update_spec(&mut self, f: impl FnOnce(&mut ServiceSpec)) {
         let old = self.service.spec.clone();
         let mut new = old.clone();
         f(&mut new);
-        self.status =
-            swarm_reconcile::update::status_after_spec_change(&old, &new, self.status.as_ref());
+        self.status = None;
         self.service.previous_spec = Some(old);
         self.service.spec = new;
         self.service.version += 1;
