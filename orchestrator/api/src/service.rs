@@ -387,6 +387,10 @@ pub struct Service {
     pub created_at_ms: u64,
     /// Last update time, Unix milliseconds.
     pub updated_at_ms: u64,
+    /// The state of the last rolling update or rollback (None: none ran since the last
+    /// `service update`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_status: Option<UpdateStatus>,
 }
 
 #[cfg(test)]

@@ -56,7 +56,6 @@ fn time_reconcile(sim: &Sim, iters: usize) -> (Duration, usize) {
     for _ in 0..iters {
         let view = ClusterView {
             service: &sim.service,
-            update_status: sim.status.as_ref(),
             tasks: &sim.tasks,
             nodes: &sim.nodes,
             now_ms: sim.now,
@@ -89,7 +88,7 @@ fn roll(replicas: u64, parallelism: u64) -> (usize, Duration, Duration, usize) {
         sim.schedule();
         total += t.elapsed();
         sim.agents();
-        if sim.status.as_ref().map(|s| s.state) == Some(UpdateState::Completed) {
+        if sim.service.update_status.as_ref().map(|s| s.state) == Some(UpdateState::Completed) {
             assert_eq!(sim.running_with_image("web:v2"), replicas as usize);
             return (step, pure, total, min_running);
         }

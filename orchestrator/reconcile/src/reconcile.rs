@@ -51,7 +51,7 @@ fn run_updater(view: &ClusterView, slots: &[crate::slots::UpdSlot], total: usize
     step(
         &UpdateInput {
             service: view.service,
-            status: view.update_status,
+            status: view.service.update_status.as_ref(),
             slots,
             tasks: view.tasks,
             total_slots: total,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use swarm_api::service::{Service, UpdateStatus};
+use swarm_api::service::Service;
 use swarm_api::task::Task;
 use swarm_scheduler::{Availability, NodeInfo, NodeStatus};
 
@@ -12,10 +12,8 @@ use swarm_scheduler::{Availability, NodeInfo, NodeStatus};
 /// manager builds one snapshot for both the orchestrators and the scheduler.
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterView<'a> {
-    /// The service as stored (spec, previous spec, version).
+    /// The service as stored (spec, previous spec, version, update status).
     pub service: &'a Service,
-    /// The stored update status of the service, if an update ever ran.
-    pub update_status: Option<&'a UpdateStatus>,
     /// All stored tasks of the service, including terminal history.
     pub tasks: &'a [Task],
     /// All nodes of the cluster.

@@ -125,13 +125,16 @@ fn global_update_rolls_node_by_node() {
         sim.step(100);
         max_down = max_down.max(3 - sim.running());
         if sim
-            .status
+            .service
+            .update_status
             .as_ref()
             .is_some_and(|s| s.message == "update completed")
         {
             break;
         }
     }
+    let st = sim.service.update_status.as_ref().unwrap();
+    assert_eq!(st.state, swarm_api::service::UpdateState::Completed);
     assert_eq!(sim.running_with_image("agent:v2"), 3);
     assert_eq!(
         sim.running_per_node(),

@@ -142,7 +142,11 @@ fn changing_only_replicas_scales_without_rolling() {
     let after: Vec<String> = sim.active().map(|t| t.id.clone()).collect();
     assert_eq!(after.len(), 5);
     assert!(before.iter().all(|id| after.contains(id)), "old tasks kept");
-    assert!(sim.status.is_none(), "no update ran: {:?}", sim.status);
+    assert!(
+        sim.service.update_status.is_none(),
+        "no update ran: {:?}",
+        sim.service.update_status
+    );
 }
 
 #[test]
@@ -194,7 +198,6 @@ fn tasks_of_another_service_are_refused() {
     sim.tasks[0].service_id = "other".into();
     let err = swarm_reconcile::reconcile(&swarm_reconcile::ClusterView {
         service: &sim.service,
-        update_status: None,
         tasks: &sim.tasks,
         nodes: &sim.nodes,
         now_ms: sim.now,

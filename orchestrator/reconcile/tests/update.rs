@@ -6,9 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{replicated, update_config, Sim};
-use swarm_api::service::{
-    FailureAction, Service, UpdateConfig, UpdateOrder, UpdateState, UpdateStatus,
-};
+use swarm_api::service::{FailureAction, Service, UpdateConfig, UpdateOrder, UpdateState};
 use swarm_api::task::{Task, TaskState};
 use swarm_reconcile::{rollback, Action, Reason, SlotKey};
 
@@ -38,7 +36,7 @@ fn down(sim: &Sim) -> usize {
 }
 
 fn state(sim: &Sim) -> Option<UpdateState> {
-    sim.status.as_ref().map(|s| s.state)
+    sim.service.update_status.as_ref().map(|s| s.state)
 }
 
 /// Steps until the update status is `until` (checking `check` after every phase), at most
@@ -63,7 +61,10 @@ fn run_until(
         }
         sim.now += tick;
     }
-    panic!("not {until:?} after {max} steps: {:#?}", sim.status);
+    panic!(
+        "not {until:?} after {max} steps: {:#?}",
+        sim.service.update_status
+    );
 }
 
 fn update_creates(log: &[Action]) -> Vec<SlotKey> {
@@ -115,7 +116,7 @@ fn parallelism_two_never_has_more_than_two_down() {
     for w in create_times.windows(3) {
         assert!(w[2] - w[0] >= 10_000, "batches too close: {create_times:?}");
     }
-    let st = sim.status.clone().unwrap();
+    let st = sim.service.update_status.clone().unwrap();
     assert_eq!(st.message, "update completed");
     assert_eq!(st.started_at_ms, start);
     // Completion waits for the monitor window after the last new task started.
@@ -137,7 +138,7 @@ fn failed_batch_pauses_with_the_reason() {
     sim.failing_images.insert("web:v3".into());
     sim.update_spec(|s| s.task.container.image = "web:v3".into());
     run_until(&mut sim, UpdateState::Paused, 1_000, 100, |_| {});
-    let st = sim.status.clone().unwrap();
+    let st = sim.service.update_status.clone().unwrap();
     let failed: Vec<&Task> = sim
         .tasks
         .iter()
@@ -190,7 +191,7 @@ fn failure_action_rollback_returns_to_the_previous_spec() {
         1_000,
         200,
         |sim| {
-            if let Some(st) = &sim.status {
+            if let Some(st) = &sim.service.update_status {
                 if st.state == UpdateState::RollbackStarted {
                     saw_rollback_started = true;
                     assert!(
@@ -207,7 +208,10 @@ fn failure_action_rollback_returns_to_the_previous_spec() {
     assert!(saw_rollback_started);
     assert_eq!(sim.service.spec.task.container.image, "web:v2");
     assert!(sim.service.previous_spec.is_none());
-    assert_eq!(sim.status.as_ref().unwrap().message, "rollback completed");
+    assert_eq!(
+        sim.service.update_status.as_ref().unwrap().message,
+        "rollback completed"
+    );
     // Let the rolled-back tasks settle: all v2 and stable.
     sim.converge(1_000, 50);
     assert_eq!(sim.running_with_image("web:v2"), REPLICAS as usize);
@@ -289,7 +293,7 @@ fn manual_rollback_swaps_specs_and_completes() {
     sim.service.spec = r.spec;
     sim.service.previous_spec = r.previous_spec;
     sim.service.version += 1;
-    sim.status = Some(r.update_status);
+    sim.service.update_status = Some(r.update_status);
     run_until(
         &mut sim,
         UpdateState::RollbackCompleted,
@@ -303,33 +307,15 @@ fn manual_rollback_swaps_specs_and_completes() {
     assert_eq!(sim.running_with_image("web:v1"), REPLICAS as usize);
 }
 
-/// What the store holds: a new leader reads only this.
+/// What the store holds (service with its update status, tasks): a new leader reads only this.
 fn persist(sim: &Sim) -> String {
-    let tasks: Vec<String> = sim
-        .tasks
-        .iter()
-        .map(|t| serde_json::to_string(t).unwrap())
-        .collect();
-    serde_json::to_string(&(
-        serde_json::to_string(&sim.service).unwrap(),
-        serde_json::to_string(&sim.status).unwrap(),
-        tasks,
-    ))
-    .unwrap()
+    serde_json::to_string(&(&sim.service, &sim.tasks)).unwrap()
 }
 
 fn restore(stored: &str, old: &Sim) -> Sim {
-    let (service, status, tasks): (String, String, Vec<String>) =
-        serde_json::from_str(stored).unwrap();
-    let service: Service = serde_json::from_str(&service).unwrap();
-    let status: Option<UpdateStatus> = serde_json::from_str(&status).unwrap();
-    let tasks: Vec<Task> = tasks
-        .iter()
-        .map(|t| serde_json::from_str(t).unwrap())
-        .collect();
+    let (service, tasks): (Service, Vec<Task>) = serde_json::from_str(stored).unwrap();
     let mut sim = Sim::new(service.spec.clone(), &[]);
     sim.service = service;
-    sim.status = status;
     sim.tasks = tasks;
     sim.nodes = old.nodes.clone();
     sim.now = old.now;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use swarm_api::resources::Resources;
 use swarm_api::service::{
-    ContainerSpec, Service, ServiceMode, ServiceSpec, TaskSpec, UpdateConfig, UpdateStatus,
+    ContainerSpec, Service, ServiceMode, ServiceSpec, TaskSpec, UpdateConfig,
 };
 use swarm_api::task::{Task, TaskState, TaskStatus};
 use swarm_reconcile::{reconcile, rollback, Action, ClusterView, Plan};
@@ -53,11 +53,10 @@ pub fn update_config(parallelism: u64, delay_ms: u64, monitor_ms: u64) -> Update
     }
 }
 
-/// The stored state plus the nodes and a clock.
+/// The stored state (the service with its update status, the tasks) plus the nodes and a clock.
 #[derive(Debug, Clone)]
 pub struct Sim {
     pub service: Service,
-    pub status: Option<UpdateStatus>,
     pub tasks: Vec<Task>,
     pub nodes: Vec<NodeInfo>,
     pub now: u64,
@@ -78,8 +77,8 @@ impl Sim {
                 previous_spec: None,
                 created_at_ms: 1_000,
                 updated_at_ms: 1_000,
+                update_status: None,
             },
-            status: None,
             tasks: Vec::new(),
             nodes: nodes.iter().map(|n| node(n)).collect(),
             now: 1_000,
@@ -92,7 +91,6 @@ impl Sim {
     pub fn plan(&self) -> Plan {
         reconcile(&ClusterView {
             service: &self.service,
-            update_status: self.status.as_ref(),
             tasks: &self.tasks,
             nodes: &self.nodes,
             now_ms: self.now,
@@ -139,13 +137,13 @@ impl Sim {
                 }
                 Action::RetireTask { task_id } => self.set_desired(task_id, TaskState::Complete),
                 Action::DeleteTask { task_id } => self.tasks.retain(|t| &t.id != task_id),
-                Action::SetUpdateStatus(s) => self.status = Some(s.clone()),
+                Action::SetUpdateStatus(s) => self.service.update_status = Some(s.clone()),
                 Action::RollbackService { status } => {
                     let r = rollback::apply_automatic(&self.service, status).unwrap();
                     self.service.spec = r.spec;
                     self.service.previous_spec = r.previous_spec;
                     self.service.version += 1;
-                    self.status = Some(r.update_status);
+                    self.service.update_status = Some(r.update_status);
                 }
             }
         }
@@ -165,7 +163,7 @@ impl Sim {
         let old = self.service.spec.clone();
         let mut new = old.clone();
         f(&mut new);
-        self.status = None;
+        self.service.update_status = None;
         self.service.previous_spec = Some(old);
         self.service.spec = new;
         self.service.version += 1;
@@ -277,7 +275,10 @@ impl Sim {
                 return i;
             }
         }
-        panic!("no convergence after {max} steps: {:#?}", self.status);
+        panic!(
+            "no convergence after {max} steps: {:#?}",
+            self.service.update_status
+        );
     }
 
     pub fn node_mut(&mut self, id: &str) -> &mut NodeInfo {
