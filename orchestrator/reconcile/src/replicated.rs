@@ -36,7 +36,7 @@ pub fn by_slot<'a>(view: &ClusterView<'a>) -> Result<BTreeMap<u64, Vec<&'a Task>
 }
 
 /// Chooses which of `live` slots to keep when scaling down to `replicas`.
-pub fn choose_kept(live: &BTreeMap<u64, Vec<&Task>>, replicas: usize) -> BTreeSet<u64> {
+pub fn choose_kept(live: &BTreeMap<u64, &Vec<&Task>>, replicas: usize) -> BTreeSet<u64> {
     struct Cand<'a> {
         slot: u64,
         node: Option<&'a str>,
@@ -86,10 +86,10 @@ pub fn orchestrate<'a>(
     plan: &mut Plan,
 ) -> (Vec<UpdSlot<'a>>, BTreeSet<u64>) {
     let replicas = usize::try_from(replicas).unwrap_or(usize::MAX);
-    let live: BTreeMap<u64, Vec<&Task>> = slots
+    let live: BTreeMap<u64, &Vec<&'a Task>> = slots
         .iter()
         .filter(|(_, ts)| ts.iter().any(|t| is_live(t)))
-        .map(|(s, ts)| (*s, ts.clone()))
+        .map(|(s, ts)| (*s, ts))
         .collect();
     let kept: BTreeSet<u64> = if live.len() > replicas {
         let kept = choose_kept(&live, replicas);
@@ -118,7 +118,7 @@ pub fn orchestrate<'a>(
     };
     let mut upd = Vec::with_capacity(kept.len());
     for slot in &kept {
-        upd.push(tend(&SlotKey::Replica(*slot), &live[slot], &rules, plan));
+        upd.push(tend(&SlotKey::Replica(*slot), live[slot], &rules, plan));
     }
     let mut all = kept.clone();
     let mut next = 1u64;
@@ -207,8 +207,9 @@ mod tests {
         ];
         for (i, (tasks, replicas, want)) in cases.into_iter().enumerate() {
             let owned: Vec<Task> = tasks.iter().map(|(s, n, st)| t(*s, *n, *st)).collect();
-            let live: BTreeMap<u64, Vec<&Task>> =
+            let slots: Vec<(u64, Vec<&Task>)> =
                 owned.iter().map(|t| (t.slot.unwrap(), vec![t])).collect();
+            let live: BTreeMap<u64, &Vec<&Task>> = slots.iter().map(|(s, v)| (*s, v)).collect();
             let kept: Vec<u64> = choose_kept(&live, replicas).into_iter().collect();
             assert_eq!(kept, want, "case {i}");
         }
