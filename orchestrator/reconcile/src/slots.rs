@@ -168,6 +168,16 @@ pub fn tend<'a>(
             });
         }
     }
+    // A start-first replacement runs: the old task goes (even if the update paused since).
+    if let (Some(old), Some(new)) = (slot.dirty, slot.fresh) {
+        if new.status.state == TaskState::Running {
+            plan.push(Action::ShutdownTask {
+                task_id: old.id.clone(),
+                reason: Reason::Update,
+            });
+            slot.dirty = None;
+        }
+    }
     slot
 }
 

@@ -162,14 +162,9 @@ pub fn step(input: &UpdateInput, plan: &mut Plan) {
     let mut candidates = Vec::new();
     for s in input.slots {
         match (s.dirty, s.fresh) {
-            (Some(old), Some(new)) => {
-                // start-first pair: the old task goes once the new one runs.
-                if new.status.state == TaskState::Running {
-                    plan.push(Action::ShutdownTask {
-                        task_id: old.id.clone(),
-                        reason: Reason::Update,
-                    });
-                }
+            (Some(_), Some(_)) => {
+                // start-first pair whose new task is not running yet (housekeeping shuts the
+                // old one down once it runs).
                 in_flight += 1;
                 settled = false;
             }
