@@ -90,7 +90,7 @@ pub enum Action {
     },
 }
 
-/// The answer of [`crate::reconcile`].
+/// The answer of [`crate::reconcile()`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     /// What to change, in order.

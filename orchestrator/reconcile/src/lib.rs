@@ -7,12 +7,13 @@
 //! updater (replace tasks of an old spec in batches). Each of them keeps in-memory state
 //! (restart histories, updater goroutines, timers), which is lost on a leader change.
 //!
-//! Design: [`reconcile`] is one pure function of a read-only [`ClusterView`] (the service,
-//! its update status, its tasks, the nodes and the current time) returning a [`Plan`]: a list
+//! Design: [`reconcile()`] is one pure function of a read-only [`ClusterView`] (the service
+//! with its update status, its tasks, the nodes and the current time) returning a [`Plan`]: a list
 //! of [`Action`]s for the manager to apply through Raft and an optional wake-up time. It does
 //! no I/O and reads no clock. Everything the loops remember in swarmkit is derived here from
-//! stored tasks (slots, specs, states, timestamps) and the stored [`UpdateStatus`], so a new
-//! leader calling `reconcile` continues exactly where the old one stopped. The manager calls
+//! stored tasks (slots, specs, states, timestamps) and the service's stored [`UpdateStatus`]
+//! (`Service::update_status`), so a new leader calling `reconcile` continues exactly where
+//! the old one stopped. The manager calls
 //! it on every change of the service, its tasks or the nodes, and at `wake_at_ms`.
 //!
 //! Modules: [`view`] (input), [`action`] (output), [`slots`] (task grouping and
