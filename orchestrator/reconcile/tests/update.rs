@@ -376,3 +376,32 @@ fn scaling_during_an_update_creates_new_slots_with_the_new_spec() {
     assert_eq!(sim.running_with_image("web:v2"), 8);
     assert_eq!(state(&sim), Some(UpdateState::Completed));
 }
+
+#[test]
+fn a_failing_rollback_pauses() {
+    let cfg = UpdateConfig {
+        failure_action: FailureAction::Rollback,
+        ..update_config(2, 3_000, 5_000)
+    };
+    let mut sim = running_v1(cfg);
+    // Both images fail from now on: the update rolls back, and the rollback fails too.
+    sim.failing_images.insert("web:v1".into());
+    sim.failing_images.insert("web:v2".into());
+    sim.update_spec(|s| s.task.container.image = "web:v2".into());
+    run_until(&mut sim, UpdateState::RollbackPaused, 1_000, 200, |_| {});
+    let st = sim.service.update_status.clone().unwrap();
+    assert!(
+        st.message
+            .starts_with("rollback paused due to failure or early termination of task"),
+        "{}",
+        st.message
+    );
+    assert_eq!(sim.service.spec.task.container.image, "web:v1");
+    // Paused stays paused: no more update creates.
+    let creates = update_creates(&sim.log).len();
+    for _ in 0..20 {
+        sim.step(1_000);
+    }
+    assert_eq!(update_creates(&sim.log).len(), creates);
+    assert_eq!(state(&sim), Some(UpdateState::RollbackPaused));
+}
