@@ -267,6 +267,7 @@ async fn changed_host_key_is_refused_and_unreachable_address_times_out() {
     let err = connect(&f, h).await.unwrap_err();
     assert!(matches!(err, SshError::HostKeyMismatch { .. }), "{err:?}");
     let msg = err.to_string();
+    eprintln!("changed host key: {msg}");
     for part in [&h.addr.to_string(), &old, &new, "CHANGED"] {
         assert!(msg.contains(part), "{part:?} missing from: {msg}");
     }
@@ -295,6 +296,7 @@ async fn changed_host_key_is_refused_and_unreachable_address_times_out() {
         .await
         .unwrap_err();
     let msg = err.to_string();
+    eprintln!("unreachable: {msg}");
     assert!(
         matches!(err, SshError::Timeout { attempts, .. } if attempts >= 2),
         "{err:?}"
@@ -329,6 +331,7 @@ async fn rsa_client_key_works_and_a_wrong_key_is_refused_clearly() {
         .unwrap_err();
     assert!(matches!(err, SshError::AuthRejected { .. }), "{err:?}");
     let msg = err.to_string();
+    eprintln!("wrong key: {msg}");
     for part in [
         &ssh_addr(h).to_string(),
         "authentication failed",
@@ -376,7 +379,17 @@ fn destroy_leaves_nothing_behind_and_is_idempotent() {
         "{:?}",
         f.sandbox.leftovers()
     ); // 2 netns, 2 veths, bridge
-    assert_eq!(process_mentions(&state_dir).len(), 2, "one sshd per host");
+       // One sshd daemon per host, running from the host's own config.
+    for host in &f.hosts {
+        let pid = std::fs::read_to_string(host.dir.join("sshd.pid")).unwrap();
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        assert!(
+            cmdline.contains(&host.dir.join("sshd_config").display().to_string()),
+            "{cmdline}"
+        );
+    }
+    assert!(process_mentions(&state_dir).len() >= 2);
     let has_iptables = std::process::Command::new("iptables")
         .arg("-V")
         .output()
