@@ -404,6 +404,16 @@ fn destroy_leaves_nothing_behind_and_is_idempotent() {
     assert_eq!(later.leftovers(), Vec::<String>::new());
     assert_eq!(process_mentions(&state_dir), Vec::<String>::new());
     assert!(!state_dir.exists());
+    let claims = std::fs::read_dir("/run/swarm-aws/sandbox-subnets").unwrap();
+    for claim in claims.flatten() {
+        let owner = std::fs::read_to_string(claim.path()).unwrap_or_default();
+        assert_ne!(
+            owner,
+            later.cluster(),
+            "subnet claim {} kept",
+            claim.path().display()
+        );
+    }
     if has_iptables {
         assert!(!iptables_rule_exists(&bridge));
     }

@@ -11,6 +11,10 @@ use super::plan::{self, Plan, MAX_HOSTS};
 use super::state::{HostState, State};
 use super::{sshd, SandboxError};
 
+/// Machine-wide subnet claims, shared by every state root: one file per claimed subnet index,
+/// holding the cluster name. On tmpfs, so claims vanish with the bridges at reboot.
+const SUBNET_CLAIMS: &str = "/run/swarm-aws/sandbox-subnets";
+
 /// How long a host's sshd may take to start listening.
 const SSHD_START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -292,10 +296,10 @@ impl Sandbox {
     }
 
     fn claims_dir(&self) -> PathBuf {
-        self.root.join(".subnets")
+        PathBuf::from(SUBNET_CLAIMS)
     }
 
-    /// Claims a free subnet index: the claim file `.subnets/<k>` is created atomically, and the
+    /// Claims a free subnet index: the claim file `<SUBNET_CLAIMS>/<k>` is created atomically, and the
     /// gateway address must not be on any interface already.
     fn claim_subnet(&self) -> Result<u8, SandboxError> {
         let claims = self.claims_dir();

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use russh::client::Msg;
 use russh::ChannelStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -23,6 +24,27 @@ impl SshClient {
                 reason: format!("the SSH host could not open the channel: {e}"),
             })?;
         Ok(channel.into_stream())
+    }
+
+    /// Relays `stream` (any local byte stream) to `host:port` on the far side until both directions
+    /// are closed. Returns the bytes sent and received.
+    pub async fn relay<S>(
+        &self,
+        stream: &mut S,
+        host: &str,
+        port: u16,
+    ) -> Result<(u64, u64), SshError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut remote = self.open_tunnel(host, port).await?;
+        tokio::io::copy_bidirectional(stream, &mut remote)
+            .await
+            .map_err(|e| SshError::Forward {
+                addr: self.addr.to_string(),
+                target: format!("{host}:{port}"),
+                reason: format!("relay broke: {e}"),
+            })
     }
 
     /// Serves `listener`: every accepted local connection is relayed over a new channel to
@@ -49,9 +71,7 @@ impl SshClient {
                 let client = client.clone();
                 let host = host.clone();
                 tokio::spawn(async move {
-                    if let Ok(mut remote) = client.open_tunnel(&host, port).await {
-                        let _ = tokio::io::copy_bidirectional(&mut local, &mut remote).await;
-                    }
+                    let _ = client.relay(&mut local, &host, port).await;
                 });
             }
         });

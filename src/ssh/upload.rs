@@ -18,11 +18,24 @@ fn parse_sha256sum(stdout: &str) -> Option<&str> {
     (word.len() == 64 && word.bytes().all(|b| b.is_ascii_hexdigit())).then_some(word)
 }
 
+/// Judges the upload script's result: the host's hash must be ours and the script must have
+/// succeeded (pure).
+fn verdict(expected: &str, stdout: &str, exit_status: u32, stderr: &str) -> Result<(), String> {
+    match parse_sha256sum(stdout) {
+        Some(actual) if actual != expected => Err(format!(
+            "checksum mismatch: sent sha256 {expected}, host has {actual}; nothing was installed"
+        )),
+        Some(_) if exit_status == 0 => Ok(()),
+        _ => Err(format!("failed (exit {exit_status}): {}", stderr.trim())),
+    }
+}
+
 impl SshClient {
     /// Writes `bytes` to `remote_path` with permission `mode` (e.g. `0o755`).
     ///
     /// The bytes go to a temporary file next to the destination; the remote `sha256sum` of that file
     /// must equal the local one, and only then is it renamed over `remote_path` (atomic on the host).
+    /// A mismatch leaves nothing behind and is reported with both hashes.
     /// Returns the hex SHA-256.
     pub async fn upload(
         &self,
@@ -45,35 +58,20 @@ impl SshClient {
         let (q_tmp, q_dst) = (shell_quote(&tmp), shell_quote(remote_path));
         let expected = sha256_hex(bytes);
 
-        let write = format!(
-            "umask 077 && cat > {q_tmp} && chmod {mode:o} {q_tmp} && sha256sum {q_tmp} || {{ rm -f {q_tmp}; exit 1; }}"
+        // One round trip: write, hash, and move into place only if the host's hash is ours. The
+        // host prints its hash either way, and we compare it here too.
+        let script = format!(
+            "umask 077 && cat > {q_tmp} && chmod {mode:o} {q_tmp} && s=$(sha256sum {q_tmp}) && echo \"$s\" \
+             && [ \"${{s%% *}}\" = {expected} ] && mv -f {q_tmp} {q_dst} || {{ rm -f {q_tmp}; exit 1; }}"
         );
-        let out = self.exec_with_stdin(&write, Some(bytes)).await?;
-        if !out.success() {
-            return Err(fail(format!(
-                "writing failed (exit {}): {}",
-                out.exit_status,
-                out.stderr_str().trim()
-            )));
-        }
-        let stdout = out.stdout_str();
-        let actual = parse_sha256sum(&stdout)
-            .ok_or_else(|| fail(format!("unexpected sha256sum output {:?}", stdout.trim())))?;
-        if actual != expected {
-            self.exec(&format!("rm -f {q_tmp}")).await.ok();
-            return Err(fail(format!(
-                "checksum mismatch: sent sha256 {expected}, host has {actual}"
-            )));
-        }
-        let out = self.exec(&format!("mv -f {q_tmp} {q_dst}")).await?;
-        if !out.success() {
-            self.exec(&format!("rm -f {q_tmp}")).await.ok();
-            return Err(fail(format!(
-                "moving into place failed (exit {}): {}",
-                out.exit_status,
-                out.stderr_str().trim()
-            )));
-        }
+        let out = self.exec_with_stdin(&script, Some(bytes)).await?;
+        verdict(
+            &expected,
+            &out.stdout_str(),
+            out.exit_status,
+            &out.stderr_str(),
+        )
+        .map_err(fail)?;
         Ok(expected)
     }
 
@@ -101,6 +99,22 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn verdict_needs_the_same_hash_and_success() {
+        let ours = sha256_hex(b"abc");
+        let theirs = sha256_hex(b"abd");
+        assert_eq!(verdict(&ours, &format!("{ours}  /t\n"), 0, ""), Ok(()));
+        let err = verdict(&ours, &format!("{theirs}  /t\n"), 1, "").unwrap_err();
+        assert!(err.contains("checksum mismatch") && err.contains(&ours) && err.contains(&theirs));
+        let err = verdict(&ours, &format!("{ours}  /t\n"), 1, "mv: denied\n").unwrap_err();
+        assert!(
+            err.contains("exit 1") && err.contains("mv: denied"),
+            "{err}"
+        );
+        let err = verdict(&ours, "", 1, "cat: /x/y: No such file").unwrap_err();
+        assert!(err.contains("No such file"), "{err}");
     }
 
     #[test]
