@@ -154,13 +154,21 @@ fn main() {
         );
 
         // Verified uploads.
-        for mb in [5usize, 32] {
+        for mb in [0usize, 5, 32] {
             let data: Vec<u8> = (0..mb * 1024 * 1024)
                 .map(|i| (i * 31 % 251) as u8)
                 .collect();
             let start = Instant::now();
             c.upload(&data, "/tmp/bench-upload", 0o644).await.unwrap();
             let took = start.elapsed();
+            if mb == 0 {
+                row(
+                    "upload empty file (fixed cost)",
+                    ms(took),
+                    "one exec round trip",
+                );
+                continue;
+            }
             row(
                 &format!("upload {mb} MB + remote sha256sum"),
                 format!("{:.1} MB/s", mb as f64 / took.as_secs_f64()),
