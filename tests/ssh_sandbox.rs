@@ -101,6 +101,10 @@ async fn exec_upload_and_forward_on_two_hosts() {
     assert_ne!(h0.addr, h1.addr);
     let listed = f.sandbox.hosts().unwrap();
     assert_eq!(listed, f.hosts);
+    assert_eq!(
+        Sandbox::list_all(f.sandbox.state_root()).unwrap(),
+        vec![f.sandbox.cluster().to_string()]
+    );
 
     let c0 = connect(&f, h0).await.unwrap();
     let c1 = connect(&f, h1).await.unwrap();
@@ -111,6 +115,17 @@ async fn exec_upload_and_forward_on_two_hosts() {
     assert_eq!(out.stdout_str(), "out\n");
     assert_eq!(out.stderr_str(), "err\n");
     assert!(c0.exec("true").await.unwrap().success());
+    let err = c0
+        .exec_timeout("sleep 60", Duration::from_secs(1))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&ssh_addr(h0).to_string())
+            && err.contains("sleep 60")
+            && err.contains("within 1s"),
+        "{err}"
+    );
 
     // Each host is its own network identity.
     let out = c1.exec("ip -o -4 addr show dev eth0").await.unwrap();

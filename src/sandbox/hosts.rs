@@ -94,6 +94,22 @@ impl Sandbox {
         })
     }
 
+    /// The clusters that have sandbox state under `root` (e.g. [`sandbox_state_root`]), sorted.
+    pub fn list_all(root: &Path) -> Result<Vec<String>, SandboxError> {
+        let entries = match std::fs::read_dir(root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(SandboxError::io(root, e)),
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().join(super::state::STATE_FILE).exists())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// The cluster name.
     pub fn cluster(&self) -> &str {
         &self.cluster
@@ -376,8 +392,16 @@ fn links() -> Vec<String> {
 /// With `br_netfilter` loaded, bridged frames pass iptables' FORWARD chain (Docker sets its policy
 /// to DROP): accept traffic between the bridge's ports so hosts reach each other.
 fn allow_bridge_forwarding(bridge: &str) -> Result<(), SandboxError> {
-    if !have("iptables") {
+    let filtered = std::fs::read_to_string("/proc/sys/net/bridge/bridge-nf-call-iptables")
+        .is_ok_and(|v| v.trim() == "1");
+    if !filtered {
         return Ok(());
+    }
+    if !have("iptables") {
+        return Err(SandboxError::MissingProgram {
+            program: "iptables".into(),
+            package: "iptables",
+        });
     }
     let rule = ["FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT"];
     if run_quiet("iptables", &[&["-C"], &rule[..]].concat()) {

@@ -157,6 +157,21 @@ impl SshClient {
         self.exec_with_stdin(command, None).await
     }
 
+    /// Runs `command`, giving up after `limit` (the remote command may keep running).
+    pub async fn exec_timeout(
+        &self,
+        command: &str,
+        limit: Duration,
+    ) -> Result<ExecOutput, SshError> {
+        tokio::time::timeout(limit, self.exec(command))
+            .await
+            .map_err(|_| SshError::Exec {
+                addr: self.addr.to_string(),
+                command: command.to_string(),
+                reason: format!("no result within {}s", limit.as_secs()),
+            })?
+    }
+
     /// Runs `command`, feeding `stdin` (then EOF) when given.
     pub async fn exec_with_stdin(
         &self,

@@ -1,6 +1,7 @@
 //! The cluster's SSH key: generated once per cluster, stored with mode 0600 under the user's config
 //! dir (`$XDG_CONFIG_HOME/swarm-aws/clusters/<name>/id_ed25519`, directory mode 0700), never printed.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -29,15 +30,28 @@ pub enum KeyKind {
 
 /// The per-cluster config dir: `$XDG_CONFIG_HOME/swarm-aws/clusters/<name>` (or `~/.config/...`).
 pub fn cluster_config_dir(cluster: &str) -> Result<PathBuf, SshError> {
+    config_dir_from(
+        cluster,
+        std::env::var_os("XDG_CONFIG_HOME"),
+        std::env::var_os("HOME"),
+    )
+}
+
+/// [`cluster_config_dir`] with the environment passed in (pure).
+fn config_dir_from(
+    cluster: &str,
+    xdg_config_home: Option<OsString>,
+    home: Option<OsString>,
+) -> Result<PathBuf, SshError> {
     if cluster.is_empty() || cluster.contains('/') || cluster == "." || cluster == ".." {
         return Err(SshError::Key {
             path: PathBuf::from(cluster),
             reason: "cluster name must be a non-empty path segment without '/'".into(),
         });
     }
-    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+    let base = match xdg_config_home.filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        None => match home.filter(|v| !v.is_empty()) {
             Some(home) => PathBuf::from(home).join(".config"),
             None => {
                 return Err(SshError::Key {
@@ -256,14 +270,19 @@ mod tests {
     }
 
     #[test]
-    fn config_dir_follows_xdg_and_rejects_bad_names() {
+    fn config_dir_follows_xdg_then_home_and_rejects_bad_names() {
+        let some = |s: &str| Some(OsString::from(s));
+        assert_eq!(
+            config_dir_from("prod", some("/x"), some("/home/u")).unwrap(),
+            PathBuf::from("/x/swarm-aws/clusters/prod")
+        );
+        assert_eq!(
+            config_dir_from("prod", some(""), some("/home/u")).unwrap(),
+            PathBuf::from("/home/u/.config/swarm-aws/clusters/prod")
+        );
+        let err = config_dir_from("prod", None, None).unwrap_err().to_string();
+        assert!(err.contains("XDG_CONFIG_HOME"), "{err}");
         assert!(cluster_config_dir("a/b").is_err());
         assert!(cluster_config_dir("..").is_err());
-        let dir = cluster_config_dir("prod").unwrap();
-        assert!(
-            dir.ends_with("swarm-aws/clusters/prod"),
-            "{}",
-            dir.display()
-        );
     }
 }

@@ -101,6 +101,13 @@ impl KnownHosts {
         KnownHosts { path: path.into() }
     }
 
+    /// The cluster's own file: `known_hosts` in its config dir (next to its key).
+    pub fn for_cluster(cluster: &str) -> Result<Self, SshError> {
+        Ok(Self::new(
+            super::cluster_config_dir(cluster)?.join("known_hosts"),
+        ))
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
