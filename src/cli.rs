@@ -12,12 +12,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Provision and run Docker-Swarm-mode clusters on AWS",
     long_about = "Provision and run Docker-Swarm-mode clusters on AWS.\n\n\
-swarm-aws renders a CloudFormation stack from a cluster spec (a VPC with one public subnet per \
-availability zone, manager and worker auto-scaling groups, a load balancer for published ports, \
-IAM and security groups), creates it while showing every stack event live, then boots the \
+swarm-aws renders a CloudFormation stack from a cluster spec (a VPC with one public subnet per\n\
+availability zone, manager and worker auto-scaling groups, a load balancer for published ports,\n\
+IAM and security groups), creates it while showing every stack event live, then boots the\n\
 bundled `swarmd` orchestrator on the instances over SSH.\n\n\
-Credentials and region come from the standard AWS chain (--profile, --region, AWS_* environment \
-variables, ~/.aws/config); AWS_ENDPOINT_URL points every call at another endpoint (e.g. a local \
+Credentials and region come from the standard AWS chain (--profile, --region, AWS_* environment\n\
+variables, ~/.aws/config); AWS_ENDPOINT_URL points every call at another endpoint (e.g. a local\n\
 emulator).",
     after_help = "Examples:\n  \
 swarm-aws template --name demo --ssh-cidr 203.0.113.0/24      # print the CloudFormation template\n  \
