@@ -463,3 +463,42 @@ fn creating_twice_is_refused_and_bad_names_are_named() {
         .to_string();
     assert!(err.contains("\"bad name\""), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_retries_until_a_booting_host_answers() {
+    let f = fixture("boot", 1, ClusterKey::generate("test").unwrap());
+    let h = f.hosts[0].clone();
+    f.sandbox.stop_host(&h.name).unwrap();
+
+    // While sshd is down the port is refused; a short budget runs out naming that.
+    let short = ConnectOptions {
+        backoff: Backoff {
+            total: Duration::from_secs(1),
+            ..Backoff::default()
+        },
+        ..ConnectOptions::default()
+    };
+    let err = SshClient::connect(ssh_addr(&h), &f.key, &f.known_hosts, &short)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, SshError::Timeout { .. }), "{err:?}");
+    assert!(msg.contains("refused"), "{msg}");
+
+    // A connect with a normal budget started now succeeds once sshd comes back.
+    let pending = {
+        let (key, known) = (f.key.clone(), f.known_hosts.clone());
+        let addr = ssh_addr(&h);
+        tokio::spawn(async move { SshClient::connect(addr, &key, &known, &opts()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!pending.is_finished(), "connected while sshd was down");
+    let sandbox = f.sandbox.clone();
+    let name = h.name.clone();
+    tokio::task::spawn_blocking(move || sandbox.start_host(&name))
+        .await
+        .unwrap()
+        .unwrap();
+    let client = pending.await.unwrap().unwrap();
+    assert_eq!(client.exec("echo up").await.unwrap().stdout_str(), "up\n");
+}

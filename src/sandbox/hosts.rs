@@ -254,6 +254,20 @@ impl Sandbox {
             })
     }
 
+    /// Stops every process on host `name`, sshd included (a "rebooting instance" drill).
+    pub fn stop_host(&self, name: &str) -> Result<(), SandboxError> {
+        let host = self.host(name)?;
+        sshd::kill_all_in(&host.netns);
+        Ok(())
+    }
+
+    /// Starts host `name`'s sshd again and waits until it listens.
+    pub fn start_host(&self, name: &str) -> Result<(), SandboxError> {
+        let host = self.host(name)?;
+        sshd::start(&host.netns, &host.dir)?;
+        sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)
+    }
+
     /// Gives host `name` a new host key and restarts its sshd (a "rebuilt instance" drill).
     pub fn regenerate_host_key(&self, name: &str) -> Result<(), SandboxError> {
         let host = self.host(name)?;
