@@ -7,7 +7,9 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod sandbox;
 pub mod spec;
+pub mod ssh;
 pub mod template;
 
 pub use error::Error;
