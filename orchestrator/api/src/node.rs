@@ -21,6 +21,23 @@ pub fn parse_node_id(s: &str) -> Option<NodeId> {
     u64::from_str_radix(s, 16).ok()
 }
 
+/// Serde helpers: a [`NodeId`] as its 16-hex-digit string.
+pub mod hex_id {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as 16 hex digits.
+    pub fn serialize<S: Serializer>(id: &super::NodeId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_node_id(*id))
+    }
+
+    /// Deserializes from 16 hex digits.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<super::NodeId, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse_node_id(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid node id {s:?}")))
+    }
+}
+
 /// What a node does in the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -100,7 +117,8 @@ impl fmt::Display for NodeStatus {
 /// A member of the cluster as stored in the replicated state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
-    /// Unique id (also the Raft id).
+    /// Unique id (also the Raft id); 16 hex digits on the wire.
+    #[serde(with = "hex_id")]
     pub id: NodeId,
     /// Host name reported at join.
     pub hostname: String,

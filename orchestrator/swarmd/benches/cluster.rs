@@ -1,1 +1,3 @@
+//! Cluster benchmarks (filled in later).
+
 fn main() {}
