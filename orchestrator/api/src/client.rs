@@ -182,18 +182,18 @@ impl Client {
             Target::Unix(path) => {
                 let stream = tokio::net::UnixStream::connect(path)
                     .await
-                    .map_err(|source| ClientError::Connect {
+                    .map_err(|cause| ClientError::Connect {
                         target: target.clone(),
-                        source,
+                        cause,
                     })?;
                 handshake(TokioIo::new(stream), target).await
             }
             Target::Tls { addr, config } => {
                 let tcp = tokio::net::TcpStream::connect(addr.as_str())
                     .await
-                    .map_err(|source| ClientError::Connect {
+                    .map_err(|cause| ClientError::Connect {
                         target: target.clone(),
-                        source,
+                        cause,
                     })?;
                 tcp.set_nodelay(true).ok();
                 let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);

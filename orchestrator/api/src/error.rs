@@ -55,12 +55,12 @@ pub struct ErrorBody {
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Could not connect.
-    #[error("cannot connect to {target}: {source}")]
+    #[error("cannot connect to {target}: {cause}")]
     Connect {
         /// Socket path or address.
         target: String,
         /// Cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// TLS setup or handshake failed.
     #[error("TLS with {target} failed: {message}")]

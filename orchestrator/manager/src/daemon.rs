@@ -77,14 +77,14 @@ impl Daemon {
 
         let sock = dir.socket_path();
         let _ = std::fs::remove_file(&sock);
-        let unix = UnixListener::bind(&sock).map_err(|source| ManagerError::Io {
+        let unix = UnixListener::bind(&sock).map_err(|cause| ManagerError::Io {
             path: sock.display().to_string(),
-            source,
+            cause,
         })?;
         std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600)).map_err(
-            |source| ManagerError::Io {
+            |cause| ManagerError::Io {
                 path: sock.display().to_string(),
-                source,
+                cause,
             },
         )?;
 

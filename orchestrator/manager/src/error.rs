@@ -42,12 +42,12 @@ pub enum ManagerError {
     #[error(transparent)]
     Store(#[from] swarm_store::StoreError),
     /// State-directory I/O.
-    #[error("cannot access {path}")]
+    #[error("{path}: {cause}")]
     Io {
         /// File or directory.
         path: String,
         /// Cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// TLS configuration.
     #[error(transparent)]

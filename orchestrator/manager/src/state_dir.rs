@@ -50,9 +50,9 @@ pub struct StateDir {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ManagerError + '_ {
-    move |source| ManagerError::Io {
+    move |cause| ManagerError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     }
 }
 
@@ -102,7 +102,7 @@ impl StateDir {
         let path = self.identity_path();
         let json = serde_json::to_vec_pretty(id).map_err(|e| ManagerError::Io {
             path: path.display().to_string(),
-            source: std::io::Error::other(e),
+            cause: std::io::Error::other(e),
         })?;
         write_atomic(&path, &json, 0o600)
     }
@@ -113,7 +113,7 @@ impl StateDir {
         let bytes = fs::read(&path).map_err(io_err(&path))?;
         serde_json::from_slice(&bytes).map_err(|e| ManagerError::Io {
             path: path.display().to_string(),
-            source: std::io::Error::other(e),
+            cause: std::io::Error::other(e),
         })
     }
 
@@ -140,9 +140,9 @@ impl StateDir {
 pub fn load_certs_from(dir: &Path) -> Result<Certs, ManagerError> {
     let read = |name: &str| {
         let p = dir.join(name);
-        fs::read_to_string(&p).map_err(|source| ManagerError::Io {
+        fs::read_to_string(&p).map_err(|cause| ManagerError::Io {
             path: p.display().to_string(),
-            source,
+            cause,
         })
     };
     Ok(Certs {
