@@ -120,6 +120,20 @@ impl Node {
         format!("{:016x}", v["node_id"].as_u64().expect("node_id"))
     }
 
+    /// The process id, if running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    /// Sends a signal (e.g. "STOP", "CONT") to the process.
+    pub fn signal(&self, sig: &str) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill")
+                .args([&format!("-{sig}"), &pid.to_string()])
+                .status();
+        }
+    }
+
     /// Whether the process runs.
     pub fn running(&self) -> bool {
         self.child.is_some()
@@ -179,6 +193,7 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        self.signal("CONT");
         self.kill9();
     }
 }
