@@ -45,6 +45,7 @@ impl Target {
 /// A JSON client for one target.
 pub struct Client {
     target: Target,
+    local_ip: Option<std::net::IpAddr>,
     timeout: Duration,
     conn: Mutex<Option<SendRequest<Full<Bytes>>>>,
 }
@@ -54,6 +55,7 @@ impl Client {
     pub fn new(target: Target) -> Self {
         Client {
             target,
+            local_ip: None,
             timeout: Duration::from_secs(10),
             conn: Mutex::new(None),
         }
@@ -63,6 +65,17 @@ impl Client {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Connects from this local IP (a node's advertise IP), so peers see who is calling.
+    pub fn with_local_ip(mut self, ip: Option<std::net::IpAddr>) -> Self {
+        self.local_ip = ip;
+        self
+    }
+
+    /// Drops the cached connection; the next request connects afresh.
+    pub async fn reset(&self) {
+        *self.conn.lock().await = None;
     }
 
     /// `GET path`.
@@ -95,12 +108,17 @@ impl Client {
             None => Bytes::new(),
         };
         let fut = self.roundtrip(method, path, bytes);
-        let (status, body) = tokio::time::timeout(self.timeout, fut)
-            .await
-            .map_err(|_| ClientError::Http {
-                target: target.clone(),
-                message: format!("timed out after {:?}", self.timeout),
-            })??;
+        let (status, body) = match tokio::time::timeout(self.timeout, fut).await {
+            Ok(r) => r?,
+            Err(_) => {
+                // The connection may be stuck (e.g. a partitioned peer): do not reuse it.
+                self.reset().await;
+                return Err(ClientError::Http {
+                    target,
+                    message: format!("timed out after {:?}", self.timeout),
+                });
+            }
+        };
         if !(200..300).contains(&status) {
             let err = serde_json::from_slice::<ErrorBody>(&body).unwrap_or_else(|_| ErrorBody {
                 kind: ErrorKind::Internal,
@@ -189,12 +207,12 @@ impl Client {
                 handshake(TokioIo::new(stream), target).await
             }
             Target::Tls { addr, config } => {
-                let tcp = tokio::net::TcpStream::connect(addr.as_str())
-                    .await
-                    .map_err(|cause| ClientError::Connect {
+                let tcp = tcp_connect(addr, self.local_ip).await.map_err(|cause| {
+                    ClientError::Connect {
                         target: target.clone(),
                         cause,
-                    })?;
+                    }
+                })?;
                 tcp.set_nodelay(true).ok();
                 let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
                 let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -214,6 +232,26 @@ impl Client {
             }
         }
     }
+}
+
+async fn tcp_connect(
+    addr: &str,
+    local_ip: Option<std::net::IpAddr>,
+) -> std::io::Result<tokio::net::TcpStream> {
+    let Some(ip) = local_ip else {
+        return tokio::net::TcpStream::connect(addr).await;
+    };
+    let remote = tokio::net::lookup_host(addr)
+        .await?
+        .find(|a| a.is_ipv4() == ip.is_ipv4())
+        .ok_or_else(|| std::io::Error::other(format!("no address of {addr} matches {ip}")))?;
+    let sock = if ip.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    sock.bind(std::net::SocketAddr::new(ip, 0))?;
+    sock.connect(remote).await
 }
 
 async fn handshake<T>(

@@ -54,10 +54,14 @@ impl Daemon {
         let state = sm.shared();
         let client_tls = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
         let config = Arc::new(settings.raft_config().validate().map_err(raft_err)?);
+        let local_ip = crate::ca::host_of(&identity.advertise_addr)
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .filter(|ip| !ip.is_unspecified());
         let raft = Raft::new(
             identity.node_id,
             config,
-            Network::new(client_tls.clone()),
+            Network::new(client_tls.clone(), local_ip),
             LogStore::new(db),
             sm,
         )
@@ -69,6 +73,7 @@ impl Daemon {
             state,
             settings,
             client_tls,
+            local_ip,
         ));
         if let Ok(mut m) = node.managers.lock() {
             m.clone_from(&identity.managers);

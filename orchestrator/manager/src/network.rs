@@ -22,12 +22,13 @@ use swarm_store::TypeConfig;
 #[derive(Clone)]
 pub struct Network {
     tls: Arc<ClientConfig>,
+    local_ip: Option<std::net::IpAddr>,
 }
 
 impl Network {
-    /// A network presenting this node's client certificate.
-    pub fn new(tls: Arc<ClientConfig>) -> Self {
-        Network { tls }
+    /// A network presenting this node's client certificate, connecting from `local_ip`.
+    pub fn new(tls: Arc<ClientConfig>, local_ip: Option<std::net::IpAddr>) -> Self {
+        Network { tls, local_ip }
     }
 }
 
@@ -40,7 +41,8 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             client: Client::new(Target::Tls {
                 addr: node.addr.clone(),
                 config: self.tls.clone(),
-            }),
+            })
+            .with_local_ip(self.local_ip),
         }
     }
 }
@@ -71,6 +73,7 @@ impl PeerNetwork {
         let res = match tokio::time::timeout(option.hard_ttl(), fut).await {
             Ok(r) => r,
             Err(_) => {
+                self.client.reset().await;
                 let e = std::io::Error::new(std::io::ErrorKind::TimedOut, "raft rpc timed out");
                 return Err(RPCError::Unreachable(Unreachable::new(&e)));
             }

@@ -52,6 +52,8 @@ pub struct Node {
     pub settings: Settings,
     /// Client TLS config with this node's certificate.
     pub client_tls: Arc<ClientConfig>,
+    /// Local IP for outgoing connections (the advertise IP).
+    pub local_ip: Option<std::net::IpAddr>,
     /// Heartbeat bookkeeping (used while leader).
     pub liveness: Mutex<Liveness>,
     /// Set to `true` to stop the daemon (after `leave`).
@@ -71,6 +73,7 @@ impl Node {
         state: SharedState,
         settings: Settings,
         client_tls: Arc<ClientConfig>,
+        local_ip: Option<std::net::IpAddr>,
     ) -> Self {
         Node {
             id,
@@ -78,6 +81,7 @@ impl Node {
             state,
             settings,
             client_tls,
+            local_ip,
             liveness: Mutex::new(Liveness::default()),
             shutdown: watch::channel(false).0,
             managers: Mutex::new(Vec::new()),
@@ -235,7 +239,8 @@ impl Node {
                         addr: addr.to_string(),
                         config: self.client_tls.clone(),
                     })
-                    .with_timeout(self.settings.write_timeout),
+                    .with_timeout(self.settings.write_timeout)
+                    .with_local_ip(self.local_ip),
                 )
             })
             .clone()
