@@ -6,7 +6,7 @@
 //!
 //! Run with `cargo bench -p swarmd --bench cluster`. `SWARMD_BENCH_QUICK=1` does fewer trials.
 
-#[allow(dead_code, missing_docs)]
+#[allow(missing_docs)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 
