@@ -61,8 +61,20 @@ pub enum Command {
         /// Which token.
         role: Role,
         /// The new secret.
-        secret: String,
+        secret: Secret,
     },
+}
+
+/// A secret string (token secret) whose `Debug` is redacted, so log lines of Raft entries
+/// never show it. Serialized as a plain string.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// Why a command was rejected by the state machine (deterministically, on every replica).

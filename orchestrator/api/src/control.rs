@@ -124,6 +124,10 @@ pub struct InfoResponse {
     pub term: u64,
     /// Index of the last applied log entry.
     pub last_applied: Option<u64>,
+    /// Index of the last entry in the latest snapshot.
+    pub snapshot: Option<u64>,
+    /// Index up to which the log was purged (compacted).
+    pub purged: Option<u64>,
     /// Raft voters.
     pub voters: Vec<NodeId>,
     /// Whether the leader has heard from a quorum recently (as far as this node knows).

@@ -78,6 +78,8 @@ async fn info(State(n): S, Extension(p): E) -> Result<Json<InfoResponse>, Manage
         leader: m.current_leader,
         term: m.current_term,
         last_applied: m.last_applied.map(|l| l.index),
+        snapshot: m.snapshot.map(|l| l.index),
+        purged: m.purged.map(|l| l.index),
         voters: n.voters().into_iter().collect(),
         quorum: n.has_quorum(),
     }))
@@ -212,7 +214,7 @@ async fn join_token(
     if req.rotate {
         n.write(Command::RotateToken {
             role: req.role,
-            secret: token_secret(),
+            secret: swarm_api::command::Secret(token_secret()),
         })
         .await?;
     }

@@ -47,7 +47,7 @@ impl Settings {
             election_timeout_max: self.election_max.as_millis() as u64,
             install_snapshot_timeout: 5000,
             snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(self.snapshot_every),
-            max_in_snapshot_log_to_keep: 1000,
+            max_in_snapshot_log_to_keep: self.snapshot_every.min(1000),
             ..Default::default()
         }
     }

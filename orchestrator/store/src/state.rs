@@ -68,8 +68,8 @@ impl ClusterState {
             Command::RotateToken { role, secret } => {
                 let c = self.cluster.as_mut().ok_or(ApplyError::NotInitialised)?;
                 match role {
-                    Role::Manager => c.manager_secret = secret.clone(),
-                    Role::Worker => c.worker_secret = secret.clone(),
+                    Role::Manager => c.manager_secret = secret.0.clone(),
+                    Role::Worker => c.worker_secret = secret.0.clone(),
                 }
             }
         }
@@ -176,9 +176,14 @@ mod tests {
         });
         s.apply(&Command::RotateToken {
             role: Role::Worker,
-            secret: "w2".into(),
+            secret: swarm_api::command::Secret("w2".into()),
         });
         assert_eq!(s.cluster.as_ref().unwrap().worker_secret, "w2");
+        let cmd = Command::RotateToken {
+            role: Role::Worker,
+            secret: swarm_api::command::Secret("topsecret".into()),
+        };
+        assert!(!format!("{cmd:?}").contains("topsecret"));
         assert_eq!(s.cluster.as_ref().unwrap().manager_secret, "m");
         s.apply(&Command::SetStatus {
             id: 2,

@@ -53,6 +53,9 @@ pub struct DaemonOpts {
     /// Mark a node Down after this many milliseconds without heartbeat.
     #[arg(long, default_value_t = 5000)]
     pub down_after_ms: u64,
+    /// Snapshot the state and compact the Raft log every this many entries.
+    #[arg(long, default_value_t = 5000, hide = true)]
+    pub snapshot_every: u64,
 }
 
 /// Addresses of a new node.

@@ -15,6 +15,7 @@ use crate::cli::{AddrOpts, DaemonOpts};
 fn settings(d: &DaemonOpts) -> Settings {
     Settings {
         down_after: Duration::from_millis(d.down_after_ms.max(200)),
+        snapshot_every: d.snapshot_every.max(10),
         ..Settings::default()
     }
 }

@@ -85,6 +85,7 @@ pub struct Node {
     pub addr: String,
     child: Option<Child>,
     log: PathBuf,
+    extra: Vec<String>,
 }
 
 impl Node {
@@ -167,6 +168,7 @@ impl Node {
                 "--down-after-ms",
                 "1500",
             ])
+            .args(&self.extra)
             .env_remove("SWARMD_STATE_DIR")
             .stdout(Stdio::null())
             .stderr(log)
@@ -202,6 +204,8 @@ impl Drop for Node {
 pub struct Cluster {
     /// Nodes in creation order.
     pub nodes: Vec<Node>,
+    /// Extra daemon arguments for nodes created later.
+    pub extra: Vec<String>,
     net: u8,
     tmp: tempfile::TempDir,
 }
@@ -211,6 +215,7 @@ impl Cluster {
     pub fn new(net: u8) -> Cluster {
         Cluster {
             nodes: Vec::new(),
+            extra: Vec::new(),
             net,
             tmp: tempfile::TempDir::new().expect("tempdir"),
         }
@@ -230,6 +235,7 @@ impl Cluster {
             addr,
             child: None,
             log: self.tmp.path().join(format!("{name}.log")),
+            extra: self.extra.clone(),
         });
         self.nodes.len() - 1
     }
