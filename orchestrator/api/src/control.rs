@@ -34,6 +34,7 @@ impl fmt::Debug for JoinRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinResponse {
     /// Assigned node id.
+    #[serde(with = "crate::node::hex_id")]
     pub node_id: NodeId,
     /// Role granted by the token.
     pub role: Role,
@@ -97,6 +98,7 @@ impl fmt::Debug for JoinTokenResponse {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct HeartbeatRequest {
     /// Sender (must match its certificate).
+    #[serde(with = "crate::node::hex_id")]
     pub node_id: NodeId,
 }
 
@@ -115,10 +117,12 @@ pub struct HeartbeatResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InfoResponse {
     /// This node's id.
+    #[serde(with = "crate::node::hex_id")]
     pub node_id: NodeId,
     /// This node's role.
     pub role: Role,
     /// Current Raft leader, if known.
+    #[serde(with = "crate::node::hex_id_opt")]
     pub leader: Option<NodeId>,
     /// Current Raft term.
     pub term: u64,
@@ -129,6 +133,7 @@ pub struct InfoResponse {
     /// Index up to which the log was purged (compacted).
     pub purged: Option<u64>,
     /// Raft voters.
+    #[serde(with = "crate::node::hex_ids")]
     pub voters: Vec<NodeId>,
     /// Whether the leader has heard from a quorum recently (as far as this node knows).
     pub quorum: bool,

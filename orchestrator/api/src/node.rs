@@ -38,6 +38,50 @@ pub mod hex_id {
     }
 }
 
+/// Serde helpers: an optional [`NodeId`] as 16 hex digits or null.
+pub mod hex_id_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as 16 hex digits or null.
+    pub fn serialize<S: Serializer>(id: &Option<super::NodeId>, s: S) -> Result<S::Ok, S::Error> {
+        match id {
+            Some(id) => s.serialize_some(&super::format_node_id(*id)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserializes from 16 hex digits or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<super::NodeId>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => super::parse_node_id(&s)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("invalid node id {s:?}"))),
+        }
+    }
+}
+
+/// Serde helpers: a list of [`NodeId`]s as 16-hex-digit strings.
+pub mod hex_ids {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes as a list of 16-hex-digit strings.
+    pub fn serialize<S: Serializer>(ids: &[super::NodeId], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(ids.iter().map(|id| super::format_node_id(*id)))
+    }
+
+    /// Deserializes from a list of 16-hex-digit strings.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<super::NodeId>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|s| {
+                super::parse_node_id(s)
+                    .ok_or_else(|| serde::de::Error::custom(format!("invalid node id {s:?}")))
+            })
+            .collect()
+    }
+}
+
 /// What a node does in the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -79,11 +79,12 @@ fn leader_failover_restart_and_promote() {
     // Promote the worker: it becomes a Raft voter; demote it again.
     let o = c.nodes[m1].cli(&["node", "promote", "w1"]);
     assert!(o.ok, "promote: {o:?}\n{}", c.logs());
-    let w1_id: u64 = u64::from_str_radix(&c.nodes[w1].id(), 16).unwrap();
+    let w1_id = c.nodes[w1].id();
     wait_for("w1 voter", WAIT, || {
         let info = c.nodes[m2].info()?;
         let voters = info["voters"].as_array()?;
-        (voters.len() == 4 && voters.iter().any(|v| v.as_u64() == Some(w1_id))).then_some(())
+        (voters.len() == 4 && voters.iter().any(|v| v.as_str() == Some(w1_id.as_str())))
+            .then_some(())
     });
     let o = c.nodes[m1].cli(&["node", "demote", "w1"]);
     assert!(o.ok, "demote: {o:?}");

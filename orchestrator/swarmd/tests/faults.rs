@@ -95,15 +95,15 @@ fn random_kill_restart_pause_keeps_acknowledged_writes() {
     };
 
     // Observer: (term -> leaders reported) from every running manager.
-    let mut leaders_by_term: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    let mut leaders_by_term: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
     let mut observe = |c: &Cluster, paused: Option<usize>| {
         for &i in &managers {
             if !c.nodes[i].running() || Some(i) == paused {
                 continue;
             }
             if let Some(info) = c.nodes[i].info() {
-                if let (Some(t), Some(l)) = (info["term"].as_u64(), info["leader"].as_u64()) {
-                    leaders_by_term.entry(t).or_default().insert(l);
+                if let (Some(t), Some(l)) = (info["term"].as_u64(), info["leader"].as_str()) {
+                    leaders_by_term.entry(t).or_default().insert(l.to_string());
                 }
             }
         }

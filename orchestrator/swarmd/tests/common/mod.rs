@@ -118,7 +118,7 @@ impl Node {
     /// The node id (16 hex digits).
     pub fn id(&self) -> String {
         let v = wait_for("node info", WAIT, || self.info());
-        format!("{:016x}", v["node_id"].as_u64().expect("node_id"))
+        v["node_id"].as_str().expect("node_id").to_string()
     }
 
     /// The process id, if running.
@@ -301,17 +301,11 @@ impl Cluster {
                 let voters = info["voters"].as_array()?;
                 voters
                     .iter()
-                    .any(|v| format!("{:016x}", v.as_u64().unwrap_or(0)) == id)
+                    .any(|v| v.as_str() == Some(id.as_str()))
                     .then_some(())
             });
         }
         i
-    }
-
-    /// Index of the node whose id is `id`.
-    pub fn by_id(&self, id: u64) -> Option<usize> {
-        let hex = format!("{id:016x}");
-        self.nodes.iter().position(|n| n.running() && n.id() == hex)
     }
 
     /// The leader as seen by running managers that agree on one (index into `nodes`).
@@ -319,21 +313,23 @@ impl Cluster {
         let mut leader = None;
         for &i in among {
             let info = self.nodes[i].info()?;
-            let l = info["leader"].as_u64()?;
+            let l = info["leader"].as_str()?.to_string();
             if !info["quorum"].as_bool()? {
                 return None;
             }
-            match leader {
+            match &leader {
                 None => leader = Some(l),
-                Some(x) if x == l => {}
+                Some(x) if *x == l => {}
                 Some(_) => return None,
             }
         }
         let l = leader?;
-        among
-            .iter()
-            .copied()
-            .find(|&i| self.nodes[i].info().and_then(|v| v["node_id"].as_u64()) == Some(l))
+        among.iter().copied().find(|&i| {
+            self.nodes[i]
+                .info()
+                .and_then(|v| v["node_id"].as_str().map(str::to_string))
+                == Some(l.clone())
+        })
     }
 
     /// Dumps all logs (for failure diagnosis).
