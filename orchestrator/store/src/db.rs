@@ -116,6 +116,13 @@ impl Db {
         tx.commit().map_err(any)
     }
 
+    /// Makes every earlier commit durable: an empty commit with fsync.
+    pub fn sync(&self) -> Result<(), AnyError> {
+        let mut tx = self.inner.begin_write().map_err(any)?;
+        tx.set_durability(Durability::Immediate);
+        tx.commit().map_err(any)
+    }
+
     /// The last log entry's index and bytes, if any.
     pub fn last_log(&self) -> Result<Option<Vec<u8>>, AnyError> {
         let tx = self.inner.begin_read().map_err(any)?;

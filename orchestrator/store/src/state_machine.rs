@@ -2,6 +2,7 @@
 //! in-memory [`ClusterState`] (pure), persists it, and builds/installs snapshots.
 
 use std::io::Cursor;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use openraft::storage::{RaftStateMachine, Snapshot};
@@ -30,11 +31,17 @@ pub struct Applied {
 /// Read access to the applied state for the control API (last known state, even without quorum).
 pub type SharedState = Arc<RwLock<Applied>>;
 
+/// Persist the applied state at least every this many entries. In between, a restart re-applies
+/// the committed entries from the (durable) log.
+pub const PERSIST_EVERY: u64 = 64;
+
 /// State machine handle; cheap to clone (it is also its own snapshot builder).
 #[derive(Clone)]
 pub struct StateMachine {
     db: Db,
     applied: SharedState,
+    /// Log index of the last persisted applied state (+1; 0 = never).
+    persisted: Arc<AtomicU64>,
 }
 
 impl StateMachine {
@@ -44,9 +51,11 @@ impl StateMachine {
             .get(key::SM)
             .map_err(StorageIOError::read_state_machine)?
             .unwrap_or_default();
+        let persisted = applied.last_applied.map(|l| l.index + 1).unwrap_or(0);
         Ok(StateMachine {
             db,
             applied: Arc::new(RwLock::new(applied)),
+            persisted: Arc::new(AtomicU64::new(persisted)),
         })
     }
 
@@ -101,10 +110,17 @@ fn wsm(e: impl std::fmt::Display) -> StorageIOError<u64> {
 
 impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
-        let (meta, data) = {
+        let (meta, data, sm) = {
             let applied = self.applied.read().map_err(rsm)?;
-            Self::snapshot_of(&applied)?
+            let (meta, data) = Self::snapshot_of(&applied)?;
+            (meta, data, serde_json::to_vec(&*applied).map_err(rsm)?)
         };
+        // The applied state must never be older than the snapshot: the log before it is purged.
+        self.db
+            .put_raw(&[(key::SM, &sm)], false)
+            .map_err(StorageIOError::write_state_machine)?;
+        let next = meta.last_log_id.map(|l| l.index + 1).unwrap_or(0);
+        self.persisted.fetch_max(next, Ordering::SeqCst);
         self.store_snapshot(&meta, &data)?;
         Ok(Snapshot {
             meta,
@@ -128,8 +144,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
     {
         let mut out = Vec::new();
-        let snapshot = {
+        let to_persist = {
             let mut a = self.applied.write().map_err(wsm)?;
+            let mut membership_changed = false;
             for entry in entries {
                 a.last_applied = Some(entry.log_id);
                 match entry.payload {
@@ -137,16 +154,26 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     EntryPayload::Normal(cmd) => out.push(a.state.apply(&cmd)),
                     EntryPayload::Membership(m) => {
                         a.membership = StoredMembership::new(Some(entry.log_id), m);
+                        membership_changed = true;
                         out.push(CommandResponse::default());
                     }
                 }
             }
-            serde_json::to_vec(&*a).map_err(wsm)?
+            let next = a.last_applied.map(|l| l.index + 1).unwrap_or(0);
+            let due = next >= self.persisted.load(Ordering::SeqCst) + PERSIST_EVERY;
+            if due || membership_changed {
+                Some((next, serde_json::to_vec(&*a).map_err(wsm)?))
+            } else {
+                None
+            }
         };
-        // Durable with the next fsynced log append; on restart openraft re-applies from here.
-        self.db
-            .put_raw(&[(key::SM, &snapshot)], false)
-            .map_err(StorageIOError::write_state_machine)?;
+        if let Some((next, bytes)) = to_persist {
+            // Durable with the next fsynced log write; on restart openraft re-applies from here.
+            self.db
+                .put_raw(&[(key::SM, &bytes)], false)
+                .map_err(StorageIOError::write_state_machine)?;
+            self.persisted.store(next, Ordering::SeqCst);
+        }
         Ok(out)
     }
 
@@ -178,7 +205,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.db
             .put_raw(&[(key::SM, &bytes)], true)
             .map_err(StorageIOError::write_state_machine)?;
+        let next = new.last_applied.map(|l| l.index + 1).unwrap_or(0);
         *self.applied.write().map_err(|e| rerr(&e))? = new;
+        self.persisted.store(next, Ordering::SeqCst);
         Ok(())
     }
 

@@ -4,7 +4,8 @@
 //! - commit throughput and latency on 3 managers (fsync on every log append), 32 writers;
 //! - idle RSS of one manager.
 //!
-//! Run with `cargo bench -p swarmd --bench cluster`. `SWARMD_BENCH_QUICK=1` does fewer trials.
+//! Run with `cargo bench -p swarmd --bench cluster`. `SWARMD_BENCH_QUICK=1` does fewer trials;
+//! `SWARMD_BENCH_ONLY=failover|throughput|rss` runs one part.
 
 #[allow(missing_docs)]
 #[path = "../tests/common/mod.rs"]
@@ -75,6 +76,7 @@ fn failover(rt: &tokio::runtime::Runtime, trials: usize) -> Vec<Duration> {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         });
+        eprintln!("failover trial {t}: {}", ms(elapsed));
         times.push(elapsed);
         c.nodes[leader].run();
         c.nodes[leader].wait_up();
@@ -142,10 +144,20 @@ fn main() {
     }
     let quick = std::env::var_os("SWARMD_BENCH_QUICK").is_some();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let only = std::env::var("SWARMD_BENCH_ONLY").unwrap_or_default();
+    let run = |part: &str| only.is_empty() || only == part;
     let trials = if quick { 5 } else { 20 };
-    let f = failover(&rt, trials);
-    let (n, elapsed, lat) = throughput(&rt, 32, if quick { 3 } else { 10 });
-    let rss = idle_rss();
+    let f = if run("failover") {
+        failover(&rt, trials)
+    } else {
+        Vec::new()
+    };
+    let (n, elapsed, lat) = if run("throughput") {
+        throughput(&rt, 32, if quick { 3 } else { 10 })
+    } else {
+        (0, Duration::from_secs(1), Vec::new())
+    };
+    let rss = if run("rss") { idle_rss() } else { 0 };
     println!();
     println!("{:<44} {:>14}", "benchmark", "result");
     println!("{}", "-".repeat(59));

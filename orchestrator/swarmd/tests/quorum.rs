@@ -68,6 +68,9 @@ fn guards_majority_loss_and_force_new_cluster() {
     assert!(o.ok, "write after recovery: {o:?}\n{}", c.logs());
     // The worker kept heartbeating to m1 and is Ready; a new manager can join.
     let m4 = c.join("m4", "manager", m1);
-    let info = c.nodes[m4].info().unwrap();
-    assert_eq!(info["voters"].as_array().unwrap().len(), 2, "{dir}");
+    wait_for("m4 sees two voters", WAIT, || {
+        let info = c.nodes[m4].info()?;
+        (info["voters"].as_array()?.len() == 2).then_some(())
+    });
+    assert!(!dir.is_empty());
 }
