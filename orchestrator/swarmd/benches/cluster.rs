@@ -1,11 +1,12 @@
 //! Cluster benchmarks with real `swarmd` processes on loopback; prints a table.
 //!
 //! - leader failover: kill -9 the leader, time until a survivor commits a write (20 trials);
-//! - commit throughput and latency on 3 managers (fsync on every log append), 32 writers;
+//! - commit throughput and latency on 3 managers (fsync on every log append), N writers (default 32);
 //! - idle RSS of one manager.
 //!
 //! Run with `cargo bench -p swarmd --bench cluster`. `SWARMD_BENCH_QUICK=1` does fewer trials;
-//! `SWARMD_BENCH_ONLY=failover|throughput|rss` runs one part.
+//! `SWARMD_BENCH_ONLY=failover|throughput|rss` runs one part; `SWARMD_BENCH_WRITERS=N` sets the
+//! number of concurrent writers (default 32).
 
 #[allow(missing_docs)]
 #[path = "../tests/common/mod.rs"]
@@ -63,15 +64,36 @@ fn failover(rt: &tokio::runtime::Runtime, trials: usize) -> Vec<Duration> {
             let nodes = c.nodes[leader].nodes()?;
             nodes.iter().all(|n| n["status"] == "ready").then_some(())
         });
+        // ... and has applied the same log (a restarted manager caught up).
+        wait_for("managers caught up", WAIT, || {
+            let applied: Vec<_> = managers
+                .iter()
+                .map(|&i| c.nodes[i].info().map(|v| v["last_applied"].clone()))
+                .collect::<Option<_>>()?;
+            applied.windows(2).all(|w| w[0] == w[1]).then_some(())
+        });
+        if let Some(ms) = std::env::var("SWARMD_BENCH_SETTLE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
         let survivor = managers.iter().copied().find(|&i| i != leader).unwrap_or(0);
         let cl = client(&c, survivor);
         let start = Instant::now();
         c.nodes[leader].kill9();
         let elapsed = rt.block_on(async {
             loop {
+                let a = Instant::now();
                 let r: Result<NodeView, _> = cl.post("/v1/nodes/m1/update", &write_req(t)).await;
-                if r.is_ok() {
-                    return start.elapsed();
+                match r {
+                    Ok(_) => return start.elapsed(),
+                    Err(e) if std::env::var_os("SWARMD_BENCH_VERBOSE").is_some() => eprintln!(
+                        "  attempt at {} took {}: {e}",
+                        ms(a - start),
+                        ms(a.elapsed())
+                    ),
+                    Err(_) => {}
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -147,13 +169,17 @@ fn main() {
     let only = std::env::var("SWARMD_BENCH_ONLY").unwrap_or_default();
     let run = |part: &str| only.is_empty() || only == part;
     let trials = if quick { 5 } else { 20 };
+    let writers: usize = std::env::var("SWARMD_BENCH_WRITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
     let f = if run("failover") {
         failover(&rt, trials)
     } else {
         Vec::new()
     };
     let (n, elapsed, lat) = if run("throughput") {
-        throughput(&rt, 32, if quick { 3 } else { 10 })
+        throughput(&rt, writers, if quick { 3 } else { 10 })
     } else {
         (0, Duration::from_secs(1), Vec::new())
     };
@@ -179,7 +205,7 @@ fn main() {
     let rate = n as f64 / elapsed.as_secs_f64();
     println!(
         "{:<44} {:>14}",
-        "commit throughput, 3 managers, 32 writers",
+        format!("commit throughput, 3 managers, {writers} writers"),
         format!("{rate:.0} w/s")
     );
     println!("{:<44} {:>14}", "commit latency p50", ms(pct(&lat, 0.5)));
