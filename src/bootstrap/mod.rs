@@ -29,6 +29,6 @@ pub use plan::{plan, HostFacts, Plan, PlanError};
 pub use remote::{RemoteLayout, ServiceMode};
 pub use run::{
     all_ready, bootstrap, bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport,
-    SWARMD_PORT,
+    PhaseTimings, SWARMD_PORT,
 };
 pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up, sandbox_up_with};

@@ -58,8 +58,10 @@ pub struct BootstrapOptions {
     pub port: u16,
     /// systemd unit or plain daemon.
     pub service: ServiceMode,
-    /// How many hosts are installed, and workers joined, at once (>= 1).
+    /// How many workers join at once (>= 1).
     pub parallelism: usize,
+    /// How many hosts are connected to and installed at once (>= 1).
+    pub install_parallelism: usize,
     /// Limit for each wait (daemon answering, voter, all Ready).
     pub timeout: Duration,
     /// Print progress lines on stderr.
@@ -67,7 +69,8 @@ pub struct BootstrapOptions {
 }
 
 impl BootstrapOptions {
-    /// Defaults: port 2377, automatic service mode, 8 at once, 120 s waits, progress on.
+    /// Defaults: port 2377, automatic service mode, 8 installs and 8 worker joins at once, 120 s
+    /// waits, progress on.
     pub fn new(
         swarmd_binary: impl Into<PathBuf>,
         key: ClusterKey,
@@ -81,6 +84,7 @@ impl BootstrapOptions {
             port: SWARMD_PORT,
             service: ServiceMode::Auto,
             parallelism: 8,
+            install_parallelism: 8,
             timeout: Duration::from_secs(120),
             progress: true,
         }
@@ -94,6 +98,24 @@ pub struct BootstrapReport {
     pub plan: Plan,
     /// `node ls` once every host was Ready.
     pub nodes: NodeTable,
+    /// How long each phase took.
+    pub timings: PhaseTimings,
+}
+
+/// Wall-clock time of each bootstrap phase.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhaseTimings {
+    /// Connect, probe, upload and install on every host; restart hosts with state; read the
+    /// membership.
+    pub install: Duration,
+    /// `swarmd init` until it leads.
+    pub init: Duration,
+    /// Manager joins (one by one, each until it is a voter).
+    pub managers: Duration,
+    /// Worker joins (in parallel) until each answers.
+    pub workers: Duration,
+    /// Until `node ls` shows every node Ready.
+    pub verify: Duration,
 }
 
 /// Bootstraps swarmd onto `hosts` and returns the node table once every host is Ready.
@@ -115,13 +137,26 @@ pub async fn bootstrap_report(
     hosts: &[BootstrapHost],
     opts: &BootstrapOptions,
 ) -> Result<BootstrapReport, BootstrapError> {
-    if opts.parallelism == 0 {
-        return Err(BootstrapError::Input {
-            field: "parallelism",
-            value: "0".into(),
-            fix: "give 1 or more",
-        });
+    for (field, value) in [
+        ("parallelism", opts.parallelism),
+        ("install_parallelism", opts.install_parallelism),
+    ] {
+        if value == 0 {
+            return Err(BootstrapError::Input {
+                field,
+                value: "0".into(),
+                fix: "give 1 or more",
+            });
+        }
     }
+    let mut timings = PhaseTimings::default();
+    let mut clock = Instant::now();
+    let mut lap = move || {
+        let now = Instant::now();
+        let d = now - clock;
+        clock = now;
+        d
+    };
     let binary = tokio::fs::read(&opts.swarmd_binary)
         .await
         .map_err(|source| BootstrapError::Binary {
@@ -136,7 +171,7 @@ pub async fn bootstrap_report(
     let port = opts.port;
 
     // Connect, look, install: all hosts at once (bounded).
-    let installed = parallel(hosts.to_vec(), opts.parallelism, |h| {
+    let installed = parallel(hosts.to_vec(), opts.install_parallelism, |h| {
         let (opts, binary, sha256) = (opts.clone(), binary.clone(), sha256.clone());
         async move { connect_and_install(&h, &opts, &binary, &sha256).await }
     })
@@ -151,7 +186,7 @@ pub async fn bootstrap_report(
         .map(|(r, _)| r.clone())
         .collect();
     let timeout = opts.timeout;
-    parallel(with_state, opts.parallelism, move |r| async move {
+    parallel(with_state, opts.install_parallelism, move |r| async move {
         r.start().await?;
         r.wait_answering(timeout).await
     })
@@ -169,6 +204,7 @@ pub async fn bootstrap_report(
         .collect();
     let membership = read_membership(&remotes, &facts, opts.timeout).await;
     let plan = plan(&facts, membership.as_ref())?;
+    timings.install = lap();
     say(
         opts,
         "cluster",
@@ -218,6 +254,7 @@ pub async fn bootstrap_report(
         )
         .await?;
     }
+    timings.init = lap();
 
     if !plan.managers.is_empty() {
         let token = leader.join_token(NodeRole::Manager).await?;
@@ -241,6 +278,7 @@ pub async fn bootstrap_report(
                 .await?;
         }
     }
+    timings.managers = lap();
 
     if !plan.workers.is_empty() {
         let token = leader.join_token(NodeRole::Worker).await?;
@@ -266,18 +304,24 @@ pub async fn bootstrap_report(
         })
         .await?;
     }
+    timings.workers = lap();
 
     let nodes = leader
         .wait_nodes("wait for every node to be Ready", opts.timeout, |t| {
             all_ready(&facts, t)
         })
         .await?;
+    timings.verify = lap();
     say(
         opts,
         "cluster",
         &format!("{} nodes Ready", nodes.ready_count()),
     );
-    Ok(BootstrapReport { plan, nodes })
+    Ok(BootstrapReport {
+        plan,
+        nodes,
+        timings,
+    })
 }
 
 /// Every host listed, Ready, with its role; managers are voters; exactly one leader (pure).
