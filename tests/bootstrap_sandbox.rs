@@ -137,9 +137,16 @@ async fn interrupted_bootstrap_resumes_reruns_are_noops_and_destroy_leaves_nothi
     assert!(third.plan.is_noop(), "{:?}", third.plan);
     assert_eq!(ids(&third.nodes), ids(t));
 
-    // Secrets: the env files are 0600 and no process carries a token on its command line.
+    // Secrets: the env files are 0600 and hold no token once joined, and no process carries a
+    // token on its command line.
     for host in &f.hosts {
         let env = host.dir.join("etc/swarmd/swarmd.env");
+        let text = std::fs::read_to_string(&env).unwrap();
+        assert!(
+            text.contains("SWARMD_JOIN_TOKEN=''"),
+            "{}: {text}",
+            env.display()
+        );
         let mode = std::os::unix::fs::PermissionsExt::mode(
             &std::fs::metadata(&env).unwrap().permissions(),
         );

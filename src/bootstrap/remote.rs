@@ -140,8 +140,26 @@ pub struct NodeConfig {
     pub advertise_addr: String,
     /// `ip:port` to listen on.
     pub listen_addr: String,
-    /// Host name for `node ls`.
+    /// Host name for `node ls` (empty: the host's own).
     pub hostname: String,
+}
+
+impl NodeConfig {
+    /// The same settings without the join token: written once the node holds its state, so the
+    /// token does not linger on the host.
+    pub fn scrubbed(&self) -> NodeConfig {
+        let mode = match &self.mode {
+            StartMode::Init => StartMode::Init,
+            StartMode::Join { manager_addr, .. } => StartMode::Join {
+                manager_addr: manager_addr.clone(),
+                token: String::new(),
+            },
+        };
+        NodeConfig {
+            mode,
+            ..self.clone()
+        }
+    }
 }
 
 /// The env file's text (pure). Values are single-quoted for `sh`.
@@ -176,6 +194,7 @@ pub fn start_script_text(l: &RemoteLayout) -> String {
 # Written by swarm-aws: starts swarmd. `run` once the state dir holds a node, else init or join.
 set -e
 if [ -f {env} ]; then . {env}; fi
+[ -n "$SWARMD_HOSTNAME" ] || SWARMD_HOSTNAME=$(cat /proc/sys/kernel/hostname)
 if [ -f {state}/node.json ]; then
   exec {bin} run --state-dir {state}
 fi
@@ -558,6 +577,8 @@ mod tests {
         );
         assert!(text.contains("SWARMD_HOSTNAME='w 1'\n"));
         assert!(!format!("{cfg:?}").contains("SWMTKN"));
+        assert!(env_file_text(&cfg.scrubbed()).contains("SWARMD_JOIN_TOKEN=''\n"));
+        assert!(env_file_text(&cfg.scrubbed()).contains("SWARMD_MODE='join'\n"));
         let init = NodeConfig {
             mode: StartMode::Init,
             ..cfg

@@ -31,7 +31,7 @@ pub struct BootstrapHost {
     pub ssh_addr: SocketAddr,
     /// The private IP other nodes reach it at.
     pub advertise_ip: IpAddr,
-    /// Host name shown by `node ls` (default: the id).
+    /// Host name shown by `node ls` (default: the host's own).
     pub hostname: Option<String>,
     /// Where swarmd's files go on it.
     pub layout: RemoteLayout,
@@ -265,9 +265,11 @@ pub async fn bootstrap_report(
                 manager_addr: leader_addr.clone(),
                 token: token.clone(),
             };
-            r.write_env(&config(i, mode)).await?;
+            let cfg = config(i, mode);
+            r.write_env(&cfg).await?;
             r.start().await?;
             r.wait_answering(opts.timeout).await?;
+            r.write_env(&cfg.scrubbed()).await?;
             let addr = facts[i].advertise_addr.clone();
             leader
                 .wait_nodes(
@@ -300,7 +302,8 @@ pub async fn bootstrap_report(
             }
             r.write_env(&cfg).await?;
             r.start().await?;
-            r.wait_answering(timeout).await
+            r.wait_answering(timeout).await?;
+            r.write_env(&cfg.scrubbed()).await
         })
         .await?;
     }
