@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use swarm_aws::bootstrap::{
-    bootstrap_report, sandbox_inventory, sandbox_options, BootstrapOptions, ManagerStatus,
-    NodeRole, NodeStatus, NodeTable,
+    bootstrap_report, sandbox_inventory, sandbox_options, sandbox_up_with, BootstrapOptions,
+    ManagerStatus, NodeRole, NodeStatus, NodeTable,
 };
 use swarm_aws::sandbox::{Sandbox, SandboxHost};
 use swarm_aws::ssh::ClusterKey;
@@ -107,8 +107,11 @@ async fn interrupted_bootstrap_resumes_reruns_are_noops_and_destroy_leaves_nothi
     assert_eq!(first.nodes.nodes.len(), 3);
     assert!(first.nodes.nodes.iter().all(|n| n.is_voter()));
 
-    // The re-run with every host skips the managers and joins the workers.
-    let second = bootstrap_report(&inv, &opts).await.unwrap();
+    // The re-run (as `up --sandbox` does it: the existing hosts are reused) skips the managers
+    // and joins the workers.
+    let second = sandbox_up_with(&f.sandbox, &f.key, 3, 2, &opts)
+        .await
+        .unwrap();
     assert_eq!(second.plan.init, None);
     assert_eq!(second.plan.skipped, vec![0, 1, 2]);
     assert!(second.plan.managers.is_empty());
@@ -187,6 +190,21 @@ async fn a_missing_binary_or_a_dead_host_is_named() {
         e.contains("/nonexistent/swarmd") && e.contains("cargo build -p swarmd"),
         "{e}"
     );
+
+    let opts = options(&f);
+    let e = sandbox_up_with(&f.sandbox, &f.key, 1, 1, &opts)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("managers + workers") && e.contains("down --sandbox"),
+        "{e}"
+    );
+    let e = sandbox_up_with(&f.sandbox, &f.key, 0, 1, &opts)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--managers 1"), "{e}");
 
     let mut opts = options(&f);
     opts.connect.backoff.total = std::time::Duration::from_secs(3);
