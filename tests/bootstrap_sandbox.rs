@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use swarm_aws::bootstrap::{
-    bootstrap_report, sandbox_inventory, sandbox_options, sandbox_up_with, BootstrapOptions,
-    ManagerStatus, NodeRole, NodeStatus, NodeTable,
+    bootstrap_report, sandbox_inventory, sandbox_options, sandbox_up_with, swarmd_on_manager,
+    BootstrapOptions, ManagerStatus, NodeRole, NodeStatus, NodeTable,
 };
 use swarm_aws::sandbox::{Sandbox, SandboxHost};
 use swarm_aws::ssh::ClusterKey;
@@ -135,7 +135,32 @@ async fn interrupted_bootstrap_resumes_reruns_are_noops_and_destroy_leaves_nothi
     let managers = t.nodes.iter().filter(|n| n.role == NodeRole::Manager);
     assert_eq!(managers.count(), 3);
 
-    // A third run changes nothing: same nodes, nothing planned.
+    // Client verbs pass through to a manager; the first manager being down does not matter.
+    f.sandbox.stop_host(&f.hosts[0].name).unwrap();
+    let mut quick = opts.clone();
+    quick.connect.backoff.total = std::time::Duration::from_secs(2);
+    let args = ["node", "ls", "--format", "json"].map(String::from);
+    // (The stopped host may have led: poll while the others elect a new leader.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let seen = loop {
+        let last = match swarmd_on_manager(&inv, &quick, &args).await {
+            Ok(out) if out.success() => match NodeTable::parse(&out.stdout_str()) {
+                Ok(seen) => break seen,
+                Err(e) => format!("bad JSON: {e}"),
+            },
+            Ok(out) => out.stderr_str(),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node ls through a manager: {last}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert_eq!(ids(&seen), ids(t));
+    f.sandbox.start_host(&f.hosts[0].name).unwrap();
+
+    // A third run (host-0 rebooted: its swarmd is started again) changes nothing: same nodes, nothing planned.
     let third = bootstrap_report(&inv, &opts).await.unwrap();
     assert!(third.plan.is_noop(), "{:?}", third.plan);
     assert_eq!(ids(&third.nodes), ids(t));

@@ -12,12 +12,14 @@
 //!   env file (mode 0600, holds the join token) and systemd unit, and runs the remote commands.
 //! - [`bootstrap`] runs it all; progress goes to stderr; errors name the host and the step.
 //! - [`sandbox_up`] / [`sandbox_down`] do the same on local sandbox hosts (`up --sandbox`).
+//! - [`swarmd_on_manager`] runs a `swarmd` client verb on a manager (`swarm-aws node ...`).
 //!
 //! Limits: a host in the cluster with the wrong role is reported, not promoted or demoted; the
 //! join token stays in the env file after the join.
 
 mod error;
 pub mod nodes;
+mod passthrough;
 pub mod plan;
 pub mod remote;
 mod run;
@@ -25,6 +27,7 @@ mod sandbox;
 
 pub use error::BootstrapError;
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
+pub use passthrough::{swarmd_command, swarmd_on_manager};
 pub use plan::{plan, HostFacts, Plan, PlanError};
 pub use remote::{RemoteLayout, ServiceMode};
 pub use run::{
