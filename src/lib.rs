@@ -4,6 +4,7 @@
 //! the [`commands`] act on it. Rendering is pure; everything that touches AWS, SSH or the local
 //! machine lives behind the command layer. See `DESIGN.md` in the steering repo for the map.
 
+pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod error;

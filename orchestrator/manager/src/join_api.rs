@@ -41,7 +41,7 @@ fn check_addr(addr: &str) -> Result<(), ManagerError> {
         Ok(())
     } else {
         Err(ManagerError::BadRequest(format!(
-            "invalid advertise address {addr:?}: expected HOST:PORT, e.g. 10.0.0.5:4242"
+            "invalid advertise address {addr:?}: expected HOST:PORT, e.g. 10.0.0.5:2377"
         )))
     }
 }

@@ -107,7 +107,7 @@ mod tests {
         Node {
             id,
             hostname: format!("h{id}"),
-            addr: format!("127.0.0.{id}:4242"),
+            addr: format!("127.0.0.{id}:2377"),
             role,
             availability: Availability::Active,
             status: NodeStatus::Ready,

@@ -65,7 +65,7 @@ pub struct AddrOpts {
     #[arg(long)]
     pub advertise_addr: Option<String>,
     /// Address to listen on.
-    #[arg(long, default_value = "0.0.0.0:4242")]
+    #[arg(long, default_value = "0.0.0.0:2377")]
     pub listen_addr: String,
     /// Host name to show in `node ls` (default: the system's).
     #[arg(long)]

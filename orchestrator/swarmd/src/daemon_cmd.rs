@@ -31,7 +31,7 @@ fn addrs(a: &AddrOpts) -> Result<NodeAddrs> {
         None => a.listen_addr.clone(),
     };
     if !advertise.contains(':') {
-        bail!("invalid --advertise-addr {advertise:?}: expected IP:PORT, e.g. 10.0.0.5:4242");
+        bail!("invalid --advertise-addr {advertise:?}: expected IP:PORT, e.g. 10.0.0.5:2377");
     }
     let hostname = match &a.hostname {
         Some(h) => h.clone(),

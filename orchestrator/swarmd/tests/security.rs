@@ -18,7 +18,7 @@ fn join_must_fail(c: &Cluster, name: &str, token: &str, manager: &str, ip: &str)
             "--token",
             token,
             "--listen-addr",
-            &format!("{ip}:4242"),
+            &format!("{ip}:2377"),
             "--hostname",
             name,
         ])

@@ -1,0 +1,162 @@
+//! `up --sandbox` / `down --sandbox`: sandbox hosts with swarmd bootstrapped onto them over SSH,
+//! exactly as on instances.
+//!
+//! Every host keeps swarmd's files under its own sandbox dir (the hosts share this machine's
+//! filesystem) and runs it as a plain daemon inside its network namespace, so destroying the
+//! sandbox stops it. The sandbox's known_hosts lives in the sandbox state dir: host keys are new
+//! with every sandbox, and go with it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+use super::nodes::{NodeRole, NodeTable};
+use super::remote::{RemoteLayout, ServiceMode};
+use super::run::{bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport};
+use super::BootstrapError;
+use crate::sandbox::{Sandbox, SandboxHost};
+use crate::ssh::{cluster_config_dir, ClusterKey, KnownHosts};
+
+/// The bootstrap inventory of sandbox hosts: the first `managers` are managers (pure).
+pub fn sandbox_inventory(hosts: &[SandboxHost], managers: usize) -> Vec<BootstrapHost> {
+    let mut worker_n = 0;
+    hosts
+        .iter()
+        .map(|h| {
+            let (role, hostname) = if h.index < managers {
+                (NodeRole::Manager, format!("manager-{}", h.index + 1))
+            } else {
+                worker_n += 1;
+                (NodeRole::Worker, format!("worker-{worker_n}"))
+            };
+            BootstrapHost {
+                id: h.name.clone(),
+                role,
+                ssh_addr: SocketAddr::new(IpAddr::V4(h.addr), 22),
+                advertise_ip: IpAddr::V4(h.addr),
+                hostname: Some(hostname),
+                layout: RemoteLayout::under(&h.dir),
+            }
+        })
+        .collect()
+}
+
+/// Bootstrap options for a sandbox: plain daemons, known_hosts in the sandbox state dir.
+pub fn sandbox_options(
+    sandbox: &Sandbox,
+    key: &ClusterKey,
+    swarmd_binary: &Path,
+) -> BootstrapOptions {
+    let mut opts = BootstrapOptions::new(
+        swarmd_binary,
+        key.clone(),
+        KnownHosts::new(sandbox.state_dir().join("known_hosts")),
+    );
+    opts.service = ServiceMode::Daemon;
+    opts
+}
+
+/// Creates `managers + workers` hosts in `sandbox` (or reuses the ones it has, if as many) and
+/// bootstraps swarmd onto them with `opts`. Idempotent: a re-run joins only what is missing.
+pub async fn sandbox_up_with(
+    sandbox: &Sandbox,
+    key: &ClusterKey,
+    managers: usize,
+    workers: usize,
+    opts: &BootstrapOptions,
+) -> Result<BootstrapReport, BootstrapError> {
+    if managers == 0 {
+        return Err(BootstrapError::Input {
+            field: "managers",
+            value: "0".into(),
+            fix: "a cluster needs at least one manager; give --managers 1 or more",
+        });
+    }
+    let count = managers + workers;
+    let sb = sandbox.clone();
+    let public_key = key.public_openssh();
+    let hosts = tokio::task::spawn_blocking(move || {
+        if sb.exists() {
+            sb.hosts()
+        } else {
+            sb.create(count, &public_key)
+        }
+    })
+    .await
+    .map_err(|e| BootstrapError::Task(e.to_string()))??;
+    if hosts.len() != count {
+        return Err(BootstrapError::Input {
+            field: "managers + workers",
+            value: count.to_string(),
+            fix: "the sandbox exists with a different number of hosts; run `down --sandbox` first",
+        });
+    }
+    bootstrap_report(&sandbox_inventory(&hosts, managers), opts).await
+}
+
+/// `up --sandbox`: the sandbox of `cluster` (default state root, the cluster's key from its config
+/// dir, created if needed) with `managers` + `workers` hosts running swarmd from `swarmd_binary`.
+/// Returns the node table once every node is Ready.
+pub async fn sandbox_up(
+    cluster: &str,
+    managers: usize,
+    workers: usize,
+    swarmd_binary: &Path,
+) -> Result<NodeTable, BootstrapError> {
+    let sandbox = Sandbox::new(cluster)?;
+    let key_err = |source| BootstrapError::Ssh {
+        host: "local".into(),
+        step: "load the cluster's SSH key".into(),
+        source,
+    };
+    let dir = cluster_config_dir(cluster).map_err(key_err)?;
+    let (key, _) =
+        ClusterKey::load_or_create(&dir, &format!("swarm-aws-{cluster}")).map_err(key_err)?;
+    let opts = sandbox_options(&sandbox, &key, swarmd_binary);
+    Ok(sandbox_up_with(&sandbox, &key, managers, workers, &opts)
+        .await?
+        .nodes)
+}
+
+/// `down --sandbox`: stops every swarmd and sshd of the sandbox and removes its namespaces,
+/// links and state (idempotent).
+pub async fn sandbox_down(cluster: &str) -> Result<(), BootstrapError> {
+    let sandbox = Sandbox::new(cluster)?;
+    tokio::task::spawn_blocking(move || sandbox.destroy())
+        .await
+        .map_err(|e| BootstrapError::Task(e.to_string()))??;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+    use std::path::PathBuf;
+
+    #[test]
+    fn first_hosts_are_managers_with_their_own_layout() {
+        let hosts: Vec<SandboxHost> = (0..4)
+            .map(|i| SandboxHost {
+                name: format!("host-{i}"),
+                index: i,
+                addr: Ipv4Addr::new(10, 213, 1, 10 + i as u8),
+                netns: format!("ns{i}"),
+                dir: PathBuf::from(format!("/sb/c/host-{i}")),
+            })
+            .collect();
+        let inv = sandbox_inventory(&hosts, 2);
+        let roles: Vec<NodeRole> = inv.iter().map(|h| h.role).collect();
+        assert_eq!(
+            roles,
+            [
+                NodeRole::Manager,
+                NodeRole::Manager,
+                NodeRole::Worker,
+                NodeRole::Worker
+            ]
+        );
+        assert_eq!(inv[3].hostname.as_deref(), Some("worker-2"));
+        assert_eq!(inv[1].ssh_addr.to_string(), "10.213.1.11:22");
+        assert_eq!(inv[2].layout.binary(), "/sb/c/host-2/usr/local/bin/swarmd");
+    }
+}
