@@ -72,7 +72,7 @@ pub async fn delete<C: Future<Output = ()>>(
         });
     }
     let mut status = info.status.clone();
-    if classify(&status) == Phase::InProgress && status != "DELETE_IN_PROGRESS" {
+    if deletion_blocked(&status) {
         return Err(StackError::ForbiddenState {
             stack: stack.to_string(),
             status,
@@ -163,6 +163,17 @@ pub async fn delete<C: Future<Output = ()>>(
     }
 }
 
+/// True when CloudFormation refuses DeleteStack in this status: updates, imports and rollbacks
+/// must finish first. A create in progress may be deleted (CloudFormation cancels it), and a
+/// delete in progress is simply followed.
+pub fn deletion_blocked(status: &str) -> bool {
+    classify(status) == Phase::InProgress
+        && !matches!(
+            status,
+            "CREATE_IN_PROGRESS" | "DELETE_IN_PROGRESS" | "REVIEW_IN_PROGRESS"
+        )
+}
+
 async fn stuck_resources(
     clients: &Clients,
     id: &str,
@@ -184,6 +195,27 @@ async fn stuck_resources(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn half_created_stacks_may_be_deleted_but_updating_ones_not() {
+        for ok in [
+            "CREATE_IN_PROGRESS",
+            "ROLLBACK_COMPLETE",
+            "CREATE_FAILED",
+            "DELETE_FAILED",
+            "UPDATE_ROLLBACK_FAILED",
+        ] {
+            assert!(!deletion_blocked(ok), "{ok}");
+        }
+        for blocked in [
+            "UPDATE_IN_PROGRESS",
+            "ROLLBACK_IN_PROGRESS",
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            "IMPORT_IN_PROGRESS",
+        ] {
+            assert!(deletion_blocked(blocked), "{blocked}");
+        }
+    }
 
     #[test]
     fn retryable_reasons() {
