@@ -13,7 +13,7 @@ use crate::stack::StackError;
 const ASG_TYPE: &str = "AWS::AutoScaling::AutoScalingGroup";
 
 /// Tag naming a node's role on its auto-scaling group.
-pub const ROLE_TAG: &str = "swarm-node-type";
+pub const ROLE_TAG: &str = "swarm-aws:role";
 
 /// Role of a node in the swarm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

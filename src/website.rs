@@ -15,9 +15,9 @@ use crate::stack::describe::{describe_stack, stack_resources, StackInfo};
 use crate::stack::StackError;
 
 /// Cluster stack output holding the load balancer's DNS name.
-pub const ELB_DNS_OUTPUT: &str = "ELBDNSName";
+pub const ELB_DNS_OUTPUT: &str = crate::template::outputs::keys::DNS_TARGET;
 /// Cluster stack output holding the load balancer's canonical hosted zone id.
-pub const ELB_ZONE_OUTPUT: &str = "ELBDNSZoneID";
+pub const ELB_ZONE_OUTPUT: &str = crate::template::outputs::keys::ELB_ZONE_ID;
 /// Website stack output holding the hosted zone id.
 pub const ZONE_OUTPUT: &str = "HostedZoneId";
 
@@ -135,17 +135,19 @@ pub async fn cluster_endpoint(
     endpoint_from_outputs(&info, &clients.region)
 }
 
-/// Parameters for the website template: the two endpoints, primary first.
+/// Parameters for the website template: the two endpoints, primary first (names from
+/// [`crate::template::website::target_parameters`]).
 pub fn endpoint_parameters(
     primary: &ClusterEndpoint,
     secondary: &ClusterEndpoint,
 ) -> Vec<(String, String)> {
-    vec![
-        ("PrimaryElbDnsName".into(), primary.dns_name.clone()),
-        ("PrimaryElbZoneId".into(), primary.zone_id.clone()),
-        ("SecondaryElbDnsName".into(), secondary.dns_name.clone()),
-        ("SecondaryElbZoneId".into(), secondary.zone_id.clone()),
-    ]
+    let mut out = Vec::new();
+    for (prefix, e) in [("Primary", primary), ("Secondary", secondary)] {
+        let (dns, zone) = crate::template::website::target_parameters(prefix);
+        out.push((dns, e.dns_name.clone()));
+        out.push((zone, e.zone_id.clone()));
+    }
+    out
 }
 
 /// One failover record of the website.

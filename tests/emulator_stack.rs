@@ -123,10 +123,10 @@ async fn full_lifecycle_with_the_fixture_template() {
     assert_eq!((managers.len(), workers.len()), (3, 5), "{}", inv.table());
     assert!(managers
         .iter()
-        .all(|i| Some(i.group.as_str()) == info.output("ManagerAsgName")));
+        .all(|i| Some(i.group.as_str()) == info.output("ManagerAutoScalingGroup")));
     assert!(workers
         .iter()
-        .all(|i| Some(i.group.as_str()) == info.output("NodeAsgName")));
+        .all(|i| Some(i.group.as_str()) == info.output("WorkerAutoScalingGroup")));
     assert!(inv
         .instances
         .iter()

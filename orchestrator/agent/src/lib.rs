@@ -1,1 +1,28 @@
 //! The swarmd worker agent: executors (Docker), routing mesh, status reports.
+//!
+//! Background: a Swarm-mode worker receives task assignments from the managers, runs each
+//! as a container and reports the task's state back (ACCEPTED, PREPARING, STARTING, RUNNING,
+//! then COMPLETE/FAILED/SHUTDOWN/REJECTED with the error).
+//!
+//! Design: the [`executor::Executor`] trait is the seam to the container runtime;
+//! [`docker::DockerExecutor`] implements it on the Docker Engine API (bollard), with
+//! [`container_config`] as the pure task → container translation. [`controller::run_task`]
+//! drives one task through its states over any executor and streams [`controller::StatusUpdate`]s.
+//!
+//! [`proxy`] forwards one published port's connections round-robin over the service's
+//! task addresses and [`mesh::Mesh`] keeps one such proxy per published port.
+//!
+//! Limits: no networks/overlay, secrets, configs or health checks yet; images are pulled
+//! without registry credentials.
+
+pub mod container_config;
+pub mod controller;
+pub mod docker;
+pub mod error;
+pub mod executor;
+pub mod labels;
+pub mod mesh;
+pub mod proxy;
+
+pub use error::AgentError;
+pub use executor::{Executor, LogLine, NodeContext};

@@ -1,0 +1,157 @@
+//! Drives one task through its life cycle on an [`Executor`] and reports every state.
+//!
+//! ACCEPTED → PREPARING → STARTING → RUNNING → COMPLETE (exit 0) | FAILED (non-zero exit or
+//! start error) | SHUTDOWN (stop requested) | REJECTED (prepare failed, e.g. missing image).
+//! Each observed state goes out on the updates channel as it happens; the final status is
+//! also returned. Containers are not removed here: exited ones are kept as task history and
+//! removed when the orchestrator prunes the task.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use swarm_api::task::{Task, TaskState, TaskStatus};
+use tokio::sync::{mpsc, watch};
+
+use crate::executor::Executor;
+
+/// A status change of a task, sent to the dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate {
+    /// The task.
+    pub task_id: String,
+    /// Its new status.
+    pub status: TaskStatus,
+}
+
+/// How a task is run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Time between SIGTERM and SIGKILL on shutdown.
+    pub stop_grace: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            stop_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+struct Reporter<'a> {
+    task_id: &'a str,
+    updates: &'a mpsc::UnboundedSender<StatusUpdate>,
+    status: TaskStatus,
+}
+
+impl Reporter<'_> {
+    fn set(&mut self, state: TaskState, message: &str, err: Option<String>) {
+        debug_assert!(self.status.state.can_transition_to(state) || self.status.state == state);
+        self.status.state = state;
+        self.status.message = message.to_string();
+        self.status.err = err;
+        self.status.timestamp_ms = now_ms();
+        // A closed channel only means nobody listens any more; the task still runs to the end.
+        let _ = self.updates.send(StatusUpdate {
+            task_id: self.task_id.to_string(),
+            status: self.status.clone(),
+        });
+    }
+}
+
+/// Runs `task` to a terminal state. Setting `shutdown` to true stops it (SHUTDOWN).
+pub async fn run_task<E: Executor>(
+    exec: &E,
+    task: &Task,
+    options: RunOptions,
+    updates: &mpsc::UnboundedSender<StatusUpdate>,
+    mut shutdown: watch::Receiver<bool>,
+) -> TaskStatus {
+    let mut r = Reporter {
+        task_id: &task.id,
+        updates,
+        status: TaskStatus {
+            state: task.status.state.min(TaskState::Assigned),
+            ..Default::default()
+        },
+    };
+    r.set(TaskState::Accepted, "accepted", None);
+    if *shutdown.borrow() {
+        r.set(TaskState::Shutdown, "shutdown before start", None);
+        return r.status;
+    }
+
+    r.set(TaskState::Preparing, "preparing", None);
+    let prepared = tokio::select! {
+        p = exec.prepare(task) => p,
+        _ = shutdown.wait_for(|s| *s) => {
+            r.set(TaskState::Shutdown, "shutdown while preparing", None);
+            return r.status;
+        }
+    };
+    let container_id = match prepared {
+        Ok(id) => id,
+        Err(e) => {
+            r.set(TaskState::Rejected, "preparing failed", Some(e.to_string()));
+            return r.status;
+        }
+    };
+    r.status.container_id = Some(container_id.clone());
+
+    r.set(TaskState::Starting, "starting", None);
+    if let Err(e) = exec.start(&container_id).await {
+        r.set(
+            TaskState::Failed,
+            "starting container failed",
+            Some(e.to_string()),
+        );
+        return r.status;
+    }
+    r.set(TaskState::Running, "started", None);
+
+    let exited = tokio::select! {
+        w = exec.wait(&container_id) => Some(w),
+        _ = shutdown.wait_for(|s| *s) => None,
+    };
+    match exited {
+        Some(Ok(0)) => {
+            r.status.exit_code = Some(0);
+            r.set(TaskState::Complete, "finished", None);
+        }
+        Some(Ok(code)) => {
+            r.status.exit_code = Some(code);
+            r.set(
+                TaskState::Failed,
+                "exited",
+                Some(format!("task: non-zero exit ({code})")),
+            );
+        }
+        Some(Err(e)) => r.set(
+            TaskState::Failed,
+            "lost track of container",
+            Some(e.to_string()),
+        ),
+        None => {
+            let stopped = exec.stop(&container_id, options.stop_grace).await;
+            let code = match stopped {
+                Ok(()) => exec.wait(&container_id).await.ok(),
+                Err(_) => None,
+            };
+            r.status.exit_code = code;
+            match stopped {
+                Ok(()) => r.set(TaskState::Shutdown, "shutdown", None),
+                Err(e) => r.set(
+                    TaskState::Shutdown,
+                    "shutdown (stop failed)",
+                    Some(e.to_string()),
+                ),
+            }
+        }
+    }
+    r.status
+}

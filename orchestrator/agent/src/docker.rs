@@ -1,0 +1,278 @@
+//! The Docker executor: runs tasks as containers through the Docker Engine API (bollard).
+//!
+//! Images: every prepare first tries to pull (bounded by `pull_timeout`); when the pull fails
+//! (no registry reachable, or the registry does not know the image) a local image of that
+//! name is used; when there is none the task is rejected with
+//! "image X not found locally and no registry reachable" — it never hangs on a pull.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::errors::Error as BollardError;
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions,
+    RemoveContainerOptions, StopContainerOptions, WaitContainerOptions,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+use swarm_api::task::Task;
+
+use crate::container_config::container_config;
+use crate::error::AgentError;
+use crate::executor::{Executor, LogLine, NodeContext};
+
+/// The default Docker socket.
+pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// Runs tasks on one Docker daemon for one node.
+#[derive(Debug, Clone)]
+pub struct DockerExecutor {
+    docker: Docker,
+    node: NodeContext,
+    pull_timeout: Duration,
+}
+
+fn docker_err(op: &'static str, target: &str) -> impl FnOnce(BollardError) -> AgentError {
+    let target = target.to_string();
+    move |source| AgentError::Docker { op, target, source }
+}
+
+fn status_code(e: &BollardError) -> Option<u16> {
+    match e {
+        BollardError::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+/// `name` → `name:latest` when the reference has neither tag nor digest (an untagged pull
+/// would fetch every tag).
+pub fn with_default_tag(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if last.contains(':') || image.contains('@') {
+        image.to_string()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
+impl DockerExecutor {
+    /// Connects to the daemon at `socket` (API version negotiated, so older engines work).
+    pub async fn connect(socket: &str, node: NodeContext) -> Result<Self, AgentError> {
+        let connect = |source| AgentError::Connect {
+            socket: socket.to_string(),
+            source,
+        };
+        let docker = Docker::connect_with_socket(socket, 120, bollard::API_DEFAULT_VERSION)
+            .map_err(connect)?
+            .negotiate_version()
+            .await
+            .map_err(connect)?;
+        Ok(DockerExecutor {
+            docker,
+            node,
+            pull_timeout: Duration::from_secs(60),
+        })
+    }
+
+    /// Sets how long a pull may take before the local image is used instead.
+    pub fn with_pull_timeout(mut self, t: Duration) -> Self {
+        self.pull_timeout = t;
+        self
+    }
+
+    /// The underlying client.
+    pub fn client(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// The node this executor runs tasks for.
+    pub fn node(&self) -> &NodeContext {
+        &self.node
+    }
+
+    async fn pull(&self, image: &str) -> Result<(), String> {
+        let opts = CreateImageOptions {
+            from_image: Some(with_default_tag(image)),
+            ..Default::default()
+        };
+        let mut stream = self.docker.create_image(Some(opts), None, None);
+        while let Some(item) = stream.next().await {
+            item.map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Pulls `image` if a registry serves it, else checks that it exists locally.
+    pub async fn ensure_image(&self, image: &str) -> Result<(), AgentError> {
+        let pull_error = match tokio::time::timeout(self.pull_timeout, self.pull(image)).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(_) => format!("timed out after {} s", self.pull_timeout.as_secs()),
+        };
+        match self.docker.inspect_image(image).await {
+            Ok(_) => Ok(()),
+            Err(e) if status_code(&e) == Some(404) => Err(AgentError::ImageNotFound {
+                image: image.to_string(),
+                pull_error,
+            }),
+            Err(e) => Err(docker_err("inspect image", image)(e)),
+        }
+    }
+
+    /// Ids of all containers (running or not) carrying label `key=value`.
+    pub async fn containers_with_label(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<String>, AgentError> {
+        let filters = HashMap::from([("label".to_string(), vec![format!("{key}={value}")])]);
+        let list = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await
+            .map_err(docker_err("list containers", key))?;
+        Ok(list.into_iter().filter_map(|c| c.id).collect())
+    }
+}
+
+impl Executor for DockerExecutor {
+    async fn prepare(&self, task: &Task) -> Result<String, AgentError> {
+        let image = &task.spec.container.image;
+        self.ensure_image(image).await?;
+        let name = task.container_name();
+        let config = container_config(task, &self.node);
+        let opts = CreateContainerOptions {
+            name: Some(name.clone()),
+            ..Default::default()
+        };
+        match self.docker.create_container(Some(opts), config).await {
+            Ok(r) => Ok(r.id),
+            // Prepared before (agent restarted mid-way): reuse the container of this task.
+            Err(e) if status_code(&e) == Some(409) => {
+                let c = self
+                    .docker
+                    .inspect_container(&name, None)
+                    .await
+                    .map_err(docker_err("inspect container", &name))?;
+                Ok(c.id.unwrap_or(name))
+            }
+            Err(e) => Err(docker_err("create container", &name)(e)),
+        }
+    }
+
+    async fn start(&self, container_id: &str) -> Result<(), AgentError> {
+        match self.docker.start_container(container_id, None).await {
+            Ok(()) => Ok(()),
+            Err(e) if status_code(&e) == Some(304) => Ok(()), // already started
+            Err(e) => Err(docker_err("start container", container_id)(e)),
+        }
+    }
+
+    async fn wait(&self, container_id: &str) -> Result<i64, AgentError> {
+        let opts = WaitContainerOptions {
+            condition: "not-running".to_string(),
+        };
+        let mut stream = self.docker.wait_container(container_id, Some(opts));
+        loop {
+            match stream.next().await {
+                Some(Ok(r)) => return Ok(r.status_code),
+                Some(Err(BollardError::DockerContainerWaitError { code, .. })) => return Ok(code),
+                Some(Err(e)) => return Err(docker_err("wait container", container_id)(e)),
+                // The stream ended without a status: ask the container itself.
+                None => {
+                    let c = self
+                        .docker
+                        .inspect_container(container_id, None)
+                        .await
+                        .map_err(docker_err("inspect container", container_id))?;
+                    let state = c.state.unwrap_or_default();
+                    if state.running != Some(true) {
+                        return Ok(state.exit_code.unwrap_or(-1));
+                    }
+                    stream = self.docker.wait_container(
+                        container_id,
+                        Some(WaitContainerOptions {
+                            condition: "not-running".to_string(),
+                        }),
+                    );
+                }
+            }
+        }
+    }
+
+    async fn stop(&self, container_id: &str, grace: Duration) -> Result<(), AgentError> {
+        let opts = StopContainerOptions {
+            t: Some(grace.as_secs().min(i32::MAX as u64) as i32),
+            signal: None,
+        };
+        match self.docker.stop_container(container_id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) if status_code(&e) == Some(304) => Ok(()), // already stopped
+            Err(e) => Err(docker_err("stop container", container_id)(e)),
+        }
+    }
+
+    async fn remove(&self, container_id: &str) -> Result<(), AgentError> {
+        let opts = RemoveContainerOptions {
+            force: true,
+            v: true,
+            link: false,
+        };
+        match self.docker.remove_container(container_id, Some(opts)).await {
+            Ok(()) => Ok(()),
+            Err(e) if status_code(&e) == Some(404) => Ok(()),
+            Err(e) => Err(docker_err("remove container", container_id)(e)),
+        }
+    }
+
+    async fn logs(
+        &self,
+        container_id: &str,
+        tail: Option<usize>,
+    ) -> Result<Vec<LogLine>, AgentError> {
+        let opts = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(container_id, Some(opts));
+        let mut lines = Vec::new();
+        while let Some(item) = stream.next().await {
+            let out = item.map_err(docker_err("logs", container_id))?;
+            let stderr = matches!(out, bollard::container::LogOutput::StdErr { .. });
+            let text = out.to_string();
+            for l in text.lines() {
+                lines.push(LogLine {
+                    stderr,
+                    text: l.to_string(),
+                });
+            }
+        }
+        Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_tag() {
+        assert_eq!(with_default_tag("nginx"), "nginx:latest");
+        assert_eq!(with_default_tag("nginx:1.25"), "nginx:1.25");
+        assert_eq!(
+            with_default_tag("localhost:5000/web"),
+            "localhost:5000/web:latest"
+        );
+        assert_eq!(
+            with_default_tag("localhost:5000/web:v1"),
+            "localhost:5000/web:v1"
+        );
+        assert_eq!(with_default_tag("web@sha256:abc"), "web@sha256:abc");
+    }
+}

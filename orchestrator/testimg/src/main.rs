@@ -1,0 +1,140 @@
+//! `swarm-test-web`: the tiny HTTP server inside the `swarm-test/web` image.
+//!
+//! Answers every request with `task=<TASK_ID> node=<NODE_NAME> service=<SERVICE_NAME>\n`,
+//! taken from the environment (`TASK_ID`/`NODE_NAME`/`SERVICE_NAME`, falling back to the
+//! `SWARM_TASK_ID`/`SWARM_NODE_HOSTNAME`/`SWARM_SERVICE_NAME` variables the agent sets).
+//!
+//! Options: `--port N` (default 80, or `$PORT`), `--exit-immediately` (exit at once, for
+//! update-failure tests), `--exit-code N` (the code used by `--exit-immediately` and
+//! `--exit-after-ms`, default 0), `--exit-after-ms N` (serve, then exit after N ms). SIGTERM
+//! and SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::exit;
+use std::time::Duration;
+
+struct Options {
+    port: u16,
+    exit_immediately: bool,
+    exit_code: i32,
+    exit_after_ms: Option<u64>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut o = Options {
+        port: std::env::var("PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(80),
+        exit_immediately: false,
+        exit_code: 0,
+        exit_after_ms: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--port" => o.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--exit-immediately" => o.exit_immediately = true,
+            "--exit-code" => {
+                o.exit_code = value("--exit-code")?.parse().map_err(|e| format!("--exit-code: {e}"))?
+            }
+            "--exit-after-ms" => {
+                o.exit_after_ms =
+                    Some(value("--exit-after-ms")?.parse().map_err(|e| format!("--exit-after-ms: {e}"))?)
+            }
+            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms)")),
+        }
+    }
+    Ok(o)
+}
+
+fn env_or(primary: &str, fallback: &str) -> String {
+    std::env::var(primary)
+        .or_else(|_| std::env::var(fallback))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+fn answer(mut stream: TcpStream, body: &str) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    // Read the request head up to the blank line; the body (if any) is ignored.
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+    let resp = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        body
+    );
+    let _ = stream.write_all(resp.as_bytes());
+}
+
+fn main() {
+    let o = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("swarm-test-web: {e}");
+            exit(2);
+        }
+    };
+    if o.exit_immediately {
+        println!(
+            "swarm-test-web: exiting immediately with status {}",
+            o.exit_code
+        );
+        exit(o.exit_code);
+    }
+    let signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ]);
+    match signals {
+        Ok(mut s) => {
+            std::thread::spawn(move || {
+                if let Some(sig) = s.forever().next() {
+                    println!("swarm-test-web: signal {sig}, exiting");
+                    exit(0);
+                }
+            });
+        }
+        Err(e) => eprintln!("swarm-test-web: cannot handle signals: {e}"),
+    }
+    if let Some(ms) = o.exit_after_ms {
+        let code = o.exit_code;
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            println!("swarm-test-web: exiting after {ms} ms with status {code}");
+            exit(code);
+        });
+    }
+    let body = format!(
+        "task={} node={} service={}\n",
+        env_or("TASK_ID", "SWARM_TASK_ID"),
+        env_or("NODE_NAME", "SWARM_NODE_HOSTNAME"),
+        env_or("SERVICE_NAME", "SWARM_SERVICE_NAME"),
+    );
+    let listener = match TcpListener::bind(("0.0.0.0", o.port)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("swarm-test-web: cannot listen on port {}: {e}", o.port);
+            exit(1);
+        }
+    };
+    println!("swarm-test-web: listening on port {}", o.port);
+    for stream in listener.incoming().flatten() {
+        let body = body.clone();
+        std::thread::spawn(move || answer(stream, &body));
+    }
+}

@@ -1,0 +1,557 @@
+//! Command-line definitions (clap derive). No I/O happens here: the types only describe what the user
+//! typed; `spec` turns them into a validated [`crate::spec::ClusterSpec`] and `commands` acts on them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// `swarm-aws`: provision and run Docker-Swarm-mode clusters on AWS.
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm-aws",
+    version,
+    about = "Provision and run Docker-Swarm-mode clusters on AWS",
+    long_about = "Provision and run Docker-Swarm-mode clusters on AWS.\n\n\
+swarm-aws renders a CloudFormation stack from a cluster spec (a VPC with one public subnet per\n\
+availability zone, manager and worker auto-scaling groups, a load balancer for published ports,\n\
+IAM and security groups), creates it while showing every stack event live, then boots the\n\
+bundled `swarmd` orchestrator on the instances over SSH.\n\n\
+Credentials and region come from the standard AWS chain (--profile, --region, AWS_* environment\n\
+variables, ~/.aws/config); AWS_ENDPOINT_URL points every call at another endpoint (e.g. a local\n\
+emulator).",
+    after_help = "Examples:\n  \
+swarm-aws template --name demo --ssh-cidr 203.0.113.0/24      # print the CloudFormation template\n  \
+swarm-aws up --name demo --managers 3 --workers 5 --ssh-cidr 203.0.113.0/24\n  \
+swarm-aws status --name demo\n  \
+swarm-aws scale --name demo --workers 10\n  \
+swarm-aws down --name demo"
+)]
+pub struct Cli {
+    /// Options every verb accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The verb to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every verb accepts.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// AWS region (default: from AWS_REGION, the profile, or the config file)
+    #[arg(
+        long,
+        global = true,
+        env = "AWS_REGION",
+        hide_env_values = true,
+        value_name = "REGION"
+    )]
+    pub region: Option<String>,
+    /// Named AWS profile from ~/.aws/config and ~/.aws/credentials
+    #[arg(
+        long,
+        global = true,
+        env = "AWS_PROFILE",
+        hide_env_values = true,
+        value_name = "PROFILE"
+    )]
+    pub profile: Option<String>,
+    /// Output format for verbs that print state
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// More detail on stderr (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// How verbs print what they report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable tables and progress
+    Text,
+    /// One JSON document on stdout, for scripts
+    Json,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the cluster's stack (or update it to match the spec) and boot the orchestrator
+    Up(UpArgs),
+    /// Change the number of managers and/or workers of a running cluster
+    Scale(ScaleArgs),
+    /// Delete the cluster's stack and everything in it
+    Down(DownArgs),
+    /// Show the stack's status, sizes, outputs and instances
+    Status(NameArgs),
+    /// List the swarm-aws clusters in the region
+    Ls,
+    /// Show the stack's events (history, or live with --follow)
+    Events(EventsArgs),
+    /// Print the CloudFormation template for a cluster spec, without creating anything
+    Template(TemplateArgs),
+    /// Failover website: a Route 53 zone routing to a primary and a secondary cluster
+    Website(WebsiteArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+}
+
+/// Flags and file that describe a cluster. Every flag may also be given in the config file under the
+/// same name (without the dashes) or in a `SWARM_AWS_*` environment variable; flags win over the
+/// environment, which wins over the file.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ClusterArgs {
+    /// Config file (TOML) with the same keys as the flags [default: ./swarm-aws.toml if present]
+    #[arg(
+        long,
+        env = "SWARM_AWS_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// Cluster name; also the CloudFormation stack name
+    #[arg(
+        long,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub name: Option<String>,
+    /// Number of availability zones to spread over [default: 3]
+    #[arg(
+        long,
+        env = "SWARM_AWS_AZS",
+        hide_env_values = true,
+        value_name = "N",
+        conflicts_with = "zones"
+    )]
+    pub azs: Option<u32>,
+    /// Explicit availability zones, comma-separated (e.g. us-east-1a,us-east-1b)
+    #[arg(
+        long,
+        env = "SWARM_AWS_ZONES",
+        hide_env_values = true,
+        value_name = "ZONES",
+        value_delimiter = ','
+    )]
+    pub zones: Option<Vec<String>>,
+    /// Number of managers: 1, 3, 5 or 7 [default: 3]
+    #[arg(
+        long,
+        env = "SWARM_AWS_MANAGERS",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub managers: Option<u32>,
+    /// Number of workers: 0 to 1000 [default: 5]
+    #[arg(
+        long,
+        env = "SWARM_AWS_WORKERS",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub workers: Option<u32>,
+    /// EC2 instance type of managers [default: t3.medium]
+    #[arg(
+        long,
+        env = "SWARM_AWS_MANAGER_INSTANCE_TYPE",
+        hide_env_values = true,
+        value_name = "TYPE"
+    )]
+    pub manager_instance_type: Option<String>,
+    /// EC2 instance type of workers [default: t3.medium]
+    #[arg(
+        long,
+        env = "SWARM_AWS_WORKER_INSTANCE_TYPE",
+        hide_env_values = true,
+        value_name = "TYPE"
+    )]
+    pub worker_instance_type: Option<String>,
+    /// Root disk size of managers in GiB [default: 20]
+    #[arg(
+        long,
+        env = "SWARM_AWS_MANAGER_DISK_SIZE",
+        hide_env_values = true,
+        value_name = "GIB"
+    )]
+    pub manager_disk_size: Option<u32>,
+    /// Root disk type of managers: gp3, gp2, io1, io2, st1, sc1, standard [default: gp3]
+    #[arg(
+        long,
+        env = "SWARM_AWS_MANAGER_DISK_TYPE",
+        hide_env_values = true,
+        value_name = "TYPE"
+    )]
+    pub manager_disk_type: Option<String>,
+    /// Root disk size of workers in GiB [default: 20]
+    #[arg(
+        long,
+        env = "SWARM_AWS_WORKER_DISK_SIZE",
+        hide_env_values = true,
+        value_name = "GIB"
+    )]
+    pub worker_disk_size: Option<u32>,
+    /// Root disk type of workers: gp3, gp2, io1, io2, st1, sc1, standard [default: gp3]
+    #[arg(
+        long,
+        env = "SWARM_AWS_WORKER_DISK_TYPE",
+        hide_env_values = true,
+        value_name = "TYPE"
+    )]
+    pub worker_disk_type: Option<String>,
+    /// Name of an existing EC2 key pair for SSH [default: a key pair swarm-aws creates]
+    #[arg(
+        long,
+        env = "SWARM_AWS_KEY_NAME",
+        hide_env_values = true,
+        value_name = "NAME",
+        conflicts_with = "ssh_public_key"
+    )]
+    pub key_name: Option<String>,
+    /// Local SSH public key to import as the cluster's EC2 key pair
+    #[arg(
+        long,
+        env = "SWARM_AWS_SSH_PUBLIC_KEY",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub ssh_public_key: Option<PathBuf>,
+    /// CIDR allowed to reach the nodes over SSH (required, e.g. your office's 203.0.113.0/24)
+    #[arg(
+        long,
+        env = "SWARM_AWS_SSH_CIDR",
+        hide_env_values = true,
+        value_name = "CIDR"
+    )]
+    pub ssh_cidr: Option<String>,
+    /// Accept --ssh-cidr 0.0.0.0/0 (SSH open to the whole internet)
+    #[arg(long)]
+    pub allow_ssh_from_anywhere: bool,
+    /// CIDR of the cluster's VPC, /16 to /28 [default: 172.31.0.0/16]
+    #[arg(
+        long,
+        env = "SWARM_AWS_VPC_CIDR",
+        hide_env_values = true,
+        value_name = "CIDR"
+    )]
+    pub vpc_cidr: Option<String>,
+    /// AMI id for every node [default: latest Amazon Linux 2023 for the instance architecture]
+    #[arg(
+        long,
+        env = "SWARM_AWS_AMI",
+        hide_env_values = true,
+        value_name = "AMI"
+    )]
+    pub ami: Option<String>,
+    /// Send container logs to a CloudWatch log group (--cloudwatch-logs=false to turn off)
+    #[arg(long, env = "SWARM_AWS_CLOUDWATCH_LOGS", hide_env_values = true, value_name = "BOOL",
+          num_args = 0..=1, default_missing_value = "true")]
+    pub cloudwatch_logs: Option<bool>,
+    /// Load-balancer ports to publish, comma-separated [default: 80]
+    #[arg(
+        long,
+        env = "SWARM_AWS_PUBLISH",
+        hide_env_values = true,
+        value_name = "PORTS",
+        value_delimiter = ','
+    )]
+    pub publish: Option<Vec<u16>>,
+    /// Tag for every resource, KEY=VALUE (repeatable)
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+}
+
+/// `swarm-aws up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The cluster to create or update.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Create the stack only; do not boot the orchestrator over SSH
+    #[arg(long)]
+    pub no_bootstrap: bool,
+    /// Run everything locally: AWS emulator plus one local host per instance (no AWS account needed)
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Show what would be created or changed, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Answer yes to every confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// `swarm-aws scale`.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// Cluster name
+    #[arg(
+        long,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub name: String,
+    /// New number of managers: 1, 3, 5 or 7
+    #[arg(long, value_name = "N")]
+    pub managers: Option<u32>,
+    /// New number of workers: 0 to 1000
+    #[arg(long, value_name = "N")]
+    pub workers: Option<u32>,
+    /// Print the change set (add, modify, replace, remove) without executing it
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Answer yes to every confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// `swarm-aws down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Cluster name
+    #[arg(
+        long,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub name: String,
+    /// Delete without asking
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Keep these resources (logical ids) when a delete is stuck on them (repeatable)
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub retain: Vec<String>,
+    /// Also remove the local sandbox hosts and emulator state
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+/// Verbs that take only a cluster name.
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// Cluster name
+    #[arg(
+        long,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub name: String,
+}
+
+/// `swarm-aws events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Cluster name
+    #[arg(
+        long,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub name: String,
+    /// Keep watching and print new events as they happen (Ctrl-C to stop watching)
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+/// Output formats of `template` verbs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TemplateFormat {
+    /// CloudFormation JSON
+    #[default]
+    Json,
+    /// CloudFormation YAML
+    Yaml,
+}
+
+/// `swarm-aws template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The cluster to render.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Template format
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+    pub format: TemplateFormat,
+}
+
+/// `swarm-aws website`.
+#[derive(Debug, Args)]
+pub struct WebsiteArgs {
+    /// The website verb.
+    #[command(subcommand)]
+    pub command: WebsiteCommand,
+}
+
+/// Verbs of `swarm-aws website`.
+#[derive(Debug, Subcommand)]
+pub enum WebsiteCommand {
+    /// Print the failover-website CloudFormation template
+    Template(WebsiteTemplateArgs),
+    /// Create or update the failover website over two running clusters
+    Up(WebsiteUpArgs),
+    /// Show the website stack, its record sets and health check
+    Status(WebsiteNameArgs),
+    /// Delete the website stack
+    Down(WebsiteDownArgs),
+}
+
+/// What a failover website needs besides its two targets.
+#[derive(Debug, Args, Clone)]
+pub struct WebsiteCommonArgs {
+    /// Domain of the website (e.g. example.com)
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: String,
+    /// Record to create [default: the domain itself]
+    #[arg(long, value_name = "NAME")]
+    pub record_name: Option<String>,
+    /// Use this existing Route 53 hosted zone instead of creating one
+    #[arg(long, value_name = "ZONE_ID")]
+    pub hosted_zone_id: Option<String>,
+    /// Protocol of the primary's health check: http, https or tcp
+    #[arg(long, value_name = "PROTOCOL", default_value = "http")]
+    pub health_check_protocol: String,
+    /// Port of the primary's health check
+    #[arg(long, value_name = "PORT", default_value_t = 80)]
+    pub health_check_port: u16,
+    /// Path of the primary's health check (http/https)
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub health_check_path: String,
+}
+
+/// `swarm-aws website template`.
+#[derive(Debug, Args)]
+pub struct WebsiteTemplateArgs {
+    /// Domain, record and health check.
+    #[command(flatten)]
+    pub common: WebsiteCommonArgs,
+    /// DNS name of the primary cluster's load balancer
+    #[arg(long, value_name = "DNS", required_unless_present = "primary")]
+    pub primary_dns: Option<String>,
+    /// Hosted-zone id of the primary cluster's load balancer
+    #[arg(long, value_name = "ZONE_ID", requires = "primary_dns")]
+    pub primary_zone_id: Option<String>,
+    /// DNS name of the secondary cluster's load balancer
+    #[arg(long, value_name = "DNS", required_unless_present = "secondary")]
+    pub secondary_dns: Option<String>,
+    /// Hosted-zone id of the secondary cluster's load balancer
+    #[arg(long, value_name = "ZONE_ID", requires = "secondary_dns")]
+    pub secondary_zone_id: Option<String>,
+    /// Primary cluster by name (its load balancer is read from its stack when the stack is created)
+    #[arg(long, value_name = "CLUSTER", conflicts_with = "primary_dns")]
+    pub primary: Option<String>,
+    /// Secondary cluster by name
+    #[arg(long, value_name = "CLUSTER", conflicts_with = "secondary_dns")]
+    pub secondary: Option<String>,
+    /// Template format
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+    pub format: TemplateFormat,
+}
+
+/// `swarm-aws website up`.
+#[derive(Debug, Args)]
+pub struct WebsiteUpArgs {
+    /// Domain, record and health check.
+    #[command(flatten)]
+    pub common: WebsiteCommonArgs,
+    /// Name of the website stack [default: derived from the domain]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Primary cluster name
+    #[arg(long, value_name = "CLUSTER")]
+    pub primary: String,
+    /// Region of the primary cluster [default: --region]
+    #[arg(long, value_name = "REGION")]
+    pub primary_region: Option<String>,
+    /// Secondary cluster name
+    #[arg(long, value_name = "CLUSTER")]
+    pub secondary: String,
+    /// Region of the secondary cluster [default: --region]
+    #[arg(long, value_name = "REGION")]
+    pub secondary_region: Option<String>,
+    /// Answer yes to every confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// `swarm-aws website status`.
+#[derive(Debug, Args)]
+pub struct WebsiteNameArgs {
+    /// Name of the website stack
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+}
+
+/// `swarm-aws website down`.
+#[derive(Debug, Args)]
+pub struct WebsiteDownArgs {
+    /// Name of the website stack
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Delete without asking
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// `swarm-aws completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn publish_and_zones_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "swarm-aws",
+            "template",
+            "--publish",
+            "80,443",
+            "--zones",
+            "us-east-1a,us-east-1b",
+        ])
+        .unwrap();
+        let Command::Template(t) = cli.command else {
+            panic!("expected template")
+        };
+        assert_eq!(t.cluster.publish, Some(vec![80, 443]));
+        assert_eq!(
+            t.cluster.zones,
+            Some(vec!["us-east-1a".to_string(), "us-east-1b".to_string()])
+        );
+    }
+
+    #[test]
+    fn azs_and_zones_conflict() {
+        let err = Cli::try_parse_from(["swarm-aws", "template", "--azs", "2", "--zones", "a,b"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn cloudwatch_logs_flag_takes_optional_bool() {
+        let on = Cli::try_parse_from(["swarm-aws", "template", "--cloudwatch-logs"]).unwrap();
+        let off =
+            Cli::try_parse_from(["swarm-aws", "template", "--cloudwatch-logs=false"]).unwrap();
+        let get = |c: Cli| match c.command {
+            Command::Template(t) => t.cluster.cloudwatch_logs,
+            _ => None,
+        };
+        assert_eq!(get(on), Some(true));
+        assert_eq!(get(off), Some(false));
+    }
+}

@@ -1,0 +1,30 @@
+//! The verbs: each module takes its parsed arguments and does the work.
+
+pub mod completions;
+pub mod down;
+pub mod events;
+pub mod ls;
+pub mod scale;
+pub mod status;
+pub mod template;
+pub mod up;
+pub mod website;
+
+use crate::cli::{Cli, Command};
+use crate::Error;
+
+/// Runs the verb the user asked for.
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Up(args) => up::run(global, args).await,
+        Command::Scale(args) => scale::run(global, args).await,
+        Command::Down(args) => down::run(global, args).await,
+        Command::Status(args) => status::run(global, args).await,
+        Command::Ls => ls::run(global).await,
+        Command::Events(args) => events::run(global, args).await,
+        Command::Template(args) => template::run(global, args),
+        Command::Website(args) => website::run(global, args).await,
+        Command::Completions(args) => completions::run(args),
+    }
+}

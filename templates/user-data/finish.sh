@@ -1,0 +1,2 @@
+systemctl enable --now docker
+echo "swarm-aws: node ready for bootstrap"
