@@ -18,6 +18,8 @@ use crate::stack::StackError;
 pub const ELB_DNS_OUTPUT: &str = crate::template::outputs::keys::DNS_TARGET;
 /// Cluster stack output holding the load balancer's canonical hosted zone id.
 pub const ELB_ZONE_OUTPUT: &str = crate::template::outputs::keys::ELB_ZONE_ID;
+/// Tag marking a swarm-aws website stack (its value is the domain); `ls` leaves these out.
+pub const WEBSITE_TAG: &str = "swarm-aws:website";
 /// Website stack output holding the hosted zone id.
 pub const ZONE_OUTPUT: &str = "HostedZoneId";
 

@@ -1,6 +1,7 @@
 //! The verbs: each module takes its parsed arguments and does the work.
 
 pub mod completions;
+pub mod shared;
 pub mod down;
 pub mod events;
 pub mod ls;

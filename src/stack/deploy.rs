@@ -182,6 +182,26 @@ pub fn parameter_changes(
     out
 }
 
+/// Parameter changes, leaving out SSM-typed parameters whose deployed value is already resolved
+/// (AWS reports the parameter name for those; a backend that reports the resolved value gives
+/// us nothing to compare the name with, and CloudFormation re-resolves it on update anyway).
+fn effective_changes(
+    template: &serde_json::Value,
+    deployed: &[(String, String)],
+    wanted: &[(String, String)],
+) -> Vec<(String, String, String)> {
+    let is_ssm = |key: &str| {
+        template
+            .pointer(&format!("/Parameters/{key}/Type"))
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"))
+    };
+    parameter_changes(deployed, wanted)
+        .into_iter()
+        .filter(|(k, old, _)| !(is_ssm(k) && !old.starts_with('/')))
+        .collect()
+}
+
 fn sorted(mut v: Vec<(String, String)>) -> Vec<(String, String)> {
     v.sort();
     v
@@ -195,18 +215,23 @@ pub fn resource_count(template: &serde_json::Value) -> usize {
         .map_or(0, |r| r.len())
 }
 
-async fn deployed_template(
-    clients: &Clients,
-    stack: &str,
-) -> Result<serde_json::Value, StackError> {
+/// The template body of the deployed stack (GetTemplate).
+pub async fn template_body(clients: &Clients, stack: &str) -> Result<String, StackError> {
     let out = call(clients.cfn.get_template().stack_name(stack).send())
         .await
         .map_err(|source| StackError::GetTemplate {
             stack: stack.to_string(),
             source,
         })?;
-    let body = out.template_body().unwrap_or_default();
-    Ok(serde_json::from_str(body).unwrap_or(serde_json::Value::String(body.to_string())))
+    Ok(out.template_body().unwrap_or_default().to_string())
+}
+
+async fn deployed_template(
+    clients: &Clients,
+    stack: &str,
+) -> Result<serde_json::Value, StackError> {
+    let body = template_body(clients, stack).await?;
+    Ok(serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
 }
 
 fn cfn_parameters(params: &[(String, String)]) -> Vec<Parameter> {
@@ -356,7 +381,7 @@ pub async fn plan(clients: &Clients, req: &DeployRequest) -> Result<Plan, StackE
         });
     };
     let wanted = effective_parameters(&template, &req.parameters);
-    let parameter_changes = parameter_changes(&info.parameters, &wanted);
+    let parameter_changes = effective_changes(&template, &info.parameters, &wanted);
     let template_changed = deployed_template(clients, &req.stack).await? != template;
     let changes = match prepare_change_set(clients, req).await? {
         Some((name, changes)) => {
@@ -408,7 +433,7 @@ pub async fn deploy<C: Future<Output = ()>>(
     // Identical template, parameters and tags: nothing to do (some backends would happily run an
     // empty update, and AWS would fail the change set; neither is worth a round trip).
     let wanted = effective_parameters(&template, &req.parameters);
-    if parameter_changes(&info.parameters, &wanted).is_empty()
+    if effective_changes(&template, &info.parameters, &wanted).is_empty()
         && sorted(info.tags.clone()) == sorted(req.all_tags())
         && deployed_template(clients, &req.stack).await? == template
     {

@@ -118,17 +118,36 @@ impl Sink for Human {
 }
 
 /// JSON-lines renderer: `{"event":"transition",...}`, `{"event":"progress",...}`,
-/// `{"event":"finish",...}` on stdout.
+/// `{"event":"finish",...}`, one object per line.
 #[derive(Debug, Default)]
 pub struct JsonLines {
     last: HashMap<String, Progress>,
+    to_stderr: bool,
 }
 
 impl JsonLines {
-    fn emit(value: serde_json::Value) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{value}");
-        let _ = out.flush();
+    /// Lines on stdout (when the event stream is the command's output: `events --follow`).
+    pub fn stdout() -> Self {
+        JsonLines::default()
+    }
+
+    /// Lines on stderr (when stdout carries the command's final JSON document).
+    pub fn stderr() -> Self {
+        JsonLines {
+            to_stderr: true,
+            ..JsonLines::default()
+        }
+    }
+
+    fn emit(&self, value: serde_json::Value) {
+        if self.to_stderr {
+            let mut out = std::io::stderr().lock();
+            let _ = writeln!(out, "{value}");
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{value}");
+            let _ = out.flush();
+        }
     }
 }
 
@@ -142,7 +161,7 @@ impl Sink for JsonLines {
                 json!(super::event::format_iso(t.timestamp_ms)),
             );
         }
-        JsonLines::emit(v);
+        self.emit(v);
     }
 
     fn progress(&mut self, stack: &str, p: Progress, status: Option<&str>) {
@@ -150,13 +169,13 @@ impl Sink for JsonLines {
             return;
         }
         self.last.insert(stack.to_string(), p);
-        JsonLines::emit(
+        self.emit(
             json!({"event": "progress", "stack": stack, "done": p.done, "total": p.total, "status": status}),
         );
     }
 
     fn finish(&mut self, stack: &str, outcome: &Outcome) {
-        JsonLines::emit(json!({"event": "finish", "stack": stack, "outcome": outcome}));
+        self.emit(json!({"event": "finish", "stack": stack, "outcome": outcome}));
     }
 }
 

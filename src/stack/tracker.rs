@@ -314,9 +314,14 @@ impl Tracker {
         }
     }
 
-    /// Feeds a DescribeStackResources snapshot. Returns a transition for each resource whose
-    /// status differs from what events or earlier snapshots said.
-    pub fn ingest_snapshot(&mut self, snapshot: &[ResourceSnapshot]) -> Vec<Transition> {
+    /// Feeds a DescribeStackResources snapshot taken at `observed_ms`. Returns a transition for
+    /// each resource whose status differs from what events or earlier snapshots said, stamped
+    /// with the observation time (a snapshot says what the state is, not when it changed).
+    pub fn ingest_snapshot(
+        &mut self,
+        snapshot: &[ResourceSnapshot],
+        observed_ms: i64,
+    ) -> Vec<Transition> {
         let mut out = Vec::new();
         for r in snapshot {
             let changed = match self.resources.get(&r.logical_id) {
@@ -337,7 +342,7 @@ impl Tracker {
             );
             let t = Transition {
                 stack: self.stack.clone(),
-                timestamp_ms: r.timestamp_ms,
+                timestamp_ms: observed_ms,
                 logical_id: r.logical_id.clone(),
                 resource_type: r.resource_type.clone(),
                 status: r.status.clone(),
@@ -351,7 +356,6 @@ impl Tracker {
             }
             out.push(t);
         }
-        out.sort_by_key(|t| t.timestamp_ms);
         out
     }
 
@@ -541,9 +545,9 @@ mod tests {
             reason: None,
             timestamp_ms: 5,
         };
-        assert_eq!(t.ingest_snapshot(&[snap("CREATE_IN_PROGRESS")]).len(), 1);
-        assert!(t.ingest_snapshot(&[snap("CREATE_IN_PROGRESS")]).is_empty());
-        assert_eq!(t.ingest_snapshot(&[snap("CREATE_COMPLETE")]).len(), 1);
+        assert_eq!(t.ingest_snapshot(&[snap("CREATE_IN_PROGRESS")], 5).len(), 1);
+        assert!(t.ingest_snapshot(&[snap("CREATE_IN_PROGRESS")], 5).is_empty());
+        assert_eq!(t.ingest_snapshot(&[snap("CREATE_COMPLETE")], 6).len(), 1);
         // The real event for the same status arrives late: absorbed, not printed twice.
         let late = t.ingest(&[ev("9", 6, "Vpc", "AWS::EC2::VPC", "CREATE_COMPLETE", None)]);
         assert!(late.is_empty());

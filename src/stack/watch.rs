@@ -179,7 +179,10 @@ async fn poll_once(
         // Backends without per-resource events: derive transitions from the resource table.
         match stack_resources(cfn, stack).await {
             Ok(snapshot) => {
-                for t in tracker.ingest_snapshot(&snapshot) {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
+                for t in tracker.ingest_snapshot(&snapshot, now) {
                     news = true;
                     sink.transition(&t);
                 }
