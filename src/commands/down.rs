@@ -45,7 +45,10 @@ pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
         OutputFormat::Text => {
             let mut text = format!("deleted stack {}\n", args.name);
             if !retained.is_empty() {
-                text.push_str(&format!("retained (delete them yourself): {}\n", retained.join(", ")));
+                text.push_str(&format!(
+                    "retained (delete them yourself): {}\n",
+                    retained.join(", ")
+                ));
             }
             if let Some(w) = warning {
                 text.push_str(&format!("warning: the backend reported an error while deleting, but the stack is gone: {w}\n"));

@@ -44,7 +44,16 @@ pub async fn run(global: &GlobalArgs, args: &EventsArgs) -> Result<(), Error> {
     if !follow {
         return Ok(());
     }
-    match watch(&clients.cfn, &info.id, &mut tracker, sink.as_mut(), ctrl_c(), Backoff::default()).await? {
+    match watch(
+        &clients.cfn,
+        &info.id,
+        &mut tracker,
+        sink.as_mut(),
+        ctrl_c(),
+        Backoff::default(),
+    )
+    .await?
+    {
         WatchEnd::Interrupted => Err(StackError::Interrupted { stack: info.name }.into()),
         _ => Ok(()),
     }

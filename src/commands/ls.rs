@@ -29,7 +29,10 @@ pub async fn run(global: &GlobalArgs) -> Result<(), Error> {
                 .collect::<Vec<_>>(),
         ),
         OutputFormat::Text => {
-            let mut text = format!("{:<32} {:<28} {:>8} {:>8}\n", "NAME", "STATUS", "MANAGERS", "WORKERS");
+            let mut text = format!(
+                "{:<32} {:<28} {:>8} {:>8}\n",
+                "NAME", "STATUS", "MANAGERS", "WORKERS"
+            );
             for s in &stacks {
                 text.push_str(&format!(
                     "{:<32} {:<28} {:>8} {:>8}\n",

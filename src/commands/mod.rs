@@ -1,11 +1,11 @@
 //! The verbs: each module takes its parsed arguments and does the work.
 
 pub mod completions;
-pub mod shared;
 pub mod down;
 pub mod events;
 pub mod ls;
 pub mod scale;
+pub mod shared;
 pub mod status;
 pub mod template;
 pub mod up;

@@ -37,7 +37,11 @@ pub fn check_sizes(managers: Option<u32>, workers: Option<u32>) -> Result<(), Er
     }
     if let Some(w) = workers {
         if w > MAX_WORKERS {
-            errs.push(FieldError::new("--workers", w, format!("must be 0 to {MAX_WORKERS}")));
+            errs.push(FieldError::new(
+                "--workers",
+                w,
+                format!("must be 0 to {MAX_WORKERS}"),
+            ));
         }
     }
     if errs.is_empty() {
@@ -124,7 +128,10 @@ pub fn print_plan(global: &GlobalArgs, stack: &str, p: &Plan) -> Result<(), Erro
             ("Modify", Some("Conditional")) => "modify (may replace)".to_string(),
             (a, _) => a.to_ascii_lowercase(),
         };
-        text.push_str(&format!("  {action:<20} {:<32} {}\n", c.logical_id, c.resource_type));
+        text.push_str(&format!(
+            "  {action:<20} {:<32} {}\n",
+            c.logical_id, c.resource_type
+        ));
     }
     if p.changes.is_empty() && !p.is_empty() {
         text.push_str("  (the backend listed no resource-level changes)\n");
@@ -143,6 +150,9 @@ mod tests {
         let e = check_sizes(Some(4), Some(1001)).unwrap_err().to_string();
         assert!(e.contains("--managers") && e.contains('4'), "{e}");
         assert!(e.contains("--workers") && e.contains("1001"), "{e}");
-        assert!(check_sizes(None, None).unwrap_err().to_string().contains("--workers 10"));
+        assert!(check_sizes(None, None)
+            .unwrap_err()
+            .to_string()
+            .contains("--workers 10"));
     }
 }

@@ -54,7 +54,9 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), Error> {
     if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
         Ok(())
     } else {
-        Err(Error::NotConfirmed("not confirmed; nothing was changed".into()))
+        Err(Error::NotConfirmed(
+            "not confirmed; nothing was changed".into(),
+        ))
     }
 }
 

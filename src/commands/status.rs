@@ -43,7 +43,10 @@ pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
                 info.name,
                 clients.region,
                 info.status,
-                info.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                info.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             );
             for g in &inv.groups {
                 text.push_str(&format!(

@@ -25,7 +25,11 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         stack: spec.name.clone(),
         template: to_json_string(&template),
         parameters: Vec::new(),
-        tags: spec.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        tags: spec
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         cluster: spec.name.clone(),
     };
     let clients = connect(global, spec.region.as_deref()).await?;
@@ -57,15 +61,24 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         })),
         OutputFormat::Text => {
             let headline = match &report {
-                DeployReport::Created { status } => format!("created stack {} ({status})", info.name),
+                DeployReport::Created { status } => {
+                    format!("created stack {} ({status})", info.name)
+                }
                 DeployReport::Updated { status, change_set } => {
-                    format!("updated stack {} ({status}, change set {change_set})", info.name)
+                    format!(
+                        "updated stack {} ({status}, change set {change_set})",
+                        info.name
+                    )
                 }
                 DeployReport::NoChanges => {
                     format!("stack {} is up to date: no changes", info.name)
                 }
             };
-            let mut text = format!("{headline}\n\nOutputs:\n{}\n{}", outputs_text(&info), inv.table());
+            let mut text = format!(
+                "{headline}\n\nOutputs:\n{}\n{}",
+                outputs_text(&info),
+                inv.table()
+            );
             if let Some(note) = bootstrap_note {
                 text.push_str(&format!("\nnote: {note}\n"));
             }

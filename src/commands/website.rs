@@ -53,7 +53,10 @@ fn template(args: &WebsiteTemplateArgs) -> Result<(), Error> {
 pub fn default_stack_name(domain: &str) -> String {
     format!(
         "website-{}",
-        domain.trim_end_matches('.').to_ascii_lowercase().replace('.', "-")
+        domain
+            .trim_end_matches('.')
+            .to_ascii_lowercase()
+            .replace('.', "-")
     )
 }
 
@@ -110,10 +113,7 @@ async fn up(global: &GlobalArgs, args: &WebsiteUpArgs) -> Result<(), Error> {
 }
 
 fn records_text(st: &crate::website::WebsiteStatus) -> String {
-    let mut text = format!(
-        "hosted zone: {}\n",
-        st.zone_id.as_deref().unwrap_or("-")
-    );
+    let mut text = format!("hosted zone: {}\n", st.zone_id.as_deref().unwrap_or("-"));
     for r in &st.records {
         text.push_str(&format!(
             "  {:<9} {} {} -> {} (zone {}){}\n",
@@ -164,11 +164,24 @@ async fn down(global: &GlobalArgs, args: &WebsiteDownArgs) -> Result<(), Error> 
         return Err(StackError::NotOurs { stack: info.name }.into());
     }
     confirm(
-        &format!("Delete website stack {} (its hosted zone and records)?", info.name),
+        &format!(
+            "Delete website stack {} (its hosted zone and records)?",
+            info.name
+        ),
         args.yes,
     )?;
     let mut sink = progress_sink(global);
-    let report = delete(&site, &args.name, &DeleteOptions { retain: vec![], retries: 1 }, sink.as_mut(), ctrl_c()).await?;
+    let report = delete(
+        &site,
+        &args.name,
+        &DeleteOptions {
+            retain: vec![],
+            retries: 1,
+        },
+        sink.as_mut(),
+        ctrl_c(),
+    )
+    .await?;
     match global.output {
         OutputFormat::Json => print_json(&json!({"stack": args.name, "result": report})),
         OutputFormat::Text => print_text(&format!("deleted website stack {}\n", args.name)),

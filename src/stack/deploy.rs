@@ -198,7 +198,7 @@ fn effective_changes(
     };
     parameter_changes(deployed, wanted)
         .into_iter()
-        .filter(|(k, old, _)| !(is_ssm(k) && !old.starts_with('/')))
+        .filter(|(k, old, _)| !is_ssm(k) || old.starts_with('/'))
         .collect()
 }
 

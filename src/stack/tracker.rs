@@ -546,7 +546,9 @@ mod tests {
             timestamp_ms: 5,
         };
         assert_eq!(t.ingest_snapshot(&[snap("CREATE_IN_PROGRESS")], 5).len(), 1);
-        assert!(t.ingest_snapshot(&[snap("CREATE_IN_PROGRESS")], 5).is_empty());
+        assert!(t
+            .ingest_snapshot(&[snap("CREATE_IN_PROGRESS")], 5)
+            .is_empty());
         assert_eq!(t.ingest_snapshot(&[snap("CREATE_COMPLETE")], 6).len(), 1);
         // The real event for the same status arrives late: absorbed, not printed twice.
         let late = t.ingest(&[ev("9", 6, "Vpc", "AWS::EC2::VPC", "CREATE_COMPLETE", None)]);
