@@ -224,6 +224,28 @@ async fn a_failing_stack_surfaces_its_cause() {
         "cause names the bad value: {text}"
     );
     assert!(text.contains(&name), "{text}");
+    // The emulator leaves the rejected stack in CREATE_IN_PROGRESS for good: a chance to check
+    // that Ctrl-C stops watching but leaves the stack alone, and says how to resume.
+    if describe_stack(&c.cfn, &name)
+        .await
+        .unwrap()
+        .is_some_and(|s| s.status == "CREATE_IN_PROGRESS")
+    {
+        let mut tracker = swarm_aws::stack::Tracker::new(&name, 1);
+        let end = swarm_aws::stack::watch(
+            &c.cfn,
+            &name,
+            &mut tracker,
+            &mut Collect::default(),
+            tokio::time::sleep(std::time::Duration::from_secs(2)),
+            swarm_aws::stack::Backoff::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(end, swarm_aws::stack::WatchEnd::Interrupted);
+        assert!(describe_stack(&c.cfn, &name).await.unwrap().is_some());
+        interrupt_events_follow(&name).await;
+    }
     // Whatever the backend left behind can be cleaned up.
     if describe_stack(&c.cfn, &name).await.unwrap().is_some() {
         delete(
@@ -366,4 +388,33 @@ async fn website_aliases_two_clusters_in_two_regions() {
         .unwrap_or_else(|e| panic!("delete {s}: {e}"));
         assert!(describe_stack(&c.cfn, s).await.unwrap().is_none());
     }
+}
+
+/// `swarm-aws events --follow` on a running operation, interrupted with SIGINT: exit 130, the
+/// stack untouched, and the resume command printed.
+async fn interrupt_events_follow(name: &str) {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_swarm-aws"))
+        .args(["events", "--name", name, "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start swarm-aws events --follow");
+    // Let it print the history and start polling, then press Ctrl-C.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(&format!("swarm-aws events --name {name} --follow")),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CREATE_IN_PROGRESS"));
 }
