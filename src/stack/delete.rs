@@ -86,7 +86,7 @@ pub async fn delete<C: Future<Output = ()>>(
     let mut retained = Vec::new();
     loop {
         let mut tracker = Tracker::new(stack, 0);
-        let old = stack_events(&clients.cfn, &info.id, |_| false).await?;
+        let old = stack_events(&clients.cfn, &info.id, |_| true).await?; // newest page suffices
         tracker.seed_events(&old);
         let snapshot = stack_resources(&clients.cfn, &info.id)
             .await

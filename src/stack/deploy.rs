@@ -442,7 +442,8 @@ pub async fn deploy<C: Future<Output = ()>>(
 
     // Baseline before the change, so only this operation's events and changes show.
     let mut tracker = Tracker::new(&req.stack, total);
-    let old_events = stack_events(&clients.cfn, &info.id, |_| false).await?;
+    // The newest page is enough: polling stops at the first page holding a known event.
+    let old_events = stack_events(&clients.cfn, &info.id, |_| true).await?;
     tracker.seed_events(&old_events);
     tracker.seed_snapshot(&stack_resources(&clients.cfn, &info.id).await?);
 
@@ -481,29 +482,18 @@ pub(crate) async fn follow<C: Future<Output = ()>>(
             stack: name.to_string(),
         }),
         WatchEnd::Gone => Ok("DELETE_COMPLETE".into()),
-        WatchEnd::Settled(Outcome::Succeeded { status }) => Ok(status),
-        WatchEnd::Settled(outcome @ Outcome::Failed { .. }) => {
-            let Outcome::Failed {
-                ref status,
-                rollback,
-                ..
-            } = outcome
-            else {
-                unreachable!()
-            };
-            Err(StackError::OperationFailed {
+        WatchEnd::Settled(outcome) => match &outcome {
+            Outcome::Succeeded { status } => Ok(status.clone()),
+            Outcome::Failed {
+                status, rollback, ..
+            } => Err(StackError::OperationFailed {
                 stack: name.to_string(),
                 status: status.clone(),
                 cause: outcome.cause_line().unwrap_or_default(),
-                rollback: serde_json::to_value(rollback)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-            })
-        }
-        WatchEnd::Settled(Outcome::Running) => {
-            Ok(tracker.stack_status().unwrap_or_default().to_string())
-        }
+                rollback: rollback.as_str().to_string(),
+            }),
+            Outcome::Running => Ok(tracker.stack_status().unwrap_or_default().to_string()),
+        },
     }
 }
 

@@ -180,7 +180,7 @@ pub enum StackError {
         hint: String,
     },
     /// The stack operation ended in failure.
-    #[error("stack {stack} {status}: {cause}")]
+    #[error("stack {stack} {status}: {cause} (rollback: {rollback})")]
     OperationFailed {
         /// Stack name.
         stack: String,

@@ -104,10 +104,7 @@ impl Sink for Human {
             } => format!(
                 "stack {stack}: {status}; cause: {}; rollback: {}",
                 outcome.cause_line().unwrap_or_default(),
-                serde_json::to_value(rollback)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
+                rollback.as_str()
             ),
             Outcome::Running => return,
         };

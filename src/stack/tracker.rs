@@ -113,6 +113,18 @@ pub enum Rollback {
     Failed,
 }
 
+impl Rollback {
+    /// The snake_case name used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rollback::None => "none",
+            Rollback::InProgress => "in_progress",
+            Rollback::Complete => "complete",
+            Rollback::Failed => "failed",
+        }
+    }
+}
+
 /// Where the operation stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -496,6 +508,14 @@ mod tests {
         assert_eq!(classify("DELETE_SKIPPED"), Phase::Complete);
         assert!(is_cancellation("Resource creation cancelled"));
         assert!(!is_cancellation("The image id '[ami-1]' does not exist"));
+        for r in [
+            Rollback::None,
+            Rollback::InProgress,
+            Rollback::Complete,
+            Rollback::Failed,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 
     #[test]

@@ -110,7 +110,21 @@ pub async fn watch<C: Future<Output = ()>>(
     tracker: &mut Tracker,
     sink: &mut dyn Sink,
     cancel: C,
+    backoff: Backoff,
+) -> Result<WatchEnd, StackError> {
+    watch_until(cfn, stack, tracker, sink, cancel, backoff, true).await
+}
+
+/// Like [`watch`]; with `stop_when_settled` false it keeps following a settled stack (across
+/// later operations) until it disappears or `cancel` resolves.
+pub async fn watch_until<C: Future<Output = ()>>(
+    cfn: &Client,
+    stack: &str,
+    tracker: &mut Tracker,
+    sink: &mut dyn Sink,
+    cancel: C,
     mut backoff: Backoff,
+    stop_when_settled: bool,
 ) -> Result<WatchEnd, StackError> {
     tokio::pin!(cancel);
     let mut transient = 0u32;
@@ -121,6 +135,7 @@ pub async fn watch<C: Future<Output = ()>>(
             _ = &mut cancel => return Ok(WatchEnd::Interrupted),
         };
         let (news, throttled) = match result {
+            Ok(Poll::Settled(WatchEnd::Settled(_))) if !stop_when_settled => (false, false),
             Ok(Poll::Settled(end)) => {
                 if let WatchEnd::Settled(outcome) = &end {
                     sink.finish(tracker.stack(), outcome);
