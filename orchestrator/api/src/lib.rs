@@ -1,4 +1,18 @@
 //! Wire types of the swarmd orchestrator: nodes, services, tasks and their specs and states.
+//!
+//! Everything here is plain data (serde) plus the small HTTP client that speaks the manager's
+//! control API over a local unix socket or over mutual TLS. The Raft state machine in
+//! `swarm-store` applies [`command::Command`]s to these types; it never does I/O.
+
+// Cluster membership and control plane (issue 5).
+pub mod client;
+pub mod cluster;
+pub mod command;
+pub mod control;
+pub mod error;
+pub mod node;
+pub mod tls;
+pub mod token;
 
 // Services and tasks (issue 6).
 pub mod constraint;

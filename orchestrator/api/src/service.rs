@@ -101,6 +101,14 @@ pub struct TaskSpec {
     /// Constraints, preferences, max replicas per node.
     #[serde(default)]
     pub placement: Placement,
+    /// Bumped by `service update --force`: a changed counter makes every task dirty, so the
+    /// updater replaces all tasks once (a rolling restart) without any other spec change.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub force_update: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// Published ports of a service.
@@ -165,6 +173,63 @@ pub struct UpdateConfig {
     /// stop-first or start-first.
     #[serde(default)]
     pub order: UpdateOrder,
+}
+
+/// Where a rolling update (or rollback) stands, as `service inspect` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateState {
+    /// Tasks are being replaced with the new spec.
+    Updating,
+    /// Stopped after a failure (failure action pause); a new `service update` restarts it.
+    Paused,
+    /// Every task runs the new spec.
+    Completed,
+    /// Returning to the previous spec (manually or after a failure).
+    RollbackStarted,
+    /// The rollback itself failed and stopped.
+    RollbackPaused,
+    /// Every task runs the previous spec again.
+    RollbackCompleted,
+}
+
+impl UpdateState {
+    /// `updating`, `paused`, ... as `service inspect` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateState::Updating => "updating",
+            UpdateState::Paused => "paused",
+            UpdateState::Completed => "completed",
+            UpdateState::RollbackStarted => "rollback_started",
+            UpdateState::RollbackPaused => "rollback_paused",
+            UpdateState::RollbackCompleted => "rollback_completed",
+        }
+    }
+
+    /// A rollback in progress or paused: the updater uses the rollback config.
+    pub fn is_rollback(self) -> bool {
+        matches!(
+            self,
+            UpdateState::RollbackStarted
+                | UpdateState::RollbackPaused
+                | UpdateState::RollbackCompleted
+        )
+    }
+}
+
+/// The state of the last rolling update of a service (Docker's `UpdateStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UpdateStatus {
+    /// The state.
+    pub state: UpdateState,
+    /// When the update (or rollback) started, Unix milliseconds.
+    pub started_at_ms: u64,
+    /// When it completed, Unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at_ms: Option<u64>,
+    /// Human text, e.g. "update paused due to failure or early termination of task t7".
+    #[serde(default)]
+    pub message: String,
 }
 
 /// A service as the user specifies it.
@@ -322,6 +387,10 @@ pub struct Service {
     pub created_at_ms: u64,
     /// Last update time, Unix milliseconds.
     pub updated_at_ms: u64,
+    /// The state of the last rolling update or rollback (None: none ran since the last
+    /// `service update`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_status: Option<UpdateStatus>,
 }
 
 #[cfg(test)]

@@ -1,1 +1,36 @@
 //! The swarmd manager: Raft node, control API, orchestrators, dispatcher, certificate authority.
+//!
+//! Every swarmd process runs a [`node::Node`]: an openraft instance over the redb store, an HTTP
+//! API served over mutual TLS ([`server`]) and on a local unix socket, and a heartbeat loop.
+//! Managers are the Raft voters; workers run the same server but stay outside the membership.
+//!
+//! - [`bootstrap`]: `init` (root CA, first node, tokens), `join` (token → pinned CA → CSR →
+//!   signed certificate → voter for managers), `--force-new-cluster`.
+//! - [`raft_api`], [`control_api`], [`join_api`]: the HTTP routes; [`auth`] decides who may call.
+//! - [`node::Node::write`]: writes go to the leader (forwarded) and fail fast with "no quorum";
+//!   reads serve the last applied state.
+//! - [`quorum`] and [`liveness`]: pure quorum guards and Ready/Down decisions.
+//!
+//! Limits: certificates are not renewed or revoked (a removed node is refused because it is no
+//! longer in the state); a promoted worker keeps its worker certificate (Raft accepts it as a
+//! member).
+
+pub mod agent;
+pub mod auth;
+pub mod bootstrap;
+pub mod ca;
+pub mod control_api;
+pub mod daemon;
+pub mod error;
+pub mod join_api;
+pub mod liveness;
+pub mod network;
+pub mod node;
+pub mod quorum;
+pub mod raft_api;
+pub mod random;
+pub mod server;
+pub mod settings;
+pub mod state_dir;
+
+pub use error::ManagerError;

@@ -1,6 +1,70 @@
 //! `swarmd`: the bundled Swarm-mode orchestrator (daemon and client verbs).
+//!
+//! `swarmd init|join|run` run the node in the foreground (for systemd); every other verb is a
+//! client of a node: the local unix socket in `--state-dir`, or `--host ADDR` over mutual TLS with
+//! a certificate of the cluster CA. Every client verb accepts `--format json`.
+
+mod cli;
+mod client_cmd;
+mod daemon_cmd;
+mod output;
+
+use clap::Parser;
+use cli::{Cli, Command};
 
 fn main() {
-    eprintln!("swarmd: not implemented yet");
-    std::process::exit(2);
+    let cli = Cli::parse();
+    let daemon = matches!(
+        cli.command,
+        Command::Init { .. } | Command::Join { .. } | Command::Run { .. }
+    );
+    if daemon {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn"));
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(dispatch(cli.command)) {
+        eprintln!("Error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn dispatch(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Init {
+            daemon,
+            addrs,
+            force_new_cluster,
+        } => daemon_cmd::init(daemon, addrs, force_new_cluster).await,
+        Command::Join {
+            daemon,
+            addrs,
+            token,
+            manager_addr,
+        } => daemon_cmd::join(daemon, addrs, token, manager_addr).await,
+        Command::Run { daemon } => daemon_cmd::run(daemon).await,
+        Command::Leave { client, force } => client_cmd::leave(client, force).await,
+        Command::Node { client, verb } => client_cmd::node(client, verb).await,
+        Command::JoinToken {
+            client,
+            rotate,
+            quiet,
+            role,
+        } => client_cmd::join_token(client, rotate, quiet, role).await,
+        Command::Info { client } => client_cmd::info(client).await,
+    }
 }

@@ -1,0 +1,104 @@
+//! What every node does towards the managers: heartbeats (with manager fail-over) and leaving.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use swarm_api::control::{ForceRequest, HeartbeatRequest, HeartbeatResponse};
+use swarm_api::node::Role;
+
+use crate::error::ManagerError;
+use crate::node::Node;
+use crate::state_dir::StateDir;
+
+/// Sends heartbeats until the node stops. Managers send to themselves (forwarded to the
+/// leader); workers rotate through the known managers on failure.
+pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String) {
+    let mut idx = 0usize;
+    let mut stopped = Box::pin(n.stopped());
+    loop {
+        let managers = n.managers.lock().map(|m| m.clone()).unwrap_or_default();
+        let target = if n.role() == Some(Role::Manager) {
+            Some(own_addr.clone())
+        } else if managers.is_empty() {
+            None
+        } else {
+            Some(managers[idx % managers.len()].clone())
+        };
+        if let Some(addr) = target {
+            let req = HeartbeatRequest { node_id: n.id };
+            match n
+                .peer(&addr)
+                .post::<_, HeartbeatResponse>("/v1/heartbeat", &req)
+                .await
+            {
+                Ok(resp) => {
+                    if !resp.managers.is_empty() && resp.managers != managers {
+                        if let Ok(mut m) = n.managers.lock() {
+                            m.clone_from(&resp.managers);
+                        }
+                        if let Ok(mut id) = dir.load_identity() {
+                            id.managers = resp.managers;
+                            let _ = dir.save_identity(&id);
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!(%addr, error = %e, "heartbeat failed");
+                    idx = idx.wrapping_add(1);
+                }
+            }
+        }
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = tokio::time::sleep(n.settings.heartbeat_interval()) => {}
+        }
+    }
+}
+
+/// A worker asks a manager to remove it from the state.
+pub async fn leave_via_manager(n: &Node) -> Result<(), ManagerError> {
+    let managers = n.managers.lock().map(|m| m.clone()).unwrap_or_default();
+    let mut last = ManagerError::NoQuorum("no manager known to this node".into());
+    for addr in managers {
+        match n
+            .peer(&addr)
+            .post::<_, ()>("/v1/self/leave", &ForceRequest { force: false })
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e.into(),
+        }
+    }
+    Err(last)
+}
+
+/// On the leader: commits Ready/Down transitions judged from heartbeats.
+pub async fn down_monitor(n: Arc<Node>) {
+    let mut stopped = Box::pin(n.stopped());
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+        let m = n.metrics();
+        if m.current_leader != Some(n.id) || !n.has_quorum() {
+            continue;
+        }
+        let changes = {
+            let state = n.snapshot();
+            let mut l = n.liveness.lock().unwrap_or_else(|e| e.into_inner());
+            l.changes(
+                m.current_term,
+                &state.nodes,
+                std::time::Instant::now(),
+                n.settings.down_after,
+            )
+        };
+        for (id, status) in changes {
+            tracing::info!(node = %swarm_api::node::format_node_id(id), %status, "node status");
+            let _ = n
+                .write_local(swarm_api::command::Command::SetStatus { id, status })
+                .await;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Who may call what: Raft endpoints, the control API, node endpoints.
+
+use swarm_api::node::{format_node_id, NodeId, Role};
+
+use crate::error::ManagerError;
+use crate::node::Node;
+use crate::server::Peer;
+
+/// Raft traffic: members of the Raft group, or managers in the state. A node that has not
+/// received the state yet (a new learner) accepts manager certificates.
+pub fn raft_peer(node: &Node, peer: Peer) -> Result<NodeId, ManagerError> {
+    let Peer::Node { id, role } = peer else {
+        return Err(ManagerError::Unauthorized(
+            "Raft traffic requires a manager certificate of this cluster".into(),
+        ));
+    };
+    if node.members().contains(&id) {
+        return Ok(id);
+    }
+    let state = node.snapshot();
+    match state.nodes.get(&id) {
+        Some(n) if n.role == Role::Manager => Ok(id),
+        None if state.cluster.is_none() && role == Role::Manager => Ok(id),
+        _ => Err(ManagerError::Forbidden(format!(
+            "node {} is not a manager of this cluster",
+            format_node_id(id)
+        ))),
+    }
+}
+
+/// Control API: the local socket, or a certificate of a node that is a manager in the state.
+pub fn control_peer(node: &Node, peer: Peer) -> Result<(), ManagerError> {
+    match peer {
+        Peer::Local => Ok(()),
+        Peer::Node { id, .. } => match node.snapshot().nodes.get(&id) {
+            Some(n) if n.role == Role::Manager => Ok(()),
+            _ => Err(ManagerError::Forbidden(format!(
+                "node {} may not use the control API: only managers may",
+                format_node_id(id)
+            ))),
+        },
+        Peer::Anonymous => Err(ManagerError::Unauthorized(
+            "a client certificate signed by the cluster CA is required".into(),
+        )),
+    }
+}
+
+/// Node endpoints (heartbeat, leave): the certificate's node must still be in the state.
+pub fn member_peer(node: &Node, peer: Peer) -> Result<(NodeId, Role), ManagerError> {
+    let Peer::Node { id, .. } = peer else {
+        return Err(ManagerError::Unauthorized(
+            "a node certificate signed by the cluster CA is required".into(),
+        ));
+    };
+    match node.snapshot().nodes.get(&id) {
+        Some(n) => Ok((id, n.role)),
+        None => Err(ManagerError::Forbidden(format!(
+            "node {} is not part of this cluster (it was removed); join again with a token",
+            format_node_id(id)
+        ))),
+    }
+}

@@ -1,0 +1,284 @@
+//! The control API (`/v1/...`) behind `swarmd node|join-token|leave|info`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use swarm_api::command::Command;
+use swarm_api::control::{
+    ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
+};
+use swarm_api::node::{format_node_id, NodeId, NodeStatus, NodeView, Role};
+use swarm_api::tls::certs_from_pem;
+use swarm_api::token::{fingerprint, JoinToken};
+
+use crate::auth::control_peer;
+use crate::error::ManagerError;
+use crate::node::{MembershipOp, Node};
+use crate::quorum::check_removal;
+use crate::random::token_secret;
+use crate::server::Peer;
+
+type S = State<Arc<Node>>;
+type E = Extension<Peer>;
+
+/// The control routes.
+pub fn routes() -> Router<Arc<Node>> {
+    Router::new()
+        .route("/v1/info", get(info))
+        .route("/v1/nodes", get(list))
+        .route("/v1/nodes/:key", get(inspect))
+        .route("/v1/nodes/:key/update", post(update))
+        .route("/v1/nodes/:key/promote", post(promote))
+        .route("/v1/nodes/:key/demote", post(demote))
+        .route("/v1/nodes/:key/rm", post(remove))
+        .route("/v1/join-token", post(join_token))
+        .route("/v1/leave", post(leave))
+}
+
+fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
+    control_peer(n, p)?;
+    n.require_manager()
+}
+
+/// Finds a node by full id, unique id prefix, or unique host name.
+fn resolve(n: &Node, key: &str) -> Result<NodeView, ManagerError> {
+    let views = n.node_views();
+    let by_id: Vec<_> = views
+        .iter()
+        .filter(|v| format_node_id(v.node.id).starts_with(&key.to_ascii_lowercase()))
+        .collect();
+    let by_name: Vec<_> = views.iter().filter(|v| v.node.hostname == key).collect();
+    match (by_id.as_slice(), by_name.as_slice()) {
+        ([one], _) | ([], [one]) => Ok((*one).clone()),
+        ([], []) => Err(ManagerError::NotFound(format!(
+            "no node matches {key:?}; list nodes with `swarmd node ls`"
+        ))),
+        _ => Err(ManagerError::BadRequest(format!(
+            "{key:?} matches several nodes; use a longer id prefix"
+        ))),
+    }
+}
+
+fn view(n: &Node, id: NodeId) -> Result<Json<NodeView>, ManagerError> {
+    resolve(n, &format_node_id(id)).map(Json)
+}
+
+async fn info(State(n): S, Extension(p): E) -> Result<Json<InfoResponse>, ManagerError> {
+    if p != Peer::Local {
+        control_peer(&n, p)?;
+    }
+    let m = n.metrics();
+    Ok(Json(InfoResponse {
+        node_id: n.id,
+        role: n.role().unwrap_or(Role::Worker),
+        leader: m.current_leader,
+        term: m.current_term,
+        last_applied: m.last_applied.map(|l| l.index),
+        snapshot: m.snapshot.map(|l| l.index),
+        purged: m.purged.map(|l| l.index),
+        voters: n.voters().into_iter().collect(),
+        quorum: n.has_quorum(),
+    }))
+}
+
+async fn list(State(n): S, Extension(p): E) -> Result<Json<Vec<NodeView>>, ManagerError> {
+    manager_only(&n, p)?;
+    Ok(Json(n.node_views()))
+}
+
+async fn inspect(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+) -> Result<Json<NodeView>, ManagerError> {
+    manager_only(&n, p)?;
+    resolve(&n, &key).map(Json)
+}
+
+async fn update(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+    Json(req): Json<UpdateNodeRequest>,
+) -> Result<Json<NodeView>, ManagerError> {
+    manager_only(&n, p)?;
+    let id = resolve(&n, &key)?.node.id;
+    for k in req.label_add.keys().chain(req.label_rm.iter()) {
+        if k.is_empty() || k.contains('=') {
+            return Err(ManagerError::BadRequest(format!(
+                "invalid label key {k:?}: use --label-add key=value and --label-rm key"
+            )));
+        }
+    }
+    n.write(Command::UpdateNode {
+        id,
+        availability: req.availability,
+        label_add: req.label_add,
+        label_rm: req.label_rm,
+    })
+    .await?;
+    view(&n, id)
+}
+
+async fn promote(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+) -> Result<Json<NodeView>, ManagerError> {
+    manager_only(&n, p)?;
+    let v = resolve(&n, &key)?;
+    if v.node.role == Role::Manager {
+        return Ok(Json(v));
+    }
+    if v.node.status != NodeStatus::Ready {
+        return Err(ManagerError::Conflict(format!(
+            "node {} is Down; a node must be Ready to be promoted (it has to catch up with the log)",
+            format_node_id(v.node.id)
+        )));
+    }
+    let id = v.node.id;
+    n.membership(MembershipOp::AddVoter {
+        id,
+        addr: v.node.addr.clone(),
+    })
+    .await?;
+    n.write(Command::SetRole {
+        id,
+        role: Role::Manager,
+    })
+    .await?;
+    view(&n, id)
+}
+
+async fn demote(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+) -> Result<Json<NodeView>, ManagerError> {
+    manager_only(&n, p)?;
+    let v = resolve(&n, &key)?;
+    if v.node.role == Role::Worker {
+        return Ok(Json(v));
+    }
+    let id = v.node.id;
+    check_removal(&n.voter_health(), id, "demote").map_err(ManagerError::QuorumGuard)?;
+    n.membership(MembershipOp::RemoveVoter { id }).await?;
+    n.write(Command::SetRole {
+        id,
+        role: Role::Worker,
+    })
+    .await?;
+    view(&n, id)
+}
+
+async fn remove(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+    Json(req): Json<ForceRequest>,
+) -> Result<Json<()>, ManagerError> {
+    manager_only(&n, p)?;
+    let v = resolve(&n, &key)?;
+    let id = v.node.id;
+    if v.node.role == Role::Manager {
+        return Err(ManagerError::QuorumGuard(format!(
+            "node {} is a manager and a member of the Raft group; demote it first \
+             (`swarmd node demote {}`), then remove it",
+            format_node_id(id),
+            format_node_id(id)
+        )));
+    }
+    if v.node.status == NodeStatus::Ready && !req.force {
+        return Err(ManagerError::Conflict(format!(
+            "node {} is Ready; run `swarmd leave` on it, or remove it anyway with `--force`",
+            format_node_id(id)
+        )));
+    }
+    if n.members().contains(&id) {
+        n.membership(MembershipOp::RemoveVoter { id }).await?;
+    }
+    n.write(Command::RemoveNode { id }).await?;
+    Ok(Json(()))
+}
+
+async fn join_token(
+    State(n): S,
+    Extension(p): E,
+    Json(req): Json<JoinTokenRequest>,
+) -> Result<Json<JoinTokenResponse>, ManagerError> {
+    manager_only(&n, p)?;
+    if req.rotate {
+        n.write(Command::RotateToken {
+            role: req.role,
+            secret: swarm_api::command::Secret(token_secret()),
+        })
+        .await?;
+    }
+    let state = n.snapshot();
+    let cluster = state
+        .cluster
+        .as_ref()
+        .ok_or_else(|| ManagerError::Conflict("the cluster is not initialised".into()))?;
+    let ca = certs_from_pem(&cluster.ca_cert_pem, "CA certificate")?;
+    let token = JoinToken {
+        fingerprint: fingerprint(ca[0].as_ref()),
+        secret: cluster.secret(req.role).to_string(),
+    };
+    let addr = state
+        .nodes
+        .get(&n.id)
+        .map(|x| x.addr.clone())
+        .unwrap_or_default();
+    Ok(Json(JoinTokenResponse {
+        role: req.role,
+        token: token.reveal(),
+        addr,
+    }))
+}
+
+async fn leave(
+    State(n): S,
+    Extension(p): E,
+    Json(req): Json<ForceRequest>,
+) -> Result<Json<()>, ManagerError> {
+    if p != Peer::Local {
+        return Err(ManagerError::Forbidden(
+            "leave is only accepted on the node's local socket".into(),
+        ));
+    }
+    match n.role() {
+        Some(Role::Manager) => {
+            if !req.force {
+                check_removal(&n.voter_health(), n.id, "leave")
+                    .map_err(ManagerError::QuorumGuard)?;
+            }
+            let res = async {
+                n.write(Command::RemoveNode { id: n.id }).await?;
+                n.membership(MembershipOp::RemoveVoter { id: n.id }).await
+            };
+            match tokio::time::timeout(Duration::from_secs(15), res).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) if !req.force => return Err(e),
+                Err(_) if !req.force => {
+                    return Err(ManagerError::NoQuorum("leaving timed out".into()))
+                }
+                _ => {}
+            }
+        }
+        _ => {
+            let res = crate::agent::leave_via_manager(&n).await;
+            if let Err(e) = res {
+                if !req.force {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    n.left.store(true, Ordering::SeqCst);
+    n.stop();
+    Ok(Json(()))
+}

@@ -1,0 +1,138 @@
+//! Starting and stopping a node from its state directory: storage, Raft, servers, loops.
+
+use std::os::unix::fs::PermissionsExt;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::Router;
+use openraft::Raft;
+use swarm_api::tls::client_config;
+use swarm_store::{Db, LogStore, StateMachine};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::task::JoinSet;
+
+use crate::error::ManagerError;
+use crate::network::Network;
+use crate::node::Node;
+use crate::server::{serve_tls, serve_unix, server_config};
+use crate::settings::Settings;
+use crate::state_dir::StateDir;
+use crate::{agent, control_api, join_api, raft_api};
+
+/// A running node and its background tasks.
+pub struct Daemon {
+    /// The node.
+    pub node: Arc<Node>,
+    dir: StateDir,
+    tasks: JoinSet<()>,
+}
+
+/// All routes of a node.
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .merge(raft_api::routes())
+        .merge(control_api::routes())
+        .merge(join_api::routes())
+        .with_state(node)
+}
+
+fn raft_err(e: impl std::fmt::Display) -> ManagerError {
+    ManagerError::Raft(e.to_string())
+}
+
+impl Daemon {
+    /// Opens the state directory and starts the node on `tcp` (the node's API listener).
+    pub async fn start(
+        dir: StateDir,
+        settings: Settings,
+        tcp: TcpListener,
+    ) -> Result<Daemon, ManagerError> {
+        let identity = dir.load_identity()?;
+        let certs = dir.load_certs()?;
+        let db = Db::open(&dir.db_path())?;
+        let sm = StateMachine::open(db.clone()).map_err(raft_err)?;
+        let state = sm.shared();
+        let client_tls = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
+        let config = Arc::new(settings.raft_config().validate().map_err(raft_err)?);
+        let local_ip = crate::ca::host_of(&identity.advertise_addr)
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .filter(|ip| !ip.is_unspecified());
+        let raft = Raft::new(
+            identity.node_id,
+            config,
+            Network::new(client_tls.clone(), local_ip),
+            LogStore::new(db),
+            sm,
+        )
+        .await
+        .map_err(raft_err)?;
+        let node = Arc::new(Node::new(
+            identity.node_id,
+            raft,
+            state,
+            settings,
+            client_tls,
+            local_ip,
+        ));
+        if let Ok(mut m) = node.managers.lock() {
+            m.clone_from(&identity.managers);
+        }
+        let app = router(node.clone());
+
+        let sock = dir.socket_path();
+        let _ = std::fs::remove_file(&sock);
+        let unix = UnixListener::bind(&sock).map_err(|cause| ManagerError::Io {
+            path: sock.display().to_string(),
+            cause,
+        })?;
+        std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600)).map_err(
+            |cause| ManagerError::Io {
+                path: sock.display().to_string(),
+                cause,
+            },
+        )?;
+
+        let mut tasks = JoinSet::new();
+        tasks.spawn(serve_tls(
+            tcp,
+            server_config(&certs)?,
+            app.clone(),
+            node.stopped(),
+        ));
+        tasks.spawn(serve_unix(unix, app, node.stopped()));
+        tasks.spawn(agent::heartbeat_loop(
+            node.clone(),
+            dir.clone(),
+            identity.advertise_addr.clone(),
+        ));
+        tasks.spawn(agent::down_monitor(node.clone()));
+        Ok(Daemon { node, dir, tasks })
+    }
+
+    /// Runs until `shutdown` completes or the node stops itself (leave); then stops Raft and,
+    /// after a leave, wipes the state directory.
+    pub async fn run_until(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), ManagerError> {
+        tokio::select! {
+            _ = shutdown => {}
+            _ = self.node.stopped() => {}
+        }
+        self.node.stop();
+        let _ = self.node.raft.shutdown().await;
+        self.tasks.shutdown().await;
+        if self.node.left.load(Ordering::SeqCst) {
+            tracing::info!("left the cluster; removing the state directory");
+            let root = self.dir.root();
+            for name in ["raft.redb", "node.json", "swarmd.sock"] {
+                let _ = std::fs::remove_file(root.join(name));
+            }
+            let _ = std::fs::remove_dir_all(root.join("certs"));
+        } else {
+            let _ = std::fs::remove_file(self.dir.socket_path());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! Node endpoints: join with a token (CSR signing), become a voter, heartbeats, leave.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use swarm_api::command::Command;
+use swarm_api::control::{
+    ForceRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse,
+};
+use swarm_api::node::{format_node_id, Availability, Node as NodeRecord, NodeStatus, Role};
+use swarm_api::tls::certs_from_pem;
+use swarm_api::token::{fingerprint, secrets_equal, JoinToken};
+
+use crate::auth::{member_peer, raft_peer};
+use crate::ca::{host_of, sign_node_csr, CertKey};
+use crate::error::ManagerError;
+use crate::node::{MembershipOp, Node};
+use crate::random::random_u64;
+use crate::server::Peer;
+
+type S = State<Arc<Node>>;
+type E = Extension<Peer>;
+
+/// The node routes.
+pub fn routes() -> Router<Arc<Node>> {
+    Router::new()
+        .route("/v1/join", post(join))
+        .route("/v1/join/voter", post(become_voter))
+        .route("/v1/heartbeat", post(heartbeat))
+        .route("/v1/self/leave", post(self_leave))
+}
+
+fn check_addr(addr: &str) -> Result<(), ManagerError> {
+    let ok = addr
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p != 0));
+    if ok {
+        Ok(())
+    } else {
+        Err(ManagerError::BadRequest(format!(
+            "invalid advertise address {addr:?}: expected HOST:PORT, e.g. 10.0.0.5:4242"
+        )))
+    }
+}
+
+async fn join(
+    State(n): S,
+    Json(req): Json<JoinRequest>,
+) -> Result<Json<JoinResponse>, ManagerError> {
+    n.require_manager()?;
+    let state = n.snapshot();
+    let cluster = state.cluster.clone().ok_or_else(|| {
+        ManagerError::Conflict("this manager has no cluster state yet; retry".into())
+    })?;
+    let token =
+        JoinToken::parse(&req.token).map_err(|e| ManagerError::Unauthorized(e.to_string()))?;
+    let ca = certs_from_pem(&cluster.ca_cert_pem, "CA certificate")?;
+    if fingerprint(ca[0].as_ref()) != token.fingerprint {
+        return Err(ManagerError::Unauthorized(
+            "invalid join token: it belongs to a different cluster (CA fingerprint mismatch)"
+                .into(),
+        ));
+    }
+    let role = if secrets_equal(&token.secret, &cluster.manager_secret) {
+        Role::Manager
+    } else if secrets_equal(&token.secret, &cluster.worker_secret) {
+        Role::Worker
+    } else {
+        return Err(ManagerError::Unauthorized(
+            "invalid join token: it matches neither the current worker nor manager token (it may \
+             have been rotated); get the current one with `swarmd join-token worker|manager`"
+                .into(),
+        ));
+    };
+    check_addr(&req.addr)?;
+    if req.hostname.trim().is_empty() {
+        return Err(ManagerError::BadRequest(
+            "hostname must not be empty".into(),
+        ));
+    }
+    let mut id = random_u64();
+    while id == 0 || state.nodes.contains_key(&id) {
+        id = random_u64();
+    }
+    let ca_key = CertKey {
+        cert_pem: cluster.ca_cert_pem.clone(),
+        key_pem: cluster.ca_key_pem.clone(),
+    };
+    let cert_pem = sign_node_csr(&ca_key, &req.csr_pem, id, role, host_of(&req.addr))?;
+    let record = NodeRecord {
+        id,
+        hostname: req.hostname.clone(),
+        addr: req.addr.clone(),
+        role,
+        availability: Availability::Active,
+        status: NodeStatus::Ready,
+        labels: Default::default(),
+    };
+    n.write(Command::AddNode { node: record }).await?;
+    tracing::info!(node = %format_node_id(id), %role, addr = %req.addr, "node joined");
+    Ok(Json(JoinResponse {
+        node_id: id,
+        role,
+        cert_pem,
+        ca_cert_pem: cluster.ca_cert_pem,
+        managers: state.managers().map(|m| m.addr.clone()).collect(),
+    }))
+}
+
+async fn become_voter(State(n): S, Extension(p): E) -> Result<Json<()>, ManagerError> {
+    n.require_manager()?;
+    let id = raft_peer(&n, p)?;
+    let addr = n
+        .snapshot()
+        .nodes
+        .get(&id)
+        .map(|r| r.addr.clone())
+        .ok_or_else(|| ManagerError::NotFound(format!("node {} not found", format_node_id(id))))?;
+    n.membership(MembershipOp::AddVoter { id, addr }).await?;
+    Ok(Json(()))
+}
+
+async fn heartbeat(
+    State(n): S,
+    Extension(p): E,
+    Json(req): Json<HeartbeatRequest>,
+) -> Result<Json<HeartbeatResponse>, ManagerError> {
+    n.require_manager()?;
+    let (id, role) = member_peer(&n, p)?;
+    if id != req.node_id {
+        return Err(ManagerError::Forbidden(
+            "heartbeat node id does not match the certificate".into(),
+        ));
+    }
+    let m = n.metrics();
+    match m.current_leader {
+        Some(l) if l == n.id => n
+            .liveness
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .beat(id, Instant::now()),
+        Some(l) => {
+            let addr = m
+                .membership_config
+                .membership()
+                .get_node(&l)
+                .map(|x| x.addr.clone())
+                .ok_or_else(|| ManagerError::NoQuorum("leader address unknown".into()))?;
+            n.peer(&addr).post::<_, ()>("/raft/heartbeat", &req).await?;
+        }
+        None => return Err(ManagerError::NoQuorum("no leader".into())),
+    }
+    let state = n.snapshot();
+    Ok(Json(HeartbeatResponse {
+        role,
+        managers: state.managers().map(|m| m.addr.clone()).collect(),
+        period_ms: n.settings.heartbeat_interval().as_millis() as u64,
+    }))
+}
+
+async fn self_leave(
+    State(n): S,
+    Extension(p): E,
+    Json(_req): Json<ForceRequest>,
+) -> Result<Json<()>, ManagerError> {
+    n.require_manager()?;
+    let (id, role) = member_peer(&n, p)?;
+    if role == Role::Manager {
+        return Err(ManagerError::Conflict(
+            "a manager leaves through its own `swarmd leave`".into(),
+        ));
+    }
+    n.write(Command::RemoveNode { id }).await?;
+    Ok(Json(()))
+}

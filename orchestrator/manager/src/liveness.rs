@@ -1,0 +1,95 @@
+//! The leader's heartbeat bookkeeping: pure decisions about Ready/Down transitions.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use swarm_api::node::{Node, NodeId, NodeStatus};
+
+/// When each node was last heard of, as seen by the current leader.
+#[derive(Debug, Default)]
+pub struct Liveness {
+    seen: HashMap<NodeId, Instant>,
+    term: u64,
+}
+
+impl Liveness {
+    /// Records a heartbeat.
+    pub fn beat(&mut self, id: NodeId, now: Instant) {
+        self.seen.insert(id, now);
+    }
+
+    /// Status changes to commit. A new term (new leader) gives every node a fresh grace period.
+    pub fn changes(
+        &mut self,
+        term: u64,
+        nodes: &BTreeMap<NodeId, Node>,
+        now: Instant,
+        down_after: Duration,
+    ) -> Vec<(NodeId, NodeStatus)> {
+        if term != self.term {
+            self.term = term;
+            self.seen.clear();
+        }
+        let mut out = Vec::new();
+        for (id, node) in nodes {
+            // After a leader change, nodes known Ready get a fresh grace period; nodes known Down
+            // stay Down until they are heard from.
+            if node.status == NodeStatus::Ready {
+                self.seen.entry(*id).or_insert(now);
+            }
+            let alive = self
+                .seen
+                .get(id)
+                .is_some_and(|seen| now.saturating_duration_since(*seen) <= down_after);
+            let want = if alive {
+                NodeStatus::Ready
+            } else {
+                NodeStatus::Down
+            };
+            if want != node.status {
+                out.push((*id, want));
+            }
+        }
+        self.seen.retain(|id, _| nodes.contains_key(id));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::node::{Availability, Role};
+
+    fn node(id: NodeId, status: NodeStatus) -> Node {
+        Node {
+            id,
+            hostname: "h".into(),
+            addr: "a:1".into(),
+            role: Role::Worker,
+            availability: Availability::Active,
+            status,
+            labels: Default::default(),
+        }
+    }
+
+    #[test]
+    fn down_after_silence_ready_after_beat_grace_on_new_term() {
+        let t0 = Instant::now();
+        let d = Duration::from_secs(5);
+        let mut l = Liveness::default();
+        let mut nodes = BTreeMap::from([
+            (1, node(1, NodeStatus::Ready)),
+            (2, node(2, NodeStatus::Down)),
+        ]);
+        // New term: Ready nodes get a grace period, Down ones stay Down until heard from.
+        assert!(l.changes(1, &nodes, t0, d).is_empty());
+        l.beat(2, t0);
+        assert_eq!(l.changes(1, &nodes, t0, d), vec![(2, NodeStatus::Ready)]);
+        nodes.get_mut(&2).unwrap().status = NodeStatus::Ready;
+        l.beat(1, t0 + Duration::from_secs(4));
+        let later = t0 + Duration::from_secs(6);
+        assert_eq!(l.changes(1, &nodes, later, d), vec![(2, NodeStatus::Down)]);
+        // A new leader term resets the clock.
+        assert!(l.changes(2, &nodes, later, d).is_empty());
+    }
+}

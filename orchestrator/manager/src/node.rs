@@ -1,0 +1,395 @@
+//! The running node: its Raft instance, the last applied state, and the write path with leader
+//! forwarding and fail-fast "no quorum".
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::{BasicNode, ChangeMembers, Raft, RaftMetrics, ServerState};
+use rustls::ClientConfig;
+use serde::{Deserialize, Serialize};
+use swarm_api::client::{Client, Target};
+use swarm_api::command::{ApplyError, Command, CommandResponse};
+use swarm_api::error::{ClientError, ErrorKind};
+use swarm_api::node::{format_node_id, ManagerStatus, NodeId, NodeStatus, NodeView, Role};
+use swarm_store::state::ClusterState;
+use swarm_store::{SharedState, TypeConfig};
+use tokio::sync::watch;
+
+use crate::error::ManagerError;
+use crate::liveness::Liveness;
+use crate::quorum::Voter;
+use crate::settings::Settings;
+
+/// Membership changes executed on the leader.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum MembershipOp {
+    /// Add a node as learner, wait until it caught up, then make it a voter.
+    AddVoter {
+        /// Node id.
+        id: NodeId,
+        /// Its address.
+        addr: String,
+    },
+    /// Remove a voter (it stops receiving the log).
+    RemoveVoter {
+        /// Node id.
+        id: NodeId,
+    },
+}
+
+/// A running swarmd node.
+pub struct Node {
+    /// This node's id.
+    pub id: NodeId,
+    /// Raft (every node runs one; workers stay outside the membership).
+    pub raft: Raft<TypeConfig>,
+    /// The last applied state.
+    pub state: SharedState,
+    /// Timing settings.
+    pub settings: Settings,
+    /// Client TLS config with this node's certificate.
+    pub client_tls: Arc<ClientConfig>,
+    /// Local IP for outgoing connections (the advertise IP).
+    pub local_ip: Option<std::net::IpAddr>,
+    /// Heartbeat bookkeeping (used while leader).
+    pub liveness: Mutex<Liveness>,
+    /// Set to `true` to stop the daemon (after `leave`).
+    pub shutdown: watch::Sender<bool>,
+    /// Manager addresses this node sends heartbeats to.
+    pub managers: Mutex<Vec<String>>,
+    /// Set when the node left the cluster and should wipe its state on exit.
+    pub left: std::sync::atomic::AtomicBool,
+    peers: Mutex<BTreeMap<String, Arc<Client>>>,
+}
+
+impl Node {
+    /// Wraps a started Raft instance.
+    pub fn new(
+        id: NodeId,
+        raft: Raft<TypeConfig>,
+        state: SharedState,
+        settings: Settings,
+        client_tls: Arc<ClientConfig>,
+        local_ip: Option<std::net::IpAddr>,
+    ) -> Self {
+        Node {
+            id,
+            raft,
+            state,
+            settings,
+            client_tls,
+            local_ip,
+            liveness: Mutex::new(Liveness::default()),
+            shutdown: watch::channel(false).0,
+            managers: Mutex::new(Vec::new()),
+            left: std::sync::atomic::AtomicBool::new(false),
+            peers: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Asks the daemon to stop.
+    pub fn stop(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Completes when the daemon is asked to stop.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|v| *v).await;
+        }
+    }
+
+    /// Current Raft metrics.
+    pub fn metrics(&self) -> RaftMetrics<u64, BasicNode> {
+        self.raft.metrics().borrow().clone()
+    }
+
+    /// A copy of the last applied cluster state.
+    pub fn snapshot(&self) -> ClusterState {
+        self.state
+            .read()
+            .map(|a| a.state.clone())
+            .unwrap_or_default()
+    }
+
+    /// This node's role in the state (`None` before it appears there).
+    pub fn role(&self) -> Option<Role> {
+        self.state
+            .read()
+            .ok()
+            .and_then(|a| a.state.nodes.get(&self.id).map(|n| n.role))
+    }
+
+    /// Fails unless this node is a manager.
+    pub fn require_manager(&self) -> Result<(), ManagerError> {
+        match self.role() {
+            Some(Role::Manager) => Ok(()),
+            _ if self
+                .metrics()
+                .membership_config
+                .membership()
+                .voter_ids()
+                .any(|v| v == self.id) =>
+            {
+                Ok(())
+            }
+            _ => Err(ManagerError::NotManager),
+        }
+    }
+
+    /// Raft voters.
+    pub fn voters(&self) -> BTreeSet<NodeId> {
+        self.metrics()
+            .membership_config
+            .membership()
+            .voter_ids()
+            .collect()
+    }
+
+    /// Raft members (voters and learners).
+    pub fn members(&self) -> BTreeSet<NodeId> {
+        self.metrics()
+            .membership_config
+            .membership()
+            .nodes()
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Voters with their reachability, for the quorum guards.
+    pub fn voter_health(&self) -> Vec<Voter> {
+        let state = self.snapshot();
+        let leader = self.metrics().current_leader;
+        self.voters()
+            .into_iter()
+            .map(|id| Voter {
+                id,
+                reachable: Some(id) == leader
+                    || state
+                        .nodes
+                        .get(&id)
+                        .is_some_and(|n| n.status == NodeStatus::Ready),
+            })
+            .collect()
+    }
+
+    /// All nodes with their manager status.
+    pub fn node_views(&self) -> Vec<NodeView> {
+        let state = self.snapshot();
+        let leader = self.metrics().current_leader;
+        state
+            .nodes
+            .values()
+            .map(|n| NodeView {
+                node: n.clone(),
+                manager_status: (n.role == Role::Manager).then(|| {
+                    if Some(n.id) == leader {
+                        ManagerStatus::Leader
+                    } else if n.status == NodeStatus::Ready {
+                        ManagerStatus::Reachable
+                    } else {
+                        ManagerStatus::Unreachable
+                    }
+                }),
+            })
+            .collect()
+    }
+
+    /// Whether this node currently believes a leader holds quorum.
+    pub fn has_quorum(&self) -> bool {
+        let m = self.metrics();
+        match m.current_leader {
+            Some(l) if l == self.id => self.leader_has_quorum(&m),
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    fn leader_has_quorum(&self, m: &RaftMetrics<u64, BasicNode>) -> bool {
+        if m.state != ServerState::Leader {
+            return false;
+        }
+        let voters: Vec<_> = m.membership_config.membership().voter_ids().collect();
+        if voters.len() <= 1 {
+            return true;
+        }
+        let limit = (self.settings.election_max * 3).as_millis() as u64;
+        m.millis_since_quorum_ack.is_some_and(|ms| ms <= limit)
+    }
+
+    fn leader_addr(&self, m: &RaftMetrics<u64, BasicNode>, leader: NodeId) -> Option<String> {
+        m.membership_config
+            .membership()
+            .get_node(&leader)
+            .map(|n| n.addr.clone())
+    }
+
+    /// A cached mTLS client for another node.
+    pub fn peer(&self, addr: &str) -> Arc<Client> {
+        let mut peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+        peers
+            .entry(addr.to_string())
+            .or_insert_with(|| {
+                Arc::new(
+                    Client::new(Target::Tls {
+                        addr: addr.to_string(),
+                        config: self.client_tls.clone(),
+                    })
+                    .with_timeout(self.settings.write_timeout)
+                    .with_local_ip(self.local_ip),
+                )
+            })
+            .clone()
+    }
+
+    fn no_quorum(&self) -> ManagerError {
+        let voters = self.voters().len();
+        ManagerError::NoQuorum(format!(
+            "no leader with a majority of the {voters} managers (need {}); writes are refused until \
+             enough managers are back. Reads show the last known state. If the lost managers \
+             cannot come back, run `swarmd init --force-new-cluster` on a surviving manager",
+            crate::quorum::majority(voters.max(1))
+        ))
+    }
+
+    /// Commits a command through the leader (forwarding if needed). Fails with "no quorum" when
+    /// no leader with a majority commits it within the write timeout.
+    pub async fn write(&self, cmd: Command) -> Result<(), ManagerError> {
+        let deadline = Instant::now() + self.settings.write_timeout;
+        loop {
+            let m = self.metrics();
+            let attempt = match m.current_leader {
+                Some(l) if l == self.id => self.write_local(cmd.clone()).await,
+                Some(l) => match self.leader_addr(&m, l) {
+                    Some(addr) => self
+                        .peer(&addr)
+                        .post::<_, CommandResponse>("/raft/write", &cmd)
+                        .await
+                        .map_err(ManagerError::from)
+                        .and_then(apply_result),
+                    None => Err(self.no_quorum()),
+                },
+                None => Err(self.no_quorum()),
+            };
+            match attempt {
+                Err(e) if retryable(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) if retryable(&e) => return Err(self.no_quorum()),
+                other => return other,
+            }
+        }
+    }
+
+    /// Commits on this node, which must be the leader with quorum.
+    pub async fn write_local(&self, cmd: Command) -> Result<(), ManagerError> {
+        let m = self.metrics();
+        if m.current_leader != Some(self.id) || !self.leader_has_quorum(&m) {
+            return Err(self.no_quorum());
+        }
+        match tokio::time::timeout(self.settings.write_timeout, self.raft.client_write(cmd)).await {
+            Err(_) => Err(self.no_quorum()),
+            Ok(Ok(resp)) => apply_result(resp.data),
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {
+                Err(self.no_quorum())
+            }
+            Ok(Err(e)) => Err(ManagerError::Raft(e.to_string())),
+        }
+    }
+
+    /// Runs a membership change on the leader (forwarding if needed).
+    pub async fn membership(&self, op: MembershipOp) -> Result<(), ManagerError> {
+        let deadline = Instant::now() + self.settings.write_timeout * 4;
+        loop {
+            let m = self.metrics();
+            let attempt = match m.current_leader {
+                Some(l) if l == self.id => self.membership_local(op.clone()).await,
+                Some(l) => match self.leader_addr(&m, l) {
+                    Some(addr) => self
+                        .peer(&addr)
+                        .post::<_, ()>("/raft/membership", &op)
+                        .await
+                        .map_err(ManagerError::from),
+                    None => Err(self.no_quorum()),
+                },
+                None => Err(self.no_quorum()),
+            };
+            match attempt {
+                Err(e) if retryable(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs a membership change; this node must be the leader.
+    pub async fn membership_local(&self, op: MembershipOp) -> Result<(), ManagerError> {
+        let m = self.metrics();
+        if m.current_leader != Some(self.id) || !self.leader_has_quorum(&m) {
+            return Err(self.no_quorum());
+        }
+        let raft_err = |e: &dyn std::fmt::Display| ManagerError::Raft(e.to_string());
+        let timeout = self.settings.write_timeout * 3;
+        match op {
+            MembershipOp::AddVoter { id, addr } => {
+                tokio::time::timeout(
+                    timeout,
+                    self.raft.add_learner(id, BasicNode::new(addr), true),
+                )
+                .await
+                .map_err(|_| {
+                    ManagerError::Raft(format!(
+                        "node {} did not catch up with the log in time",
+                        format_node_id(id)
+                    ))
+                })?
+                .map_err(|e| raft_err(&e))?;
+                let change = ChangeMembers::AddVoterIds(BTreeSet::from([id]));
+                tokio::time::timeout(timeout, self.raft.change_membership(change, false))
+                    .await
+                    .map_err(|_| self.no_quorum())?
+                    .map_err(|e| raft_err(&e))?;
+            }
+            MembershipOp::RemoveVoter { id } => {
+                let mut change = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
+                if !self.voters().contains(&id) {
+                    change = ChangeMembers::RemoveNodes(BTreeSet::from([id]));
+                    if !self.members().contains(&id) {
+                        return Ok(());
+                    }
+                }
+                tokio::time::timeout(timeout, self.raft.change_membership(change, false))
+                    .await
+                    .map_err(|_| self.no_quorum())?
+                    .map_err(|e| raft_err(&e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn retryable(e: &ManagerError) -> bool {
+    match e {
+        ManagerError::NoQuorum(_) => true,
+        ManagerError::Client(c) => {
+            matches!(
+                c,
+                ClientError::Connect { .. } | ClientError::Tls { .. } | ClientError::Http { .. }
+            ) || c.kind() == Some(ErrorKind::NoQuorum)
+        }
+        _ => false,
+    }
+}
+
+fn apply_result(resp: CommandResponse) -> Result<(), ManagerError> {
+    match resp.error {
+        None => Ok(()),
+        Some(e @ ApplyError::NodeNotFound { .. }) => Err(ManagerError::NotFound(e.to_string())),
+        Some(e) => Err(ManagerError::Conflict(e.to_string())),
+    }
+}

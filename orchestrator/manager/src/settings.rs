@@ -1,0 +1,54 @@
+//! Timing settings of a node: Raft timeouts, heartbeat period and the Down threshold.
+
+use std::time::Duration;
+
+/// Tunables; the defaults aim at sub-second failover and Down detection in 5 s.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Raft leader heartbeat.
+    pub raft_heartbeat: Duration,
+    /// Raft election timeout, lower bound (randomised up to `election_max`).
+    pub election_min: Duration,
+    /// Raft election timeout, upper bound.
+    pub election_max: Duration,
+    /// A node without heartbeat for this long is Down.
+    pub down_after: Duration,
+    /// How long a write may wait for a leader and commit before "no quorum".
+    pub write_timeout: Duration,
+    /// Take a snapshot (and compact the log) after this many entries.
+    pub snapshot_every: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            raft_heartbeat: Duration::from_millis(100),
+            election_min: Duration::from_millis(300),
+            election_max: Duration::from_millis(600),
+            down_after: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(3),
+            snapshot_every: 5000,
+        }
+    }
+}
+
+impl Settings {
+    /// How often each node sends a heartbeat: a fifth of the Down threshold, at least 100 ms.
+    pub fn heartbeat_interval(&self) -> Duration {
+        (self.down_after / 5).max(Duration::from_millis(100))
+    }
+
+    /// The openraft configuration.
+    pub fn raft_config(&self) -> openraft::Config {
+        openraft::Config {
+            cluster_name: "swarmd".into(),
+            heartbeat_interval: self.raft_heartbeat.as_millis() as u64,
+            election_timeout_min: self.election_min.as_millis() as u64,
+            election_timeout_max: self.election_max.as_millis() as u64,
+            install_snapshot_timeout: 5000,
+            snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(self.snapshot_every),
+            max_in_snapshot_log_to_keep: self.snapshot_every.min(1000),
+            ..Default::default()
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The replicated cluster state and the pure function that applies commands to it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use swarm_api::cluster::ClusterInfo;
+use swarm_api::command::{ApplyError, Command, CommandResponse};
+use swarm_api::node::{Node, NodeId, Role};
+
+/// Everything the managers agree on. One map per kind of object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterState {
+    /// CA and tokens; `None` until the first manager initialised the cluster.
+    pub cluster: Option<ClusterInfo>,
+    /// All nodes by id.
+    pub nodes: BTreeMap<NodeId, Node>,
+}
+
+impl ClusterState {
+    /// Applies one command. Pure and deterministic: the same command on the same state gives the
+    /// same result on every replica. A rejected command leaves the state unchanged.
+    pub fn apply(&mut self, cmd: &Command) -> CommandResponse {
+        CommandResponse {
+            error: self.try_apply(cmd).err(),
+        }
+    }
+
+    fn try_apply(&mut self, cmd: &Command) -> Result<(), ApplyError> {
+        match cmd {
+            Command::InitCluster { cluster, node } => {
+                if self.cluster.is_some() {
+                    return Err(ApplyError::AlreadyInitialised);
+                }
+                self.cluster = Some(cluster.clone());
+                self.nodes.insert(node.id, node.clone());
+            }
+            Command::AddNode { node } => {
+                self.require_cluster()?;
+                if self.nodes.contains_key(&node.id) {
+                    return Err(ApplyError::NodeExists { id: node.id });
+                }
+                self.nodes.insert(node.id, node.clone());
+            }
+            Command::RemoveNode { id } => {
+                self.nodes
+                    .remove(id)
+                    .ok_or(ApplyError::NodeNotFound { id: *id })?;
+            }
+            Command::UpdateNode {
+                id,
+                availability,
+                label_add,
+                label_rm,
+            } => {
+                let node = self.node_mut(*id)?;
+                if let Some(a) = availability {
+                    node.availability = *a;
+                }
+                for k in label_rm {
+                    node.labels.remove(k);
+                }
+                for (k, v) in label_add {
+                    node.labels.insert(k.clone(), v.clone());
+                }
+            }
+            Command::SetRole { id, role } => self.node_mut(*id)?.role = *role,
+            Command::SetStatus { id, status } => self.node_mut(*id)?.status = *status,
+            Command::RotateToken { role, secret } => {
+                let c = self.cluster.as_mut().ok_or(ApplyError::NotInitialised)?;
+                match role {
+                    Role::Manager => c.manager_secret = secret.0.clone(),
+                    Role::Worker => c.worker_secret = secret.0.clone(),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn require_cluster(&self) -> Result<&ClusterInfo, ApplyError> {
+        self.cluster.as_ref().ok_or(ApplyError::NotInitialised)
+    }
+
+    fn node_mut(&mut self, id: NodeId) -> Result<&mut Node, ApplyError> {
+        self.nodes
+            .get_mut(&id)
+            .ok_or(ApplyError::NodeNotFound { id })
+    }
+
+    /// Managers in the state.
+    pub fn managers(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.values().filter(|n| n.role == Role::Manager)
+    }
+
+    /// For `--force-new-cluster`: drops every other manager (they are no longer Raft members).
+    pub fn keep_single_manager(&mut self, survivor: NodeId) {
+        self.nodes
+            .retain(|id, n| *id == survivor || n.role != Role::Manager);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::node::{Availability, NodeStatus};
+
+    fn node(id: NodeId, role: Role) -> Node {
+        Node {
+            id,
+            hostname: format!("h{id}"),
+            addr: format!("127.0.0.{id}:4242"),
+            role,
+            availability: Availability::Active,
+            status: NodeStatus::Ready,
+            labels: BTreeMap::new(),
+        }
+    }
+
+    fn cluster() -> ClusterInfo {
+        ClusterInfo {
+            id: "c".into(),
+            ca_cert_pem: "cert".into(),
+            ca_key_pem: "key".into(),
+            worker_secret: "w".into(),
+            manager_secret: "m".into(),
+        }
+    }
+
+    #[test]
+    fn init_add_update_remove() {
+        let mut s = ClusterState::default();
+        let add = Command::AddNode {
+            node: node(2, Role::Worker),
+        };
+        assert_eq!(s.apply(&add).error, Some(ApplyError::NotInitialised));
+        let init = Command::InitCluster {
+            cluster: cluster(),
+            node: node(1, Role::Manager),
+        };
+        assert_eq!(s.apply(&init).error, None);
+        assert_eq!(s.apply(&init).error, Some(ApplyError::AlreadyInitialised));
+        assert_eq!(s.apply(&add).error, None);
+        assert_eq!(s.apply(&add).error, Some(ApplyError::NodeExists { id: 2 }));
+        let upd = Command::UpdateNode {
+            id: 2,
+            availability: Some(Availability::Drain),
+            label_add: [("zone".to_string(), "a".to_string())].into(),
+            label_rm: vec![],
+        };
+        assert_eq!(s.apply(&upd).error, None);
+        assert_eq!(s.nodes[&2].availability, Availability::Drain);
+        assert_eq!(s.nodes[&2].labels["zone"], "a");
+        let rm_label = Command::UpdateNode {
+            id: 2,
+            availability: None,
+            label_add: BTreeMap::new(),
+            label_rm: vec!["zone".into()],
+        };
+        s.apply(&rm_label);
+        assert!(s.nodes[&2].labels.is_empty());
+        assert_eq!(s.apply(&Command::RemoveNode { id: 2 }).error, None);
+        assert_eq!(
+            s.apply(&Command::RemoveNode { id: 2 }).error,
+            Some(ApplyError::NodeNotFound { id: 2 })
+        );
+    }
+
+    #[test]
+    fn rotate_and_roles() {
+        let mut s = ClusterState::default();
+        s.apply(&Command::InitCluster {
+            cluster: cluster(),
+            node: node(1, Role::Manager),
+        });
+        s.apply(&Command::AddNode {
+            node: node(2, Role::Manager),
+        });
+        s.apply(&Command::RotateToken {
+            role: Role::Worker,
+            secret: swarm_api::command::Secret("w2".into()),
+        });
+        assert_eq!(s.cluster.as_ref().unwrap().worker_secret, "w2");
+        let cmd = Command::RotateToken {
+            role: Role::Worker,
+            secret: swarm_api::command::Secret("topsecret".into()),
+        };
+        assert!(!format!("{cmd:?}").contains("topsecret"));
+        assert_eq!(s.cluster.as_ref().unwrap().manager_secret, "m");
+        s.apply(&Command::SetStatus {
+            id: 2,
+            status: NodeStatus::Down,
+        });
+        assert_eq!(s.nodes[&2].status, NodeStatus::Down);
+        s.keep_single_manager(1);
+        assert_eq!(s.managers().count(), 1);
+    }
+}

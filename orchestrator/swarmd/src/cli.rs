@@ -1,0 +1,201 @@
+//! Command-line definitions (clap only, no I/O).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// swarmd: the bundled Swarm-mode orchestrator (daemon and client).
+#[derive(Debug, Parser)]
+#[command(name = "swarmd", version, about)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where client verbs connect and how they print.
+#[derive(Debug, Clone, Args)]
+pub struct ClientOpts {
+    /// The node's state directory (its local socket is used unless --host is given).
+    #[arg(
+        long,
+        env = "SWARMD_STATE_DIR",
+        default_value = "/var/lib/swarmd",
+        global = true
+    )]
+    pub state_dir: PathBuf,
+    /// A manager's address (HOST:PORT), reached over mutual TLS.
+    #[arg(long, env = "SWARMD_HOST", global = true)]
+    pub host: Option<String>,
+    /// Directory with ca.pem, node.pem, node-key.pem for --host (default: STATE_DIR/certs).
+    #[arg(long, env = "SWARMD_CERT_DIR", global = true)]
+    pub cert_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
+    pub format: Format,
+}
+
+/// Output formats of client verbs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable table.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// Daemon options shared by init, join and run.
+#[derive(Debug, Clone, Args)]
+pub struct DaemonOpts {
+    /// State directory.
+    #[arg(long, env = "SWARMD_STATE_DIR", default_value = "/var/lib/swarmd")]
+    pub state_dir: PathBuf,
+    /// Mark a node Down after this many milliseconds without heartbeat.
+    #[arg(long, default_value_t = 5000)]
+    pub down_after_ms: u64,
+    /// Snapshot the state and compact the Raft log every this many entries.
+    #[arg(long, default_value_t = 5000, hide = true)]
+    pub snapshot_every: u64,
+}
+
+/// Addresses of a new node.
+#[derive(Debug, Clone, Args)]
+pub struct AddrOpts {
+    /// Address other nodes reach this node at (IP:PORT).
+    #[arg(long)]
+    pub advertise_addr: Option<String>,
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0:4242")]
+    pub listen_addr: String,
+    /// Host name to show in `node ls` (default: the system's).
+    #[arg(long)]
+    pub hostname: Option<String>,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new cluster with this node as its first manager, then run.
+    Init {
+        /// Daemon options.
+        #[command(flatten)]
+        daemon: DaemonOpts,
+        /// Addresses.
+        #[command(flatten)]
+        addrs: AddrOpts,
+        /// Turn this stopped manager's state into a new one-manager cluster (disaster recovery).
+        #[arg(long)]
+        force_new_cluster: bool,
+    },
+    /// Join a cluster with a token from `swarmd join-token`, then run.
+    Join {
+        /// Daemon options.
+        #[command(flatten)]
+        daemon: DaemonOpts,
+        /// Addresses.
+        #[command(flatten)]
+        addrs: AddrOpts,
+        /// Join token (SWMTKN-1-...).
+        #[arg(long, env = "SWARMD_JOIN_TOKEN", hide_env_values = true)]
+        token: String,
+        /// A manager's address (HOST:PORT).
+        manager_addr: String,
+    },
+    /// Run a node from its state directory (after a restart).
+    Run {
+        /// Daemon options.
+        #[command(flatten)]
+        daemon: DaemonOpts,
+    },
+    /// Leave the cluster (this node) and wipe its state.
+    Leave {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// Leave even if it costs the managers their quorum.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Manage nodes.
+    Node {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The node verb.
+        #[command(subcommand)]
+        verb: NodeVerb,
+    },
+    /// Show or rotate a join token.
+    JoinToken {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// Replace the token with a new one (the old one stops working).
+        #[arg(long)]
+        rotate: bool,
+        /// Print only the token.
+        #[arg(short, long)]
+        quiet: bool,
+        /// worker or manager.
+        role: RoleArg,
+    },
+    /// Show this node's view of the cluster (Raft leader, term, quorum).
+    Info {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+    },
+}
+
+/// A role on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Worker.
+    Worker,
+    /// Manager.
+    Manager,
+}
+
+/// `swarmd node ...`.
+#[derive(Debug, Subcommand)]
+pub enum NodeVerb {
+    /// List nodes.
+    Ls,
+    /// Show one node.
+    Inspect {
+        /// Node id, id prefix or host name.
+        node: String,
+    },
+    /// Make a worker a manager.
+    Promote {
+        /// Node id, id prefix or host name.
+        node: String,
+    },
+    /// Make a manager a worker.
+    Demote {
+        /// Node id, id prefix or host name.
+        node: String,
+    },
+    /// Change availability and labels.
+    Update {
+        /// Node id, id prefix or host name.
+        node: String,
+        /// active, pause or drain.
+        #[arg(long)]
+        availability: Option<String>,
+        /// Add or replace a label (key=value); repeatable.
+        #[arg(long)]
+        label_add: Vec<String>,
+        /// Remove a label by key; repeatable.
+        #[arg(long)]
+        label_rm: Vec<String>,
+    },
+    /// Remove a node from the cluster.
+    Rm {
+        /// Node id, id prefix or host name.
+        node: String,
+        /// Remove it even if it is not Down.
+        #[arg(long)]
+        force: bool,
+    },
+}

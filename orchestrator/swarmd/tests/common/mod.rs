@@ -1,0 +1,342 @@
+//! Test harness: real `swarmd` processes, each on its own 127.0.0.x address, killed on drop.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The swarmd binary built by cargo.
+pub const BIN: &str = env!("CARGO_BIN_EXE_swarmd");
+
+/// Generous timeout for conditions on a loaded CI machine.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// Polls `f` until it returns `Some` or `timeout` passes.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A free port on `ip` (bound and released).
+fn free_port(ip: &str) -> u16 {
+    TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("cannot bind {ip}: {e}"))
+}
+
+/// Result of a client command.
+#[derive(Debug)]
+pub struct Out {
+    /// Exit success.
+    pub ok: bool,
+    /// Stdout.
+    pub stdout: String,
+    /// Stderr.
+    pub stderr: String,
+}
+
+impl Out {
+    fn from(o: Output) -> Out {
+        Out {
+            ok: o.status.success(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Stdout as JSON; panics with the output otherwise.
+    pub fn json(&self) -> Value {
+        assert!(self.ok, "command failed: {self:?}");
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("bad json {e}: {self:?}"))
+    }
+}
+
+/// Runs a client command.
+pub fn swarmd(args: &[&str]) -> Out {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_remove("SWARMD_STATE_DIR")
+        .env_remove("SWARMD_HOST")
+        .output()
+        .expect("run swarmd");
+    Out::from(out)
+}
+
+/// One node: its state directory, address and (if running) process.
+pub struct Node {
+    /// Name (also host name).
+    pub name: String,
+    /// State directory.
+    pub dir: PathBuf,
+    /// Advertise/listen address.
+    pub addr: String,
+    child: Option<Child>,
+    log: PathBuf,
+    extra: Vec<String>,
+}
+
+impl Node {
+    /// `swarmd <args> --state-dir DIR` (client verbs on this node's socket).
+    pub fn cli(&self, args: &[&str]) -> Out {
+        let dir = self.dir.display().to_string();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--state-dir", &dir]);
+        swarmd(&all)
+    }
+
+    /// `node ls --format json` as a list.
+    pub fn nodes(&self) -> Option<Vec<Value>> {
+        let o = self.cli(&["node", "ls", "--format", "json"]);
+        if !o.ok {
+            return None;
+        }
+        serde_json::from_str::<Value>(&o.stdout)
+            .ok()?
+            .as_array()
+            .cloned()
+    }
+
+    /// `info --format json`.
+    pub fn info(&self) -> Option<Value> {
+        let o = self.cli(&["info", "--format", "json"]);
+        o.ok.then(|| serde_json::from_str(&o.stdout).ok()).flatten()
+    }
+
+    /// The node id (16 hex digits).
+    pub fn id(&self) -> String {
+        let v = wait_for("node info", WAIT, || self.info());
+        v["node_id"].as_str().expect("node_id").to_string()
+    }
+
+    /// The process id, if running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    /// Sends a signal (e.g. "STOP", "CONT") to the process.
+    pub fn signal(&self, sig: &str) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill")
+                .args([&format!("-{sig}"), &pid.to_string()])
+                .status();
+        }
+    }
+
+    /// Whether the process runs.
+    pub fn running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Kills the process with SIGKILL.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn spawn(&mut self, args: &[&str]) {
+        assert!(self.child.is_none(), "{} already running", self.name);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
+        let child = Command::new(BIN)
+            .args(args)
+            .args([
+                "--state-dir",
+                &self.dir.display().to_string(),
+                "--down-after-ms",
+                "1500",
+            ])
+            .args(&self.extra)
+            .env_remove("SWARMD_STATE_DIR")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn swarmd");
+        self.child = Some(child);
+    }
+
+    /// Waits until the local socket answers.
+    pub fn wait_up(&self) {
+        wait_for(&format!("{} to answer", self.name), WAIT, || self.info());
+    }
+
+    /// Starts the daemon with other arguments (e.g. `init --force-new-cluster`).
+    pub fn spawn_args(&mut self, args: &[&str]) {
+        self.spawn(args);
+    }
+
+    /// Restarts from the state directory (`swarmd run`).
+    pub fn run(&mut self) {
+        self.spawn(&["run"]);
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.signal("CONT");
+        self.kill9();
+    }
+}
+
+/// A set of nodes of one test, on the subnet 127.0.`net`.0/24.
+pub struct Cluster {
+    /// Nodes in creation order.
+    pub nodes: Vec<Node>,
+    /// Extra daemon arguments for nodes created later.
+    pub extra: Vec<String>,
+    net: u8,
+    tmp: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// An empty cluster on 127.0.`net`.0/24 (each test uses its own `net`).
+    pub fn new(net: u8) -> Cluster {
+        Cluster {
+            nodes: Vec::new(),
+            extra: Vec::new(),
+            net,
+            tmp: tempfile::TempDir::new().expect("tempdir"),
+        }
+    }
+
+    /// Temporary directory of the test.
+    pub fn tmp(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    fn new_node(&mut self, name: &str) -> usize {
+        let ip = format!("127.0.{}.{}", self.net, self.nodes.len() + 1);
+        let addr = format!("{ip}:{}", free_port(&ip));
+        self.nodes.push(Node {
+            name: name.to_string(),
+            dir: self.tmp.path().join(name),
+            addr,
+            child: None,
+            log: self.tmp.path().join(format!("{name}.log")),
+            extra: self.extra.clone(),
+        });
+        self.nodes.len() - 1
+    }
+
+    /// Starts the first manager with `swarmd init`.
+    pub fn init(&mut self, name: &str) -> usize {
+        let i = self.new_node(name);
+        let n = &mut self.nodes[i];
+        let addr = n.addr.clone();
+        n.spawn(&["init", "--listen-addr", &addr, "--hostname", name]);
+        n.wait_up();
+        wait_for("initialised cluster", WAIT, || {
+            n.nodes().filter(|v| v.len() == 1)
+        });
+        i
+    }
+
+    /// A join token from node `via`.
+    pub fn token(&self, via: usize, role: &str) -> String {
+        let o = self.nodes[via].cli(&["join-token", "-q", role]);
+        assert!(o.ok, "join-token failed: {o:?}");
+        o.stdout.trim().to_string()
+    }
+
+    /// Starts `swarmd join` without waiting.
+    pub fn spawn_join(&mut self, name: &str, token: &str, manager: usize) -> usize {
+        let maddr = self.nodes[manager].addr.clone();
+        let i = self.new_node(name);
+        let n = &mut self.nodes[i];
+        let addr = n.addr.clone();
+        n.spawn(&[
+            "join",
+            "--token",
+            token,
+            "--listen-addr",
+            &addr,
+            "--hostname",
+            name,
+            &maddr,
+        ]);
+        i
+    }
+
+    /// Joins with a token and waits until `via` lists the node as Ready.
+    pub fn join(&mut self, name: &str, role: &str, via: usize) -> usize {
+        let token = self.token(via, role);
+        let i = self.spawn_join(name, &token, via);
+        self.nodes[i].wait_up();
+        let want_manager = role == "manager";
+        wait_for(&format!("{name} to join"), WAIT, || {
+            let nodes = self.nodes[via].nodes()?;
+            let n = nodes.iter().find(|n| n["hostname"] == name)?;
+            let ok = n["status"] == "ready"
+                && (!want_manager
+                    || n["manager_status"] == "reachable"
+                    || n["manager_status"] == "leader");
+            ok.then_some(())
+        });
+        if want_manager {
+            let id = self.nodes[i].id();
+            wait_for(&format!("{name} to be a voter"), WAIT, || {
+                let info = self.nodes[via].info()?;
+                let voters = info["voters"].as_array()?;
+                voters
+                    .iter()
+                    .any(|v| v.as_str() == Some(id.as_str()))
+                    .then_some(())
+            });
+        }
+        i
+    }
+
+    /// The leader as seen by running managers that agree on one (index into `nodes`).
+    pub fn leader(&self, among: &[usize]) -> Option<usize> {
+        let mut leader = None;
+        for &i in among {
+            let info = self.nodes[i].info()?;
+            let l = info["leader"].as_str()?.to_string();
+            if !info["quorum"].as_bool()? {
+                return None;
+            }
+            match &leader {
+                None => leader = Some(l),
+                Some(x) if *x == l => {}
+                Some(_) => return None,
+            }
+        }
+        let l = leader?;
+        among.iter().copied().find(|&i| {
+            self.nodes[i]
+                .info()
+                .and_then(|v| v["node_id"].as_str().map(str::to_string))
+                == Some(l.clone())
+        })
+    }
+
+    /// Dumps all logs (for failure diagnosis).
+    pub fn logs(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| format!("==== {} ====\n{}", n.name, n.log()))
+            .collect()
+    }
+}

@@ -1,0 +1,87 @@
+//! The sandbox's state file (`state.json` in its state dir), written before each resource is made so
+//! that a later process can tear down whatever exists.
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::SandboxError;
+
+/// File name of the state inside the sandbox's state dir.
+pub(crate) const STATE_FILE: &str = "state.json";
+
+/// What exists (or is being made) for one sandbox.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct State {
+    pub cluster: String,
+    pub subnet: u8,
+    pub hosts: Vec<HostState>,
+}
+
+/// One host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct HostState {
+    pub index: usize,
+    pub name: String,
+    pub netns: String,
+    pub addr: Ipv4Addr,
+    pub dir: PathBuf,
+}
+
+impl State {
+    /// Reads `dir/state.json`; `None` when there is none.
+    pub fn load(dir: &Path) -> Result<Option<State>, SandboxError> {
+        let path = dir.join(STATE_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(SandboxError::io(&path, e)),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| SandboxError::State {
+                path,
+                reason: e.to_string(),
+            })
+    }
+
+    /// Writes `dir/state.json` atomically.
+    pub fn save(&self, dir: &Path) -> Result<(), SandboxError> {
+        let path = dir.join(STATE_FILE);
+        let tmp = dir.join(format!("{STATE_FILE}.tmp"));
+        let text = serde_json::to_string_pretty(self).map_err(|e| SandboxError::State {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        std::fs::write(&tmp, text).map_err(|e| SandboxError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| SandboxError::io(&path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_absent_is_none() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(State::load(tmp.path()).unwrap(), None);
+        let state = State {
+            cluster: "c".into(),
+            subnet: 9,
+            hosts: vec![HostState {
+                index: 0,
+                name: "host-0".into(),
+                netns: "swaws-x-0".into(),
+                addr: Ipv4Addr::new(10, 213, 9, 10),
+                dir: tmp.path().join("host-0"),
+            }],
+        };
+        state.save(tmp.path()).unwrap();
+        assert_eq!(State::load(tmp.path()).unwrap(), Some(state));
+        std::fs::write(tmp.path().join(STATE_FILE), "{").unwrap();
+        let err = State::load(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("state.json"), "{err}");
+    }
+}
