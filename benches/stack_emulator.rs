@@ -196,7 +196,7 @@ async fn latency() {
     let watcher = {
         let clients = clients.clone();
         let name = name.clone();
-        tokio::spawn(async move {
+        async move {
             let mut tracker = Tracker::new(&name, 0);
             let old = swarm_aws::stack::describe::stack_events(&clients.cfn, &name, |_| false)
                 .await
@@ -218,26 +218,28 @@ async fn latency() {
             .await
             .unwrap();
             sink
-        })
+        }
     };
-    let mut seed = 0x2545_f491_u64;
-    for i in 0..UPDATES {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        tokio::time::sleep(Duration::from_millis(200 + seed % 3000)).await;
-        deploy(
-            &clients,
-            &req(1 + (i + 1) % 2),
-            &mut Collect::default(),
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let _ = stop_tx.send(());
-    let sink = watcher.await.unwrap();
+    let updates = async {
+        let mut seed = 0x2545_f491_u64;
+        for i in 0..UPDATES {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            tokio::time::sleep(Duration::from_millis(200 + seed % 3000)).await;
+            deploy(
+                &clients,
+                &req(1 + (i + 1) % 2),
+                &mut Collect::default(),
+                std::future::pending(),
+            )
+            .await
+            .unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let _ = stop_tx.send(());
+    };
+    let (sink, ()) = tokio::join!(watcher, updates);
     let mut lat: Vec<i64> = sink
         .transitions
         .iter()
