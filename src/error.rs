@@ -2,6 +2,7 @@
 //! (nothing was created), 1 for everything that went wrong while acting.
 
 use crate::spec::{FieldError, SpecError};
+use crate::stack::StackError;
 
 /// What a command can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,12 @@ pub enum Error {
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// Talking to AWS or the stack operation failed.
+    #[error(transparent)]
+    Stack(#[from] StackError),
+    /// The user declined (or could not be asked) to confirm.
+    #[error("{0}")]
+    NotConfirmed(String),
 }
 
 impl Error {
@@ -25,7 +32,21 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Fields(_) | Error::NotImplemented(_) => 2,
-            Error::Output(_) => 1,
+            Error::Output(_) | Error::NotConfirmed(_) => 1,
+            Error::Stack(StackError::Interrupted { .. }) => 130,
+            Error::Stack(StackError::NoRegion)
+            | Error::Stack(StackError::UnknownRegion { .. })
+            | Error::Stack(StackError::NoCredentials { .. }) => 2,
+            Error::Stack(_) => 1,
+        }
+    }
+
+    /// A one-line suggestion to print after the error, when there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Stack(e) => e.hint(),
+            Error::NotConfirmed(_) => Some("pass --yes to confirm without a prompt".into()),
+            _ => None,
         }
     }
 }

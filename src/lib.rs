@@ -2,15 +2,22 @@
 //!
 //! The crate renders CloudFormation from a validated cluster spec ([`spec`] → [`template`]), and
 //! the [`commands`] act on it. Rendering is pure; everything that touches AWS, SSH or the local
-//! machine lives behind the command layer. See `DESIGN.md` in the steering repo for the map.
+//! machine lives behind the command layer: [`aws`] (SDK configuration), [`stack`] (the
+//! CloudFormation lifecycle and its live progress), [`inventory`] (instances of a cluster) and
+//! [`website`] (the failover website's load balancers and records). See `DESIGN.md` in the
+//! steering repo for the map.
 
+pub mod aws;
 pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod inventory;
 pub mod sandbox;
 pub mod spec;
 pub mod ssh;
+pub mod stack;
 pub mod template;
+pub mod website;
 
 pub use error::Error;

@@ -21,7 +21,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            if e.exit_code() == 2 {
+            if let Some(hint) = e.hint() {
+                eprintln!("hint: {hint}");
+            }
+            if e.exit_code() == 2 && !matches!(e, swarm_aws::Error::Stack(_)) {
                 eprintln!("nothing was created or changed; fix the values above and run again");
             }
             ExitCode::from(e.exit_code())

@@ -1,9 +1,59 @@
-//! `swarm-aws down`.
+//! `swarm-aws down`: confirm, delete the cluster's stack and follow it to the end; explain a
+//! DELETE_FAILED and offer `--retain`.
 
-use crate::cli::{DownArgs, GlobalArgs};
+use serde_json::json;
+
+use super::shared::{confirm, connect, ctrl_c, print_json, print_text, progress_sink};
+use crate::cli::{DownArgs, GlobalArgs, OutputFormat};
+use crate::stack::{delete, DeleteOptions, DeleteReport};
 use crate::Error;
 
 /// Runs `swarm-aws down`.
-pub async fn run(_global: &GlobalArgs, _args: &DownArgs) -> Result<(), Error> {
-    Err(Error::NotImplemented("down"))
+pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
+    if args.sandbox {
+        return Err(Error::NotImplemented("down --sandbox"));
+    }
+    let clients = connect(global, None).await?;
+    // Check existence and ownership before asking.
+    let info = crate::stack::describe_stack(&clients.cfn, &args.name)
+        .await?
+        .ok_or_else(|| crate::stack::StackError::NotFound {
+            stack: args.name.clone(),
+            region: clients.region.clone(),
+        })?;
+    if !info.is_swarm_aws() {
+        return Err(crate::stack::StackError::NotOurs { stack: info.name }.into());
+    }
+    confirm(
+        &format!(
+            "Delete cluster {} ({}) in {} and every resource in it?",
+            info.name, info.status, clients.region
+        ),
+        args.yes,
+    )?;
+    let opts = DeleteOptions {
+        retain: args.retain.clone(),
+        retries: 1,
+    };
+    let mut sink = progress_sink(global);
+    let report = delete(&clients, &args.name, &opts, sink.as_mut(), ctrl_c()).await?;
+    let DeleteReport::Deleted {
+        retained, warning, ..
+    } = &report;
+    match global.output {
+        OutputFormat::Json => print_json(&json!({"stack": args.name, "result": report})),
+        OutputFormat::Text => {
+            let mut text = format!("deleted stack {}\n", args.name);
+            if !retained.is_empty() {
+                text.push_str(&format!(
+                    "retained (delete them yourself): {}\n",
+                    retained.join(", ")
+                ));
+            }
+            if let Some(w) = warning {
+                text.push_str(&format!("warning: the backend reported an error while deleting, but the stack is gone: {w}\n"));
+            }
+            print_text(&text)
+        }
+    }
 }

@@ -5,6 +5,7 @@ pub mod down;
 pub mod events;
 pub mod ls;
 pub mod scale;
+pub mod shared;
 pub mod status;
 pub mod template;
 pub mod up;

@@ -1,9 +1,69 @@
-//! `swarm-aws status`.
+//! `swarm-aws status`: stack status, sizes, outputs and the instance table.
 
-use crate::cli::{GlobalArgs, NameArgs};
+use serde_json::json;
+
+use super::shared::{connect, outputs_json, outputs_text, print_json, print_text};
+use crate::cli::{GlobalArgs, NameArgs, OutputFormat};
+use crate::inventory::{inventory, Role};
+use crate::stack::{describe_stack, StackError};
 use crate::Error;
 
 /// Runs `swarm-aws status`.
-pub async fn run(_global: &GlobalArgs, _args: &NameArgs) -> Result<(), Error> {
-    Err(Error::NotImplemented("status"))
+pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
+    let clients = connect(global, None).await?;
+    let info = describe_stack(&clients.cfn, &args.name)
+        .await?
+        .ok_or_else(|| StackError::NotFound {
+            stack: args.name.clone(),
+            region: clients.region.clone(),
+        })?;
+    if !info.is_swarm_aws() {
+        return Err(StackError::NotOurs { stack: info.name }.into());
+    }
+    let inv = inventory(&clients, &info.id).await?;
+    let (managers, workers) = (
+        inv.with_role(Role::Manager).count(),
+        inv.with_role(Role::Worker).count(),
+    );
+    match global.output {
+        OutputFormat::Json => print_json(&json!({
+            "stack": info.name,
+            "region": clients.region,
+            "status": info.status,
+            "reason": info.reason,
+            "managers": managers,
+            "workers": workers,
+            "groups": inv.groups,
+            "outputs": outputs_json(&info),
+            "instances": inv.instances,
+        })),
+        OutputFormat::Text => {
+            let mut text = format!(
+                "cluster {} in {}: {}{}\n",
+                info.name,
+                clients.region,
+                info.status,
+                info.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            );
+            for g in &inv.groups {
+                text.push_str(&format!(
+                    "  {:<8} {:<40} desired {} (min {}, max {})\n",
+                    g.role.to_string(),
+                    g.name,
+                    g.desired,
+                    g.min,
+                    g.max
+                ));
+            }
+            text.push_str(&format!(
+                "  instances: {managers} manager(s), {workers} worker(s)\n\nOutputs:\n{}\n{}",
+                outputs_text(&info),
+                inv.table()
+            ));
+            print_text(&text)
+        }
+    }
 }

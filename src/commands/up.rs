@@ -1,9 +1,107 @@
-//! `swarm-aws up`.
+//! `swarm-aws up`: render the cluster template, create the stack or update it through a change set,
+//! follow it live, then print the outputs and the instance inventory.
 
-use crate::cli::{GlobalArgs, UpArgs};
+use serde_json::json;
+
+use super::shared::{
+    connect, ctrl_c, outputs_json, outputs_text, print_json, print_text, progress_sink,
+};
+use crate::cli::{GlobalArgs, OutputFormat, UpArgs};
+use crate::inventory::inventory;
+use crate::spec::load::load;
+use crate::stack::deploy::resource_count;
+use crate::stack::{deploy, describe_stack, plan, DeployReport, DeployRequest};
+use crate::template::{render_cluster, to_json_string};
 use crate::Error;
 
 /// Runs `swarm-aws up`.
-pub async fn run(_global: &GlobalArgs, _args: &UpArgs) -> Result<(), Error> {
-    Err(Error::NotImplemented("up"))
+pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
+    if args.sandbox {
+        return Err(Error::NotImplemented("up --sandbox"));
+    }
+    let spec = load(&args.cluster, global.region.as_deref())?;
+    let template = render_cluster(&spec);
+    let req = DeployRequest {
+        stack: spec.name.clone(),
+        template: to_json_string(&template),
+        parameters: Vec::new(),
+        tags: spec
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        cluster: spec.name.clone(),
+    };
+    let clients = connect(global, spec.region.as_deref()).await?;
+
+    if args.dry_run {
+        return dry_run(global, &clients, &req, resource_count(&template)).await;
+    }
+
+    let mut sink = progress_sink(global);
+    let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
+    let info = describe_stack(&clients.cfn, &req.stack)
+        .await?
+        .ok_or_else(|| crate::stack::StackError::NotFound {
+            stack: req.stack.clone(),
+            region: clients.region.clone(),
+        })?;
+    let inv = inventory(&clients, &info.id).await?;
+    let bootstrap_note = (!args.no_bootstrap)
+        .then_some("orchestrator bootstrap over SSH is not available yet; the stack is ready");
+    match global.output {
+        OutputFormat::Json => print_json(&json!({
+            "stack": info.name,
+            "region": clients.region,
+            "result": report,
+            "status": info.status,
+            "outputs": outputs_json(&info),
+            "inventory": inv,
+            "note": bootstrap_note,
+        })),
+        OutputFormat::Text => {
+            let headline = match &report {
+                DeployReport::Created { status } => {
+                    format!("created stack {} ({status})", info.name)
+                }
+                DeployReport::Updated { status, change_set } => {
+                    format!(
+                        "updated stack {} ({status}, change set {change_set})",
+                        info.name
+                    )
+                }
+                DeployReport::NoChanges => {
+                    format!("stack {} is up to date: no changes", info.name)
+                }
+            };
+            let mut text = format!(
+                "{headline}\n\nOutputs:\n{}\n{}",
+                outputs_text(&info),
+                inv.table()
+            );
+            if let Some(note) = bootstrap_note {
+                text.push_str(&format!("\nnote: {note}\n"));
+            }
+            print_text(&text)
+        }
+    }
+}
+
+async fn dry_run(
+    global: &GlobalArgs,
+    clients: &crate::aws::Clients,
+    req: &DeployRequest,
+    resources: usize,
+) -> Result<(), Error> {
+    if describe_stack(&clients.cfn, &req.stack).await?.is_none() {
+        return match global.output {
+            OutputFormat::Json => print_json(&json!({"stack": req.stack, "action": "create", "resources": resources})),
+            OutputFormat::Text => print_text(&format!(
+                "would create stack {} with {resources} resources in {} (dry run: nothing changed)\n",
+                req.stack, clients.region
+            )),
+        };
+    }
+    let p = plan(clients, req).await?;
+    super::scale::print_plan(global, &req.stack, &p)
 }
