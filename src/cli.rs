@@ -314,7 +314,8 @@ pub struct DownArgs {
         long,
         env = "SWARM_AWS_NAME",
         hide_env_values = true,
-        value_name = "NAME"
+        value_name = "NAME",
+        default_value_if("sandbox", clap::builder::ArgPredicate::IsPresent, Some("sandbox"))
     )]
     pub name: String,
     /// Delete without asking

@@ -22,6 +22,9 @@ pub enum Error {
     /// Talking to AWS or the stack operation failed.
     #[error(transparent)]
     Stack(#[from] StackError),
+    /// The local sandbox (emulator, hosts, bootstrap) failed.
+    #[error("sandbox: {0}")]
+    Sandbox(String),
     /// The user declined (or could not be asked) to confirm.
     #[error("{0}")]
     NotConfirmed(String),
@@ -32,7 +35,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Fields(_) | Error::NotImplemented(_) => 2,
-            Error::Output(_) | Error::NotConfirmed(_) => 1,
+            Error::Output(_) | Error::NotConfirmed(_) | Error::Sandbox(_) => 1,
             Error::Stack(StackError::Interrupted { .. }) => 130,
             Error::Stack(StackError::NoRegion)
             | Error::Stack(StackError::UnknownRegion { .. })

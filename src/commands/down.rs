@@ -10,9 +10,6 @@ use crate::Error;
 
 /// Runs `swarm-aws down`.
 pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
-    if args.sandbox {
-        return Err(Error::NotImplemented("down --sandbox"));
-    }
     let clients = connect(global, None).await?;
     // Check existence and ownership before asking.
     let info = crate::stack::describe_stack(&clients.cfn, &args.name)

@@ -4,6 +4,7 @@ pub mod completions;
 pub mod down;
 pub mod events;
 pub mod ls;
+pub mod sandbox;
 pub mod scale;
 pub mod shared;
 pub mod status;
@@ -18,8 +19,10 @@ use crate::Error;
 pub async fn run(cli: Cli) -> Result<(), Error> {
     let global = &cli.global;
     match &cli.command {
+        Command::Up(args) if args.sandbox => sandbox::up(global, args).await,
         Command::Up(args) => up::run(global, args).await,
         Command::Scale(args) => scale::run(global, args).await,
+        Command::Down(args) if args.sandbox => sandbox::down(global, args).await,
         Command::Down(args) => down::run(global, args).await,
         Command::Status(args) => status::run(global, args).await,
         Command::Ls => ls::run(global).await,

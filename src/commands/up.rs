@@ -16,9 +16,6 @@ use crate::Error;
 
 /// Runs `swarm-aws up`.
 pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
-    if args.sandbox {
-        return Err(Error::NotImplemented("up --sandbox"));
-    }
     let spec = load(&args.cluster, global.region.as_deref())?;
     let template = render_cluster(&spec);
     let req = DeployRequest {
