@@ -12,12 +12,7 @@ use crate::Error;
 pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
     let clients = connect(global, None).await?;
     // Check existence and ownership before asking.
-    let info = crate::stack::describe_stack(&clients.cfn, &args.name)
-        .await?
-        .ok_or_else(|| crate::stack::StackError::NotFound {
-            stack: args.name.clone(),
-            region: clients.region.clone(),
-        })?;
+    let info = super::shared::require_stack(&clients, &args.name).await?;
     if !info.is_swarm_aws() {
         return Err(crate::stack::StackError::NotOurs { stack: info.name }.into());
     }

@@ -6,18 +6,13 @@ use crate::cli::{EventsArgs, GlobalArgs, OutputFormat};
 use crate::stack::describe::stack_events;
 use crate::stack::render::{transition_line, Human, JsonLines};
 use crate::stack::tracker::is_terminal_stack_status;
-use crate::stack::{describe_stack, watch, Backoff, Sink, StackError, Tracker, WatchEnd};
+use crate::stack::{watch, Backoff, Sink, StackError, Tracker, WatchEnd};
 use crate::Error;
 
 /// Runs `swarm-aws events`.
 pub async fn run(global: &GlobalArgs, args: &EventsArgs) -> Result<(), Error> {
     let clients = connect(global, None).await?;
-    let info = describe_stack(&clients.cfn, &args.name)
-        .await?
-        .ok_or_else(|| StackError::NotFound {
-            stack: args.name.clone(),
-            region: clients.region.clone(),
-        })?;
+    let info = super::shared::require_stack(&clients, &args.name).await?;
     let history = stack_events(&clients.cfn, &info.id, |_| false).await?;
     let mut tracker = Tracker::new(&info.name, 0);
     let transitions = tracker.ingest(&history);

@@ -8,7 +8,7 @@ use crate::cli::{GlobalArgs, OutputFormat, ScaleArgs};
 use crate::inventory::{inventory, Role};
 use crate::spec::{FieldError, MANAGER_COUNTS, MAX_WORKERS};
 use crate::stack::deploy::{check_updatable, template_body};
-use crate::stack::{deploy, describe_stack, plan, DeployRequest, Plan, StackError, CLUSTER_TAG};
+use crate::stack::{deploy, plan, DeployRequest, Plan, CLUSTER_TAG};
 use crate::Error;
 
 /// Stack parameter holding the manager count.
@@ -55,12 +55,7 @@ pub fn check_sizes(managers: Option<u32>, workers: Option<u32>) -> Result<(), Er
 pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     check_sizes(args.managers, args.workers)?;
     let clients = connect(global, None).await?;
-    let info = describe_stack(&clients.cfn, &args.name)
-        .await?
-        .ok_or_else(|| StackError::NotFound {
-            stack: args.name.clone(),
-            region: clients.region.clone(),
-        })?;
+    let info = super::shared::require_stack(&clients, &args.name).await?;
     check_updatable(&info)?;
     // Only the sizes are passed: every other parameter keeps its template default, which is what
     // `up` deployed (it sets everything through defaults). The size not being changed keeps its

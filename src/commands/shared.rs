@@ -60,6 +60,19 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), Error> {
     }
 }
 
+/// The stack named `name`, or a `NotFound` error naming it and the region.
+pub async fn require_stack(clients: &Clients, name: &str) -> Result<StackInfo, Error> {
+    crate::stack::describe_stack(&clients.cfn, name)
+        .await?
+        .ok_or_else(|| {
+            crate::stack::StackError::NotFound {
+                stack: name.to_string(),
+                region: clients.region.clone(),
+            }
+            .into()
+        })
+}
+
 /// Writes one pretty JSON document to stdout.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();

@@ -5,18 +5,13 @@ use serde_json::json;
 use super::shared::{connect, outputs_json, outputs_text, print_json, print_text};
 use crate::cli::{GlobalArgs, NameArgs, OutputFormat};
 use crate::inventory::{inventory, Role};
-use crate::stack::{describe_stack, StackError};
+use crate::stack::StackError;
 use crate::Error;
 
 /// Runs `swarm-aws status`.
 pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
     let clients = connect(global, None).await?;
-    let info = describe_stack(&clients.cfn, &args.name)
-        .await?
-        .ok_or_else(|| StackError::NotFound {
-            stack: args.name.clone(),
-            region: clients.region.clone(),
-        })?;
+    let info = super::shared::require_stack(&clients, &args.name).await?;
     if !info.is_swarm_aws() {
         return Err(StackError::NotOurs { stack: info.name }.into());
     }

@@ -37,12 +37,7 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
 
     let mut sink = progress_sink(global);
     let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
-    let info = describe_stack(&clients.cfn, &req.stack)
-        .await?
-        .ok_or_else(|| crate::stack::StackError::NotFound {
-            stack: req.stack.clone(),
-            region: clients.region.clone(),
-        })?;
+    let info = super::shared::require_stack(&clients, &req.stack).await?;
     let inv = inventory(&clients, &info.id).await?;
     let bootstrap_note = (!args.no_bootstrap)
         .then_some("orchestrator bootstrap over SSH is not available yet; the stack is ready");

@@ -12,7 +12,7 @@ use crate::cli::{
 use crate::commands::template::print_template;
 use crate::spec::validate::check_stack_name;
 use crate::spec::website::{validate_website, AliasTarget, Target};
-use crate::stack::{delete, deploy, describe_stack, DeleteOptions, DeployRequest, StackError};
+use crate::stack::{delete, deploy, DeleteOptions, DeployRequest, StackError};
 use crate::template::{render_website, to_json_string};
 use crate::website::{cluster_endpoint, endpoint_parameters, website_status, WEBSITE_TAG};
 use crate::Error;
@@ -154,12 +154,7 @@ async fn status(global: &GlobalArgs, args: &WebsiteNameArgs) -> Result<(), Error
 
 async fn down(global: &GlobalArgs, args: &WebsiteDownArgs) -> Result<(), Error> {
     let site = connect(global, None).await?;
-    let info = describe_stack(&site.cfn, &args.name)
-        .await?
-        .ok_or_else(|| StackError::NotFound {
-            stack: args.name.clone(),
-            region: site.region.clone(),
-        })?;
+    let info = super::shared::require_stack(&site, &args.name).await?;
     if info.tag(WEBSITE_TAG).is_none() {
         return Err(StackError::NotOurs { stack: info.name }.into());
     }
