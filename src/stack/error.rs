@@ -264,21 +264,7 @@ impl StackError {
                 stuck.iter().map(|s| s.0.as_str()).collect::<Vec<_>>().join(",")
             )),
             Interrupted { stack } => Some(format!("resume watching with `swarm-aws events --name {stack} --follow`")),
-            CreateStack { source, .. }
-            | DescribeStacks { source, .. }
-            | DescribeStackEvents { source, .. }
-            | DescribeStackResources { source, .. }
-            | GetTemplate { source, .. }
-            | CreateChangeSet { source, .. }
-            | DescribeChangeSet { source, .. }
-            | ExecuteChangeSet { source, .. }
-            | DeleteChangeSet { source, .. }
-            | DeleteStack { source, .. }
-            | DescribeAutoScalingGroups { source, .. }
-            | DescribeInstances { source, .. }
-            | DescribeLoadBalancers { source, .. }
-            | ListResourceRecordSets { source, .. } => aws(source),
-            _ => None,
+_ => self.aws_source().and_then(aws),
         }
     }
 
