@@ -8,10 +8,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::ClusterInfo;
+use crate::dispatch::{NodeDescription, TaskReport};
 use crate::node::{Availability, Node, NodeId, NodeStatus, Role};
+use crate::service::{Service, UpdateStatus};
+use crate::task::{Task, TaskState};
 
 /// A change of the replicated cluster state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Command {
     /// Creates the cluster with its first manager. Only valid on an empty state.
@@ -63,6 +66,93 @@ pub enum Command {
         /// The new secret.
         secret: Secret,
     },
+    /// Stores what a node's agent reports about its engine.
+    SetNodeDescription {
+        /// The node.
+        #[serde(with = "crate::node::hex_id")]
+        id: NodeId,
+        /// Capacity and engine labels.
+        description: NodeDescription,
+    },
+    /// Creates a service. Refused when the id or the name is taken.
+    CreateService {
+        /// The new service (version 1).
+        service: Service,
+    },
+    /// Replaces a service (spec, previous spec, version, update status) if its stored version
+    /// is still `expected_version` (optimistic concurrency).
+    UpdateService {
+        /// The new service record.
+        service: Service,
+        /// The version the change was computed from.
+        expected_version: u64,
+    },
+    /// Removes a service; its tasks get desired state SHUTDOWN and are deleted by the
+    /// leader once they stopped.
+    RemoveService {
+        /// The service id.
+        id: String,
+    },
+    /// Stores the update status of a service (the rolling updater's progress).
+    SetUpdateStatus {
+        /// The service id.
+        service_id: String,
+        /// The new status.
+        status: UpdateStatus,
+    },
+    /// The updater's automatic rollback: the previous spec becomes current (and is cleared),
+    /// the version is bumped and `status` stored.
+    RollbackService {
+        /// The service id.
+        service_id: String,
+        /// Normally rollback_started with the reason.
+        status: UpdateStatus,
+    },
+    /// Adds new tasks (an existing id is skipped).
+    CreateTasks {
+        /// The tasks.
+        tasks: Vec<Task>,
+    },
+    /// The scheduler's decisions: assignments (task → node, state ASSIGNED) and pending reasons.
+    /// A task that is gone, already assigned or no longer desired to run is skipped.
+    Schedule {
+        /// When the decisions were made, Unix milliseconds (the status timestamp).
+        at_ms: u64,
+        /// `(task id, node id)`.
+        assigned: Vec<(String, String)>,
+        /// `(task id, reason)`: state PENDING with the reason as its message.
+        pending: Vec<(String, String)>,
+    },
+    /// Sets the desired state of tasks (SHUTDOWN to stop them, COMPLETE to retire them). The
+    /// desired state never moves backwards.
+    SetDesiredState {
+        /// When, Unix milliseconds.
+        at_ms: u64,
+        /// The tasks.
+        task_ids: Vec<String>,
+        /// The new desired state.
+        state: TaskState,
+    },
+    /// Status changes observed by a node's agent. Only tasks assigned to that node change, and
+    /// only forward (a stale or duplicate report is ignored).
+    ReportTaskStatus {
+        /// The reporting node.
+        #[serde(with = "crate::node::hex_id")]
+        node_id: NodeId,
+        /// The changes, oldest first.
+        reports: Vec<TaskReport>,
+    },
+    /// Removes tasks from the store (history trimming, removed services).
+    DeleteTasks {
+        /// The task ids.
+        ids: Vec<String>,
+    },
+    /// Several commands applied in order in one log entry (one reconciliation step). Every
+    /// command is applied even if an earlier one was refused; the first refusal is returned.
+    Batch {
+        /// The commands.
+        commands: Vec<Command>,
+    },
 }
 
 /// A secret string (token secret) whose `Debug` is redacted, so log lines of Raft entries
@@ -98,6 +188,34 @@ pub enum ApplyError {
     NodeExists {
         /// The duplicate id.
         id: NodeId,
+    },
+    /// No service with this id.
+    #[error("service {id} not found")]
+    ServiceNotFound {
+        /// The missing id.
+        id: String,
+    },
+    /// A service with this name (or id) exists already.
+    #[error("a service named {name} already exists; choose another --name or update it with `service update`")]
+    ServiceExists {
+        /// The taken name.
+        name: String,
+    },
+    /// The service changed since the client read it.
+    #[error("service {name} was changed by someone else (version {actual}, the change was made from version {expected}); read it again and retry")]
+    VersionMismatch {
+        /// The service name.
+        name: String,
+        /// The version the change was made from.
+        expected: u64,
+        /// The stored version.
+        actual: u64,
+    },
+    /// A rollback was asked but there is no previous spec.
+    #[error("service {name} has no previous spec to roll back to")]
+    NoPreviousSpec {
+        /// The service name.
+        name: String,
     },
 }
 

@@ -16,12 +16,14 @@ pub mod token;
 
 // Services and tasks (issue 6).
 pub mod constraint;
+pub mod dispatch;
 mod kv;
 pub mod mount;
 pub mod publish;
 pub mod resources;
 pub mod restart;
 pub mod service;
+pub mod service_api;
 pub mod service_flags;
 pub mod spec_error;
 pub mod task;

@@ -176,6 +176,9 @@ pub struct Node {
     pub status: NodeStatus,
     /// User labels (`--label-add`).
     pub labels: BTreeMap<String, String>,
+    /// Capacity and engine labels reported by the node's agent.
+    #[serde(default)]
+    pub description: crate::dispatch::NodeDescription,
 }
 
 /// How a manager looks from the Raft side, computed when answering (not stored).

@@ -95,6 +95,22 @@ pub struct TaskStatus {
     /// Exit code once the container exited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
+    /// Where the task's ingress target ports are reachable from other nodes (set while
+    /// RUNNING; the routing mesh forwards to these).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<BoundPort>,
+}
+
+/// A target port of a task as bound on its node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoundPort {
+    /// The port inside the container.
+    pub target: u16,
+    /// tcp or udp.
+    #[serde(default)]
+    pub protocol: crate::publish::Protocol,
+    /// `ip:port` other nodes connect to.
+    pub addr: String,
 }
 
 /// One scheduled unit of a service.

@@ -82,6 +82,7 @@ pub fn prepare_init(dir: &StateDir, addrs: &NodeAddrs) -> Result<PendingInit, Ma
             availability: Availability::Active,
             status: NodeStatus::Ready,
             labels: Default::default(),
+            description: Default::default(),
         },
     })
 }

@@ -98,6 +98,7 @@ async fn join(
         availability: Availability::Active,
         status: NodeStatus::Ready,
         labels: Default::default(),
+        description: Default::default(),
     };
     n.write(Command::AddNode { node: record }).await?;
     tracing::info!(node = %format_node_id(id), %role, addr = %req.addr, "node joined");

@@ -69,6 +69,7 @@ mod tests {
             availability: Availability::Active,
             status,
             labels: Default::default(),
+            description: Default::default(),
         }
     }
 

@@ -23,6 +23,7 @@ pub mod log_store;
 pub mod recover;
 pub mod state;
 pub mod state_machine;
+pub mod tasks;
 pub mod types;
 
 pub use db::Db;

@@ -6,14 +6,22 @@ use serde::{Deserialize, Serialize};
 use swarm_api::cluster::ClusterInfo;
 use swarm_api::command::{ApplyError, Command, CommandResponse};
 use swarm_api::node::{Node, NodeId, Role};
+use swarm_api::service::Service;
+use swarm_api::task::Task;
 
 /// Everything the managers agree on. One map per kind of object.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterState {
     /// CA and tokens; `None` until the first manager initialised the cluster.
     pub cluster: Option<ClusterInfo>,
     /// All nodes by id.
     pub nodes: BTreeMap<NodeId, Node>,
+    /// All services by id.
+    #[serde(default)]
+    pub services: BTreeMap<String, Service>,
+    /// All tasks by id, including stopped ones kept as history.
+    #[serde(default)]
+    pub tasks: BTreeMap<String, Task>,
 }
 
 impl ClusterState {
@@ -72,6 +80,44 @@ impl ClusterState {
                     Role::Worker => c.worker_secret = secret.0.clone(),
                 }
             }
+            Command::SetNodeDescription { id, description } => {
+                self.node_mut(*id)?.description = description.clone();
+            }
+            Command::CreateService { service } => self.create_service(service)?,
+            Command::UpdateService {
+                service,
+                expected_version,
+            } => self.update_service(service, *expected_version)?,
+            Command::RemoveService { id } => self.remove_service(id)?,
+            Command::SetUpdateStatus { service_id, status } => {
+                self.set_update_status(service_id, status)?;
+            }
+            Command::RollbackService { service_id, status } => {
+                self.rollback_service(service_id, status)?;
+            }
+            Command::CreateTasks { tasks } => self.create_tasks(tasks),
+            Command::Schedule {
+                at_ms,
+                assigned,
+                pending,
+            } => self.schedule(*at_ms, assigned, pending),
+            Command::SetDesiredState {
+                at_ms,
+                task_ids,
+                state,
+            } => self.set_desired(*at_ms, task_ids, *state),
+            Command::ReportTaskStatus { node_id, reports } => self.report(*node_id, reports),
+            Command::DeleteTasks { ids } => self.delete_tasks(ids),
+            Command::Batch { commands } => {
+                let mut first = Ok(());
+                for c in commands {
+                    let r = self.try_apply(c);
+                    if first.is_ok() {
+                        first = r;
+                    }
+                }
+                return first;
+            }
         }
         Ok(())
     }
@@ -112,6 +158,7 @@ mod tests {
             availability: Availability::Active,
             status: NodeStatus::Ready,
             labels: BTreeMap::new(),
+            description: Default::default(),
         }
     }
 

@@ -21,6 +21,7 @@ fn node(id: u64, role: Role) -> Node {
         availability: Availability::Active,
         status: NodeStatus::Ready,
         labels: BTreeMap::new(),
+        description: Default::default(),
     }
 }
 

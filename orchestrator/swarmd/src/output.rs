@@ -74,6 +74,7 @@ mod tests {
                 availability: Availability::Drain,
                 status: NodeStatus::Ready,
                 labels: Default::default(),
+                description: Default::default(),
             },
             manager_status: Some(ManagerStatus::Leader),
         };

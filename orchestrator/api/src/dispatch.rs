@@ -1,0 +1,82 @@
+//! The dispatcher protocol between a node's agent and the managers (`POST /v1/dispatcher/sync`).
+//!
+//! Every node (workers and managers alike) runs an agent that calls `sync` about once per
+//! heartbeat period, and at once when one of its tasks changes state. The request carries the
+//! node's description (capacity, engine labels) and the task status changes observed since the
+//! last successful call; the answer carries the full set of tasks assigned to the node (with
+//! their desired state) and the routing-mesh table. The full set, not a diff, makes the
+//! protocol idempotent: a lost answer or a manager fail-over costs nothing but one period.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::node::NodeId;
+use crate::publish::Protocol;
+use crate::resources::Resources;
+use crate::task::{Task, TaskStatus};
+
+/// What a node reports about its engine: capacity for reservations, engine labels for
+/// `engine.labels.*` constraints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeDescription {
+    /// CPUs and memory of the node (Docker's `NCPU` and `MemTotal`).
+    #[serde(default)]
+    pub resources: Resources,
+    /// Docker engine labels.
+    #[serde(default)]
+    pub engine_labels: BTreeMap<String, String>,
+    /// Docker engine version, for `node inspect`.
+    #[serde(default)]
+    pub engine_version: String,
+}
+
+/// One observed status change of a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskReport {
+    /// The task.
+    pub task_id: String,
+    /// What the agent observed.
+    pub status: TaskStatus,
+}
+
+/// `POST /v1/dispatcher/sync` (caller: a node certificate; `node_id` must match it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// The calling node.
+    #[serde(with = "crate::node::hex_id")]
+    pub node_id: NodeId,
+    /// The node's description; sent on the first sync and whenever it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<NodeDescription>,
+    /// Status changes since the last acknowledged sync, oldest first.
+    #[serde(default)]
+    pub reports: Vec<TaskReport>,
+}
+
+/// One published ingress port of the routing mesh, with where its traffic goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeshPort {
+    /// The port every node listens on.
+    pub published: u16,
+    /// tcp (udp is not served by the mesh).
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// The service it belongs to (name).
+    pub service: String,
+    /// `ip:port` of every running task of the service (as reported in `TaskStatus::ports`).
+    pub backends: Vec<String>,
+}
+
+/// Answer to a sync.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Every task assigned to the node whose container may exist: desired RUNNING ones to run,
+    /// desired SHUTDOWN/COMPLETE ones to stop. A task absent from the list is deleted: its
+    /// container may be removed.
+    pub tasks: Vec<Task>,
+    /// The routing-mesh table for the whole cluster.
+    pub mesh: Vec<MeshPort>,
+    /// Sync again within this period.
+    pub period_ms: u64,
+}

@@ -1,0 +1,63 @@
+//! Request and response bodies of the service routes of the control API.
+//!
+//! Routes (manager only; `KEY` is a service id, a unique id prefix or the name):
+//! - `GET /v1/services` → `Vec<ServiceListEntry>`
+//! - `POST /v1/services` with a [`ServiceSpec`] → [`Service`]
+//! - `GET /v1/services/KEY` → [`Service`]
+//! - `POST /v1/services/KEY/update` with [`UpdateServiceRequest`] → [`Service`]
+//! - `POST /v1/services/KEY/rollback` → [`Service`]
+//! - `POST /v1/services/KEY/rm` → `()`
+//! - `GET /v1/services/KEY/tasks` → `Vec<Task>` (history included, newest first per slot)
+//! - `GET /v1/services/KEY/logs?tail=N` → `Vec<TaskLogLine>`
+//! - `GET /v1/agent/tasks/ID/logs?tail=N` (on any node, managers only) → `Vec<TaskLogLine>`
+//!
+//! Updates follow Docker's optimistic concurrency: the client reads the service, edits the
+//! spec and sends it back with the version it read; a concurrent change makes the update fail
+//! with a conflict instead of being lost.
+
+use serde::{Deserialize, Serialize};
+
+use crate::service::{Service, ServiceSpec};
+
+/// One row of `service ls`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceListEntry {
+    /// The service.
+    pub service: Service,
+    /// Tasks observed RUNNING with desired state RUNNING.
+    pub running: u64,
+    /// Tasks that should run (replicas, or eligible nodes for a global service).
+    pub desired: u64,
+}
+
+/// `POST /v1/services/KEY/update`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateServiceRequest {
+    /// The version the client read (`Service::version`).
+    pub version: u64,
+    /// The full new spec.
+    pub spec: ServiceSpec,
+}
+
+/// One line of `service logs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskLogLine {
+    /// The task.
+    pub task_id: String,
+    /// Its container name (`web.2.abc...`).
+    pub task_name: String,
+    /// The node's host name.
+    pub node: String,
+    /// True for stderr.
+    pub stderr: bool,
+    /// The text, without the newline.
+    pub text: String,
+}
+
+/// `?tail=N` of the log routes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogsQuery {
+    /// Only the last N lines of each task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<usize>,
+}
