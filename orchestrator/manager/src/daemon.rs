@@ -17,7 +17,7 @@ use crate::node::Node;
 use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
-use crate::{agent, control_api, join_api, raft_api};
+use crate::{agent, control_api, dispatcher, join_api, orchestrator, raft_api, service_api};
 
 /// A running node and its background tasks.
 pub struct Daemon {
@@ -33,6 +33,8 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(raft_api::routes())
         .merge(control_api::routes())
         .merge(join_api::routes())
+        .merge(service_api::routes())
+        .merge(dispatcher::routes())
         .with_state(node)
 }
 
@@ -107,6 +109,7 @@ impl Daemon {
             identity.advertise_addr.clone(),
         ));
         tasks.spawn(agent::down_monitor(node.clone()));
+        tasks.spawn(orchestrator::run(node.clone()));
         Ok(Daemon { node, dir, tasks })
     }
 
