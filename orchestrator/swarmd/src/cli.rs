@@ -35,14 +35,7 @@ pub struct ClientOpts {
     pub format: Format,
 }
 
-/// Output formats of client verbs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Human-readable table.
-    Table,
-    /// JSON.
-    Json,
-}
+pub use swarm_ctl::{Format, NodeVerb, ServiceVerb};
 
 /// Daemon options shared by init, join and run.
 #[derive(Debug, Clone, Args)]
@@ -125,6 +118,15 @@ pub enum Command {
         #[command(subcommand)]
         verb: NodeVerb,
     },
+    /// Manage services.
+    Service {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The service verb.
+        #[command(subcommand)]
+        verb: ServiceVerb,
+    },
     /// Show or rotate a join token.
     JoinToken {
         /// Client options.
@@ -154,48 +156,4 @@ pub enum RoleArg {
     Worker,
     /// Manager.
     Manager,
-}
-
-/// `swarmd node ...`.
-#[derive(Debug, Subcommand)]
-pub enum NodeVerb {
-    /// List nodes.
-    Ls,
-    /// Show one node.
-    Inspect {
-        /// Node id, id prefix or host name.
-        node: String,
-    },
-    /// Make a worker a manager.
-    Promote {
-        /// Node id, id prefix or host name.
-        node: String,
-    },
-    /// Make a manager a worker.
-    Demote {
-        /// Node id, id prefix or host name.
-        node: String,
-    },
-    /// Change availability and labels.
-    Update {
-        /// Node id, id prefix or host name.
-        node: String,
-        /// active, pause or drain.
-        #[arg(long)]
-        availability: Option<String>,
-        /// Add or replace a label (key=value); repeatable.
-        #[arg(long)]
-        label_add: Vec<String>,
-        /// Remove a label by key; repeatable.
-        #[arg(long)]
-        label_rm: Vec<String>,
-    },
-    /// Remove a node from the cluster.
-    Rm {
-        /// Node id, id prefix or host name.
-        node: String,
-        /// Remove it even if it is not Down.
-        #[arg(long)]
-        force: bool,
-    },
 }
