@@ -89,7 +89,7 @@ pub fn progress(service: &Service, tasks: &[Task], global_desired: Option<u64>) 
 /// errors of recently failed tasks; each as `web.1: text`, without repeats, newest first.
 pub fn task_errors(tasks: &[Task]) -> Vec<String> {
     let mut sorted: Vec<&Task> = tasks.iter().collect();
-    sorted.sort_by(|a, b| b.status.timestamp_ms.cmp(&a.status.timestamp_ms));
+    sorted.sort_by_key(|t| std::cmp::Reverse(t.status.timestamp_ms));
     let mut out: Vec<String> = Vec::new();
     for t in sorted {
         let text = match &t.status.err {
