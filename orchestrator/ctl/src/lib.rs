@@ -7,6 +7,8 @@
 //! the convergence check of `--detach=false` ([`progress`]).
 //!
 //! ```ignore
+//! // A manager behind an SSH tunnel: connect to the local end, verify the manager's name.
+//! let client = swarm_ctl::tls_client("127.0.0.1:40123", Some("10.0.1.5"), &ca, &cert, &key)?;
 //! #[derive(clap::Subcommand)]
 //! enum Cmd {
 //!     #[command(subcommand)]
@@ -16,6 +18,7 @@
 //! swarm_ctl::run_service(&client, verb, swarm_ctl::Format::Table, &mut std::io::stdout()).await?;
 //! ```
 
+pub mod connect;
 pub mod format;
 pub mod node;
 pub mod progress;
@@ -26,6 +29,7 @@ pub mod service_args;
 pub mod table;
 pub mod time;
 
+pub use connect::{tls_client, unix_client};
 pub use format::Format;
 pub use node::{run_node, NodeVerb};
 pub use service::{run_service, ServiceVerb};

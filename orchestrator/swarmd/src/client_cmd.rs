@@ -2,17 +2,16 @@
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use swarm_api::client::{Client, Target};
+use swarm_api::client::Client;
 use swarm_api::control::{ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse};
 use swarm_api::node::{format_node_id, Role};
-use swarm_api::tls::client_config;
 use swarm_manager::state_dir::load_certs_from;
 
 use crate::cli::{ClientOpts, Format, NodeVerb, RoleArg, ServiceVerb};
 
 fn client(o: &ClientOpts) -> Result<Client> {
     match &o.host {
-        None => Ok(Client::new(Target::Unix(o.state_dir.join("swarmd.sock")))),
+        None => Ok(swarm_ctl::unix_client(o.state_dir.join("swarmd.sock"))),
         Some(host) => {
             let dir = o
                 .cert_dir
@@ -24,11 +23,13 @@ fn client(o: &ClientOpts) -> Result<Client> {
                     dir.display()
                 )
             })?;
-            let cfg = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
-            Ok(Client::new(Target::Tls {
-                addr: host.clone(),
-                config: cfg,
-            }))
+            swarm_ctl::tls_client(
+                host,
+                None,
+                &certs.ca_pem,
+                &certs.node.cert_pem,
+                &certs.node.key_pem,
+            )
         }
     }
 }
