@@ -165,10 +165,14 @@ fn create_scale_update_rm_with_real_containers() {
     assert!(env.contains("COLOR=blue"), "{s}");
     assert_eq!(s["spec"]["update_config"]["parallelism"], 1, "{s}");
     let ps = ok(svc(m, &["ps", name]), "ps", &c).stdout;
-    let first = ps.lines().nth(1).unwrap_or_default();
-    assert!(first.contains(V2) && first.contains("Running"), "{ps}");
+    // The slot kept by the scale-down runs v2; its v1 task is listed under it.
+    let now: Vec<&str> = ps
+        .lines()
+        .filter(|l| l.contains(V2) && l.contains("   Running   ") && !l.contains("\\_"))
+        .collect();
+    assert_eq!(now.len(), 1, "{ps}");
     assert!(
-        ps.contains(&format!(" \\_ {name}.1")),
+        ps.contains(&format!(" \\_ {name}.")),
         "history row missing:\n{ps}"
     );
     let pretty = ok(
@@ -178,6 +182,22 @@ fn create_scale_update_rm_with_real_containers() {
     )
     .stdout;
     assert!(pretty.contains("COLOR=blue"), "{pretty}");
+
+    // Each task says it listens; the lines carry `task@node |`.
+    let logs = wait_for("logs of the running task", WAIT, || {
+        let o = svc(m, &["logs", "--tail", "5", name]);
+        (o.ok && o.stdout.contains("listening on port")).then_some(o.stdout)
+    });
+    let line = logs
+        .lines()
+        .find(|l| l.contains("listening on port"))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with(&format!("{name}."))
+            && line.contains("@")
+            && line.contains(" | swarm-test-web: "),
+        "{logs}"
+    );
 
     // rm removes it from the list.
     let o = ok(svc(m, &["rm", name]), "rm", &c);
