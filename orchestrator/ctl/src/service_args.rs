@@ -343,3 +343,140 @@ impl UpdateArgs {
         (f, self.service, self.wait)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use crate::{NodeVerb, ServiceVerb};
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        verb: Verb,
+    }
+
+    #[derive(Debug, clap::Subcommand)]
+    enum Verb {
+        #[command(subcommand)]
+        Service(ServiceVerb),
+        #[command(subcommand)]
+        Node(NodeVerb),
+    }
+
+    fn service(args: &[&str]) -> ServiceVerb {
+        let mut all = vec!["x", "service"];
+        all.extend_from_slice(args);
+        match Cli::try_parse_from(all).unwrap().verb {
+            Verb::Service(v) => v,
+            Verb::Node(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn create_takes_dockers_flags_and_trailing_args() {
+        let ServiceVerb::Create(c) = service(&[
+            "create",
+            "--name",
+            "web",
+            "-e",
+            "A=1",
+            "--env",
+            "B=2",
+            "-p",
+            "8080:80",
+            "--replicas",
+            "3",
+            "--update-parallelism",
+            "2",
+            "--rollback-order",
+            "start-first",
+            "--reserve-memory",
+            "64M",
+            "-d",
+            "swarm-test/web:v1",
+            "--port",
+            "80",
+        ]) else {
+            panic!("not create")
+        };
+        let (f, wait) = c.flags();
+        assert_eq!(f.name, "web");
+        assert_eq!(f.env, vec!["A=1", "B=2"]);
+        assert_eq!(f.publish, vec!["8080:80"]);
+        assert_eq!(f.image, "swarm-test/web:v1");
+        assert_eq!(f.args, vec!["--port", "80"]);
+        assert_eq!(f.update.parallelism.as_deref(), Some("2"));
+        assert_eq!(f.rollback.order.as_deref(), Some("start-first"));
+        assert_eq!(f.reserve_memory.as_deref(), Some("64M"));
+        assert!(wait.detach);
+        assert_eq!(wait.timeout, 120_000);
+        let spec = f.into_spec().unwrap();
+        assert_eq!(spec.update_config.map(|u| u.parallelism), Some(2));
+    }
+
+    #[test]
+    fn update_scale_and_others_parse() {
+        let ServiceVerb::Update(u) = service(&[
+            "update",
+            "--image",
+            "web:v2",
+            "--env-add",
+            "C=3",
+            "--env-rm",
+            "A",
+            "--force",
+            "--publish-rm",
+            "80",
+            "--timeout",
+            "1m30s",
+            "web",
+        ]) else {
+            panic!("not update")
+        };
+        let (f, key, wait) = u.flags();
+        assert_eq!(key, "web");
+        assert_eq!(f.image.as_deref(), Some("web:v2"));
+        assert!(f.force);
+        assert_eq!(f.env_rm, vec!["A"]);
+        assert_eq!(wait.timeout, 90_000);
+        assert!(matches!(
+            service(&["scale", "a=3", "b=5"]),
+            ServiceVerb::Scale { pairs, .. } if pairs == ["a=3", "b=5"]
+        ));
+        assert!(matches!(
+            service(&["rm", "a", "b"]),
+            ServiceVerb::Rm { services } if services == ["a", "b"]
+        ));
+        assert!(matches!(
+            service(&["logs", "--tail", "5", "web"]),
+            ServiceVerb::Logs { tail: Some(t), .. } if t == "5"
+        ));
+        assert!(matches!(
+            service(&["inspect", "--pretty", "web"]),
+            ServiceVerb::Inspect { pretty: true, .. }
+        ));
+        assert!(matches!(
+            service(&["list"]),
+            ServiceVerb::Ls { quiet: false }
+        ));
+        let e = Cli::try_parse_from([
+            "x",
+            "service",
+            "create",
+            "--name",
+            "w",
+            "--timeout",
+            "soon",
+            "img",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--timeout") && e.contains("soon"), "{e}");
+    }
+}
