@@ -24,6 +24,12 @@ pub trait SyncTransport: Send + Sync {
     fn sync(&self, req: SyncRequest) -> impl Future<Output = Result<SyncResponse, String>> + Send;
 }
 
+impl<T: SyncTransport> SyncTransport for std::sync::Arc<T> {
+    fn sync(&self, req: SyncRequest) -> impl Future<Output = Result<SyncResponse, String>> + Send {
+        T::sync(self, req)
+    }
+}
+
 /// Timing of the session.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionOptions {
