@@ -561,3 +561,55 @@ async fn failed_syncs_requeue_the_reports_in_order() {
     );
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_change_syncs_at_once_not_after_the_period() {
+    let node_id = unique("node-notify");
+    let _cleanup = Cleanup(vec![node_id.clone()]);
+    let t = task(&node_id, "notify", 1);
+    let manager = FakeManager::new(vec![t.clone()]);
+    // Far beyond the report wait: only the worker's notify can bring the reports in time.
+    manager.edit(|a| a.period_ms = 3_600_000);
+    let node = start_node(&node_id, IpAddr::V4(Ipv4Addr::new(127, 0, 42, 7)), &manager).await;
+    manager.report(&t.id, TaskState::Running, 1).await;
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_worker_settles_what_changed_while_it_was_down() {
+    let node_id = unique("node-down");
+    let _cleanup = Cleanup(vec![node_id.clone()]);
+    let mesh_ip = IpAddr::V4(Ipv4Addr::new(127, 0, 42, 8));
+    let to_stop = task(&node_id, "down", 1);
+    let exits = task(&node_id, "down", 2);
+    let manager = FakeManager::new(vec![to_stop.clone(), exits.clone()]);
+    let node = start_node(&node_id, mesh_ip, &manager).await;
+    let a = manager.report(&to_stop.id, TaskState::Running, 1).await;
+    let b = manager.report(&exits.id, TaskState::Running, 1).await;
+    let (ca, cb) = (a.container_id.unwrap(), b.container_id.unwrap());
+    drop(node.stop().await);
+
+    // While the agent is down: the manager wants one task stopped, the other one exits.
+    manager.edit(|r| r.tasks[0].desired_state = TaskState::Shutdown);
+    docker(&["stop", &cb]);
+    assert_eq!(inspect_running(&cb), Some(false));
+
+    let node = start_node(&node_id, mesh_ip, &manager).await;
+    let down = manager.report(&to_stop.id, TaskState::Shutdown, 1).await;
+    assert_eq!(down.container_id.as_deref(), Some(ca.as_str()));
+    assert!(down.exit_code.is_some(), "{down:?}");
+    assert_eq!(inspect_running(&ca), Some(false));
+    let gone = manager.report(&exits.id, TaskState::Complete, 1).await;
+    assert_eq!(
+        (gone.container_id.as_deref(), gone.exit_code),
+        (Some(cb.as_str()), Some(0))
+    );
+    manager.more_syncs(3).await;
+    assert_eq!(
+        inspect_running(&cb),
+        Some(false),
+        "an exited task is not restarted"
+    );
+    assert!(!node.worker.is_running(&exits.id).await);
+    node.stop().await;
+}
