@@ -16,6 +16,7 @@
 //! member).
 
 pub mod agent;
+pub mod agent_link;
 pub mod auth;
 pub mod bootstrap;
 pub mod ca;

@@ -49,6 +49,22 @@ pub struct DaemonOpts {
     /// Snapshot the state and compact the Raft log every this many entries.
     #[arg(long, default_value_t = 5000, hide = true)]
     pub snapshot_every: u64,
+    /// Docker engine socket the node runs its tasks on.
+    #[arg(
+        long,
+        env = "SWARMD_DOCKER_SOCKET",
+        default_value = "/var/run/docker.sock"
+    )]
+    pub docker_socket: String,
+    /// Run no tasks on this node (no Docker engine).
+    #[arg(long, env = "SWARMD_NO_EXECUTOR")]
+    pub no_executor: bool,
+    /// IP other nodes reach this node's published container ports at (default: advertise IP).
+    #[arg(long, env = "SWARMD_PUBLISH_IP")]
+    pub publish_ip: Option<std::net::IpAddr>,
+    /// IP the routing mesh listens on for published ports (default: advertise IP).
+    #[arg(long, env = "SWARMD_MESH_IP")]
+    pub mesh_ip: Option<std::net::IpAddr>,
 }
 
 /// Addresses of a new node.
