@@ -243,7 +243,14 @@ pub async fn run_service(
                     )
                 })?),
             };
-            let lines: Vec<TaskLogLine> = client.get(&routes::service_logs(&service, tail)).await?;
+            let mut lines: Vec<TaskLogLine> =
+                client.get(&routes::service_logs(&service, tail)).await?;
+            if lines.iter().any(|l| l.task_name == l.task_id) {
+                // A worker answers with the bare task id (it has no copy of the task):
+                // name those lines from the task list.
+                let tasks: Vec<Task> = client.get(&routes::service(&service, "tasks")).await?;
+                name_log_lines(&mut lines, &tasks);
+            }
             if json {
                 return write_json(out, &lines);
             }
@@ -251,6 +258,19 @@ pub async fn run_service(
                 writeln!(out, "{}@{} | {}", l.task_name, l.node, l.text)?;
             }
             Ok(())
+        }
+    }
+}
+
+/// Gives lines that carry only their task id the task's container name (`web.1.ID`).
+pub fn name_log_lines(lines: &mut [TaskLogLine], tasks: &[Task]) {
+    let names: HashMap<&str, String> = tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.container_name()))
+        .collect();
+    for l in lines.iter_mut().filter(|l| l.task_name == l.task_id) {
+        if let Some(n) = names.get(l.task_id.as_str()) {
+            l.task_name.clone_from(n);
         }
     }
 }
@@ -386,4 +406,44 @@ async fn observe(client: &Client, id: &str) -> Result<(Service, Vec<Task>, Optio
         None
     };
     Ok((s, tasks, global))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::service::{EndpointSpec, TaskSpec};
+    use swarm_api::task::{TaskState, TaskStatus};
+
+    #[test]
+    fn log_lines_with_a_bare_task_id_get_the_container_name() {
+        let t = Task {
+            id: "abc".into(),
+            service_id: "s".into(),
+            service_name: "web".into(),
+            slot: Some(2),
+            node_id: Some("n1".into()),
+            spec: TaskSpec::default(),
+            endpoint: EndpointSpec::default(),
+            service_version: 1,
+            desired_state: TaskState::Running,
+            status: TaskStatus::default(),
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        };
+        let line = |id: &str, name: &str| TaskLogLine {
+            task_id: id.into(),
+            task_name: name.into(),
+            node: "w1".into(),
+            stderr: false,
+            text: "hi".into(),
+        };
+        let mut lines = vec![
+            line("abc", "abc"),
+            line("zzz", "zzz"),
+            line("abc", "web.2.abc"),
+        ];
+        name_log_lines(&mut lines, &[t]);
+        let names: Vec<&str> = lines.iter().map(|l| l.task_name.as_str()).collect();
+        assert_eq!(names, ["web.2.abc", "zzz", "web.2.abc"]);
+    }
 }

@@ -71,7 +71,6 @@ fn entry(n: &Node, name: &str) -> Option<Value> {
 }
 
 #[test]
-#[ignore = "needs the agent loop in the swarmd daemon (without it tasks stay pending: nodes not ready); run with --ignored once it is on main"]
 fn create_scale_update_rm_with_real_containers() {
     images();
     let name = "ctlweb";
@@ -188,16 +187,12 @@ fn create_scale_update_rm_with_real_containers() {
         let o = svc(m, &["logs", "--tail", "5", name]);
         (o.ok && o.stdout.contains("listening on port")).then_some(o.stdout)
     });
-    let line = logs
-        .lines()
-        .find(|l| l.contains("listening on port"))
-        .unwrap_or_default();
-    assert!(
-        line.starts_with(&format!("{name}."))
-            && line.contains("@")
-            && line.contains(" | swarm-test-web: "),
-        "{logs}"
-    );
+    for line in logs.lines() {
+        assert!(
+            line.starts_with(&format!("{name}.")) && line.contains('@') && line.contains(" | "),
+            "{logs}"
+        );
+    }
 
     // rm removes it from the list.
     let o = ok(svc(m, &["rm", name]), "rm", &c);
