@@ -194,6 +194,14 @@ fn create_scale_update_rm_with_real_containers() {
         );
     }
 
+    // rollback returns to the previous spec and waits for it.
+    let o = ok(svc(m, &["rollback", name]), "rollback", &c);
+    assert!(o.stdout.contains("verify: Service"), "{o:?}");
+    let o = ok(svc(m, &["inspect", name]), "inspect", &c);
+    let s = &o.json()[0];
+    assert_eq!(s["spec"]["task"]["container"]["image"], V1, "{s}");
+    assert_eq!(s["update_status"]["state"], "rollback_completed", "{s}");
+
     // rm removes it from the list.
     let o = ok(svc(m, &["rm", name]), "rm", &c);
     assert_eq!(o.stdout.trim(), name);
