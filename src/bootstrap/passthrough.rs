@@ -81,6 +81,7 @@ mod tests {
             ssh_addr: "10.0.0.1:22".parse().unwrap(),
             advertise_ip: "10.0.0.1".parse().unwrap(),
             hostname: None,
+            publish_ip: None,
             layout: RemoteLayout::system(),
         };
         let args: Vec<String> = ["node", "update", "--label-add", "a=b c;rm -rf /", "w1"]

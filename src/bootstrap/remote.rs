@@ -142,6 +142,8 @@ pub struct NodeConfig {
     pub listen_addr: String,
     /// Host name for `node ls` (empty: the host's own).
     pub hostname: String,
+    /// Where published container ports are bound (empty: the advertise IP).
+    pub publish_ip: String,
 }
 
 impl NodeConfig {
@@ -176,6 +178,7 @@ pub fn env_file_text(cfg: &NodeConfig) -> String {
         ("SWARMD_ADVERTISE_ADDR", cfg.advertise_addr.as_str()),
         ("SWARMD_LISTEN_ADDR", cfg.listen_addr.as_str()),
         ("SWARMD_HOSTNAME", cfg.hostname.as_str()),
+        ("SWARMD_PUBLISH_IP", cfg.publish_ip.as_str()),
         ("SWARMD_MANAGER_ADDR", manager),
         ("SWARMD_JOIN_TOKEN", token),
     ]
@@ -195,6 +198,7 @@ pub fn start_script_text(l: &RemoteLayout) -> String {
 set -e
 if [ -f {env} ]; then . {env}; fi
 [ -n "$SWARMD_HOSTNAME" ] || SWARMD_HOSTNAME=$(cat /proc/sys/kernel/hostname)
+if [ -n "$SWARMD_PUBLISH_IP" ]; then export SWARMD_PUBLISH_IP; else unset SWARMD_PUBLISH_IP; fi
 if [ -f {state}/node.json ]; then
   exec {bin} run --state-dir {state}
 fi
@@ -568,6 +572,7 @@ mod tests {
             advertise_addr: "10.0.0.2:2377".into(),
             listen_addr: "0.0.0.0:2377".into(),
             hostname: "w 1".into(),
+            publish_ip: "10.213.1.1".into(),
         };
         let text = env_file_text(&cfg);
         assert!(text.contains("SWARMD_MODE='join'\n"));
@@ -576,6 +581,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("SWARMD_HOSTNAME='w 1'\n"));
+        assert!(text.contains("SWARMD_PUBLISH_IP='10.213.1.1'\n"));
         assert!(!format!("{cfg:?}").contains("SWMTKN"));
         assert!(env_file_text(&cfg.scrubbed()).contains("SWARMD_JOIN_TOKEN=''\n"));
         assert!(env_file_text(&cfg.scrubbed()).contains("SWARMD_MODE='join'\n"));

@@ -33,6 +33,9 @@ pub struct BootstrapHost {
     pub advertise_ip: IpAddr,
     /// Host name shown by `node ls` (default: the host's own).
     pub hostname: Option<String>,
+    /// Where other nodes reach the containers' published ports, when not at `advertise_ip`
+    /// (sandbox hosts share the machine's Docker engine, which publishes on the bridge).
+    pub publish_ip: Option<IpAddr>,
     /// Where swarmd's files go on it.
     pub layout: RemoteLayout,
 }
@@ -235,6 +238,10 @@ pub async fn bootstrap_report(
             .hostname
             .clone()
             .unwrap_or_else(|| hosts[i].id.clone()),
+        publish_ip: hosts[i]
+            .publish_ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_default(),
     };
 
     if let Some(i) = plan.init {

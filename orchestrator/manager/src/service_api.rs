@@ -290,6 +290,8 @@ async fn logs(
             Ok(mut l) => {
                 for line in &mut l {
                     line.node.clone_from(&node.hostname);
+                    // Workers hold no cluster state: name the task here.
+                    line.task_name = t.container_name();
                 }
                 out.extend(l);
             }

@@ -128,8 +128,9 @@ fn rolling_update_bounds_the_tasks_down_then_pause_and_rollback_on_failure() {
         msg.contains("update paused due to failure or early termination of task"),
         "{msg}"
     );
-    // Only the first batch was touched: at least 4 v2 tasks still serve.
-    assert!(running_by_image(m).1 >= 4, "{:?}", running_by_image(m));
+    // It stopped early: at most two batches were touched (the second may start before the
+    // first batch's failure is reported), so v2 tasks still serve.
+    assert!(running_by_image(m).1 >= 2, "{:?}", running_by_image(m));
 
     // Back to v2 explicitly, then v3 again with failure action rollback: returns to v2 alone.
     set_image(m, V2, None);
