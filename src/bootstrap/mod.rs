@@ -22,8 +22,12 @@ pub mod nodes;
 mod passthrough;
 pub mod plan;
 pub mod remote;
+pub mod roster;
 mod run;
 mod sandbox;
+mod sandbox_scale;
+pub mod scale_plan;
+mod shrink;
 
 pub use error::BootstrapError;
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
@@ -34,4 +38,7 @@ pub use run::{
     all_ready, bootstrap, bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport,
     PhaseTimings, SWARMD_PORT,
 };
+pub use sandbox_scale::SandboxCluster;
+pub use scale_plan::{scale_plan, Departure, Member, ScaleError, ScalePlan};
+pub use shrink::{remove_nodes, LeaveReport};
 pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up, sandbox_up_with};

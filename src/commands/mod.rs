@@ -6,6 +6,7 @@ pub mod events;
 pub mod ls;
 pub mod sandbox;
 pub mod scale;
+pub mod scale_sandbox;
 pub mod shared;
 pub mod status;
 pub mod template;
