@@ -174,7 +174,11 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        assert_eq!(steps[..3], ["drain", "demote", "leave"], "{l}");
+        assert_eq!(
+            steps,
+            ["drain", "demote", "stop swarmd", "node rm --force"],
+            "{l}"
+        );
         let addr = l["addr"].as_str().unwrap();
         assert!(
             n.iter().all(|node| node["addr"] != addr),

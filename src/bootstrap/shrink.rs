@@ -1,6 +1,7 @@
-//! Taking nodes out of the cluster before their instances go: drain, demote (managers), leave,
-//! stop swarmd, and make sure the node is gone from `node ls` (`node rm --force` when the node
-//! itself cannot leave, e.g. its host is unreachable).
+//! Taking nodes out of the cluster before their instances go. Workers: drain, `swarmd leave` on
+//! the node, stop swarmd. Managers: drain, demote, stop swarmd, `node rm --force` by the leader
+//! (a demoted node's own `leave` still takes the manager path, which it can no longer commit).
+//! A node whose host does not answer SSH is removed with `node rm --force`; the report says so.
 //!
 //! Managers leave one at a time, each demotion committed before the next, so the Raft group only
 //! shrinks through configurations that keep a quorum; swarmd refuses a demotion that would cost
@@ -122,7 +123,9 @@ pub async fn remove_nodes(
         match host {
             Some(h) => match connect(h, opts).await {
                 Ok(r) => {
-                    if d.node_id.is_some() {
+                    // A demoted manager is removed by the leader below: its own `leave`
+                    // still takes the manager path, which a non-voter cannot commit.
+                    if d.node_id.is_some() && !d.demote {
                         say(&d.host, "leaving the cluster (swarmd leave)");
                         match r.verb(&["leave"]).await {
                             Ok(_) => rep.steps.push("leave".into()),
@@ -144,15 +147,20 @@ pub async fn remove_nodes(
         }
         if let Some(id) = &d.node_id {
             let addr = d.addr.clone();
-            let gone = mgr
-                .wait_nodes(
+            let left = rep.steps.iter().any(|s| s == "leave");
+            let gone = if left {
+                mgr.wait_nodes(
                     &format!("wait for {} to leave node ls", d.host),
                     Duration::from_secs(15).min(opts.timeout),
                     |t| t.by_addr(&addr).is_none(),
                 )
-                .await;
-            if gone.is_err() {
-                say(&d.host, "still listed; node rm --force");
+                .await
+                .is_ok()
+            } else {
+                false
+            };
+            if !gone {
+                say(&d.host, "removing the node (node rm --force)");
                 mgr.verb(&["node", "rm", "--force", id]).await?;
                 mgr.wait_nodes(
                     &format!("wait for {} to leave node ls", d.host),
