@@ -82,6 +82,8 @@ pub enum Command {
     Scale(ScaleArgs),
     /// Delete the cluster's stack and everything in it
     Down(DownArgs),
+    /// Re-run the SSH bootstrap of the orchestrator: resumable, skips the nodes already in
+    Bootstrap(BootstrapArgs),
     /// Show the stack's status, sizes, outputs and instances
     Status(NameArgs),
     /// List the swarm-aws clusters in the region
@@ -330,6 +332,23 @@ pub struct DownArgs {
     #[arg(long, value_name = "LOGICAL_ID")]
     pub retain: Vec<String>,
     /// Also remove the local sandbox hosts and emulator state
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+/// `swarm-aws bootstrap`.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Cluster name
+    #[arg(
+        long,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME",
+        default_value_if("sandbox", clap::builder::ArgPredicate::IsPresent, Some("sandbox"))
+    )]
+    pub name: String,
+    /// Bootstrap the local sandbox hosts (made by `up --sandbox`) instead of the stack's instances
     #[arg(long)]
     pub sandbox: bool,
 }

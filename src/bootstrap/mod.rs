@@ -17,6 +17,7 @@
 //! Limits: a host in the cluster with the wrong role is reported, not promoted or demoted; the
 //! join token stays in the env file after the join.
 
+mod aws;
 mod error;
 pub mod nodes;
 mod passthrough;
@@ -29,6 +30,7 @@ mod sandbox_scale;
 pub mod scale_plan;
 mod shrink;
 
+pub use aws::{aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
 pub use passthrough::{swarmd_command, swarmd_on_manager};
