@@ -71,7 +71,11 @@ pub fn aws_options(cluster: &str, swarmd_binary: &Path) -> Result<BootstrapOptio
         source,
     };
     let dir = cluster_config_dir(cluster).map_err(|e| key_err("find the config dir", e))?;
-    let path = dir.join(KEY_FILE);
+    // `--ssh-public-key` records where its private half is; otherwise the cluster's own key.
+    let path = std::fs::read_to_string(dir.join(crate::keypair::IDENTITY_FILE))
+        .ok()
+        .map(|p| std::path::PathBuf::from(p.trim()))
+        .unwrap_or_else(|| dir.join(KEY_FILE));
     if !path.exists() {
         return Err(BootstrapError::Input {
             field: "cluster key",

@@ -35,6 +35,12 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         return dry_run(global, &clients, &req, resource_count(&template)).await;
     }
 
+    let key_name = spec.key_pair_name();
+    let key_action =
+        crate::keypair::ensure_key_pair(&clients, &spec.name, &key_name, &spec.ssh_key).await?;
+    if global.output == OutputFormat::Text {
+        eprintln!("key pair {key_name}: {key_action:?}");
+    }
     let mut sink = progress_sink(global);
     let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
     let info = super::shared::require_stack(&clients, &req.stack).await?;
@@ -47,6 +53,7 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
             "status": info.status,
             "outputs": outputs_json(&info),
             "inventory": inv,
+            "key_pair": { "name": key_name, "action": key_action },
         }))?,
         OutputFormat::Text => {
             let headline = match &report {
