@@ -1,6 +1,7 @@
 //! `scale --sandbox` through the real binary: the emulator's stack, real sshd hosts in network
 //! namespaces and real swarmd processes. One cluster goes 1+1 → +1 worker → 3 managers → back to
-//! 1 manager (two demoted and removed safely) → down, which leaves nothing behind. Needs root
+//! 1 manager (two demoted and removed safely) → bootstrap re-run (no-op) → 1 worker (leaves by
+//! itself) → down, which leaves nothing behind. Needs root
 //! and `AWS_ENDPOINT_URL` (scripts/test sets both up). Serialize with other sandbox tests:
 //! `flock /tmp/sandbox.lock cargo test --test scale_sandbox`.
 
@@ -197,6 +198,28 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
         .filter(|n| !before.contains(n))
         .collect();
     assert_eq!(created.len(), 3, "the removed hosts' namespaces are gone: {created:?}");
+
+    // Re-running the bootstrap is a no-op: every node is already in.
+    let again = home.json(&["bootstrap", "--sandbox"]);
+    assert_eq!(again["skipped"], 3, "{again}");
+    assert_eq!(again["joined"]["managers"], 0, "{again}");
+    assert_eq!(again["joined"]["workers"], 0, "{again}");
+
+    // A worker leaves by itself (drain, leave, stop).
+    let t = Instant::now();
+    let shrunk = home.json(&["scale", "--sandbox", "--workers", "1"]);
+    eprintln!("scale --workers 1: {:?}", t.elapsed());
+    assert_eq!(nodes(&shrunk).len(), 2, "{shrunk}");
+    assert_eq!(
+        shrunk["left"][0]["steps"],
+        serde_json::json!(["drain", "leave", "stop swarmd"]),
+        "{shrunk}"
+    );
+    let created: Vec<String> = netns()
+        .into_iter()
+        .filter(|n| !before.contains(n))
+        .collect();
+    assert_eq!(created.len(), 2, "{created:?}");
 
     let down = home.run(&["down", "--sandbox", "--name", &home.name, "--yes"]);
     assert!(
