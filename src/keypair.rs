@@ -81,7 +81,8 @@ fn record(dir: &Path, name: &str, region: &str) -> Result<(), Error> {
 /// `~/.ssh/id_ed25519`), if the name ends in `.pub` (pure).
 pub fn private_half(public: &Path) -> Option<PathBuf> {
     let name = public.file_name()?.to_str()?;
-    name.strip_suffix(".pub").map(|stem| public.with_file_name(stem))
+    name.strip_suffix(".pub")
+        .map(|stem| public.with_file_name(stem))
 }
 
 /// Makes sure the key pair `name` for `cluster` exists as `key` asks (see the module doc).
@@ -107,10 +108,7 @@ pub async fn ensure_key_pair(
             let dir = config_dir(cluster)?;
             std::fs::create_dir_all(&dir)?;
             if let Some(private) = private_half(path).filter(|p| p.exists()) {
-                std::fs::write(
-                    dir.join(IDENTITY_FILE),
-                    format!("{}\n", private.display()),
-                )?;
+                std::fs::write(dir.join(IDENTITY_FILE), format!("{}\n", private.display()))?;
             }
             if exists(clients, name).await? {
                 return Ok(KeyAction::Reused);
@@ -185,8 +183,11 @@ async fn create(clients: &Clients, name: &str, key_path: &Path) -> Result<(), Er
     })?;
     let material = out.key_material().unwrap_or_default();
     // OpenSSH (ed25519 on AWS) or PEM (RSA from older endpoints and emulators).
-    let parsed = russh::keys::decode_secret_key(material.trim(), None)
-        .map_err(|e| fail(format!("EC2 returned key material for {name} that cannot be read: {e}")));
+    let parsed = russh::keys::decode_secret_key(material.trim(), None).map_err(|e| {
+        fail(format!(
+            "EC2 returned key material for {name} that cannot be read: {e}"
+        ))
+    });
     let key = match parsed {
         Ok(k) => ClusterKey::from_private_key(k),
         Err(e) => {

@@ -117,7 +117,14 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     eprintln!("up 1+1: {:?}", started.elapsed());
 
     // Too few managers: refused before anything changes, naming the count and the fix.
-    let out = home.run(&["scale", "--sandbox", "--name", &home.name, "--managers", "0"]);
+    let out = home.run(&[
+        "scale",
+        "--sandbox",
+        "--name",
+        &home.name,
+        "--managers",
+        "0",
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
@@ -139,16 +146,25 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     assert_eq!(n.len(), 5, "{grown}");
     assert_eq!(count(&n, "role", "manager"), 3, "{grown}");
     assert_eq!(count(&n, "manager_status", "leader"), 1, "{grown}");
-    assert_eq!(count(&n, "manager_status", "reachable"), 2, "voters: {grown}");
+    assert_eq!(
+        count(&n, "manager_status", "reachable"),
+        2,
+        "voters: {grown}"
+    );
     assert_eq!(count(&n, "status", "ready"), 5, "{grown}");
     eprintln!("scale --managers 3: {:?}", t.elapsed());
 
     // The dry run names the two managers that would go and changes nothing.
     let dry = home.json(&["scale", "--sandbox", "--managers", "1", "--dry-run"]);
-    let leave = dry["nodes"]["leave"].as_array().cloned().unwrap_or_default();
+    let leave = dry["nodes"]["leave"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(leave.len(), 2, "{dry}");
     assert!(
-        leave.iter().all(|d| d["demote"] == true && d["role"] == "manager"),
+        leave
+            .iter()
+            .all(|d| d["demote"] == true && d["role"] == "manager"),
         "{dry}"
     );
     let ns_now = netns();
@@ -197,7 +213,11 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
         .into_iter()
         .filter(|n| !before.contains(n))
         .collect();
-    assert_eq!(created.len(), 3, "the removed hosts' namespaces are gone: {created:?}");
+    assert_eq!(
+        created.len(),
+        3,
+        "the removed hosts' namespaces are gone: {created:?}"
+    );
 
     // Re-running the bootstrap is a no-op: every node is already in.
     let again = home.json(&["bootstrap", "--sandbox"]);

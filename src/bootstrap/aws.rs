@@ -23,6 +23,7 @@ const LIVE: [&str; 2] = ["InService", "Pending"];
 /// The hosts to bootstrap: every live instance, reached over SSH at its public address (its
 /// private one when it has none), advertising its private address (pure). An instance with no
 /// private address is an error naming it.
+#[allow(clippy::result_large_err)] // the bootstrap's one error type, as everywhere in it
 pub fn aws_hosts(inv: &Inventory) -> Result<Vec<BootstrapHost>, BootstrapError> {
     let parse = |id: &str, what: &'static str, ip: &str| -> Result<IpAddr, BootstrapError> {
         ip.parse().map_err(|_| BootstrapError::Remote {
@@ -35,13 +36,16 @@ pub fn aws_hosts(inv: &Inventory) -> Result<Vec<BootstrapHost>, BootstrapError> 
         .iter()
         .filter(|i| LIVE.contains(&i.lifecycle.as_str()))
         .map(|i| {
-            let private = i.private_ip.as_deref().ok_or_else(|| BootstrapError::Remote {
-                host: i.id.clone(),
-                step: "read the inventory".into(),
-                detail: "the instance has no private address yet; wait for it to boot and run \
+            let private = i
+                .private_ip
+                .as_deref()
+                .ok_or_else(|| BootstrapError::Remote {
+                    host: i.id.clone(),
+                    step: "read the inventory".into(),
+                    detail: "the instance has no private address yet; wait for it to boot and run \
                          `swarm-aws bootstrap` again"
-                    .into(),
-            })?;
+                        .into(),
+                })?;
             let advertise_ip = parse(&i.id, "private", private)?;
             let ssh_ip = match i.public_ip.as_deref() {
                 Some(p) => parse(&i.id, "public", p)?,
@@ -64,7 +68,11 @@ pub fn aws_hosts(inv: &Inventory) -> Result<Vec<BootstrapHost>, BootstrapError> 
 
 /// Bootstrap options for the instances of `cluster`: its key (which must exist: `up` made it),
 /// its known_hosts, `ec2-user`, systemd where the host has it.
-pub fn aws_options(cluster: &str, swarmd_binary: &Path) -> Result<BootstrapOptions, BootstrapError> {
+#[allow(clippy::result_large_err)] // the bootstrap's one error type, as everywhere in it
+pub fn aws_options(
+    cluster: &str,
+    swarmd_binary: &Path,
+) -> Result<BootstrapOptions, BootstrapError> {
     let key_err = |step: &str, source| BootstrapError::Ssh {
         host: "local".into(),
         step: step.to_string(),
@@ -97,7 +105,13 @@ mod tests {
     use super::*;
     use crate::inventory::Instance;
 
-    fn instance(id: &str, role: Role, life: &str, private: Option<&str>, public: Option<&str>) -> Instance {
+    fn instance(
+        id: &str,
+        role: Role,
+        life: &str,
+        private: Option<&str>,
+        public: Option<&str>,
+    ) -> Instance {
         Instance {
             id: id.into(),
             role,
@@ -114,9 +128,21 @@ mod tests {
         let inv = Inventory {
             groups: Vec::new(),
             instances: vec![
-                instance("i-m1", Role::Manager, "InService", Some("10.0.1.5"), Some("3.3.3.3")),
+                instance(
+                    "i-m1",
+                    Role::Manager,
+                    "InService",
+                    Some("10.0.1.5"),
+                    Some("3.3.3.3"),
+                ),
                 instance("i-w1", Role::Worker, "Pending", Some("10.0.2.6"), None),
-                instance("i-gone", Role::Worker, "Terminating", Some("10.0.2.7"), None),
+                instance(
+                    "i-gone",
+                    Role::Worker,
+                    "Terminating",
+                    Some("10.0.2.7"),
+                    None,
+                ),
             ],
         };
         let hosts = aws_hosts(&inv).unwrap();
@@ -135,10 +161,19 @@ mod tests {
             instances: vec![instance("i-new", Role::Worker, "Pending", None, None)],
         };
         let e = aws_hosts(&inv).unwrap_err().to_string();
-        assert!(e.contains("i-new") && e.contains("no private address"), "{e}");
+        assert!(
+            e.contains("i-new") && e.contains("no private address"),
+            "{e}"
+        );
         let inv = Inventory {
             groups: Vec::new(),
-            instances: vec![instance("i-bad", Role::Worker, "InService", Some("x"), None)],
+            instances: vec![instance(
+                "i-bad",
+                Role::Worker,
+                "InService",
+                Some("x"),
+                None,
+            )],
         };
         assert!(aws_hosts(&inv).unwrap_err().to_string().contains("i-bad"));
     }

@@ -40,7 +40,7 @@ pub use run::{
     all_ready, bootstrap, bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport,
     PhaseTimings, SWARMD_PORT,
 };
+pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up, sandbox_up_with};
 pub use sandbox_scale::SandboxCluster;
 pub use scale_plan::{scale_plan, Departure, Member, ScaleError, ScalePlan};
 pub use shrink::{remove_nodes, LeaveReport};
-pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up, sandbox_up_with};

@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::nodes::NodeRole;
 use super::remote::RemoteLayout;
 use super::run::BootstrapHost;
-use super::BootstrapError;
-use crate::sandbox::SandboxHost;
+use crate::sandbox::{SandboxError, SandboxHost};
 
 /// File name in the sandbox state dir.
 pub const ROSTER_FILE: &str = "roster.json";
@@ -98,37 +97,30 @@ impl Roster {
     }
 
     /// Reads `dir/roster.json`; `None` when absent.
-    pub fn load(dir: &Path) -> Result<Option<Self>, BootstrapError> {
+    pub fn load(dir: &Path) -> Result<Option<Self>, SandboxError> {
         let path = dir.join(ROSTER_FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
-                .map_err(|e| BootstrapError::Remote {
-                    host: "local".into(),
-                    step: format!("read {}", path.display()),
-                    detail: e.to_string(),
+                .map_err(|e| SandboxError::State {
+                    path,
+                    reason: e.to_string(),
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(BootstrapError::Remote {
-                host: "local".into(),
-                step: format!("read {}", path.display()),
-                detail: e.to_string(),
-            }),
+            Err(e) => Err(SandboxError::io(&path, e)),
         }
     }
 
     /// Writes `dir/roster.json` atomically.
-    pub fn save(&self, dir: &Path) -> Result<(), BootstrapError> {
+    pub fn save(&self, dir: &Path) -> Result<(), SandboxError> {
         let path = dir.join(ROSTER_FILE);
         let tmp = dir.join(format!("{ROSTER_FILE}.tmp"));
-        let fail = |e: std::io::Error| BootstrapError::Remote {
-            host: "local".into(),
-            step: format!("write {}", path.display()),
-            detail: e.to_string(),
-        };
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::from).map_err(fail)?;
-        std::fs::write(&tmp, text).map_err(fail)?;
-        std::fs::rename(&tmp, &path).map_err(fail)
+        let text = serde_json::to_string_pretty(self).map_err(|e| SandboxError::State {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        std::fs::write(&tmp, text).map_err(|e| SandboxError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| SandboxError::io(&path, e))
     }
 }
 
@@ -156,7 +148,10 @@ mod tests {
         assert_eq!(r.hosts["host-2"].hostname, "worker-2");
         r.assign(&["host-3".into(), "host-4".into()], NodeRole::Manager);
         assert_eq!(r.hosts["host-4"].hostname, "manager-3");
-        assert_eq!((r.count(NodeRole::Manager), r.count(NodeRole::Worker)), (3, 2));
+        assert_eq!(
+            (r.count(NodeRole::Manager), r.count(NodeRole::Worker)),
+            (3, 2)
+        );
         // A removed worker's name is free again; a host outside the roster is not bootstrapped.
         r.hosts.remove("host-1");
         r.assign(&["host-5".into()], NodeRole::Worker);

@@ -78,7 +78,9 @@ impl SandboxCluster {
 
     /// `node ls` from the first manager that answers.
     pub async fn node_table(&self) -> Result<NodeTable, BootstrapError> {
-        let args: Vec<String> = ["node", "ls", "--format", "json"].map(String::from).to_vec();
+        let args: Vec<String> = ["node", "ls", "--format", "json"]
+            .map(String::from)
+            .to_vec();
         let out = swarmd_on_manager(&self.inventory(), &self.opts, &args).await?;
         let fail = |detail: String| BootstrapError::Remote {
             host: "managers".into(),

@@ -296,7 +296,9 @@ mod tests {
 
     #[test]
     fn refuses_to_leave_no_manager() {
-        let e = scale_plan(&cluster(), Some(0), None).unwrap_err().to_string();
+        let e = scale_plan(&cluster(), Some(0), None)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("--managers 0") && e.contains("0 of its 3") && e.contains("at least 1"),
             "{e}"

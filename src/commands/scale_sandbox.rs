@@ -89,10 +89,7 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     if global.output == OutputFormat::Text {
         eprint!("{}", membership_text(&membership));
     }
-    let left: Vec<LeaveReport> = cluster
-        .shrink(&membership, &members)
-        .await
-        .map_err(boot)?;
+    let left: Vec<LeaveReport> = cluster.shrink(&membership, &members).await.map_err(boot)?;
     let mut sink = progress_sink(&global);
     let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
     cluster.remove_hosts(&membership).await.map_err(boot)?;
