@@ -82,6 +82,8 @@ pub enum Command {
     Scale(ScaleArgs),
     /// Delete the cluster's stack and everything in it
     Down(DownArgs),
+    /// Re-run the SSH bootstrap of the orchestrator: resumable, skips the nodes already in
+    Bootstrap(BootstrapArgs),
     /// Show the stack's status, sizes, outputs and instances
     Status(NameArgs),
     /// List the swarm-aws clusters in the region
@@ -289,7 +291,8 @@ pub struct ScaleArgs {
         long,
         env = "SWARM_AWS_NAME",
         hide_env_values = true,
-        value_name = "NAME"
+        value_name = "NAME",
+        default_value_if("sandbox", clap::builder::ArgPredicate::IsPresent, Some("sandbox"))
     )]
     pub name: String,
     /// New number of managers: 1, 3, 5 or 7
@@ -298,12 +301,16 @@ pub struct ScaleArgs {
     /// New number of workers: 0 to 1000
     #[arg(long, value_name = "N")]
     pub workers: Option<u32>,
-    /// Print the change set (add, modify, replace, remove) without executing it
+    /// Print the change set (add, modify, replace, remove) and the nodes that would join, drain,
+    /// demote or leave, without changing anything
     #[arg(long)]
     pub dry_run: bool,
     /// Answer yes to every confirmation
     #[arg(short, long)]
     pub yes: bool,
+    /// Scale a local sandbox cluster (made by `up --sandbox`): its hosts follow the instances
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 /// `swarm-aws down`.
@@ -325,6 +332,23 @@ pub struct DownArgs {
     #[arg(long, value_name = "LOGICAL_ID")]
     pub retain: Vec<String>,
     /// Also remove the local sandbox hosts and emulator state
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+/// `swarm-aws bootstrap`.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Cluster name
+    #[arg(
+        long,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME",
+        default_value_if("sandbox", clap::builder::ArgPredicate::IsPresent, Some("sandbox"))
+    )]
+    pub name: String,
+    /// Bootstrap the local sandbox hosts (made by `up --sandbox`) instead of the stack's instances
     #[arg(long)]
     pub sandbox: bool,
 }

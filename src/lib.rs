@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod inventory;
+pub mod keypair;
 pub mod sandbox;
 pub mod spec;
 pub mod ssh;

@@ -9,6 +9,7 @@ const VERBS: &[&[&str]] = &[
     &[],
     &["up"],
     &["scale"],
+    &["bootstrap"],
     &["down"],
     &["status"],
     &["ls"],

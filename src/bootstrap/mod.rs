@@ -17,14 +17,20 @@
 //! Limits: a host in the cluster with the wrong role is reported, not promoted or demoted; the
 //! join token stays in the env file after the join.
 
+mod aws;
 mod error;
 pub mod nodes;
 mod passthrough;
 pub mod plan;
 pub mod remote;
+pub mod roster;
 mod run;
 mod sandbox;
+mod sandbox_scale;
+pub mod scale_plan;
+mod shrink;
 
+pub use aws::{aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
 pub use passthrough::{swarmd_command, swarmd_on_manager};
@@ -35,3 +41,6 @@ pub use run::{
     PhaseTimings, SWARMD_PORT,
 };
 pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up, sandbox_up_with};
+pub use sandbox_scale::SandboxCluster;
+pub use scale_plan::{scale_plan, Departure, Member, ScaleError, ScalePlan};
+pub use shrink::{remove_nodes, LeaveReport};

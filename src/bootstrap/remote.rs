@@ -238,6 +238,17 @@ pub fn daemon_start_command(l: &RemoteLayout) -> String {
     )
 }
 
+/// Stops the plain daemon if it runs (pure): TERM, up to 10 s, then KILL; removes the pid file.
+pub fn stop_daemon_command(l: &RemoteLayout) -> String {
+    let pid = shell_quote(&l.pid_file());
+    format!(
+        "p=$(cat {pid} 2>/dev/null); \
+         if [ -n \"$p\" ] && grep -qs swarmd /proc/$p/cmdline; then kill -TERM \"$p\"; \
+         i=0; while grep -qs swarmd /proc/$p/cmdline && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; \
+         grep -qs swarmd /proc/$p/cmdline && kill -KILL \"$p\"; fi; rm -f {pid}; echo stopped"
+    )
+}
+
 /// What [`probe_command`] found on a host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
@@ -527,6 +538,33 @@ impl RemoteHost {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+    }
+
+    /// Runs the swarmd client verb `args` against the local node; a non-zero exit is an error
+    /// naming the verb and carrying swarmd's message. Returns stdout.
+    pub async fn verb(&self, args: &[&str]) -> Result<String, BootstrapError> {
+        let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+        let step = format!("swarmd {}", args.join(" "));
+        let out = self.swarmd(&quoted.join(" ")).await?;
+        if !out.success() {
+            return Err(BootstrapError::Remote {
+                host: self.id.clone(),
+                step,
+                detail: format!("exit {}: {}", out.exit_status, tail(&out.stderr_str(), 800)),
+            });
+        }
+        Ok(out.stdout_str())
+    }
+
+    /// Stops swarmd on this host and keeps it from starting again (systemd: `disable --now`;
+    /// plain daemon: TERM, then KILL after 10 s). Idempotent.
+    pub async fn stop(&self) -> Result<(), BootstrapError> {
+        let cmd = if self.systemd {
+            "systemctl disable --now swarmd.service".to_string()
+        } else {
+            stop_daemon_command(&self.layout)
+        };
+        self.run("stop swarmd", &cmd).await.map(|_| ())
     }
 
     /// The join token for `role` (secret: never print it).

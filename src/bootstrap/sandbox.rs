@@ -11,6 +11,7 @@ use std::path::Path;
 
 use super::nodes::{NodeRole, NodeTable};
 use super::remote::{RemoteLayout, ServiceMode};
+use super::roster::Roster;
 use super::run::{bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport};
 use super::BootstrapError;
 use crate::sandbox::{Sandbox, SandboxHost};
@@ -87,14 +88,27 @@ pub async fn sandbox_up_with(
     })
     .await
     .map_err(|e| BootstrapError::Task(e.to_string()))??;
-    if hosts.len() != count {
+    let dir = sandbox.state_dir();
+    let roster = match Roster::load(&dir)? {
+        Some(r) => r,
+        None => {
+            let r = Roster::initial(&hosts, managers);
+            r.save(&dir)?;
+            r
+        }
+    };
+    if hosts.len() != count
+        || roster.count(NodeRole::Manager) != managers
+        || roster.count(NodeRole::Worker) != workers
+    {
         return Err(BootstrapError::Input {
             field: "managers + workers",
-            value: count.to_string(),
-            fix: "the sandbox exists with a different number of hosts; run `down --sandbox` first",
+            value: format!("{managers} + {workers}"),
+            fix: "the sandbox exists with other sizes; change them with `swarm-aws scale --sandbox`, \
+                  or run `down --sandbox` first",
         });
     }
-    bootstrap_report(&sandbox_inventory(&hosts, managers), opts).await
+    bootstrap_report(&roster.inventory(&hosts), opts).await
 }
 
 /// `up --sandbox`: the sandbox of `cluster` (default state root, the cluster's key from its config

@@ -29,6 +29,10 @@ pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
     };
     let mut sink = progress_sink(global);
     let report = delete(&clients, &args.name, &opts, sink.as_mut(), ctrl_c()).await?;
+    // The key pair `up` made goes with the stack (pairs given with --key-name stay).
+    if let Some(pair) = crate::keypair::delete_created(&clients, &args.name).await? {
+        eprintln!("deleted EC2 key pair {pair} (created by swarm-aws up)");
+    }
     let DeleteReport::Deleted {
         retained, warning, ..
     } = &report;

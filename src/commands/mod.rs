@@ -1,11 +1,13 @@
 //! The verbs: each module takes its parsed arguments and does the work.
 
+pub mod bootstrap;
 pub mod completions;
 pub mod down;
 pub mod events;
 pub mod ls;
 pub mod sandbox;
 pub mod scale;
+pub mod scale_sandbox;
 pub mod shared;
 pub mod status;
 pub mod template;
@@ -22,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Up(args) if args.sandbox => sandbox::up(global, args).await,
         Command::Up(args) => up::run(global, args).await,
         Command::Scale(args) => scale::run(global, args).await,
+        Command::Bootstrap(args) => bootstrap::run(global, args).await,
         Command::Down(args) if args.sandbox => sandbox::down(global, args).await,
         Command::Down(args) => down::run(global, args).await,
         Command::Status(args) => status::run(global, args).await,

@@ -116,6 +116,24 @@ pub async fn down(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
 
 const EMULATOR_URL: &str = "http://127.0.0.1:4566";
 
+/// For verbs on an existing sandbox (`scale --sandbox`, `bootstrap --sandbox`): the region
+/// defaults to the sandbox's, and the emulator answering on 127.0.0.1:4566 is used unless
+/// `AWS_ENDPOINT_URL` says otherwise. Fails when there is no emulator to talk to.
+pub(super) fn use_sandbox_emulator(global: &GlobalArgs) -> Result<GlobalArgs, Error> {
+    let mut global = global.clone();
+    global.region.get_or_insert_with(|| DEFAULT_REGION.into());
+    if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
+        if !emulator_answers() {
+            return Err(Error::Sandbox(format!(
+                "the local AWS emulator does not answer on {EMULATOR_URL}: the sandbox's stack lives \
+                 there; start the sandbox with `swarm-aws up --sandbox` (or set AWS_ENDPOINT_URL)"
+            )));
+        }
+        set_emulator_env(EMULATOR_URL);
+    }
+    Ok(global)
+}
+
 /// Makes sure an AWS endpoint is set: an explicit `AWS_ENDPOINT_URL` is used as it is; otherwise
 /// an emulator already answering on 127.0.0.1:4566, or one started with `localstack/start`.
 /// Returns whether this call started it.
@@ -187,7 +205,7 @@ fn run_script(name: &str) -> Result<String, Error> {
 }
 
 /// The `swarmd` binary to install: `$SWARMD_BIN`, else the one built next to this binary.
-fn locate_swarmd() -> Result<PathBuf, Error> {
+pub(super) fn locate_swarmd() -> Result<PathBuf, Error> {
     if let Some(p) = std::env::var_os("SWARMD_BIN") {
         return Ok(PathBuf::from(p));
     }

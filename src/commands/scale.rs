@@ -26,7 +26,14 @@ pub fn check_sizes(managers: Option<u32>, workers: Option<u32>) -> Result<(), Er
             "give at least one new size, e.g. --workers 10",
         ));
     }
-    if let Some(m) = managers {
+    if managers == Some(0) {
+        errs.push(FieldError::new(
+            "--managers",
+            0,
+            "the cluster would keep 0 managers and lose its Raft quorum; keep at least 1 \
+             (an odd count: 1, 3, 5 or 7)",
+        ));
+    } else if let Some(m) = managers {
         if !MANAGER_COUNTS.contains(&m) {
             errs.push(FieldError::new(
                 "--managers",
@@ -53,32 +60,14 @@ pub fn check_sizes(managers: Option<u32>, workers: Option<u32>) -> Result<(), Er
 
 /// Runs `swarm-aws scale`.
 pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
+    if args.sandbox {
+        return super::scale_sandbox::run(global, args).await;
+    }
     check_sizes(args.managers, args.workers)?;
     let clients = connect(global, None).await?;
     let info = super::shared::require_stack(&clients, &args.name).await?;
     check_updatable(&info)?;
-    // Only the sizes are passed: every other parameter keeps its template default, which is what
-    // `up` deployed (it sets everything through defaults). The size not being changed keeps its
-    // current value.
-    let mut parameters = Vec::new();
-    for (key, value) in [(MANAGER_PARAM, args.managers), (WORKER_PARAM, args.workers)] {
-        let current = info.parameter(key).map(str::to_string);
-        if let Some(v) = value.map(|v| v.to_string()).or(current) {
-            parameters.push((key.to_string(), v));
-        }
-    }
-    let req = DeployRequest {
-        stack: info.name.clone(),
-        template: template_body(&clients, &info.id).await?,
-        parameters,
-        tags: info
-            .tags
-            .iter()
-            .filter(|(k, _)| k != CLUSTER_TAG)
-            .cloned()
-            .collect(),
-        cluster: info.tag(CLUSTER_TAG).unwrap_or(&info.name).to_string(),
-    };
+    let req = request(&clients, &info, args).await?;
     if args.dry_run {
         let p = plan(&clients, &req).await?;
         return print_plan(global, &info.name, &p);
@@ -100,6 +89,37 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
             inv.table()
         )),
     }
+}
+
+/// The stack update that sets the new sizes on the deployed template.
+pub(super) async fn request(
+    clients: &crate::aws::Clients,
+    info: &crate::stack::StackInfo,
+    args: &ScaleArgs,
+) -> Result<DeployRequest, Error> {
+    // Only the sizes are passed: every other parameter keeps its template default, which is what
+    // `up` deployed (it sets everything through defaults). The size not being changed keeps its
+    // current value.
+    let mut parameters = Vec::new();
+    for (key, value) in [(MANAGER_PARAM, args.managers), (WORKER_PARAM, args.workers)] {
+        let current = info.parameter(key).map(str::to_string);
+        if let Some(v) = value.map(|v| v.to_string()).or(current) {
+            parameters.push((key.to_string(), v));
+        }
+    }
+    let req = DeployRequest {
+        stack: info.name.clone(),
+        template: template_body(clients, &info.id).await?,
+        parameters,
+        tags: info
+            .tags
+            .iter()
+            .filter(|(k, _)| k != CLUSTER_TAG)
+            .cloned()
+            .collect(),
+        cluster: info.tag(CLUSTER_TAG).unwrap_or(&info.name).to_string(),
+    };
+    Ok(req)
 }
 
 /// Prints a dry run's plan.

@@ -35,12 +35,16 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         return dry_run(global, &clients, &req, resource_count(&template)).await;
     }
 
+    let key_name = spec.key_pair_name();
+    let key_action =
+        crate::keypair::ensure_key_pair(&clients, &spec.name, &key_name, &spec.ssh_key).await?;
+    if global.output == OutputFormat::Text {
+        eprintln!("key pair {key_name}: {key_action:?}");
+    }
     let mut sink = progress_sink(global);
     let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
     let info = super::shared::require_stack(&clients, &req.stack).await?;
     let inv = inventory(&clients, &info.id).await?;
-    let bootstrap_note = (!args.no_bootstrap)
-        .then_some("orchestrator bootstrap over SSH is not available yet; the stack is ready");
     match global.output {
         OutputFormat::Json => print_json(&json!({
             "stack": info.name,
@@ -49,8 +53,8 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
             "status": info.status,
             "outputs": outputs_json(&info),
             "inventory": inv,
-            "note": bootstrap_note,
-        })),
+            "key_pair": { "name": key_name, "action": key_action },
+        }))?,
         OutputFormat::Text => {
             let headline = match &report {
                 DeployReport::Created { status } => {
@@ -66,17 +70,25 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
                     format!("stack {} is up to date: no changes", info.name)
                 }
             };
-            let mut text = format!(
+            let text = format!(
                 "{headline}\n\nOutputs:\n{}\n{}",
                 outputs_text(&info),
                 inv.table()
             );
-            if let Some(note) = bootstrap_note {
-                text.push_str(&format!("\nnote: {note}\n"));
-            }
-            print_text(&text)
+            print_text(&text)?
         }
     }
+    if args.no_bootstrap {
+        return Ok(());
+    }
+    // The orchestrator, over SSH on the instances (`--no-bootstrap` skips it; `swarm-aws
+    // bootstrap` resumes it).
+    eprintln!(
+        "bootstrapping swarmd over SSH on {} instance(s)",
+        inv.instances.len()
+    );
+    let report = super::bootstrap::aws_bootstrap(&clients, &info.id, &spec.name).await?;
+    super::bootstrap::print_report(global, &spec.name, &report)
 }
 
 async fn dry_run(

@@ -170,6 +170,7 @@ impl Sandbox {
             cluster: self.cluster.clone(),
             subnet,
             hosts: Vec::new(),
+            next_index: 0,
         };
         state.save(&dir)?;
 
@@ -194,6 +195,7 @@ impl Sandbox {
                 dir: dir.join(plan.host_name(index)),
             };
             state.hosts.push(host.clone());
+            state.next_index = index + 1;
             state.save(&dir)?;
             self.make_host(&plan, &host)?;
         }
@@ -231,6 +233,79 @@ impl Sandbox {
         let cfg = sshd::config(host.addr, &host.dir, &self.authorized_keys());
         std::fs::write(&cfg_path, cfg).map_err(|e| SandboxError::io(&cfg_path, e))?;
         sshd::start(ns, &host.dir)
+    }
+
+    /// Adds `count` hosts to an existing sandbox (new instances after `scale`), on its bridge and
+    /// subnet, accepting the key its hosts already accept. New hosts get indices after the highest
+    /// ever used, so an address is never reused with a new host key.
+    pub fn add_hosts(&self, count: usize) -> Result<Vec<SandboxHost>, SandboxError> {
+        preflight()?;
+        let dir = self.state_dir();
+        let mut state = self.load()?;
+        let plan = Plan::new(&self.cluster, state.subnet);
+        let first = state
+            .hosts
+            .iter()
+            .map(|h| h.index + 1)
+            .max()
+            .unwrap_or(0)
+            .max(state.next_index);
+        if first + count > MAX_HOSTS {
+            return Err(SandboxError::TooManyHosts {
+                cluster: self.cluster.clone(),
+                max: MAX_HOSTS,
+                asked: first + count,
+            });
+        }
+        let mut added = Vec::new();
+        for index in first..first + count {
+            let host = HostState {
+                index,
+                name: plan.host_name(index),
+                netns: plan.netns(index),
+                addr: plan.host_addr(index),
+                dir: dir.join(plan.host_name(index)),
+            };
+            state.hosts.push(host.clone());
+            state.next_index = index + 1;
+            state.save(&dir)?;
+            self.make_host(&plan, &host)?;
+            added.push(host);
+        }
+        for host in &added {
+            sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)?;
+        }
+        Ok(added.iter().map(SandboxHost::from_state).collect())
+    }
+
+    /// Removes host `name` (a terminated instance): stops every process in its namespace (sshd,
+    /// swarmd), deletes the namespace and its veth, its state dir and its entry in the state.
+    pub fn remove_host(&self, name: &str) -> Result<(), SandboxError> {
+        let uid = euid();
+        if uid != 0 {
+            return Err(SandboxError::NotRoot { uid });
+        }
+        let dir = self.state_dir();
+        let mut state = self.load()?;
+        let Some(pos) = state.hosts.iter().position(|h| h.name == name) else {
+            return Err(SandboxError::UnknownHost {
+                cluster: self.cluster.clone(),
+                host: name.to_string(),
+            });
+        };
+        let host = state.hosts[pos].clone();
+        let plan = Plan::new(&self.cluster, state.subnet);
+        sshd::kill_all_in(&host.netns);
+        run_quiet("ip", &["netns", "del", &host.netns]);
+        run_quiet("ip", &["link", "del", &plan.veth(host.index)]);
+        state.next_index = state.next_index.max(host.index + 1);
+        state.hosts.remove(pos);
+        state.save(&dir)?;
+        match std::fs::remove_dir_all(&host.dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(SandboxError::io(&host.dir, e)),
+        }
     }
 
     /// The hosts of this sandbox.

@@ -17,6 +17,10 @@ pub(crate) struct State {
     pub cluster: String,
     pub subnet: u8,
     pub hosts: Vec<HostState>,
+    /// The lowest index no host ever had (hosts removed by `scale` keep their index used, so
+    /// their addresses never come back with another host key).
+    #[serde(default)]
+    pub next_index: usize,
 }
 
 /// One host.
@@ -77,6 +81,7 @@ mod tests {
                 addr: Ipv4Addr::new(10, 213, 9, 10),
                 dir: tmp.path().join("host-0"),
             }],
+            next_index: 1,
         };
         state.save(tmp.path()).unwrap();
         assert_eq!(State::load(tmp.path()).unwrap(), Some(state));

@@ -1,0 +1,178 @@
+//! Taking nodes out of the cluster before their instances go. Workers: drain, `swarmd leave` on
+//! the node, stop swarmd. Managers: drain, demote, stop swarmd, `node rm --force` by the leader
+//! (a demoted node's own `leave` still takes the manager path, which it can no longer commit).
+//! A node whose host does not answer SSH is removed with `node rm --force`; the report says so.
+//!
+//! Managers leave one at a time, each demotion committed before the next, so the Raft group only
+//! shrinks through configurations that keep a quorum; swarmd refuses a demotion that would cost
+//! it anyway.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::nodes::NodeRole;
+use super::remote::RemoteHost;
+use super::run::{BootstrapHost, BootstrapOptions};
+use super::scale_plan::Departure;
+use super::BootstrapError;
+use crate::ssh::SshClient;
+
+/// What happened to one node that left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeaveReport {
+    /// Inventory id.
+    pub host: String,
+    /// Its address.
+    pub addr: String,
+    /// The steps done, in order (`drain`, `demote`, `leave`, `stop swarmd`, `node rm --force`).
+    pub steps: Vec<String>,
+    /// Problems met and worked around (e.g. the host did not answer SSH).
+    pub notes: Vec<String>,
+}
+
+async fn connect(h: &BootstrapHost, opts: &BootstrapOptions) -> Result<RemoteHost, BootstrapError> {
+    let ssh = SshClient::connect(h.ssh_addr, &opts.key, &opts.known_hosts, &opts.connect)
+        .await
+        .map_err(|source| BootstrapError::Ssh {
+            host: h.id.clone(),
+            step: format!("connect to {}", h.ssh_addr),
+            source,
+        })?;
+    Ok(RemoteHost {
+        id: h.id.clone(),
+        ssh,
+        layout: h.layout.clone(),
+        systemd: false,
+    })
+}
+
+/// The manager the verbs go through: the first among `hosts` (staying managers, leader first)
+/// whose swarmd answers `node ls`.
+async fn manager(
+    hosts: &[&BootstrapHost],
+    opts: &BootstrapOptions,
+) -> Result<RemoteHost, BootstrapError> {
+    let mut tried = Vec::new();
+    for h in hosts {
+        match connect(h, opts).await {
+            Ok(r) => match r.node_ls().await {
+                Ok(_) => return Ok(r),
+                Err(e) => tried.push(e.to_string()),
+            },
+            Err(e) => tried.push(e.to_string()),
+        }
+    }
+    Err(BootstrapError::Remote {
+        host: "managers".into(),
+        step: "find a manager that stays".into(),
+        detail: if tried.is_empty() {
+            "no manager stays in the inventory".into()
+        } else {
+            format!("no staying manager answers: {}", tried.join("; "))
+        },
+    })
+}
+
+/// Takes `leaving` out of the cluster, in order. `staying` are the managers that remain (the
+/// verbs run on the first that answers; put the leader first). `hosts` must hold every leaving
+/// host (to reach it for `leave` and to stop swarmd).
+pub async fn remove_nodes(
+    hosts: &[BootstrapHost],
+    staying: &[&BootstrapHost],
+    leaving: &[Departure],
+    opts: &BootstrapOptions,
+) -> Result<Vec<LeaveReport>, BootstrapError> {
+    let say = |host: &str, msg: &str| {
+        if opts.progress {
+            eprintln!("scale: {host}: {msg}");
+        }
+    };
+    let mut reports = Vec::new();
+    if leaving.is_empty() {
+        return Ok(reports);
+    }
+    let mgr = manager(staying, opts).await?;
+    for d in leaving {
+        let mut rep = LeaveReport {
+            host: d.host.clone(),
+            addr: d.addr.clone(),
+            steps: Vec::new(),
+            notes: Vec::new(),
+        };
+        let host = hosts.iter().find(|h| h.id == d.host);
+        if let Some(id) = &d.node_id {
+            say(&d.host, "draining (node update --availability drain)");
+            mgr.verb(&["node", "update", "--availability", "drain", id])
+                .await?;
+            rep.steps.push("drain".into());
+            if d.demote {
+                say(&d.host, "demoting to a worker (node demote)");
+                mgr.verb(&["node", "demote", id]).await?;
+                let addr = d.addr.clone();
+                mgr.wait_nodes(
+                    &format!("wait for {} to be demoted", d.host),
+                    opts.timeout,
+                    |t| t.by_addr(&addr).is_none_or(|n| n.role == NodeRole::Worker),
+                )
+                .await?;
+                rep.steps.push("demote".into());
+            }
+        }
+        // Leave from the node itself, then stop its daemon for good.
+        match host {
+            Some(h) => match connect(h, opts).await {
+                Ok(r) => {
+                    // A demoted manager is removed by the leader below: its own `leave`
+                    // still takes the manager path, which a non-voter cannot commit.
+                    if d.node_id.is_some() && !d.demote {
+                        say(&d.host, "leaving the cluster (swarmd leave)");
+                        match r.verb(&["leave"]).await {
+                            Ok(_) => rep.steps.push("leave".into()),
+                            Err(e) => rep.notes.push(format!("leave failed: {e}")),
+                        }
+                    }
+                    say(&d.host, "stopping swarmd");
+                    r.stop().await?;
+                    rep.steps.push("stop swarmd".into());
+                }
+                Err(e) => {
+                    say(&d.host, &format!("unreachable ({e}); removing it by force"));
+                    rep.notes.push(e.to_string());
+                }
+            },
+            None => rep
+                .notes
+                .push("not in the inventory: cannot stop its swarmd".into()),
+        }
+        if let Some(id) = &d.node_id {
+            let addr = d.addr.clone();
+            let left = rep.steps.iter().any(|s| s == "leave");
+            let gone = if left {
+                mgr.wait_nodes(
+                    &format!("wait for {} to leave node ls", d.host),
+                    Duration::from_secs(15).min(opts.timeout),
+                    |t| t.by_addr(&addr).is_none(),
+                )
+                .await
+                .is_ok()
+            } else {
+                false
+            };
+            if !gone {
+                say(&d.host, "removing the node (node rm --force)");
+                mgr.verb(&["node", "rm", "--force", id]).await?;
+                mgr.wait_nodes(
+                    &format!("wait for {} to leave node ls", d.host),
+                    opts.timeout,
+                    |t| t.by_addr(&addr).is_none(),
+                )
+                .await?;
+                rep.steps.push("node rm --force".into());
+            }
+        }
+        say(&d.host, "removed from the cluster");
+        reports.push(rep);
+    }
+    Ok(reports)
+}

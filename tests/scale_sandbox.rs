@@ -1,0 +1,260 @@
+//! `scale --sandbox` through the real binary: the emulator's stack, real sshd hosts in network
+//! namespaces and real swarmd processes. One cluster goes 1+1 → +1 worker → 3 managers → back to
+//! 1 manager (two demoted and removed safely) → bootstrap re-run (no-op) → 1 worker (leaves by
+//! itself) → down, which leaves nothing behind. Needs root
+//! and `AWS_ENDPOINT_URL` (scripts/test sets both up). Serialize with other sandbox tests:
+//! `flock /tmp/sandbox.lock cargo test --test scale_sandbox`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use serde_json::Value;
+
+struct Home {
+    dir: tempfile::TempDir,
+    name: String,
+}
+
+impl Home {
+    fn run(&self, args: &[&str]) -> Output {
+        let exe = env!("CARGO_BIN_EXE_swarm-aws");
+        assert!(
+            Path::new(exe).with_file_name("swarmd").exists()
+                || std::env::var_os("SWARMD_BIN").is_some(),
+            "build swarmd first: cargo build -p swarmd (or cargo test --workspace)"
+        );
+        Command::new(exe)
+            .args(args)
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .env_remove("SWARM_AWS_NAME")
+            .output()
+            .expect("swarm-aws runs")
+    }
+
+    /// Runs `args --output json` and returns its one JSON document; panics with stderr on failure.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--name", &self.name, "--output", "json"]);
+        let out = self.run(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?} failed:\n{stderr}");
+        assert!(!stderr.contains("SWMTKN-1-"), "a join token was printed");
+        let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        docs.last().cloned().expect("a JSON document")
+    }
+
+    fn host_dir(&self, host: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("state/swarm-aws/sandbox")
+            .join(&self.name)
+            .join(host)
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = self.run(&["down", "--sandbox", "--name", &self.name, "--yes"]);
+    }
+}
+
+fn swarmd_processes_under(dir: &Path) -> usize {
+    let out = Command::new("pgrep")
+        .args(["-af", "swarmd"])
+        .output()
+        .unwrap();
+    let dir = format!("{}/", dir.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(&dir))
+        .count()
+}
+
+fn netns() -> Vec<String> {
+    let out = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+fn nodes(doc: &Value) -> Vec<Value> {
+    doc["nodes"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no node table in {doc}"))
+        .clone()
+}
+
+fn count(nodes: &[Value], key: &str, value: &str) -> usize {
+    nodes.iter().filter(|n| n[key] == value).count()
+}
+
+#[test]
+fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
+    assert!(
+        std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+        "AWS_ENDPOINT_URL is not set: start the emulator with `eval \"$(localstack/start)\"` (scripts/test does)"
+    );
+    let started = Instant::now();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let home = Home {
+        dir: tempfile::tempdir().unwrap(),
+        // Unique per run (pid and time): the stack on the shared emulator, the namespaces and
+        // the bridge are all named after it.
+        name: format!("sc{}x{}", std::process::id() % 100_000, nanos % 10_000),
+    };
+    let before = netns();
+    let up = home.json(&["up", "--sandbox", "--managers", "1", "--workers", "1"]);
+    assert_eq!(nodes(&up).len(), 2, "{up}");
+    eprintln!("up 1+1: {:?}", started.elapsed());
+
+    // Too few managers: refused before anything changes, naming the count and the fix.
+    let out = home.run(&[
+        "scale",
+        "--sandbox",
+        "--name",
+        &home.name,
+        "--managers",
+        "0",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("--managers") && err.contains("0 managers") && err.contains("at least 1"),
+        "{err}"
+    );
+
+    let t = Instant::now();
+    let grown = home.json(&["scale", "--sandbox", "--workers", "2"]);
+    let n = nodes(&grown);
+    assert_eq!((n.len(), count(&n, "status", "ready")), (3, 3), "{grown}");
+    assert_eq!(grown["joined"]["workers"], 1, "{grown}");
+    assert_eq!(grown["joined"]["skipped"], 2, "{grown}");
+    eprintln!("scale --workers 2: {:?}", t.elapsed());
+
+    let t = Instant::now();
+    let grown = home.json(&["scale", "--sandbox", "--managers", "3"]);
+    let n = nodes(&grown);
+    assert_eq!(n.len(), 5, "{grown}");
+    assert_eq!(count(&n, "role", "manager"), 3, "{grown}");
+    assert_eq!(count(&n, "manager_status", "leader"), 1, "{grown}");
+    assert_eq!(
+        count(&n, "manager_status", "reachable"),
+        2,
+        "voters: {grown}"
+    );
+    assert_eq!(count(&n, "status", "ready"), 5, "{grown}");
+    eprintln!("scale --managers 3: {:?}", t.elapsed());
+
+    // The dry run names the two managers that would go and changes nothing.
+    let dry = home.json(&["scale", "--sandbox", "--managers", "1", "--dry-run"]);
+    let leave = dry["nodes"]["leave"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(leave.len(), 2, "{dry}");
+    assert!(
+        leave
+            .iter()
+            .all(|d| d["demote"] == true && d["role"] == "manager"),
+        "{dry}"
+    );
+    let ns_now = netns();
+    assert_eq!(
+        ns_now.iter().filter(|n| !before.contains(n)).count(),
+        5,
+        "the dry run removed nothing"
+    );
+
+    let t = Instant::now();
+    let shrunk = home.json(&["scale", "--sandbox", "--managers", "1"]);
+    eprintln!("scale --managers 1: {:?}", t.elapsed());
+    let n = nodes(&shrunk);
+    assert_eq!(n.len(), 3, "{shrunk}");
+    assert_eq!(count(&n, "role", "manager"), 1, "{shrunk}");
+    assert_eq!(count(&n, "manager_status", "leader"), 1, "{shrunk}");
+    assert_eq!(count(&n, "status", "ready"), 3, "{shrunk}");
+    let left = shrunk["left"].as_array().cloned().unwrap_or_default();
+    assert_eq!(left.len(), 2, "{shrunk}");
+    for l in &left {
+        let steps: Vec<&str> = l["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            steps,
+            ["drain", "demote", "stop swarmd", "node rm --force"],
+            "{l}"
+        );
+        let addr = l["addr"].as_str().unwrap();
+        assert!(
+            n.iter().all(|node| node["addr"] != addr),
+            "{addr} still listed"
+        );
+        let host = l["host"].as_str().unwrap();
+        assert_eq!(
+            swarmd_processes_under(&home.host_dir(host)),
+            0,
+            "swarmd of {host} still runs"
+        );
+        assert!(!home.host_dir(host).exists(), "{host}'s dir is left");
+    }
+    let created: Vec<String> = netns()
+        .into_iter()
+        .filter(|n| !before.contains(n))
+        .collect();
+    assert_eq!(
+        created.len(),
+        3,
+        "the removed hosts' namespaces are gone: {created:?}"
+    );
+
+    // Re-running the bootstrap is a no-op: every node is already in.
+    let again = home.json(&["bootstrap", "--sandbox"]);
+    assert_eq!(again["skipped"], 3, "{again}");
+    assert_eq!(again["joined"]["managers"], 0, "{again}");
+    assert_eq!(again["joined"]["workers"], 0, "{again}");
+
+    // A worker leaves by itself (drain, leave, stop).
+    let t = Instant::now();
+    let shrunk = home.json(&["scale", "--sandbox", "--workers", "1"]);
+    eprintln!("scale --workers 1: {:?}", t.elapsed());
+    assert_eq!(nodes(&shrunk).len(), 2, "{shrunk}");
+    assert_eq!(
+        shrunk["left"][0]["steps"],
+        serde_json::json!(["drain", "leave", "stop swarmd"]),
+        "{shrunk}"
+    );
+    let created: Vec<String> = netns()
+        .into_iter()
+        .filter(|n| !before.contains(n))
+        .collect();
+    assert_eq!(created.len(), 2, "{created:?}");
+
+    let down = home.run(&["down", "--sandbox", "--name", &home.name, "--yes"]);
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    let after = netns();
+    for n in &created {
+        assert!(!after.contains(n), "namespace {n} left behind");
+    }
+    assert_eq!(
+        swarmd_processes_under(&home.dir.path().join("state")),
+        0,
+        "swarmd left running"
+    );
+    eprintln!("whole test: {:?}", started.elapsed());
+}
