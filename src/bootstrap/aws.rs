@@ -60,6 +60,7 @@ pub fn aws_hosts(inv: &Inventory) -> Result<Vec<BootstrapHost>, BootstrapError> 
                 ssh_addr: SocketAddr::new(ssh_ip, 22),
                 advertise_ip,
                 hostname: None,
+                publish_ip: None,
                 layout: RemoteLayout::system(),
             })
         })

@@ -90,6 +90,7 @@ impl Roster {
                     ssh_addr: SocketAddr::new(IpAddr::V4(h.addr), 22),
                     advertise_ip: IpAddr::V4(h.addr),
                     hostname: Some(part.hostname.clone()),
+                    publish_ip: Some(super::sandbox::bridge_ip(h.addr)),
                     layout: RemoteLayout::under(&h.dir),
                 })
             })

@@ -35,14 +35,17 @@ pub fn sandbox_inventory(hosts: &[SandboxHost], managers: usize) -> Vec<Bootstra
                 ssh_addr: SocketAddr::new(IpAddr::V4(h.addr), 22),
                 advertise_ip: IpAddr::V4(h.addr),
                 hostname: Some(hostname),
-                // The bridge's address: Docker (root namespace) publishes container ports there.
-                publish_ip: Some(IpAddr::V4(Ipv4Addr::from(
-                    (u32::from(h.addr) & 0xffff_ff00) | 1,
-                ))),
+                publish_ip: Some(bridge_ip(h.addr)),
                 layout: RemoteLayout::under(&h.dir),
             }
         })
         .collect()
+}
+
+/// Where a sandbox host's containers publish ports: the bridge's address (`.1` of the host's
+/// /24), since the hosts share the machine's Docker engine in the root namespace.
+pub fn bridge_ip(host: Ipv4Addr) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::from((u32::from(host) & 0xffff_ff00) | 1))
 }
 
 /// Bootstrap options for a sandbox: plain daemons, known_hosts in the sandbox state dir.
