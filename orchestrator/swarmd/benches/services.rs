@@ -11,7 +11,8 @@
 //! - memory: VmRSS of the leader idle and with 200 tasks running.
 //!
 //! Run with `cargo bench -p swarmd --bench services`. `SWARMD_BENCH_RUNS=N` sets the runs per
-//! convergence point (default 3); `SWARMD_BENCH_ONLY=converge|loss|update` runs one part.
+//! convergence point (default 3); `SWARMD_BENCH_ONLY=converge|loss|update` runs one part;
+//! `SWARMD_BENCH_VERBOSE=1` prints the task states once a second while a service converges.
 //! Every container is removed at the end (label `com.docker.swarm.node.id`).
 
 #[allow(missing_docs)]
@@ -111,8 +112,18 @@ fn converge_once(c: &Cluster, name: &str, replicas: usize) -> (Duration, Duratio
     let t0 = Instant::now();
     let svc = create(m, spec(name, Some(replicas as u64)));
     let mut placed = None;
+    let verbose = std::env::var_os("SWARMD_BENCH_VERBOSE").is_some();
+    let mut shown = 0;
     let running = poll(&format!("{replicas} tasks of {name} running"), || {
         let ts = tasks(m, name);
+        if verbose && t0.elapsed().as_secs() >= shown {
+            shown = t0.elapsed().as_secs() + 1;
+            let mut hist = std::collections::BTreeMap::new();
+            for t in &ts {
+                *hist.entry(t["status"]["state"].as_str().unwrap_or("?").to_string()).or_insert(0) += 1;
+            }
+            eprintln!("  {:>5.1} s {hist:?}", t0.elapsed().as_secs_f64());
+        }
         if placed.is_none() && ts.iter().filter(|t| is_placed(t)).count() >= replicas {
             placed = Some(t0.elapsed());
         }
