@@ -74,7 +74,8 @@ mod tests {
     async fn concurrent_callers_share_one_pull_and_its_failure() {
         let cache = PullCache::new(Duration::from_secs(60));
         let n = AtomicUsize::new(0);
-        let calls = (0..20).map(|_| cache.pull("web:v1", || counted(&n, Err("no registry".into()))));
+        let calls =
+            (0..20).map(|_| cache.pull("web:v1", || counted(&n, Err("no registry".into()))));
         let results = futures_util::future::join_all(calls).await;
         assert_eq!(n.load(Ordering::SeqCst), 1, "one pull for 20 callers");
         assert!(results.iter().all(|r| r == &Err("no registry".to_string())));
@@ -88,7 +89,10 @@ mod tests {
     async fn an_expired_result_is_pulled_again() {
         let cache = PullCache::new(Duration::from_millis(1));
         let n = AtomicUsize::new(0);
-        assert!(cache.pull("web:v1", || counted(&n, Err("down".into()))).await.is_err());
+        assert!(cache
+            .pull("web:v1", || counted(&n, Err("down".into())))
+            .await
+            .is_err());
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(cache.pull("web:v1", || counted(&n, Ok(()))).await, Ok(()));
         assert_eq!(n.load(Ordering::SeqCst), 2);

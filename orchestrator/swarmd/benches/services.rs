@@ -73,7 +73,8 @@ fn is_running(t: &Value) -> bool {
 }
 
 fn is_placed(t: &Value) -> bool {
-    t["desired_state"] == "running" && !matches!(t["status"]["state"].as_str(), Some("new" | "pending"))
+    t["desired_state"] == "running"
+        && !matches!(t["status"]["state"].as_str(), Some("new" | "pending"))
 }
 
 /// 1 manager + 2 workers with `extra` daemon arguments; the cleanup guard comes with it.
@@ -120,7 +121,9 @@ fn converge_once(c: &Cluster, name: &str, replicas: usize) -> (Duration, Duratio
             shown = t0.elapsed().as_secs() + 1;
             let mut hist = std::collections::BTreeMap::new();
             for t in &ts {
-                *hist.entry(t["status"]["state"].as_str().unwrap_or("?").to_string()).or_insert(0) += 1;
+                *hist
+                    .entry(t["status"]["state"].as_str().unwrap_or("?").to_string())
+                    .or_insert(0) += 1;
             }
             eprintln!("  {:>5.1} s {hist:?}", t0.elapsed().as_secs_f64());
         }
@@ -184,7 +187,11 @@ fn node_loss(net: u8, down_ms: u64) -> (Duration, Duration, usize) {
     s["task"]["placement"] = json!({ "constraints": ["node.role==worker"] });
     create(&c.nodes[0], s);
     wait_for("40 worker tasks running", LIMIT, || {
-        (tasks(&c.nodes[0], "loss").iter().filter(|t| is_running(t)).count() == replicas)
+        (tasks(&c.nodes[0], "loss")
+            .iter()
+            .filter(|t| is_running(t))
+            .count()
+            == replicas)
             .then_some(())
     });
     let w2_id = c.nodes[2].id();
@@ -250,8 +257,11 @@ fn rolling_update() -> Roll {
         samples.push(n);
         let svc = api(m, "/v1/services/roll", None).ok()?;
         let state = svc["update_status"]["state"].as_str()?.to_string();
-        matches!(state.as_str(), "completed" | "paused" | "rollback_completed")
-            .then(|| (t0.elapsed(), state))
+        matches!(
+            state.as_str(),
+            "completed" | "paused" | "rollback_completed"
+        )
+        .then(|| (t0.elapsed(), state))
     });
     samples.sort_unstable();
     eprintln!("rolling update: {state} in {}", secs(took));
@@ -286,34 +296,70 @@ fn main() {
     let roll = run("update").then(rolling_update);
 
     println!();
-    println!("{:<58} {:>16}", "benchmark (1 manager + 2 workers)", "result");
+    println!(
+        "{:<58} {:>16}",
+        "benchmark (1 manager + 2 workers)", "result"
+    );
     println!("{}", "-".repeat(75));
     if let Some(c) = &conv {
         for (replicas, placed, running, all) in &c.points {
             row(
-                &format!("create --replicas {replicas}: all placed, p50 of {}", c.runs),
+                &format!(
+                    "create --replicas {replicas}: all placed, p50 of {}",
+                    c.runs
+                ),
                 secs(*placed),
             );
             row(
-                &format!("create --replicas {replicas}: all RUNNING, p50 of {}", c.runs),
+                &format!(
+                    "create --replicas {replicas}: all RUNNING, p50 of {}",
+                    c.runs
+                ),
                 secs(*running),
             );
-            let all: Vec<String> = all.iter().map(|d| format!("{:.1}", d.as_secs_f64())).collect();
+            let all: Vec<String> = all
+                .iter()
+                .map(|d| format!("{:.1}", d.as_secs_f64()))
+                .collect();
             row(&format!("  runs (s): {}", all.join(" ")), String::new());
         }
-        row("leader RSS idle (3 nodes, no service)", format!("{:.1} MiB", c.idle_rss as f64 / 1024.0));
-        row("leader RSS with 200 tasks running", format!("{:.1} MiB", c.rss_200 as f64 / 1024.0));
+        row(
+            "leader RSS idle (3 nodes, no service)",
+            format!("{:.1} MiB", c.idle_rss as f64 / 1024.0),
+        );
+        row(
+            "leader RSS with 200 tasks running",
+            format!("{:.1} MiB", c.rss_200 as f64 / 1024.0),
+        );
     }
     if let Some(((d1, t1, n1), (d5, t5, n5))) = loss {
-        row(&format!("node loss, down-after 1500 ms: detected ({n1} tasks)"), secs(d1));
-        row("node loss, down-after 1500 ms: tasks RUNNING elsewhere", secs(t1));
-        row(&format!("node loss, down-after 5000 ms: detected ({n5} tasks)"), secs(d5));
-        row("node loss, down-after 5000 ms: tasks RUNNING elsewhere", secs(t5));
+        row(
+            &format!("node loss, down-after 1500 ms: detected ({n1} tasks)"),
+            secs(d1),
+        );
+        row(
+            "node loss, down-after 1500 ms: tasks RUNNING elsewhere",
+            secs(t1),
+        );
+        row(
+            &format!("node loss, down-after 5000 ms: detected ({n5} tasks)"),
+            secs(d5),
+        );
+        row(
+            "node loss, down-after 5000 ms: tasks RUNNING elsewhere",
+            secs(t5),
+        );
     }
     if let Some(r) = &roll {
-        row(&format!("rolling update 100 replicas, par 10, delay 0: {}", r.state), secs(r.took));
         row(
-            &format!("  running tasks during roll min/p10/median ({} samples)", r.samples),
+            &format!("rolling update 100 replicas, par 10, delay 0: {}", r.state),
+            secs(r.took),
+        );
+        row(
+            &format!(
+                "  running tasks during roll min/p10/median ({} samples)",
+                r.samples
+            ),
             format!("{}/{}/{}", r.min, r.p10, r.median),
         );
     }
