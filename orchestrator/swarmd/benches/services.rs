@@ -77,15 +77,25 @@ fn is_placed(t: &Value) -> bool {
         && !matches!(t["status"]["state"].as_str(), Some("new" | "pending"))
 }
 
+/// A cluster and its containers' cleanup. Fields drop in order: the daemons die first, so
+/// no agent recreates a container the cleanup just removed.
+struct Env {
+    c: Cluster,
+    _cleanup: Containers,
+}
+
 /// 1 manager + 2 workers with `extra` daemon arguments; the cleanup guard comes with it.
-fn three_nodes(net: u8, extra: &[&str]) -> (Cluster, Containers) {
+fn three_nodes(net: u8, extra: &[&str]) -> Env {
     let mut c = Cluster::new(net);
     c.extra = extra.iter().map(|s| s.to_string()).collect();
     let m1 = c.init("m1");
     c.join("w1", "worker", m1);
     c.join("w2", "worker", m1);
     let ids = agents_ready(&c, m1, 3);
-    (c, Containers(ids))
+    Env {
+        c,
+        _cleanup: Containers(ids),
+    }
 }
 
 /// Polls `f` every [`POLL`] until it returns `Some`; panics after [`LIMIT`].
@@ -146,7 +156,8 @@ struct Converge {
 }
 
 fn converge(runs: usize) -> Converge {
-    let (c, _cleanup) = three_nodes(60, &[]);
+    let env = three_nodes(60, &[]);
+    let c = &env.c;
     std::thread::sleep(Duration::from_secs(1));
     let idle_rss = rss_kib(c.nodes[0].pid().unwrap_or(0));
     let mut out = Converge {
@@ -159,7 +170,7 @@ fn converge(runs: usize) -> Converge {
         let mut placed = Vec::new();
         let mut running = Vec::new();
         for r in 0..runs {
-            let (p, t, rss) = converge_once(&c, &format!("c{replicas}-{r}"), replicas);
+            let (p, t, rss) = converge_once(c, &format!("c{replicas}-{r}"), replicas);
             eprintln!(
                 "converge {replicas} run {r}: placed {}, running {}, leader RSS {} KiB",
                 secs(p),
@@ -181,7 +192,8 @@ fn converge(runs: usize) -> Converge {
 
 /// Node loss with `--down-after-ms down_ms`: (detection, total, tasks moved).
 fn node_loss(net: u8, down_ms: u64) -> (Duration, Duration, usize) {
-    let (mut c, _cleanup) = three_nodes(net, &["--down-after-ms", &down_ms.to_string()]);
+    let mut env = three_nodes(net, &["--down-after-ms", &down_ms.to_string()]);
+    let c = &mut env.c;
     let replicas = 40;
     let mut s = spec("loss", Some(replicas as u64));
     s["task"]["placement"] = json!({ "constraints": ["node.role==worker"] });
@@ -238,7 +250,8 @@ struct Roll {
 }
 
 fn rolling_update() -> Roll {
-    let (c, _cleanup) = three_nodes(62, &[]);
+    let env = three_nodes(62, &[]);
+    let c = &env.c;
     let m = &c.nodes[0];
     let replicas = 100;
     let mut s = spec("roll", Some(replicas as u64));
