@@ -4,9 +4,12 @@
 //! (no registry reachable, or the registry does not know the image) a local image of that
 //! name is used; when there is none the task is rejected with
 //! "image X not found locally and no registry reachable" — it never hangs on a pull.
+//! Concurrent prepares of one image share one pull, and its result is reused for
+//! [`PULL_REUSE`] ([`crate::pull_cache`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
@@ -25,9 +28,14 @@ use crate::container_config::{bound_ports, container_config, ingress_port_count}
 use crate::error::AgentError;
 use crate::executor::{ContainerState, Executor, LogLine, NodeContext, TaskContainer};
 use crate::labels;
+use crate::pull_cache::PullCache;
 
 /// The default Docker socket.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// How long the result of a pull is reused by later prepares of the same image (a service's
+/// tasks, a batch of an update) before the registry is asked again.
+pub const PULL_REUSE: Duration = Duration::from_secs(10);
 
 /// Runs tasks on one Docker daemon for one node.
 #[derive(Debug, Clone)]
@@ -36,6 +44,7 @@ pub struct DockerExecutor {
     node: NodeContext,
     pull_timeout: Duration,
     publish_ip: IpAddr,
+    pulls: Arc<PullCache>,
 }
 
 fn docker_err(op: &'static str, target: &str) -> impl FnOnce(BollardError) -> AgentError {
@@ -100,6 +109,7 @@ impl DockerExecutor {
             node,
             pull_timeout: Duration::from_secs(60),
             publish_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            pulls: Arc::new(PullCache::new(PULL_REUSE)),
         })
     }
 
@@ -156,10 +166,15 @@ impl DockerExecutor {
 
     /// Pulls `image` if a registry serves it, else checks that it exists locally.
     pub async fn ensure_image(&self, image: &str) -> Result<(), AgentError> {
-        let pull_error = match tokio::time::timeout(self.pull_timeout, self.pull(image)).await {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(e)) => e,
-            Err(_) => format!("timed out after {} s", self.pull_timeout.as_secs()),
+        let timed_pull = || async {
+            match tokio::time::timeout(self.pull_timeout, self.pull(image)).await {
+                Ok(r) => r,
+                Err(_) => Err(format!("timed out after {} s", self.pull_timeout.as_secs())),
+            }
+        };
+        let pull_error = match self.pulls.pull(image, timed_pull).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
         };
         match self.docker.inspect_image(image).await {
             Ok(_) => Ok(()),

@@ -29,6 +29,7 @@ pub mod labels;
 pub mod mesh;
 pub mod plan;
 pub mod proxy;
+pub mod pull_cache;
 pub mod session;
 pub mod worker;
 

@@ -162,14 +162,16 @@ impl Node {
             .append(true)
             .open(&self.log)
             .expect("log file");
+        // 1500 ms unless the extra arguments set their own (benches compare values).
+        let down_after: &[&str] = if self.extra.iter().any(|a| a == "--down-after-ms") {
+            &[]
+        } else {
+            &["--down-after-ms", "1500"]
+        };
         let child = Command::new(BIN)
             .args(args)
-            .args([
-                "--state-dir",
-                &self.dir.display().to_string(),
-                "--down-after-ms",
-                "1500",
-            ])
+            .args(["--state-dir", &self.dir.display().to_string()])
+            .args(down_after)
             .args(&self.extra)
             .env_remove("SWARMD_STATE_DIR")
             .stdout(Stdio::null())
