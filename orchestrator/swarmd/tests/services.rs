@@ -17,11 +17,14 @@ use serde_json::json;
 
 #[test]
 fn replicas_spread_constraints_drain_pause_pending_and_scale_down() {
+    // Declared before the cluster so that it drops after it: no live agent recreates a
+    // container once they are removed.
+    let mut cleanup = Containers(Vec::new());
     let mut c = Cluster::new(47);
     let m1 = c.init("m1");
     c.join("w1", "worker", m1);
     c.join("w2", "worker", m1);
-    let _cleanup = Containers(agents_ready(&c, m1, 3));
+    cleanup.0 = agents_ready(&c, m1, 3);
     let m = &c.nodes[m1];
 
     // 6 replicas over 3 nodes: 2/2/2.
@@ -86,10 +89,11 @@ fn replicas_spread_constraints_drain_pause_pending_and_scale_down() {
 
 #[test]
 fn global_services_follow_nodes_and_a_lost_nodes_tasks_move() {
+    let mut cleanup = Containers(Vec::new());
     let mut c = Cluster::new(48);
     let m1 = c.init("m1");
     c.join("w1", "worker", m1);
-    agents_ready(&c, m1, 2);
+    cleanup.0 = agents_ready(&c, m1, 2);
     let m = &c.nodes[m1];
 
     create(m, spec("agent", None));
@@ -97,7 +101,7 @@ fn global_services_follow_nodes_and_a_lost_nodes_tasks_move() {
 
     // A node that joins later gets its global task.
     let w2 = c.join("w2", "worker", m1);
-    let _cleanup = Containers(agents_ready(&c, m1, 3));
+    cleanup.0 = agents_ready(&c, m1, 3);
     wait_running(&c, m1, "agent", &[("m1", 1), ("w1", 1), ("w2", 1)]);
 
     // Replicas on the workers; kill -9 one worker: its replicas come back on the other.
@@ -123,11 +127,12 @@ fn http_get(addr: &str) -> Option<String> {
 
 #[test]
 fn a_published_port_answers_on_every_node_and_spreads_over_replicas() {
+    let mut cleanup = Containers(Vec::new());
     let mut c = Cluster::new(49);
     let m1 = c.init("m1");
     c.join("w1", "worker", m1);
     let w2 = c.join("w2", "worker", m1);
-    let _cleanup = Containers(agents_ready(&c, m1, 3));
+    cleanup.0 = agents_ready(&c, m1, 3);
     let m = &c.nodes[m1];
 
     let mut web = spec("web", Some(2));

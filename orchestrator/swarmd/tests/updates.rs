@@ -79,7 +79,9 @@ fn sample_until(n: &Node, end: &[&str], c: &Cluster) -> (usize, String) {
     (min_running, state)
 }
 
-fn cluster(net: u8, managers: usize) -> (Cluster, Containers) {
+/// The cleanup comes first so that it drops after the cluster (no live agent recreates a
+/// container once they are removed).
+fn cluster(net: u8, managers: usize) -> (Containers, Cluster) {
     images();
     let mut c = Cluster::new(net);
     let m1 = c.init("m1");
@@ -88,7 +90,7 @@ fn cluster(net: u8, managers: usize) -> (Cluster, Containers) {
     }
     c.join("w1", "worker", m1);
     let ids = agents_ready(&c, m1, managers + 1);
-    (c, Containers(ids))
+    (Containers(ids), c)
 }
 
 fn wait_all_v(n: &Node, replicas: usize, v1: usize, v2: usize) {
@@ -101,7 +103,7 @@ fn wait_all_v(n: &Node, replicas: usize, v1: usize, v2: usize) {
 
 #[test]
 fn rolling_update_bounds_the_tasks_down_then_pause_and_rollback_on_failure() {
-    let (c, _cleanup) = cluster(51, 1);
+    let (_cleanup, c) = cluster(51, 1);
     let m = &c.nodes[0];
     let cfg = json!({ "parallelism": 2, "delay_ms": 300, "monitor_ms": 500 });
     create(m, web(6, cfg.clone()));
@@ -150,7 +152,7 @@ fn rolling_update_bounds_the_tasks_down_then_pause_and_rollback_on_failure() {
 
 #[test]
 fn start_first_keeps_capacity_and_force_replaces_every_task_once() {
-    let (c, _cleanup) = cluster(52, 1);
+    let (_cleanup, c) = cluster(52, 1);
     let m = &c.nodes[0];
     let cfg = json!({ "parallelism": 1, "monitor_ms": 300, "order": "start-first" });
     create(m, web(4, cfg));
@@ -200,7 +202,7 @@ fn live_ids(n: &Node) -> Vec<String> {
 
 #[test]
 fn a_new_leader_finishes_an_update_started_by_the_old_one() {
-    let (mut c, _cleanup) = cluster(53, 3);
+    let (_cleanup, mut c) = cluster(53, 3);
     let managers = [0, 1, 2];
     let cfg = json!({ "parallelism": 1, "delay_ms": 1500, "monitor_ms": 300 });
     create(&c.nodes[0], web(4, cfg));
