@@ -46,6 +46,7 @@ impl Target {
 pub struct Client {
     target: Target,
     local_ip: Option<std::net::IpAddr>,
+    server_name: Option<String>,
     timeout: Duration,
     conn: Mutex<Option<SendRequest<Full<Bytes>>>>,
 }
@@ -56,6 +57,7 @@ impl Client {
         Client {
             target,
             local_ip: None,
+            server_name: None,
             timeout: Duration::from_secs(10),
             conn: Mutex::new(None),
         }
@@ -70,6 +72,14 @@ impl Client {
     /// Connects from this local IP (a node's advertise IP), so peers see who is calling.
     pub fn with_local_ip(mut self, ip: Option<std::net::IpAddr>) -> Self {
         self.local_ip = ip;
+        self
+    }
+
+    /// Verifies the server certificate for `name` instead of the host of the target address:
+    /// for a TLS target reached through a tunnel (`127.0.0.1:PORT` forwarded to a manager whose
+    /// certificate names its own IP).
+    pub fn with_server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = Some(name.into());
         self
     }
 
@@ -214,7 +224,10 @@ impl Client {
                     }
                 })?;
                 tcp.set_nodelay(true).ok();
-                let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
+                let host = match &self.server_name {
+                    Some(name) => name.as_str(),
+                    None => addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr),
+                };
                 let host = host.trim_start_matches('[').trim_end_matches(']');
                 let name =
                     ServerName::try_from(host.to_string()).map_err(|e| ClientError::Tls {

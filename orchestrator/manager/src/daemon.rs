@@ -17,7 +17,8 @@ use crate::node::Node;
 use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
-use crate::{agent, control_api, join_api, raft_api};
+use crate::health::{serve_health, HealthListen, HEALTH_PORT};
+use crate::{admin_api, agent, control_api, join_api, raft_api};
 
 /// A running node and its background tasks.
 pub struct Daemon {
@@ -33,11 +34,38 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(raft_api::routes())
         .merge(control_api::routes())
         .merge(join_api::routes())
+        .merge(admin_api::routes())
         .with_state(node)
 }
 
 fn raft_err(e: impl std::fmt::Display) -> ManagerError {
     ManagerError::Raft(e.to_string())
+}
+
+/// Binds the health check's listener as `health` says (`None`: off, or its default port taken).
+async fn bind_health(
+    health: HealthListen,
+    advertise_ip: Option<std::net::IpAddr>,
+) -> Result<Option<TcpListener>, ManagerError> {
+    let (addr, required) = match health {
+        HealthListen::Off => return Ok(None),
+        HealthListen::At(addr) => (addr, true),
+        HealthListen::AdvertiseIp => {
+            let ip = advertise_ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+            (std::net::SocketAddr::new(ip, HEALTH_PORT), false)
+        }
+    };
+    match TcpListener::bind(addr).await {
+        Ok(l) => Ok(Some(l)),
+        Err(cause) if required => Err(ManagerError::Io {
+            path: format!("health check address {addr} (--health-addr)"),
+            cause,
+        }),
+        Err(e) => {
+            tracing::warn!(%addr, error = %e, "health check not served: cannot listen");
+            Ok(None)
+        }
+    }
 }
 
 impl Daemon {
@@ -54,6 +82,7 @@ impl Daemon {
         let state = sm.shared();
         let client_tls = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
         let config = Arc::new(settings.raft_config().validate().map_err(raft_err)?);
+        let health = settings.health;
         let local_ip = crate::ca::host_of(&identity.advertise_addr)
             .parse::<std::net::IpAddr>()
             .ok()
@@ -94,6 +123,9 @@ impl Daemon {
         )?;
 
         let mut tasks = JoinSet::new();
+        if let Some(listener) = bind_health(health, local_ip).await? {
+            tasks.spawn(serve_health(listener, node.clone()));
+        }
         tasks.spawn(serve_tls(
             tcp,
             server_config(&certs)?,

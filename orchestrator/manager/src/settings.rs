@@ -1,6 +1,8 @@
-//! Timing settings of a node: Raft timeouts, heartbeat period and the Down threshold.
+//! Settings of a node: Raft timeouts, heartbeat period, the Down threshold and the health check.
 
 use std::time::Duration;
+
+use crate::health::HealthListen;
 
 /// Tunables; the defaults aim at sub-second failover and Down detection in 5 s.
 #[derive(Debug, Clone)]
@@ -17,6 +19,8 @@ pub struct Settings {
     pub write_timeout: Duration,
     /// Take a snapshot (and compact the log) after this many entries.
     pub snapshot_every: u64,
+    /// The load balancer's health check (off by default; `swarmd` turns it on).
+    pub health: HealthListen,
 }
 
 impl Default for Settings {
@@ -28,6 +32,7 @@ impl Default for Settings {
             down_after: Duration::from_secs(5),
             write_timeout: Duration::from_secs(3),
             snapshot_every: 5000,
+            health: HealthListen::Off,
         }
     }
 }
