@@ -12,12 +12,12 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio::task::JoinSet;
 
 use crate::error::ManagerError;
+use crate::health::{serve_health, HealthListen, HeartbeatAcks, HEALTH_PORT};
 use crate::network::Network;
 use crate::node::Node;
 use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
-use crate::health::{serve_health, HealthListen, HEALTH_PORT};
 use crate::{admin_api, agent, control_api, join_api, raft_api};
 
 /// A running node and its background tasks.
@@ -123,8 +123,9 @@ impl Daemon {
         )?;
 
         let mut tasks = JoinSet::new();
+        let acks = HeartbeatAcks::default();
         if let Some(listener) = bind_health(health, local_ip).await? {
-            tasks.spawn(serve_health(listener, node.clone()));
+            tasks.spawn(serve_health(listener, node.clone(), acks.clone()));
         }
         tasks.spawn(serve_tls(
             tcp,
@@ -137,6 +138,7 @@ impl Daemon {
             node.clone(),
             dir.clone(),
             identity.advertise_addr.clone(),
+            acks,
         ));
         tasks.spawn(agent::down_monitor(node.clone()));
         Ok(Daemon { node, dir, tasks })

@@ -7,7 +7,9 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use swarm_api::admin::{validate_admin_days, validate_admin_name, AdminCertRequest, AdminCertResponse};
+use swarm_api::admin::{
+    validate_admin_days, validate_admin_name, AdminCertRequest, AdminCertResponse,
+};
 use swarm_api::client::{Client, Target};
 
 use crate::cli::{ClientOpts, Format};
