@@ -223,6 +223,7 @@ fn admin_certificates_reach_the_control_api_only() {
     let logs = c.logs();
     assert!(!logs.contains("PRIVATE KEY"));
     assert!(
-        logs.contains("admin=alice") || logs.contains("admin: alice") || logs.contains("alice")
+        logs.contains("admin connection"),
+        "admin connections are logged"
     );
 }
