@@ -18,7 +18,9 @@ use crate::node::Node;
 use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
-use crate::{admin_api, agent, control_api, join_api, raft_api};
+use crate::{
+    admin_api, agent, control_api, dispatcher, join_api, orchestrator, raft_api, service_api,
+};
 
 /// A running node and its background tasks.
 pub struct Daemon {
@@ -34,6 +36,8 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(raft_api::routes())
         .merge(control_api::routes())
         .merge(join_api::routes())
+        .merge(service_api::routes())
+        .merge(dispatcher::routes())
         .merge(admin_api::routes())
         .with_state(node)
 }
@@ -141,6 +145,7 @@ impl Daemon {
             acks,
         ));
         tasks.spawn(agent::down_monitor(node.clone()));
+        tasks.spawn(orchestrator::run(node.clone()));
         Ok(Daemon { node, dir, tasks })
     }
 

@@ -62,6 +62,8 @@ pub struct Node {
     pub managers: Mutex<Vec<String>>,
     /// Set when the node left the cluster and should wipe its state on exit.
     pub left: std::sync::atomic::AtomicBool,
+    /// The local task executor, once started (absent on nodes without a Docker engine).
+    pub agent: std::sync::OnceLock<Arc<dyn crate::dispatcher::AgentHandle>>,
     peers: Mutex<BTreeMap<String, Arc<Client>>>,
 }
 
@@ -86,6 +88,7 @@ impl Node {
             shutdown: watch::channel(false).0,
             managers: Mutex::new(Vec::new()),
             left: std::sync::atomic::AtomicBool::new(false),
+            agent: std::sync::OnceLock::new(),
             peers: Mutex::new(BTreeMap::new()),
         }
     }
@@ -389,7 +392,9 @@ fn retryable(e: &ManagerError) -> bool {
 fn apply_result(resp: CommandResponse) -> Result<(), ManagerError> {
     match resp.error {
         None => Ok(()),
-        Some(e @ ApplyError::NodeNotFound { .. }) => Err(ManagerError::NotFound(e.to_string())),
+        Some(e @ (ApplyError::NodeNotFound { .. } | ApplyError::ServiceNotFound { .. })) => {
+            Err(ManagerError::NotFound(e.to_string()))
+        }
         Some(e) => Err(ManagerError::Conflict(e.to_string())),
     }
 }

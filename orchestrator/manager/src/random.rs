@@ -30,3 +30,15 @@ pub fn cluster_id() -> String {
     fill(&mut b);
     swarm_api::token::base36(&b, 13)
 }
+
+/// A service or task id: 128 random bits as 25 base-36 characters (Docker's id shape).
+pub fn object_id() -> String {
+    token_secret()
+}
+
+/// Now, Unix milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

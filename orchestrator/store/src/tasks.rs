@@ -113,13 +113,13 @@ impl ClusterState {
         assigned: &[(String, String)],
         pending: &[(String, String)],
     ) {
+        // Global tasks come with their node preset; the scheduler confirms it.
         let open = |t: &Task| {
-            t.node_id.is_none()
-                && t.desired_state == TaskState::Running
-                && t.status.state < TaskState::Assigned
+            t.desired_state == TaskState::Running && t.status.state < TaskState::Assigned
         };
         for (task_id, node_id) in assigned {
-            if let Some(t) = self.tasks.get_mut(task_id).filter(|t| open(t)) {
+            let fits = |t: &&mut Task| open(t) && t.node_id.as_ref().is_none_or(|n| n == node_id);
+            if let Some(t) = self.tasks.get_mut(task_id).filter(fits) {
                 t.node_id = Some(node_id.clone());
                 t.status = TaskStatus {
                     state: TaskState::Assigned,

@@ -96,6 +96,13 @@ pub fn build_binary(target_dir: &Path) -> Result<PathBuf, BuildError> {
 
 /// Builds the binary (under `target_dir`) and the image `tag` from it; idempotent.
 pub fn build_image(target_dir: &Path, tag: &str) -> Result<(), BuildError> {
+    build_variant(target_dir, tag, &[])
+}
+
+/// Like [`build_image`], with extra arguments baked into the entrypoint (e.g.
+/// `["--exit-immediately"]` for an image whose containers exit at once, or
+/// `["--version", "v2"]`).
+pub fn build_variant(target_dir: &Path, tag: &str, args: &[&str]) -> Result<(), BuildError> {
     let bin = build_binary(target_dir)?;
     let ctx = target_dir.join(format!("image-context-{}", std::process::id()));
     let io = |path: &Path| {
@@ -107,7 +114,10 @@ pub fn build_image(target_dir: &Path, tag: &str) -> Result<(), BuildError> {
     let dockerfile = ctx.join("Dockerfile");
     std::fs::write(
         &dockerfile,
-        "FROM scratch\nCOPY web /web\nEXPOSE 80\nENTRYPOINT [\"/web\"]\n",
+        format!(
+            "FROM scratch\nCOPY web /web\nEXPOSE 80\nENTRYPOINT {}\n",
+            entrypoint(args)
+        ),
     )
     .map_err(io(&dockerfile))?;
     let result = run(Command::new("docker")
@@ -118,4 +128,13 @@ pub fn build_image(target_dir: &Path, tag: &str) -> Result<(), BuildError> {
         .arg(&ctx));
     let _ = std::fs::remove_dir_all(&ctx);
     result
+}
+
+/// The JSON exec form of the entrypoint: `["/web", args...]`.
+fn entrypoint(args: &[&str]) -> String {
+    let quoted: Vec<String> = std::iter::once("/web")
+        .chain(args.iter().copied())
+        .map(|a| format!("\"{}\"", a.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!("[{}]", quoted.join(", "))
 }

@@ -1,0 +1,149 @@
+//! The dispatcher: the managers' side of the agent protocol (`swarm_api::dispatch`), and the
+//! per-node agent routes the managers call (task logs).
+//!
+//! `POST /v1/dispatcher/sync`: a node (authenticated by its certificate, still in the state)
+//! reports its description and task status changes; the manager commits them through Raft
+//! (forwarded to the leader) and answers from its applied state with every task assigned to
+//! the node and the routing-mesh table.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use swarm_api::command::Command;
+use swarm_api::dispatch::{SyncRequest, SyncResponse};
+use swarm_api::node::{format_node_id, Role};
+use swarm_api::service_api::{LogsQuery, TaskLogLine};
+
+use crate::auth::member_peer;
+use crate::error::ManagerError;
+use crate::mesh_table::mesh_table;
+use crate::node::Node;
+use crate::server::Peer;
+
+type S = State<Arc<Node>>;
+type E = Extension<Peer>;
+
+/// A boxed future returned by [`AgentHandle`].
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the node's API needs from the local agent.
+pub trait AgentHandle: Send + Sync {
+    /// The output of a task's container on this node: `(stderr, text)` lines.
+    fn logs<'a>(
+        &'a self,
+        task_id: &'a str,
+        tail: Option<usize>,
+    ) -> BoxFut<'a, Result<Vec<(bool, String)>, String>>;
+}
+
+/// The dispatcher and agent routes.
+pub fn routes() -> Router<Arc<Node>> {
+    Router::new()
+        .route("/v1/dispatcher/sync", post(sync))
+        .route("/v1/agent/tasks/:id/logs", get(agent_logs))
+}
+
+async fn sync(
+    State(n): S,
+    Extension(p): E,
+    Json(req): Json<SyncRequest>,
+) -> Result<Json<SyncResponse>, ManagerError> {
+    n.require_manager()?;
+    let (id, _) = member_peer(&n, p)?;
+    if id != req.node_id {
+        return Err(ManagerError::Forbidden(
+            "sync node id does not match the certificate".into(),
+        ));
+    }
+    if let Some(description) = req.description {
+        let stored = n
+            .state
+            .read()
+            .ok()
+            .and_then(|a| a.state.nodes.get(&id).map(|x| x.description.clone()));
+        if stored.as_ref() != Some(&description) {
+            n.write(Command::SetNodeDescription { id, description })
+                .await?;
+        }
+    }
+    if !req.reports.is_empty() {
+        n.write(Command::ReportTaskStatus {
+            node_id: id,
+            reports: req.reports,
+        })
+        .await?;
+    }
+    let key = format_node_id(id);
+    let applied = n
+        .state
+        .read()
+        .map_err(|_| ManagerError::Raft("state lock poisoned".into()))?;
+    let state = &applied.state;
+    Ok(Json(SyncResponse {
+        tasks: state
+            .tasks
+            .values()
+            .filter(|t| t.node_id.as_deref() == Some(key.as_str()))
+            .cloned()
+            .collect(),
+        mesh: mesh_table(state),
+        period_ms: n.settings.heartbeat_interval().as_millis() as u64,
+    }))
+}
+
+/// Logs of a task whose container runs on this node, from the local agent.
+pub async fn local_logs(
+    n: &Node,
+    task_id: &str,
+    tail: Option<usize>,
+) -> Result<Vec<TaskLogLine>, ManagerError> {
+    let agent = n.agent.get().ok_or_else(|| {
+        ManagerError::Conflict("this node runs no task executor (no Docker engine)".into())
+    })?;
+    let lines = agent
+        .logs(task_id, tail)
+        .await
+        .map_err(ManagerError::NotFound)?;
+    let task_name = n
+        .state
+        .read()
+        .ok()
+        .and_then(|a| a.state.tasks.get(task_id).map(|t| t.container_name()))
+        .unwrap_or_else(|| task_id.to_string());
+    Ok(lines
+        .into_iter()
+        .map(|(stderr, text)| TaskLogLine {
+            task_id: task_id.to_string(),
+            task_name: task_name.clone(),
+            node: String::new(),
+            stderr,
+            text,
+        })
+        .collect())
+}
+
+async fn agent_logs(
+    State(n): S,
+    Extension(p): E,
+    Path(id): Path<String>,
+    Query(q): Query<LogsQuery>,
+) -> Result<Json<Vec<TaskLogLine>>, ManagerError> {
+    // Workers hold no cluster state: they trust the role in the caller's certificate.
+    match p {
+        Peer::Local
+        | Peer::Node {
+            role: Role::Manager,
+            ..
+        } => {}
+        _ => {
+            return Err(ManagerError::Forbidden(
+                "task logs are served to managers only".into(),
+            ))
+        }
+    }
+    local_logs(&n, &id, q.tail).await.map(Json)
+}

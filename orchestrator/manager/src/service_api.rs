@@ -1,0 +1,300 @@
+//! The service routes of the control API (`/v1/services/...`, see `swarm_api::service_api`).
+//!
+//! Handlers validate, turn the request into one Raft command and answer from the applied
+//! state; the orchestrators and the scheduler ([`crate::orchestrator`]) do the rest. Updates
+//! carry the version the client read (optimistic concurrency).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use swarm_api::command::Command;
+use swarm_api::node::parse_node_id;
+use swarm_api::service::{Service, ServiceMode, ServiceSpec};
+use swarm_api::service_api::{LogsQuery, ServiceListEntry, TaskLogLine, UpdateServiceRequest};
+use swarm_api::task::{Task, TaskState};
+use swarm_store::state::ClusterState;
+use swarm_store::tasks::FindError;
+
+use crate::auth::control_peer;
+use crate::error::ManagerError;
+use crate::node::Node;
+use crate::ports::assign_ingress;
+use crate::random::{now_ms, object_id};
+use crate::server::Peer;
+
+type S = State<Arc<Node>>;
+type E = Extension<Peer>;
+
+/// The service routes.
+pub fn routes() -> Router<Arc<Node>> {
+    Router::new()
+        .route("/v1/services", get(list).post(create))
+        .route("/v1/services/:key", get(inspect))
+        .route("/v1/services/:key/update", post(update))
+        .route("/v1/services/:key/rollback", post(rollback))
+        .route("/v1/services/:key/rm", post(remove))
+        .route("/v1/services/:key/tasks", get(tasks))
+        .route("/v1/services/:key/logs", get(logs))
+}
+
+fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
+    control_peer(n, p)?;
+    n.require_manager()
+}
+
+fn find(state: &ClusterState, key: &str) -> Result<Service, ManagerError> {
+    state.find_service(key).cloned().map_err(|e| match e {
+        FindError::NotFound => ManagerError::NotFound(format!(
+            "service {key} not found; list services with `service ls`"
+        )),
+        FindError::Ambiguous => ManagerError::BadRequest(format!(
+            "{key:?} matches several services; use the name or a longer id prefix"
+        )),
+    })
+}
+
+fn current(n: &Node, id: &str) -> Result<Json<Service>, ManagerError> {
+    find(&n.snapshot(), id).map(Json)
+}
+
+fn bad_spec(spec: &ServiceSpec) -> Result<(), ManagerError> {
+    spec.validate()
+        .map_err(|e| ManagerError::BadRequest(e.to_string()))
+}
+
+/// How many tasks should run: replicas, or the nodes a global service has a live task on.
+fn desired(state: &ClusterState, s: &Service) -> u64 {
+    match s.spec.mode {
+        ServiceMode::Replicated { replicas } => replicas,
+        ServiceMode::Global => state
+            .tasks_of(&s.id)
+            .filter(|t| t.desired_state == TaskState::Running)
+            .count() as u64,
+    }
+}
+
+async fn list(State(n): S, Extension(p): E) -> Result<Json<Vec<ServiceListEntry>>, ManagerError> {
+    manager_only(&n, p)?;
+    let state = n.snapshot();
+    Ok(Json(
+        state
+            .services
+            .values()
+            .map(|s| ServiceListEntry {
+                running: state
+                    .tasks_of(&s.id)
+                    .filter(|t| {
+                        t.desired_state == TaskState::Running
+                            && t.status.state == TaskState::Running
+                    })
+                    .count() as u64,
+                desired: desired(&state, s),
+                service: s.clone(),
+            })
+            .collect(),
+    ))
+}
+
+async fn create(
+    State(n): S,
+    Extension(p): E,
+    Json(mut spec): Json<ServiceSpec>,
+) -> Result<Json<Service>, ManagerError> {
+    manager_only(&n, p)?;
+    bad_spec(&spec)?;
+    let state = n.snapshot();
+    if state.services.values().any(|s| s.spec.name == spec.name) {
+        return Err(ManagerError::Conflict(format!(
+            "a service named {} already exists; choose another --name or change it with \
+             `service update`",
+            spec.name
+        )));
+    }
+    assign_ingress(&mut spec, None, state.services.values().map(|s| &s.spec))
+        .map_err(ManagerError::Conflict)?;
+    let now = now_ms();
+    let service = Service {
+        id: object_id(),
+        version: 1,
+        spec,
+        previous_spec: None,
+        created_at_ms: now,
+        updated_at_ms: now,
+        update_status: None,
+    };
+    let id = service.id.clone();
+    n.write(Command::CreateService { service }).await?;
+    tracing::info!(service = %id, "service created");
+    current(&n, &id)
+}
+
+async fn inspect(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+) -> Result<Json<Service>, ManagerError> {
+    manager_only(&n, p)?;
+    current(&n, &key)
+}
+
+async fn update(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+    Json(req): Json<UpdateServiceRequest>,
+) -> Result<Json<Service>, ManagerError> {
+    manager_only(&n, p)?;
+    let state = n.snapshot();
+    let old = find(&state, &key)?;
+    if req.version != old.version {
+        return Err(ManagerError::Conflict(format!(
+            "service {} changed since it was read (version {} now, {} read); read it again and retry",
+            old.spec.name, old.version, req.version
+        )));
+    }
+    let mut spec = req.spec;
+    bad_spec(&spec)?;
+    let was_global = old.spec.mode == ServiceMode::Global;
+    if was_global != (spec.mode == ServiceMode::Global) {
+        return Err(ManagerError::BadRequest(format!(
+            "service {} cannot change between replicated and global mode; create a new service",
+            old.spec.name
+        )));
+    }
+    assign_ingress(
+        &mut spec,
+        Some(&old.spec),
+        state
+            .services
+            .values()
+            .filter(|s| s.id != old.id)
+            .map(|s| &s.spec),
+    )
+    .map_err(ManagerError::Conflict)?;
+    let service = Service {
+        version: old.version + 1,
+        previous_spec: Some(old.spec.clone()),
+        spec,
+        updated_at_ms: now_ms(),
+        update_status: None,
+        ..old.clone()
+    };
+    n.write(Command::UpdateService {
+        service,
+        expected_version: old.version,
+    })
+    .await?;
+    current(&n, &old.id)
+}
+
+async fn rollback(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+) -> Result<Json<Service>, ManagerError> {
+    manager_only(&n, p)?;
+    let old = find(&n.snapshot(), &key)?;
+    let r = swarm_reconcile::rollback::manual(&old, now_ms())
+        .map_err(|e| ManagerError::Conflict(e.to_string()))?;
+    let service = Service {
+        version: old.version + 1,
+        spec: r.spec,
+        previous_spec: r.previous_spec,
+        updated_at_ms: r.update_status.started_at_ms,
+        update_status: Some(r.update_status),
+        ..old.clone()
+    };
+    n.write(Command::UpdateService {
+        service,
+        expected_version: old.version,
+    })
+    .await?;
+    current(&n, &old.id)
+}
+
+async fn remove(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+) -> Result<Json<()>, ManagerError> {
+    manager_only(&n, p)?;
+    let s = find(&n.snapshot(), &key)?;
+    n.write(Command::RemoveService { id: s.id.clone() }).await?;
+    tracing::info!(service = %s.spec.name, "service removed");
+    Ok(Json(()))
+}
+
+/// Tasks of a service: by slot (or node), newest first within it.
+fn sorted_tasks(state: &ClusterState, service_id: &str) -> Vec<Task> {
+    let mut tasks: Vec<Task> = state.tasks_of(service_id).cloned().collect();
+    tasks.sort_by(|a, b| {
+        (
+            a.slot,
+            &a.node_id,
+            std::cmp::Reverse(a.created_at_ms),
+            &a.id,
+        )
+            .cmp(&(
+                b.slot,
+                &b.node_id,
+                std::cmp::Reverse(b.created_at_ms),
+                &b.id,
+            ))
+    });
+    tasks
+}
+
+async fn tasks(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+) -> Result<Json<Vec<Task>>, ManagerError> {
+    manager_only(&n, p)?;
+    let state = n.snapshot();
+    let s = find(&state, &key)?;
+    Ok(Json(sorted_tasks(&state, &s.id)))
+}
+
+async fn logs(
+    State(n): S,
+    Extension(p): E,
+    Path(key): Path<String>,
+    Query(q): Query<LogsQuery>,
+) -> Result<Json<Vec<TaskLogLine>>, ManagerError> {
+    manager_only(&n, p)?;
+    let state = n.snapshot();
+    let s = find(&state, &key)?;
+    let mut out = Vec::new();
+    for t in sorted_tasks(&state, &s.id) {
+        let (Some(node_key), Some(_)) = (&t.node_id, &t.status.container_id) else {
+            continue;
+        };
+        let Some(node) = parse_node_id(node_key).and_then(|id| state.nodes.get(&id)) else {
+            continue;
+        };
+        let path = match q.tail {
+            Some(tail) => format!("/v1/agent/tasks/{}/logs?tail={tail}", t.id),
+            None => format!("/v1/agent/tasks/{}/logs", t.id),
+        };
+        let lines: Result<Vec<TaskLogLine>, ManagerError> = if node.id == n.id {
+            crate::dispatcher::local_logs(&n, &t.id, q.tail).await
+        } else {
+            n.peer(&node.addr)
+                .get(&path)
+                .await
+                .map_err(ManagerError::from)
+        };
+        match lines {
+            Ok(mut l) => {
+                for line in &mut l {
+                    line.node.clone_from(&node.hostname);
+                }
+                out.extend(l);
+            }
+            Err(e) => tracing::debug!(task = %t.id, error = %e, "logs unavailable"),
+        }
+    }
+    Ok(Json(out))
+}
