@@ -1,7 +1,7 @@
 //! Admin certificates with real processes: `swarmd admin-cert` on a manager signs a CSR made
 //! elsewhere; the certificate reaches the control API over mutual TLS and nothing else (Raft,
-//! join, heartbeat, leave); a certificate of another CA is refused in the handshake; only the
-//! local socket of a manager signs. Also the load balancer's health check on each node.
+//! join, heartbeat, leave, dispatcher); a certificate of another CA is refused in the handshake;
+//! only the local socket of a manager signs. Also the load balancer's health check on each node.
 
 mod common;
 
@@ -14,6 +14,7 @@ use swarm_api::admin::AdminCertRequest;
 use swarm_api::client::{Client, Target};
 use swarm_api::command::Command;
 use swarm_api::control::{ForceRequest, HeartbeatRequest, JoinRequest};
+use swarm_api::dispatch::SyncRequest;
 use swarm_api::error::{ClientError, ErrorKind};
 use swarm_api::node::parse_node_id;
 use swarm_api::tls::client_config;
@@ -152,6 +153,19 @@ fn admin_certificates_reach_the_control_api_only() {
             "/raft/write",
         );
         refused(client.post("/v1/join/voter", &()).await, "/v1/join/voter");
+        let sync = SyncRequest {
+            node_id: w1_id,
+            description: None,
+            reports: Vec::new(),
+        };
+        refused(
+            client.post("/v1/dispatcher/sync", &sync).await,
+            "/v1/dispatcher/sync",
+        );
+        refused(
+            client.get("/v1/agent/tasks/x/logs").await,
+            "/v1/agent/tasks/x/logs",
+        );
         refused(
             client
                 .post("/v1/self/leave", &ForceRequest { force: true })
