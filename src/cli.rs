@@ -92,6 +92,8 @@ pub enum Command {
     Template(TemplateArgs),
     /// Failover website: a Route 53 zone routing to a primary and a secondary cluster
     Website(WebsiteArgs),
+    /// Manage the cluster's nodes through its leader (SSH tunnel, mutual TLS)
+    Node(NodeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -356,6 +358,84 @@ pub struct EventsArgs {
     /// Keep watching and print new events as they happen (Ctrl-C to stop watching)
     #[arg(short, long)]
     pub follow: bool,
+}
+
+/// Which cluster's API a verb talks to.
+#[derive(Debug, Args, Clone)]
+pub struct ApiTargetArgs {
+    /// Cluster name [default: sandbox, when a sandbox of that name exists]
+    #[arg(
+        long,
+        global = true,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub name: Option<String>,
+    /// SSH user on the cluster's instances (AWS; sandbox hosts use root)
+    #[arg(
+        long,
+        global = true,
+        env = "SWARM_AWS_SSH_USER",
+        default_value = "root",
+        value_name = "USER"
+    )]
+    pub ssh_user: String,
+}
+
+/// `swarm-aws node`.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// The node verb.
+    #[command(subcommand)]
+    pub verb: NodeVerb,
+}
+
+/// Verbs of `swarm-aws node`.
+#[derive(Debug, Subcommand)]
+pub enum NodeVerb {
+    /// List the nodes
+    Ls,
+    /// Show one node
+    Inspect {
+        /// Node id, id prefix or host name
+        node: String,
+    },
+    /// Change a node's availability and labels
+    Update {
+        /// Node id, id prefix or host name
+        node: String,
+        /// active, pause or drain
+        #[arg(long, value_name = "AVAILABILITY")]
+        availability: Option<String>,
+        /// Add or replace a label, KEY=VALUE (repeatable)
+        #[arg(long, value_name = "KEY=VALUE")]
+        label_add: Vec<String>,
+        /// Remove a label by key (repeatable)
+        #[arg(long, value_name = "KEY")]
+        label_rm: Vec<String>,
+    },
+    /// Make a worker a manager
+    Promote {
+        /// Node id, id prefix or host name
+        node: String,
+    },
+    /// Make a manager a worker
+    Demote {
+        /// Node id, id prefix or host name
+        node: String,
+    },
+    /// Remove a node from the cluster
+    Rm {
+        /// Node id, id prefix or host name
+        node: String,
+        /// Remove it even if it is not Down
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Output formats of `template` verbs.

@@ -25,6 +25,9 @@ pub enum Error {
     /// The local sandbox (emulator, hosts, bootstrap) failed.
     #[error("sandbox: {0}")]
     Sandbox(String),
+    /// Reaching the cluster's API (SSH, admin certificate, tunnel) or the API itself failed.
+    #[error(transparent)]
+    ClusterApi(#[from] crate::cluster_api::ClusterApiError),
     /// The user declined (or could not be asked) to confirm.
     #[error("{0}")]
     NotConfirmed(String),
@@ -35,7 +38,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Fields(_) | Error::NotImplemented(_) => 2,
-            Error::Output(_) | Error::NotConfirmed(_) | Error::Sandbox(_) => 1,
+            Error::Output(_)
+            | Error::NotConfirmed(_)
+            | Error::Sandbox(_)
+            | Error::ClusterApi(_) => 1,
             Error::Stack(StackError::Interrupted { .. }) => 130,
             Error::Stack(StackError::NoRegion)
             | Error::Stack(StackError::UnknownRegion { .. })

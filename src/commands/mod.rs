@@ -1,9 +1,11 @@
 //! The verbs: each module takes its parsed arguments and does the work.
 
+pub mod api;
 pub mod completions;
 pub mod down;
 pub mod events;
 pub mod ls;
+pub mod node;
 pub mod sandbox;
 pub mod scale;
 pub mod shared;
@@ -29,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Events(args) => events::run(global, args).await,
         Command::Template(args) => template::run(global, args),
         Command::Website(args) => website::run(global, args).await,
+        Command::Node(args) => node::run(global, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }
