@@ -73,3 +73,40 @@ impl ClusterApiError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_changed_host_key_stops_the_search() {
+        let mismatch = ClusterApiError::Ssh {
+            host: "m1".into(),
+            step: "connect".into(),
+            source: SshError::HostKeyMismatch {
+                addr: "10.0.0.1:22".into(),
+                host: "10.0.0.1".into(),
+                expected: "SHA256:a".into(),
+                presented: "SHA256:b".into(),
+                known_hosts: PathBuf::from("/k"),
+            },
+        };
+        assert!(mismatch.is_fatal());
+        let timeout = ClusterApiError::Ssh {
+            host: "m1".into(),
+            step: "connect".into(),
+            source: SshError::Timeout {
+                addr: "10.0.0.1:22".into(),
+                after: std::time::Duration::from_secs(1),
+                attempts: 1,
+                last: "refused".into(),
+            },
+        };
+        assert!(!timeout.is_fatal());
+        let none = ClusterApiError::NoManager {
+            cluster: "c".into(),
+            tried: Vec::new(),
+        };
+        assert!(none.to_string().contains("holds no manager"));
+    }
+}
