@@ -190,7 +190,7 @@ async fn open(
     let ssh_err = |step: &str, source| ClusterApiError::Ssh {
         host: h.id.clone(),
         step: step.into(),
-        source,
+        source: Box::new(source),
     };
     let cert_err = |detail: String| ClusterApiError::AdminCert {
         host: h.id.clone(),
@@ -270,7 +270,7 @@ async fn open(
             .map_err(|source| ClusterApiError::Api {
                 host: h.id.clone(),
                 step: "GET /v1/info".into(),
-                source,
+                source: Box::new(source),
             })?;
     Ok(ClusterApi {
         client,

@@ -15,7 +15,7 @@ pub enum ClusterApiError {
         /// What was being done.
         step: String,
         /// The SSH error.
-        source: SshError,
+        source: Box<SshError>,
     },
     /// The manager would not sign an admin certificate.
     #[error("manager {host}: cannot get an admin certificate: {detail}")]
@@ -41,7 +41,7 @@ pub enum ClusterApiError {
         /// The request.
         step: String,
         /// The client error.
-        source: swarm_api::error::ClientError,
+        source: Box<swarm_api::error::ClientError>,
     },
     /// No manager could be reached.
     #[error("no manager of cluster {cluster} answers: {}", if tried.is_empty() { "the inventory holds no manager".to_string() } else { tried.join("; ") })]
@@ -64,13 +64,12 @@ pub enum ClusterApiError {
 impl ClusterApiError {
     /// Errors that must stop the search instead of trying the next manager: a changed host key.
     pub fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            ClusterApiError::Ssh {
-                source: SshError::HostKeyMismatch { .. },
-                ..
+        match self {
+            ClusterApiError::Ssh { source, .. } => {
+                matches!(**source, SshError::HostKeyMismatch { .. })
             }
-        )
+            _ => false,
+        }
     }
 }
 
@@ -83,24 +82,24 @@ mod tests {
         let mismatch = ClusterApiError::Ssh {
             host: "m1".into(),
             step: "connect".into(),
-            source: SshError::HostKeyMismatch {
+            source: Box::new(SshError::HostKeyMismatch {
                 addr: "10.0.0.1:22".into(),
                 host: "10.0.0.1".into(),
                 expected: "SHA256:a".into(),
                 presented: "SHA256:b".into(),
                 known_hosts: PathBuf::from("/k"),
-            },
+            }),
         };
         assert!(mismatch.is_fatal());
         let timeout = ClusterApiError::Ssh {
             host: "m1".into(),
             step: "connect".into(),
-            source: SshError::Timeout {
+            source: Box::new(SshError::Timeout {
                 addr: "10.0.0.1:22".into(),
                 after: std::time::Duration::from_secs(1),
                 attempts: 1,
                 last: "refused".into(),
-            },
+            }),
         };
         assert!(!timeout.is_fatal());
         let none = ClusterApiError::NoManager {

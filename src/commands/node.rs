@@ -55,7 +55,7 @@ async fn get<R: DeserializeOwned>(api: &ClusterApi, path: &str) -> Result<R, Err
         Error::ClusterApi(ClusterApiError::Api {
             host: api.manager().id.clone(),
             step: format!("GET {path}"),
-            source,
+            source: Box::new(source),
         })
     })
 }
@@ -69,7 +69,7 @@ async fn post<B: Serialize, R: DeserializeOwned>(
         Error::ClusterApi(ClusterApiError::Api {
             host: api.manager().id.clone(),
             step: format!("POST {path}"),
-            source,
+            source: Box::new(source),
         })
     })
 }
