@@ -94,6 +94,8 @@ pub enum Command {
     Website(WebsiteArgs),
     /// Manage the cluster's nodes through its leader (SSH tunnel, mutual TLS)
     Node(NodeArgs),
+    /// Manage the cluster's services through its leader (SSH tunnel, mutual TLS)
+    Service(ServiceArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -394,49 +396,18 @@ pub struct NodeArgs {
     pub verb: NodeVerb,
 }
 
-/// Verbs of `swarm-aws node`.
-#[derive(Debug, Subcommand)]
-pub enum NodeVerb {
-    /// List the nodes
-    Ls,
-    /// Show one node
-    Inspect {
-        /// Node id, id prefix or host name
-        node: String,
-    },
-    /// Change a node's availability and labels
-    Update {
-        /// Node id, id prefix or host name
-        node: String,
-        /// active, pause or drain
-        #[arg(long, value_name = "AVAILABILITY")]
-        availability: Option<String>,
-        /// Add or replace a label, KEY=VALUE (repeatable)
-        #[arg(long, value_name = "KEY=VALUE")]
-        label_add: Vec<String>,
-        /// Remove a label by key (repeatable)
-        #[arg(long, value_name = "KEY")]
-        label_rm: Vec<String>,
-    },
-    /// Make a worker a manager
-    Promote {
-        /// Node id, id prefix or host name
-        node: String,
-    },
-    /// Make a manager a worker
-    Demote {
-        /// Node id, id prefix or host name
-        node: String,
-    },
-    /// Remove a node from the cluster
-    Rm {
-        /// Node id, id prefix or host name
-        node: String,
-        /// Remove it even if it is not Down
-        #[arg(long)]
-        force: bool,
-    },
+/// `swarm-aws service`.
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// The service verb.
+    #[command(subcommand)]
+    pub verb: ServiceVerb,
 }
+
+pub use swarm_ctl::{NodeVerb, ServiceVerb};
 
 /// Output formats of `template` verbs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

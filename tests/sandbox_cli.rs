@@ -208,6 +208,10 @@ fn node_verbs_through_the_tunnel(home: &Home) {
     ]);
     assert_eq!(json_of(&insp, "node inspect")["labels"]["zone"], "a");
 
+    // The service verbs go the same way (no service yet).
+    let svc = home.run(&["service", "ls", "--name", name, "--output", "json"]);
+    assert_eq!(json_of(&svc, "service ls"), serde_json::json!([]));
+
     // A changed host key (every entry swapped with another host's) stops it with the warning.
     let kh = home
         .dir

@@ -261,7 +261,7 @@ async fn open(
         addr: forward.local_addr().to_string(),
         config: creds.tls_config()?,
     })
-    .with_server_name(api_host)
+    .with_server_name(Some(api_host))
     .with_timeout(opts.timeout);
     let info: InfoResponse =
         client

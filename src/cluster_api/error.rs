@@ -43,6 +43,14 @@ pub enum ClusterApiError {
         /// The client error.
         source: Box<swarm_api::error::ClientError>,
     },
+    /// A node or service verb failed (the manager's answer, or bad input).
+    #[error("manager {host}: {message}")]
+    Verb {
+        /// The manager.
+        host: String,
+        /// What went wrong (the verb's message, with its fix).
+        message: String,
+    },
     /// No manager could be reached.
     #[error("no manager of cluster {cluster} answers: {}", if tried.is_empty() { "the inventory holds no manager".to_string() } else { tried.join("; ") })]
     NoManager {

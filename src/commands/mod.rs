@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Template(args) => template::run(global, args),
         Command::Website(args) => website::run(global, args).await,
         Command::Node(args) => node::run(global, args).await,
+        Command::Service(args) => node::run_service(global, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

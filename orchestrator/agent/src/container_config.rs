@@ -6,18 +6,21 @@
 //! - command → entrypoint, args → cmd (each only when given);
 //! - limits → `NanoCpus`/`Memory`; memory reservation → `MemoryReservation`; CPU
 //!   reservation → `CpuShares` (1024 per CPU), a relative weight under contention;
-//! - host-mode published ports → port bindings on all host addresses; ingress ports are
-//!   served by the routing mesh and not bound here;
+//! - host-mode published ports → a binding of the fixed published port on all host
+//!   addresses; ingress ports → a binding of the target port on an ephemeral host port on
+//!   the node's publish IP (where the routing mesh of every node forwards to; the bound
+//!   address is read back after start by [`bound_ports`] and reported in the task status);
 //! - no engine restart policy: restarts are the orchestrator's job.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use bollard::models::{
     ContainerCreateBody, HostConfig, Mount, MountTmpfsOptions, MountType, PortBinding,
 };
 use swarm_api::mount::MountType as ApiMountType;
 use swarm_api::publish::PublishMode;
-use swarm_api::task::Task;
+use swarm_api::task::{BoundPort, Task};
 
 use crate::executor::NodeContext;
 use crate::labels;
@@ -80,28 +83,100 @@ fn mounts(task: &Task) -> Vec<Mount> {
         .collect()
 }
 
-/// The full create request for the task's container.
-pub fn container_config(task: &Task, node: &NodeContext) -> ContainerCreateBody {
-    let c = &task.spec.container;
-    let res = &task.spec.resources;
-    let mut exposed = Vec::new();
-    let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+/// The ingress target ports of a task, each once (`target/protocol`), in spec order.
+fn ingress_targets(task: &Task) -> Vec<(u16, swarm_api::publish::Protocol)> {
+    let mut out = Vec::new();
+    for p in &task.endpoint.ports {
+        if p.mode == PublishMode::Ingress && !out.contains(&(p.target, p.protocol)) {
+            out.push((p.target, p.protocol));
+        }
+    }
+    out
+}
+
+fn port_bindings(task: &Task, publish_ip: IpAddr) -> Vec<(String, PortBinding)> {
+    let mut out = Vec::new();
     for p in task
         .endpoint
         .ports
         .iter()
         .filter(|p| p.mode == PublishMode::Host)
     {
-        let key = format!("{}/{}", p.target, p.protocol);
-        exposed.push(key.clone());
+        out.push((
+            format!("{}/{}", p.target, p.protocol),
+            PortBinding {
+                host_ip: None,
+                host_port: Some(p.published.map(|p| p.to_string()).unwrap_or_default()),
+            },
+        ));
+    }
+    for (target, protocol) in ingress_targets(task) {
+        out.push((
+            format!("{target}/{protocol}"),
+            PortBinding {
+                host_ip: Some(publish_ip.to_string()),
+                host_port: Some(String::new()),
+            },
+        ));
+    }
+    out
+}
+
+/// Where the task's ingress target ports ended up, from the container's
+/// `NetworkSettings.Ports` after start: the binding on `publish_ip` of each ingress target.
+/// A target without such a binding is left out (the caller compares the count).
+pub fn bound_ports(
+    task: &Task,
+    ports: &HashMap<String, Option<Vec<PortBinding>>>,
+    publish_ip: IpAddr,
+) -> Vec<BoundPort> {
+    let ip = publish_ip.to_string();
+    ingress_targets(task)
+        .into_iter()
+        .filter_map(|(target, protocol)| {
+            let bindings = ports.get(&format!("{target}/{protocol}"))?.as_ref()?;
+            let port = bindings.iter().find_map(|b| {
+                (b.host_ip.as_deref() == Some(ip.as_str()))
+                    .then(|| b.host_port.as_deref()?.parse::<u16>().ok())
+                    .flatten()
+            })?;
+            let addr = match publish_ip {
+                IpAddr::V4(v4) => format!("{v4}:{port}"),
+                IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+            };
+            Some(BoundPort {
+                target,
+                protocol,
+                addr,
+            })
+        })
+        .collect()
+}
+
+/// The number of ingress target ports [`bound_ports`] should find.
+pub fn ingress_port_count(task: &Task) -> usize {
+    ingress_targets(task).len()
+}
+
+/// The full create request for the task's container; ingress ports are bound on `publish_ip`.
+pub fn container_config(
+    task: &Task,
+    node: &NodeContext,
+    publish_ip: IpAddr,
+) -> ContainerCreateBody {
+    let c = &task.spec.container;
+    let res = &task.spec.resources;
+    let mut exposed = Vec::new();
+    let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+    for (key, binding) in port_bindings(task, publish_ip) {
+        if !exposed.contains(&key) {
+            exposed.push(key.clone());
+        }
         bindings
             .entry(key)
             .or_insert_with(|| Some(Vec::new()))
             .get_or_insert_with(Vec::new)
-            .push(PortBinding {
-                host_ip: None,
-                host_port: Some(p.published.map(|p| p.to_string()).unwrap_or_default()),
-            });
+            .push(binding);
     }
     let host_config = HostConfig {
         nano_cpus: (res.limits.nano_cpus > 0).then_some(res.limits.nano_cpus),
@@ -179,6 +254,8 @@ mod tests {
         }
     }
 
+    const PUBLISH: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 7));
+
     fn node() -> NodeContext {
         NodeContext {
             node_id: "n1".into(),
@@ -188,7 +265,7 @@ mod tests {
 
     #[test]
     fn labels_env_and_args() {
-        let cfg = container_config(&task(), &node());
+        let cfg = container_config(&task(), &node(), PUBLISH);
         let l = cfg.labels.unwrap();
         assert_eq!(l[labels::SERVICE_NAME], "web");
         assert_eq!(l[labels::SERVICE_ID], "s1");
@@ -214,7 +291,7 @@ mod tests {
 
     #[test]
     fn resources_mounts_and_host_ports() {
-        let cfg = container_config(&task(), &node());
+        let cfg = container_config(&task(), &node(), PUBLISH);
         let hc = cfg.host_config.unwrap();
         assert_eq!(hc.nano_cpus, Some(500_000_000));
         assert_eq!(hc.memory, Some(64 << 20));
@@ -231,12 +308,53 @@ mod tests {
             (Some(MountType::BIND), Some(true), Some("/etc"))
         );
         let b = hc.port_bindings.unwrap();
-        assert_eq!(b.len(), 1, "only host-mode ports are bound: {b:?}");
+        assert_eq!(b.len(), 2, "{b:?}");
+        let host = &b["8080/tcp"].as_ref().unwrap()[0];
         assert_eq!(
-            b["8080/tcp"].as_ref().unwrap()[0].host_port.as_deref(),
-            Some("18080")
+            (host.host_ip.as_deref(), host.host_port.as_deref()),
+            (None, Some("18080")),
+            "host mode: the fixed port on every address"
         );
-        assert_eq!(cfg.exposed_ports.unwrap(), vec!["8080/tcp"]);
+        let ingress = &b["90/tcp"].as_ref().unwrap()[0];
+        assert_eq!(
+            (ingress.host_ip.as_deref(), ingress.host_port.as_deref()),
+            (Some("10.0.0.7"), Some("")),
+            "ingress: an ephemeral port on the publish IP"
+        );
+        assert_eq!(cfg.exposed_ports.unwrap(), vec!["8080/tcp", "90/tcp"]);
+    }
+
+    #[test]
+    fn bound_ports_read_back_the_ingress_bindings_on_the_publish_ip() {
+        let mut t = task();
+        t.endpoint.ports.push(PortConfig::parse("9001:90").unwrap()); // same target twice: reported once
+        t.endpoint
+            .ports
+            .push(PortConfig::parse("5353:53/udp").unwrap());
+        let bind = |ip: &str, port: &str| PortBinding {
+            host_ip: Some(ip.into()),
+            host_port: Some(port.into()),
+        };
+        let ports = HashMap::from([
+            ("8080/tcp".to_string(), Some(vec![bind("0.0.0.0", "18080")])),
+            (
+                "90/tcp".to_string(),
+                Some(vec![bind("127.0.0.1", "1"), bind("10.0.0.7", "32768")]),
+            ),
+            ("53/udp".to_string(), None), // not bound (yet)
+        ]);
+        assert_eq!(ingress_port_count(&t), 2);
+        assert_eq!(
+            bound_ports(&t, &ports, PUBLISH),
+            vec![BoundPort {
+                target: 90,
+                protocol: swarm_api::publish::Protocol::Tcp,
+                addr: "10.0.0.7:32768".into(),
+            }]
+        );
+        let v6 = IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+        let ports6 = HashMap::from([("90/tcp".to_string(), Some(vec![bind("::1", "40000")]))]);
+        assert_eq!(bound_ports(&t, &ports6, v6)[0].addr, "[::1]:40000");
     }
 
     #[test]
@@ -245,7 +363,7 @@ mod tests {
         t.spec.resources = Default::default();
         t.spec.container.mounts.clear();
         t.endpoint.ports.clear();
-        let hc = container_config(&t, &node()).host_config.unwrap();
+        let hc = container_config(&t, &node(), PUBLISH).host_config.unwrap();
         assert_eq!(
             (
                 hc.nano_cpus,

@@ -5,6 +5,10 @@
 //! Each observed state goes out on the updates channel as it happens; the final status is
 //! also returned. Containers are not removed here: exited ones are kept as task history and
 //! removed when the orchestrator prunes the task.
+//!
+//! The RUNNING status carries the task's bound ingress ports ([`Executor::bound_ports`]);
+//! the terminal status that follows has none. Running a task whose container already exists
+//! (agent restarted) adopts it: prepare reuses the container, start accepts a started one.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -112,7 +116,23 @@ pub async fn run_task<E: Executor>(
         );
         return r.status;
     }
+    match exec.bound_ports(task, &container_id).await {
+        Ok(ports) => r.status.ports = ports,
+        Err(e) => {
+            // Unroutable: better a FAILED task the orchestrator replaces than a RUNNING one
+            // the mesh can never reach.
+            let _ = exec.stop(&container_id, options.stop_grace).await;
+            r.set(
+                TaskState::Failed,
+                "reading the published ports failed",
+                Some(e.to_string()),
+            );
+            return r.status;
+        }
+    }
     r.set(TaskState::Running, "started", None);
+    // The bound ports describe a running container only.
+    r.status.ports.clear();
 
     let exited = tokio::select! {
         w = exec.wait(&container_id) => Some(w),

@@ -5,21 +5,26 @@
 //! name is used; when there is none the task is rejected with
 //! "image X not found locally and no registry reachable" — it never hangs on a pull.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
+use bollard::models::{ContainerSummaryStateEnum, SystemInfo};
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions,
     RemoveContainerOptions, StopContainerOptions, WaitContainerOptions,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use swarm_api::task::Task;
+use swarm_api::dispatch::NodeDescription;
+use swarm_api::resources::{Resources, NANO_CPUS_PER_CPU};
+use swarm_api::task::{BoundPort, Task};
 
-use crate::container_config::container_config;
+use crate::container_config::{bound_ports, container_config, ingress_port_count};
 use crate::error::AgentError;
-use crate::executor::{Executor, LogLine, NodeContext};
+use crate::executor::{ContainerState, Executor, LogLine, NodeContext, TaskContainer};
+use crate::labels;
 
 /// The default Docker socket.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
@@ -30,6 +35,7 @@ pub struct DockerExecutor {
     docker: Docker,
     node: NodeContext,
     pull_timeout: Duration,
+    publish_ip: IpAddr,
 }
 
 fn docker_err(op: &'static str, target: &str) -> impl FnOnce(BollardError) -> AgentError {
@@ -41,6 +47,28 @@ fn status_code(e: &BollardError) -> Option<u16> {
     match e {
         BollardError::DockerResponseServerError { status_code, .. } => Some(*status_code),
         _ => None,
+    }
+}
+
+/// The node description from `docker info`: `NCPU` → CPUs, `MemTotal` → memory, engine
+/// labels `k=v` (a label without `=` has an empty value), `ServerVersion`.
+pub fn describe_from(info: &SystemInfo) -> NodeDescription {
+    let engine_labels: BTreeMap<String, String> = info
+        .labels
+        .iter()
+        .flatten()
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (l.clone(), String::new()),
+        })
+        .collect();
+    NodeDescription {
+        resources: Resources {
+            nano_cpus: info.ncpu.unwrap_or(0).saturating_mul(NANO_CPUS_PER_CPU),
+            memory_bytes: info.mem_total.unwrap_or(0),
+        },
+        engine_labels,
+        engine_version: info.server_version.clone().unwrap_or_default(),
     }
 }
 
@@ -71,7 +99,31 @@ impl DockerExecutor {
             docker,
             node,
             pull_timeout: Duration::from_secs(60),
+            publish_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
         })
+    }
+
+    /// Sets the IP ingress target ports are bound on (ephemeral host ports), i.e. where the
+    /// routing mesh of the other nodes reaches this node's tasks: the node's advertise IP.
+    /// Default 127.0.0.1 (single-host only).
+    pub fn with_publish_ip(mut self, ip: IpAddr) -> Self {
+        self.publish_ip = ip;
+        self
+    }
+
+    /// The IP ingress ports are bound on.
+    pub fn publish_ip(&self) -> IpAddr {
+        self.publish_ip
+    }
+
+    /// The node's description from `docker info`.
+    pub async fn describe(&self) -> Result<NodeDescription, AgentError> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(docker_err("info", "daemon"))?;
+        Ok(describe_from(&info))
     }
 
     /// Sets how long a pull may take before the local image is used instead.
@@ -144,7 +196,7 @@ impl Executor for DockerExecutor {
         let image = &task.spec.container.image;
         self.ensure_image(image).await?;
         let name = task.container_name();
-        let config = container_config(task, &self.node);
+        let config = container_config(task, &self.node, self.publish_ip);
         let opts = CreateContainerOptions {
             name: Some(name.clone()),
             ..Default::default()
@@ -255,11 +307,108 @@ impl Executor for DockerExecutor {
         }
         Ok(lines)
     }
+    async fn bound_ports(
+        &self,
+        task: &Task,
+        container_id: &str,
+    ) -> Result<Vec<BoundPort>, AgentError> {
+        let want = ingress_port_count(task);
+        if want == 0 {
+            return Ok(Vec::new());
+        }
+        let c = self
+            .docker
+            .inspect_container(container_id, None)
+            .await
+            .map_err(docker_err("inspect container", container_id))?;
+        let ports = c.network_settings.and_then(|n| n.ports).unwrap_or_default();
+        let bound = bound_ports(task, &ports, self.publish_ip);
+        if bound.len() != want {
+            return Err(AgentError::PortsNotBound {
+                container: container_id.to_string(),
+                publish_ip: self.publish_ip,
+                found: bound.len(),
+                want,
+            });
+        }
+        Ok(bound)
+    }
+
+    async fn task_containers(&self) -> Result<Vec<TaskContainer>, AgentError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![
+                format!("{}={}", labels::NODE_ID, self.node.node_id),
+                labels::TASK_ID.to_string(),
+            ],
+        )]);
+        let list = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            }))
+            .await
+            .map_err(docker_err("list containers", &self.node.node_id))?;
+        Ok(list
+            .into_iter()
+            .filter_map(|c| {
+                let l = c.labels.unwrap_or_default();
+                // The daemon filtered already; checked again so a filter quirk can never
+                // hand us another node's container.
+                if l.get(labels::NODE_ID) != Some(&self.node.node_id) {
+                    return None;
+                }
+                Some(TaskContainer {
+                    task_id: l.get(labels::TASK_ID)?.clone(),
+                    container_id: c.id?,
+                    state: container_state(c.state),
+                })
+            })
+            .collect())
+    }
+}
+
+fn container_state(s: Option<ContainerSummaryStateEnum>) -> ContainerState {
+    use ContainerSummaryStateEnum as S;
+    match s {
+        Some(S::CREATED) => ContainerState::Created,
+        Some(S::RUNNING | S::PAUSED | S::RESTARTING | S::STOPPING) => ContainerState::Running,
+        _ => ContainerState::Exited,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn description_from_docker_info() {
+        let info = SystemInfo {
+            ncpu: Some(4),
+            mem_total: Some(8 << 30),
+            labels: Some(vec!["zone=a".into(), "ssd".into(), "k=v=w".into()]),
+            server_version: Some("20.10.24".into()),
+            ..Default::default()
+        };
+        let d = describe_from(&info);
+        assert_eq!(d.resources.nano_cpus, 4_000_000_000);
+        assert_eq!(d.resources.memory_bytes, 8 << 30);
+        assert_eq!(d.engine_version, "20.10.24");
+        assert_eq!(
+            d.engine_labels,
+            BTreeMap::from([
+                ("zone".to_string(), "a".to_string()),
+                ("ssd".to_string(), String::new()),
+                ("k".to_string(), "v=w".to_string()),
+            ])
+        );
+        assert_eq!(
+            describe_from(&SystemInfo::default()),
+            NodeDescription::default()
+        );
+    }
 
     #[test]
     fn default_tag() {

@@ -39,6 +39,29 @@ pub enum AgentError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A started container lacks a binding of one of its ingress target ports.
+    #[error("container {container}: {found} of {want} ingress target ports are bound on the publish IP {publish_ip} (is {publish_ip} an address of this host? set the publish IP to the node's advertise address)")]
+    PortsNotBound {
+        /// The container.
+        container: String,
+        /// The IP the ports should be bound on.
+        publish_ip: std::net::IpAddr,
+        /// Bindings found.
+        found: usize,
+        /// Ingress target ports of the task.
+        want: usize,
+    },
+    /// Part of the routing-mesh table could not be used.
+    #[error("{0}")]
+    Mesh(String),
+    /// No container of this node carries the task's id.
+    #[error(
+        "task {task_id} has no container on this node (it never started here, or was removed)"
+    )]
+    NoContainer {
+        /// The task.
+        task_id: String,
+    },
 }
 
 impl AgentError {

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use swarm_api::task::Task;
+use swarm_api::task::{BoundPort, Task};
 
 use crate::error::AgentError;
 
@@ -23,6 +23,28 @@ pub struct LogLine {
     pub stderr: bool,
     /// The text, without the trailing newline.
     pub text: String,
+}
+
+/// What a task's container is doing, as far as the worker needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Created, never started.
+    Created,
+    /// Running (also paused or restarting).
+    Running,
+    /// Exited, dead or being removed.
+    Exited,
+}
+
+/// A container of a task of this node, found by its swarm labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskContainer {
+    /// The task (label `com.docker.swarm.task.id`).
+    pub task_id: String,
+    /// The container.
+    pub container_id: String,
+    /// Its state.
+    pub state: ContainerState,
 }
 
 /// Runs tasks as containers. Implemented for Docker by [`crate::docker::DockerExecutor`].
@@ -53,4 +75,18 @@ pub trait Executor: Send + Sync {
         container_id: &str,
         tail: Option<usize>,
     ) -> impl Future<Output = Result<Vec<LogLine>, AgentError>> + Send;
+
+    /// Where the task's ingress target ports are reachable from other nodes, read from the
+    /// started container. An error means they cannot be known (the task cannot be routed to).
+    fn bound_ports(
+        &self,
+        task: &Task,
+        container_id: &str,
+    ) -> impl Future<Output = Result<Vec<BoundPort>, AgentError>> + Send;
+
+    /// Every container of a task of THIS node (label `com.docker.swarm.node.id` = the
+    /// executor's node id); containers of other nodes sharing the daemon are never listed.
+    fn task_containers(
+        &self,
+    ) -> impl Future<Output = Result<Vec<TaskContainer>, AgentError>> + Send;
 }

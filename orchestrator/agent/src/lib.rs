@@ -12,6 +12,11 @@
 //! [`proxy`] forwards one published port's connections round-robin over the service's
 //! task addresses and [`mesh::Mesh`] keeps one such proxy per published port.
 //!
+//! [`worker::Worker`] owns the tasks of one node: it applies each dispatcher answer (tasks
+//! to run, stop or remove, decided by the pure [`plan`]) and queues the status reports;
+//! [`session::run_session`] is the sync loop with the managers over a
+//! [`session::SyncTransport`].
+//!
 //! Limits: no networks/overlay, secrets, configs or health checks yet; images are pulled
 //! without registry credentials.
 
@@ -22,7 +27,10 @@ pub mod error;
 pub mod executor;
 pub mod labels;
 pub mod mesh;
+pub mod plan;
 pub mod proxy;
+pub mod session;
+pub mod worker;
 
 pub use error::AgentError;
-pub use executor::{Executor, LogLine, NodeContext};
+pub use executor::{ContainerState, Executor, LogLine, NodeContext, TaskContainer};

@@ -75,11 +75,11 @@ impl Client {
         self
     }
 
-    /// Verifies the server certificate for `name` instead of the host of the target address:
-    /// for a TLS target reached through a tunnel (`127.0.0.1:PORT` forwarded to a manager whose
-    /// certificate names its own IP).
-    pub fn with_server_name(mut self, name: impl Into<String>) -> Self {
-        self.server_name = Some(name.into());
+    /// Verifies the server's certificate for `name` instead of the host of the TLS address:
+    /// for a tunnel (e.g. an SSH-forwarded `127.0.0.1:PORT`) to a manager whose certificate
+    /// names its advertise address.
+    pub fn with_server_name(mut self, name: Option<String>) -> Self {
+        self.server_name = name;
         self
     }
 

@@ -84,8 +84,10 @@ pub enum ConstraintOp {
     Ne,
 }
 
-/// One placement constraint such as `node.role==manager`.
+/// One placement constraint such as `node.role==manager`. On the wire it is that string, as
+/// in Docker's API.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Constraint {
     /// The node attribute compared.
     pub key: ConstraintKey,
@@ -146,6 +148,19 @@ impl Constraint {
             ConstraintOp::Eq => equal,
             ConstraintOp::Ne => !equal,
         }
+    }
+}
+
+impl TryFrom<String> for Constraint {
+    type Error = SpecError;
+    fn try_from(s: String) -> Result<Self, SpecError> {
+        Constraint::parse(&s)
+    }
+}
+
+impl From<Constraint> for String {
+    fn from(c: Constraint) -> String {
+        c.to_string()
     }
 }
 

@@ -26,5 +26,6 @@ pub mod restart;
 pub mod service;
 pub mod service_api;
 pub mod service_flags;
+pub mod service_update;
 pub mod spec_error;
 pub mod task;

@@ -13,6 +13,7 @@ use crate::publish::PortConfig;
 use crate::resources::{parse_cpu, parse_memory};
 use crate::restart::{parse_duration_ms, RestartCondition};
 use crate::service::{parse_label, EndpointSpec, ServiceMode, ServiceSpec, TaskSpec};
+use crate::service_update::UpdateConfigFlags;
 use crate::spec_error::SpecError;
 
 /// The `service create` flags exactly as given (None/empty = not given).
@@ -62,9 +63,15 @@ pub struct ServiceFlags {
     pub restart_max_attempts: Option<String>,
     /// `--restart-window`
     pub restart_window: Option<String>,
+    /// `--update-parallelism`, `--update-delay`, ... (into `update_config`)
+    #[serde(default)]
+    pub update: UpdateConfigFlags,
+    /// `--rollback-parallelism`, `--rollback-delay`, ... (into `rollback_config`)
+    #[serde(default)]
+    pub rollback: UpdateConfigFlags,
 }
 
-fn parse_count(field: &str, value: &str) -> Result<u64, SpecError> {
+pub(crate) fn parse_count(field: &str, value: &str) -> Result<u64, SpecError> {
     value.trim().parse::<u64>().map_err(|_| {
         SpecError::new(
             field,
@@ -158,6 +165,8 @@ impl ServiceFlags {
                     .map(|p| PortConfig::parse(p))
                     .collect::<Result<_, _>>()?,
             },
+            update_config: self.update.apply("--update", None)?,
+            rollback_config: self.rollback.apply("--rollback", None)?,
             ..Default::default()
         };
         for l in &self.labels {
@@ -249,6 +258,10 @@ mod tests {
             restart_delay: Some("2s".into()),
             restart_max_attempts: Some("3".into()),
             restart_window: Some("1m".into()),
+            update: UpdateConfigFlags {
+                parallelism: Some("2".into()),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -273,6 +286,8 @@ mod tests {
             (2_000, 60_000)
         );
         assert_eq!(t.restart_policy.max_attempts, Some(3));
+        assert_eq!(s.update_config.map(|u| u.parallelism), Some(2));
+        assert_eq!(s.rollback_config, None);
     }
 
     #[test]
@@ -306,6 +321,10 @@ mod tests {
             ),
             (Box::new(|f| f.mode = Some("global".into())), "--replicas"),
             (Box::new(|f| f.name = "".into()), "--name"),
+            (
+                Box::new(|f| f.rollback.monitor = Some("later".into())),
+                "--rollback-monitor",
+            ),
         ];
         for (change, field) in cases {
             let mut f = flags();

@@ -19,7 +19,8 @@ use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
 use crate::{
-    admin_api, agent, control_api, dispatcher, join_api, orchestrator, raft_api, service_api,
+    admin_api, agent, agent_link, control_api, dispatcher, join_api, orchestrator, raft_api,
+    service_api,
 };
 
 /// A running node and its background tasks.
@@ -100,6 +101,16 @@ impl Daemon {
         )
         .await
         .map_err(raft_err)?;
+        let executor = settings.docker_socket.clone().map(|docker_socket| {
+            let ip = local_ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+            agent_link::ExecutorConfig {
+                docker_socket,
+                publish_ip: settings.publish_ip.unwrap_or(ip),
+                mesh_ip: settings.mesh_ip.unwrap_or(ip),
+                hostname: identity.hostname.clone(),
+                own_addr: identity.advertise_addr.clone(),
+            }
+        });
         let node = Arc::new(Node::new(
             identity.node_id,
             raft,
@@ -146,6 +157,9 @@ impl Daemon {
         ));
         tasks.spawn(agent::down_monitor(node.clone()));
         tasks.spawn(orchestrator::run(node.clone()));
+        if let Some(cfg) = executor {
+            tasks.spawn(agent_link::run(node.clone(), cfg));
+        }
         Ok(Daemon { node, dir, tasks })
     }
 

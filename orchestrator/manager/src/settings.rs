@@ -19,6 +19,12 @@ pub struct Settings {
     pub write_timeout: Duration,
     /// Take a snapshot (and compact the log) after this many entries.
     pub snapshot_every: u64,
+    /// The Docker engine socket of the task executor; `None` runs no tasks on this node.
+    pub docker_socket: Option<String>,
+    /// Where other nodes reach this node's published container ports (default: the advertise IP).
+    pub publish_ip: Option<std::net::IpAddr>,
+    /// Where the routing mesh listens (default: the advertise IP).
+    pub mesh_ip: Option<std::net::IpAddr>,
     /// The load balancer's health check (off by default; `swarmd` turns it on).
     pub health: HealthListen,
 }
@@ -32,6 +38,9 @@ impl Default for Settings {
             down_after: Duration::from_secs(5),
             write_timeout: Duration::from_secs(3),
             snapshot_every: 5000,
+            docker_socket: Some("/var/run/docker.sock".into()),
+            publish_ip: None,
+            mesh_ip: None,
             health: HealthListen::Off,
         }
     }

@@ -162,9 +162,17 @@ impl ClusterState {
             let Some(t) = self.tasks.get_mut(&r.task_id) else {
                 continue;
             };
-            if t.node_id.as_deref() != Some(node.as_str())
-                || !t.status.state.can_transition_to(r.status.state)
-            {
+            if t.node_id.as_deref() != Some(node.as_str()) {
+                continue;
+            }
+            // An agent that restarted re-reports the state a task is in: keep its timestamp
+            // (update delays count from it) but take the container and ports it found.
+            if r.status.state == t.status.state && !t.status.state.is_terminal() {
+                t.status.container_id.clone_from(&r.status.container_id);
+                t.status.ports.clone_from(&r.status.ports);
+                continue;
+            }
+            if !t.status.state.can_transition_to(r.status.state) {
                 continue;
             }
             t.status = r.status.clone();

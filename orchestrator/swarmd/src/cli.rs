@@ -35,14 +35,7 @@ pub struct ClientOpts {
     pub format: Format,
 }
 
-/// Output formats of client verbs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Human-readable table.
-    Table,
-    /// JSON.
-    Json,
-}
+pub use swarm_ctl::{Format, NodeVerb, ServiceVerb};
 
 /// Daemon options shared by init, join and run.
 #[derive(Debug, Clone, Args)]
@@ -56,6 +49,22 @@ pub struct DaemonOpts {
     /// Snapshot the state and compact the Raft log every this many entries.
     #[arg(long, default_value_t = 5000, hide = true)]
     pub snapshot_every: u64,
+    /// Docker engine socket the node runs its tasks on.
+    #[arg(
+        long,
+        env = "SWARMD_DOCKER_SOCKET",
+        default_value = "/var/run/docker.sock"
+    )]
+    pub docker_socket: String,
+    /// Run no tasks on this node (no Docker engine).
+    #[arg(long, env = "SWARMD_NO_EXECUTOR")]
+    pub no_executor: bool,
+    /// IP other nodes reach this node's published container ports at (default: advertise IP).
+    #[arg(long, env = "SWARMD_PUBLISH_IP")]
+    pub publish_ip: Option<std::net::IpAddr>,
+    /// IP the routing mesh listens on for published ports (default: advertise IP).
+    #[arg(long, env = "SWARMD_MESH_IP")]
+    pub mesh_ip: Option<std::net::IpAddr>,
     /// Load-balancer health check (plain HTTP GET /: 200 when Ready): IP:PORT, or `off`
     /// [default: the advertise IP, port 44554]
     #[arg(long, env = "SWARMD_HEALTH_ADDR", value_name = "ADDR|off")]
@@ -129,6 +138,15 @@ pub enum Command {
         #[command(subcommand)]
         verb: NodeVerb,
     },
+    /// Manage services.
+    Service {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The service verb.
+        #[command(subcommand)]
+        verb: ServiceVerb,
+    },
     /// Show or rotate a join token.
     JoinToken {
         /// Client options.
@@ -173,48 +191,4 @@ pub enum RoleArg {
     Worker,
     /// Manager.
     Manager,
-}
-
-/// `swarmd node ...`.
-#[derive(Debug, Subcommand)]
-pub enum NodeVerb {
-    /// List nodes.
-    Ls,
-    /// Show one node.
-    Inspect {
-        /// Node id, id prefix or host name.
-        node: String,
-    },
-    /// Make a worker a manager.
-    Promote {
-        /// Node id, id prefix or host name.
-        node: String,
-    },
-    /// Make a manager a worker.
-    Demote {
-        /// Node id, id prefix or host name.
-        node: String,
-    },
-    /// Change availability and labels.
-    Update {
-        /// Node id, id prefix or host name.
-        node: String,
-        /// active, pause or drain.
-        #[arg(long)]
-        availability: Option<String>,
-        /// Add or replace a label (key=value); repeatable.
-        #[arg(long)]
-        label_add: Vec<String>,
-        /// Remove a label by key; repeatable.
-        #[arg(long)]
-        label_rm: Vec<String>,
-    },
-    /// Remove a node from the cluster.
-    Rm {
-        /// Node id, id prefix or host name.
-        node: String,
-        /// Remove it even if it is not Down.
-        #[arg(long)]
-        force: bool,
-    },
 }

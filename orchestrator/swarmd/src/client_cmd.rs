@@ -1,23 +1,17 @@
 //! Client verbs: talk to the local node's socket or to `--host` over mutual TLS.
 
-use std::collections::BTreeMap;
-
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::Serialize;
-use swarm_api::client::{Client, Target};
-use swarm_api::control::{
-    ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
-};
-use swarm_api::node::{format_node_id, Availability, NodeView, Role};
-use swarm_api::tls::client_config;
+use swarm_api::client::Client;
+use swarm_api::control::{ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse};
+use swarm_api::node::{format_node_id, Role};
 use swarm_manager::state_dir::load_certs_from;
 
-use crate::cli::{ClientOpts, Format, NodeVerb, RoleArg};
-use crate::output::{node_table, node_text};
+use crate::cli::{ClientOpts, Format, NodeVerb, RoleArg, ServiceVerb};
 
 fn client(o: &ClientOpts) -> Result<Client> {
     match &o.host {
-        None => Ok(Client::new(Target::Unix(o.state_dir.join("swarmd.sock")))),
+        None => Ok(swarm_ctl::unix_client(o.state_dir.join("swarmd.sock"))),
         Some(host) => {
             let dir = o
                 .cert_dir
@@ -29,11 +23,13 @@ fn client(o: &ClientOpts) -> Result<Client> {
                     dir.display()
                 )
             })?;
-            let cfg = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
-            Ok(Client::new(Target::Tls {
-                addr: host.clone(),
-                config: cfg,
-            }))
+            swarm_ctl::tls_client(
+                host,
+                None,
+                &certs.ca_pem,
+                &certs.node.cert_pem,
+                &certs.node.key_pem,
+            )
         }
     }
 }
@@ -43,116 +39,16 @@ fn print_json<T: Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
-fn path(node: &str, verb: &str) -> String {
-    let enc: String = node
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    if verb.is_empty() {
-        format!("/v1/nodes/{enc}")
-    } else {
-        format!("/v1/nodes/{enc}/{verb}")
-    }
-}
-
-fn parse_labels(adds: &[String]) -> Result<BTreeMap<String, String>> {
-    adds.iter()
-        .map(|s| match s.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => bail!("invalid --label-add {s:?}: expected key=value"),
-        })
-        .collect()
-}
-
-/// `swarmd node ...`.
+/// `swarmd node ...` (the verbs live in `swarm_ctl`).
 pub async fn node(o: ClientOpts, verb: NodeVerb) -> Result<()> {
     let c = client(&o)?;
-    let json = o.format == Format::Json;
-    match verb {
-        NodeVerb::Ls => {
-            let nodes: Vec<NodeView> = c.get("/v1/nodes").await?;
-            if json {
-                return print_json(&nodes);
-            }
-            let me = if o.host.is_none() {
-                c.get::<InfoResponse>("/v1/info")
-                    .await
-                    .ok()
-                    .map(|i| i.node_id)
-            } else {
-                None
-            };
-            print!("{}", node_table(&nodes, me));
-        }
-        NodeVerb::Inspect { node } => {
-            let v: NodeView = c.get(&path(&node, "")).await?;
-            if json {
-                return print_json(&v);
-            }
-            print!("{}", node_text(&v));
-        }
-        NodeVerb::Promote { node } => {
-            let v: NodeView = c.post(&path(&node, "promote"), &()).await?;
-            done(
-                json,
-                &v,
-                &format!(
-                    "Node {} promoted to a manager in the swarm.",
-                    format_node_id(v.node.id)
-                ),
-            )?;
-        }
-        NodeVerb::Demote { node } => {
-            let v: NodeView = c.post(&path(&node, "demote"), &()).await?;
-            done(
-                json,
-                &v,
-                &format!(
-                    "Manager {} demoted in the swarm.",
-                    format_node_id(v.node.id)
-                ),
-            )?;
-        }
-        NodeVerb::Update {
-            node,
-            availability,
-            label_add,
-            label_rm,
-        } => {
-            let availability = availability
-                .map(|a| a.parse::<Availability>())
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("--availability: {e}"))?;
-            let req = UpdateNodeRequest {
-                availability,
-                label_add: parse_labels(&label_add)?,
-                label_rm,
-            };
-            let v: NodeView = c.post(&path(&node, "update"), &req).await?;
-            done(json, &v, &format_node_id(v.node.id))?;
-        }
-        NodeVerb::Rm { node, force } => {
-            c.post::<_, ()>(&path(&node, "rm"), &ForceRequest { force })
-                .await?;
-            if json {
-                return print_json(&serde_json::json!({ "removed": node }));
-            }
-            println!("{node}");
-        }
-    }
-    Ok(())
+    swarm_ctl::run_node(&c, verb, o.format, &mut std::io::stdout().lock()).await
 }
 
-fn done(json: bool, v: &NodeView, text: &str) -> Result<()> {
-    if json {
-        print_json(v)
-    } else {
-        println!("{text}");
-        Ok(())
-    }
+/// `swarmd service ...` (the verbs live in `swarm_ctl`).
+pub async fn service(o: ClientOpts, verb: ServiceVerb) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_service(&c, verb, o.format, &mut std::io::stdout().lock()).await
 }
 
 /// `swarmd join-token`.

@@ -17,6 +17,9 @@ fn settings(d: &DaemonOpts) -> Result<Settings> {
     Ok(Settings {
         down_after: Duration::from_millis(d.down_after_ms.max(200)),
         snapshot_every: d.snapshot_every.max(10),
+        docker_socket: (!d.no_executor).then(|| d.docker_socket.clone()),
+        publish_ip: d.publish_ip,
+        mesh_ip: d.mesh_ip,
         health: health(d.health_addr.as_deref())?,
         ..Settings::default()
     })

@@ -8,7 +8,6 @@ mod admin_cmd;
 mod cli;
 mod client_cmd;
 mod daemon_cmd;
-mod output;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -60,6 +59,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Run { daemon } => daemon_cmd::run(daemon).await,
         Command::Leave { client, force } => client_cmd::leave(client, force).await,
         Command::Node { client, verb } => client_cmd::node(client, verb).await,
+        Command::Service { client, verb } => client_cmd::service(client, verb).await,
         Command::JoinToken {
             client,
             rotate,

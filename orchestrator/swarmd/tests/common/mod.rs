@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod svc;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -338,5 +340,60 @@ impl Cluster {
             .iter()
             .map(|n| format!("==== {} ====\n{}", n.name, n.log()))
             .collect()
+    }
+}
+
+/// Calls the node's control API on its local socket: `GET path` or `POST path` with `body`.
+/// Returns the JSON answer, or the error message.
+pub fn api(node: &Node, path: &str, body: Option<Value>) -> Result<Value, String> {
+    use swarm_api::client::{Client, Target};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = Client::new(Target::Unix(node.dir.join("swarmd.sock")));
+    rt.block_on(async {
+        match body {
+            None => client.get::<Value>(path).await,
+            Some(b) => client.post::<Value, Value>(path, &b).await,
+        }
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Builds the test image once per process (`swarm-test/web:v1`) and returns its tag.
+pub fn test_image() -> &'static str {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
+        swarm_testimg::build_image(&dir, swarm_testimg::IMAGE)
+            .unwrap_or_else(|e| panic!("cannot build the test image: {e}"));
+    });
+    swarm_testimg::IMAGE
+}
+
+/// Removes every container a test's nodes created (label `com.docker.swarm.node.id`).
+pub fn remove_containers_of(node_ids: &[String]) {
+    for id in node_ids {
+        let out = Command::new("docker")
+            .args([
+                "ps",
+                "-aq",
+                "--filter",
+                &format!("label=com.docker.swarm.node.id={id}"),
+            ])
+            .output();
+        if let Ok(o) = out {
+            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["rm", "-f"])
+                    .args(&ids)
+                    .output();
+            }
+        }
     }
 }

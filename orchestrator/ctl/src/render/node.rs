@@ -1,40 +1,28 @@
-//! Rendering of client results (pure).
+//! `node ls` and `node inspect` as text.
 
 use swarm_api::node::{format_node_id, NodeId, NodeView};
 
-/// `node ls` as a table like `docker node ls`; `me` gets a `*`.
+use crate::table::table;
+
+/// `node ls` as a table like `docker node ls`; `me` (the node answering) gets a `*`.
 pub fn node_table(nodes: &[NodeView], me: Option<NodeId>) -> String {
-    let mut rows = vec![[
-        "ID".to_string(),
-        "HOSTNAME".to_string(),
-        "STATUS".to_string(),
-        "AVAILABILITY".to_string(),
-        "MANAGER STATUS".to_string(),
-    ]];
-    for v in nodes {
-        let star = if Some(v.node.id) == me { " *" } else { "" };
-        rows.push([
-            format!("{}{star}", format_node_id(v.node.id)),
-            v.node.hostname.clone(),
-            v.node.status.to_string(),
-            v.node.availability.to_string(),
-            v.manager_status.map(|m| m.to_string()).unwrap_or_default(),
-        ]);
-    }
-    let widths: Vec<usize> = (0..5)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+    let rows: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|v| {
+            let star = if Some(v.node.id) == me { " *" } else { "" };
+            vec![
+                format!("{}{star}", format_node_id(v.node.id)),
+                v.node.hostname.clone(),
+                v.node.status.to_string(),
+                v.node.availability.to_string(),
+                v.manager_status.map(|m| m.to_string()).unwrap_or_default(),
+            ]
+        })
         .collect();
-    let mut out = String::new();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(line.join("   ").trim_end());
-        out.push('\n');
-    }
-    out
+    table(
+        &["ID", "HOSTNAME", "STATUS", "AVAILABILITY", "MANAGER STATUS"],
+        &rows,
+    )
 }
 
 /// `node inspect` as text.

@@ -1,0 +1,414 @@
+//! The tasks of ONE node: makes the containers on this node match what the managers assign
+//! ([`Worker::apply`] with each sync answer) and collects the status changes to report.
+//!
+//! Each task to run gets a [`run_task`] controller in the background; its updates go into
+//! an outbox ([`Worker::take_reports`], [`Worker::requeue`]) and wake [`Worker::notified`]
+//! so the session syncs at once. The routing-mesh table of the answer is applied to a
+//! [`Mesh`] bound on the configured mesh IP. What to do is decided by [`plan`].
+//!
+//! Dropping the worker is a crash as far as tasks are concerned: the controllers are
+//! aborted and the containers keep running; a new worker adopts them on its first apply.
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use swarm_api::dispatch::{MeshPort, SyncResponse, TaskReport};
+use swarm_api::publish::Protocol;
+use swarm_api::task::{Task, TaskState, TaskStatus};
+use tokio::sync::{mpsc, watch, Mutex, Notify};
+use tokio::task::JoinHandle;
+
+use crate::controller::{run_task, RunOptions, StatusUpdate};
+use crate::error::AgentError;
+use crate::executor::{Executor, LogLine};
+use crate::mesh::Mesh;
+use crate::plan::{plan, worth_reporting, Action, LocalState};
+use crate::proxy::ProxyOptions;
+
+/// How a worker runs its tasks and its routing mesh.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+    /// The address the routing-mesh listeners bind on (every published ingress port):
+    /// 0.0.0.0 on a real node, a loopback or bridge address in tests.
+    pub mesh_ip: IpAddr,
+    /// Stop grace and other per-task settings.
+    pub run: RunOptions,
+    /// Proxy tuning of the mesh.
+    pub proxy: ProxyOptions,
+}
+
+impl WorkerOptions {
+    /// Defaults with the given mesh IP.
+    pub fn new(mesh_ip: IpAddr) -> Self {
+        WorkerOptions {
+            mesh_ip,
+            run: RunOptions::default(),
+            proxy: ProxyOptions::default(),
+        }
+    }
+}
+
+struct Controller {
+    stop: watch::Sender<bool>,
+    handle: JoinHandle<TaskStatus>,
+}
+
+#[derive(Default)]
+struct Outbox {
+    reports: Vec<TaskReport>,
+    /// The state the manager recorded for each assigned task (from the last answer).
+    known: HashMap<String, TaskState>,
+}
+
+struct Shared {
+    outbox: StdMutex<Outbox>,
+    notify: Notify,
+}
+
+impl Shared {
+    fn push(&self, task_id: String, status: TaskStatus) {
+        {
+            let mut o = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+            if !worth_reporting(o.known.get(&task_id).copied(), status.state) {
+                return;
+            }
+            o.reports.push(TaskReport { task_id, status });
+        }
+        self.notify.notify_one();
+    }
+}
+
+struct State {
+    controllers: HashMap<String, Controller>,
+    settled: HashSet<String>,
+    mesh: Mesh,
+}
+
+/// Runs the tasks the managers assign to one node.
+pub struct Worker<E: Executor + 'static> {
+    exec: Arc<E>,
+    options: WorkerOptions,
+    state: Mutex<State>,
+    shared: Arc<Shared>,
+    updates: mpsc::UnboundedSender<StatusUpdate>,
+    forwarder: JoinHandle<()>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The mesh table of an answer: published TCP port → backend addresses. Backends that are
+/// not `ip:port` are skipped and named in the error (the rest is still served).
+pub fn mesh_table(ports: &[MeshPort]) -> (HashMap<u16, Vec<SocketAddr>>, Option<String>) {
+    let mut table = HashMap::new();
+    let mut bad = Vec::new();
+    for p in ports.iter().filter(|p| p.protocol == Protocol::Tcp) {
+        let addrs: &mut Vec<SocketAddr> = table.entry(p.published).or_default();
+        for b in &p.backends {
+            match b.parse() {
+                Ok(a) => addrs.push(a),
+                Err(_) => bad.push(format!(
+                    "{b:?} (service {}, port {})",
+                    p.service, p.published
+                )),
+            }
+        }
+    }
+    let err = (!bad.is_empty()).then(|| {
+        format!(
+            "routing mesh: skipped backends that are not ip:port: {}",
+            bad.join(", ")
+        )
+    });
+    (table, err)
+}
+
+impl<E: Executor + 'static> Worker<E> {
+    /// A worker running tasks on `exec` (whose node id labels and finds the containers).
+    /// Must be called inside a Tokio runtime.
+    pub fn new(exec: E, options: WorkerOptions) -> Self {
+        let shared = Arc::new(Shared {
+            outbox: StdMutex::new(Outbox::default()),
+            notify: Notify::new(),
+        });
+        let (updates, mut rx) = mpsc::unbounded_channel::<StatusUpdate>();
+        let fwd = shared.clone();
+        let forwarder = tokio::spawn(async move {
+            while let Some(u) = rx.recv().await {
+                fwd.push(u.task_id, u.status);
+            }
+        });
+        Worker {
+            exec: Arc::new(exec),
+            options,
+            state: Mutex::new(State {
+                controllers: HashMap::new(),
+                settled: HashSet::new(),
+                mesh: Mesh::new(options.mesh_ip, options.proxy),
+            }),
+            shared,
+            updates,
+            forwarder,
+        }
+    }
+
+    /// The executor.
+    pub fn executor(&self) -> &E {
+        &self.exec
+    }
+
+    /// Makes this node match `resp`: starts, stops and removes task containers and applies
+    /// the routing mesh. Everything is attempted; the first failure is returned.
+    pub async fn apply(&self, resp: &SyncResponse) -> Result<(), AgentError> {
+        {
+            let mut o = self.shared.outbox.lock().unwrap_or_else(|e| e.into_inner());
+            o.known = resp
+                .tasks
+                .iter()
+                .map(|t| (t.id.clone(), t.status.state))
+                .collect();
+        }
+        let mut st = self.state.lock().await;
+        let mut first_error: Option<AgentError> = None;
+        let finished: Vec<String> = st
+            .controllers
+            .iter()
+            .filter(|(_, c)| c.handle.is_finished())
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in finished {
+            st.controllers.remove(&id);
+            st.settled.insert(id);
+        }
+        let containers = match self.exec.task_containers().await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                first_error = Some(e);
+                None
+            }
+        };
+        if let Some(containers) = containers {
+            let active: HashSet<String> = st.controllers.keys().cloned().collect();
+            let actions = plan(
+                &resp.tasks,
+                LocalState {
+                    active: &active,
+                    settled: &st.settled,
+                    containers: &containers,
+                },
+            );
+            let tasks: HashMap<&str, &Task> =
+                resp.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+            for action in actions {
+                if let Err(e) = self.act(&mut st, action, &tasks).await {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let (table, bad) = mesh_table(&resp.mesh);
+        if let Err(e) = st.mesh.apply(&table).await {
+            first_error.get_or_insert(e);
+        }
+        if let Some(bad) = bad {
+            first_error.get_or_insert(AgentError::Mesh(bad));
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn act(
+        &self,
+        st: &mut State,
+        action: Action,
+        tasks: &HashMap<&str, &Task>,
+    ) -> Result<(), AgentError> {
+        match action {
+            Action::Remove {
+                task_id,
+                container_ids,
+            } => {
+                if let Some(c) = st.controllers.remove(&task_id) {
+                    c.handle.abort();
+                }
+                st.settled.remove(&task_id);
+                let mut first = Ok(());
+                for id in container_ids {
+                    if let Err(e) = self.exec.remove(&id).await {
+                        if first.is_ok() {
+                            first = Err(e);
+                        }
+                    }
+                }
+                first
+            }
+            Action::Stop { task_id } => {
+                if let Some(c) = st.controllers.get(&task_id) {
+                    c.stop.send_replace(true);
+                }
+                Ok(())
+            }
+            Action::Settle {
+                task_id,
+                container_id,
+            } => {
+                let mut status = TaskStatus {
+                    state: TaskState::Shutdown,
+                    message: "shutdown".into(),
+                    timestamp_ms: now_ms(),
+                    container_id: container_id.clone(),
+                    ..Default::default()
+                };
+                if let Some(id) = &container_id {
+                    match self.exec.stop(id, self.options.run.stop_grace).await {
+                        Ok(()) => status.exit_code = self.exec.wait(id).await.ok(),
+                        Err(e) => {
+                            status.message = "shutdown (stop failed)".into();
+                            status.err = Some(e.to_string());
+                        }
+                    }
+                } else {
+                    status.message = "shutdown before start".into();
+                }
+                st.settled.insert(task_id.clone());
+                self.shared.push(task_id, status);
+                Ok(())
+            }
+            Action::ReportExit {
+                task_id,
+                container_id,
+            } => {
+                let code = self.exec.wait(&container_id).await?;
+                let mut status = TaskStatus {
+                    state: TaskState::Complete,
+                    message: "finished".into(),
+                    timestamp_ms: now_ms(),
+                    container_id: Some(container_id),
+                    exit_code: Some(code),
+                    ..Default::default()
+                };
+                if code != 0 {
+                    status.state = TaskState::Failed;
+                    status.message = "exited".into();
+                    status.err = Some(format!("task: non-zero exit ({code})"));
+                }
+                st.settled.insert(task_id.clone());
+                self.shared.push(task_id, status);
+                Ok(())
+            }
+            Action::Run { task_id } => {
+                let Some(task) = tasks.get(task_id.as_str()) else {
+                    return Ok(());
+                };
+                let (stop, stop_rx) = watch::channel(false);
+                let exec = self.exec.clone();
+                let task = (*task).clone();
+                let updates = self.updates.clone();
+                let opts = self.options.run;
+                let handle = tokio::spawn(async move {
+                    run_task(exec.as_ref(), &task, opts, &updates, stop_rx).await
+                });
+                st.controllers.insert(task_id, Controller { stop, handle });
+                Ok(())
+            }
+        }
+    }
+
+    /// The status changes observed since the last call, oldest first.
+    pub fn take_reports(&self) -> Vec<TaskReport> {
+        let mut o = self.shared.outbox.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut o.reports)
+    }
+
+    /// Puts back reports whose sync failed, ahead of newer ones (order is kept).
+    pub fn requeue(&self, mut reports: Vec<TaskReport>) {
+        if reports.is_empty() {
+            return;
+        }
+        let mut o = self.shared.outbox.lock().unwrap_or_else(|e| e.into_inner());
+        reports.append(&mut o.reports);
+        o.reports = reports;
+    }
+
+    /// Completes when a status change was queued since the last wait (a permit is kept when
+    /// nobody waits, so no change is missed).
+    pub async fn notified(&self) {
+        self.shared.notify.notified().await;
+    }
+
+    /// The published ports the routing mesh serves on this node.
+    pub async fn mesh_ports(&self) -> Vec<u16> {
+        self.state.lock().await.mesh.ports()
+    }
+
+    /// Whether a controller runs the task here now.
+    pub async fn is_running(&self, task_id: &str) -> bool {
+        self.state
+            .lock()
+            .await
+            .controllers
+            .get(task_id)
+            .is_some_and(|c| !c.handle.is_finished())
+    }
+
+    /// The logs of the task's container on this node (the last `tail` lines when given).
+    pub async fn logs(
+        &self,
+        task_id: &str,
+        tail: Option<usize>,
+    ) -> Result<Vec<LogLine>, AgentError> {
+        let containers = self.exec.task_containers().await?;
+        let c = containers
+            .iter()
+            .find(|c| c.task_id == task_id)
+            .ok_or_else(|| AgentError::NoContainer {
+                task_id: task_id.to_string(),
+            })?;
+        self.exec.logs(&c.container_id, tail).await
+    }
+}
+
+impl<E: Executor + 'static> Drop for Worker<E> {
+    fn drop(&mut self) {
+        // Abort before the stop senders drop (a dropped sender would read as "stop").
+        for c in self.state.get_mut().controllers.values() {
+            c.handle.abort();
+        }
+        self.forwarder.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mesh_table_keeps_tcp_ports_and_names_bad_backends() {
+        let port = |published, protocol, backends: &[&str]| MeshPort {
+            published,
+            protocol,
+            service: "web".into(),
+            backends: backends.iter().map(|s| s.to_string()).collect(),
+        };
+        let (table, err) = mesh_table(&[
+            port(8080, Protocol::Tcp, &["10.0.0.1:32768", "nonsense"]),
+            port(5353, Protocol::Udp, &["10.0.0.1:40000"]),
+            port(9090, Protocol::Tcp, &[]),
+        ]);
+        assert_eq!(
+            table,
+            HashMap::from([
+                (8080, vec!["10.0.0.1:32768".parse().unwrap()]),
+                (9090, vec![]),
+            ])
+        );
+        let err = err.unwrap();
+        assert!(
+            err.contains("\"nonsense\" (service web, port 8080)"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! Client verbs of the swarmd orchestrator, shared by `swarmd` and `swarm-aws`.
+//!
+//! Each verb family is a clap [`Subcommand`](clap::Subcommand) enum ([`NodeVerb`],
+//! [`ServiceVerb`]) and one async entry point ([`run_node`], [`run_service`]) that talks to a
+//! manager through a [`swarm_api::client::Client`] (unix socket or mutual TLS; the caller builds
+//! it) and writes the result to any [`std::io::Write`]. Rendering is pure ([`render`]), as is
+//! the convergence check of `--detach=false` ([`progress`]).
+//!
+//! ```ignore
+//! // A manager behind an SSH tunnel: connect to the local end, verify the manager's name.
+//! let client = swarm_ctl::tls_client("127.0.0.1:40123", Some("10.0.1.5"), &ca, &cert, &key)?;
+//! #[derive(clap::Subcommand)]
+//! enum Cmd {
+//!     #[command(subcommand)]
+//!     Service(swarm_ctl::ServiceVerb),
+//! }
+//! // ...
+//! swarm_ctl::run_service(&client, verb, swarm_ctl::Format::Table, &mut std::io::stdout()).await?;
+//! ```
+
+pub mod connect;
+pub mod format;
+pub mod node;
+pub mod progress;
+pub mod render;
+pub mod routes;
+pub mod service;
+pub mod service_args;
+pub mod table;
+pub mod time;
+
+pub use connect::{tls_client, unix_client};
+pub use format::Format;
+pub use node::{run_node, NodeVerb};
+pub use service::{run_service, ServiceVerb};

@@ -1,0 +1,156 @@
+//! `node ls|inspect|promote|demote|update|rm`: the verbs and their calls to the manager.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{anyhow, bail, Result};
+use clap::Subcommand;
+use swarm_api::client::Client;
+use swarm_api::control::{ForceRequest, InfoResponse, UpdateNodeRequest};
+use swarm_api::node::{format_node_id, Availability, NodeView};
+
+use crate::format::{write_json, Format};
+use crate::render::{node_table, node_text};
+use crate::routes;
+
+/// `node ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum NodeVerb {
+    /// List nodes.
+    Ls,
+    /// Show one node.
+    Inspect {
+        /// Node id, id prefix or host name.
+        node: String,
+    },
+    /// Make a worker a manager.
+    Promote {
+        /// Node id, id prefix or host name.
+        node: String,
+    },
+    /// Make a manager a worker.
+    Demote {
+        /// Node id, id prefix or host name.
+        node: String,
+    },
+    /// Change availability and labels.
+    Update {
+        /// Node id, id prefix or host name.
+        node: String,
+        /// active, pause or drain.
+        #[arg(long)]
+        availability: Option<String>,
+        /// Add or replace a label (key=value); repeatable.
+        #[arg(long)]
+        label_add: Vec<String>,
+        /// Remove a label by key; repeatable.
+        #[arg(long)]
+        label_rm: Vec<String>,
+    },
+    /// Remove a node from the cluster.
+    Rm {
+        /// Node id, id prefix or host name.
+        node: String,
+        /// Remove it even if it is not Down.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn parse_labels(adds: &[String]) -> Result<BTreeMap<String, String>> {
+    adds.iter()
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!(
+                "invalid --label-add {s:?}: expected key=value (fix: write --label-add key=value)"
+            ),
+        })
+        .collect()
+}
+
+/// Runs one node verb against `client`, writing the result to `out`.
+///
+/// `node ls` marks the node that answers (`GET /v1/info`) with a `*`, as Docker marks the
+/// engine it talks to.
+pub async fn run_node(
+    client: &Client,
+    verb: NodeVerb,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<()> {
+    let json = format == Format::Json;
+    match verb {
+        NodeVerb::Ls => {
+            let nodes: Vec<NodeView> = client.get("/v1/nodes").await?;
+            if json {
+                return write_json(out, &nodes);
+            }
+            let me = client
+                .get::<InfoResponse>("/v1/info")
+                .await
+                .ok()
+                .map(|i| i.node_id);
+            write!(out, "{}", node_table(&nodes, me))?;
+        }
+        NodeVerb::Inspect { node } => {
+            let v: NodeView = client.get(&routes::node(&node, "")).await?;
+            if json {
+                return write_json(out, &v);
+            }
+            write!(out, "{}", node_text(&v))?;
+        }
+        NodeVerb::Promote { node } => {
+            let v: NodeView = client.post(&routes::node(&node, "promote"), &()).await?;
+            let text = format!(
+                "Node {} promoted to a manager in the swarm.",
+                format_node_id(v.node.id)
+            );
+            done(out, json, &v, &text)?;
+        }
+        NodeVerb::Demote { node } => {
+            let v: NodeView = client.post(&routes::node(&node, "demote"), &()).await?;
+            let text = format!(
+                "Manager {} demoted in the swarm.",
+                format_node_id(v.node.id)
+            );
+            done(out, json, &v, &text)?;
+        }
+        NodeVerb::Update {
+            node,
+            availability,
+            label_add,
+            label_rm,
+        } => {
+            let availability = availability
+                .map(|a| a.parse::<Availability>())
+                .transpose()
+                .map_err(|e| anyhow!("--availability: {e}"))?;
+            let req = UpdateNodeRequest {
+                availability,
+                label_add: parse_labels(&label_add)?,
+                label_rm,
+            };
+            let v: NodeView = client.post(&routes::node(&node, "update"), &req).await?;
+            done(out, json, &v, &format_node_id(v.node.id))?;
+        }
+        NodeVerb::Rm { node, force } => {
+            client
+                .post::<_, ()>(&routes::node(&node, "rm"), &ForceRequest { force })
+                .await?;
+            if json {
+                return write_json(out, &serde_json::json!({ "removed": node }));
+            }
+            writeln!(out, "{node}")?;
+        }
+    }
+    Ok(())
+}
+
+fn done(out: &mut impl Write, json: bool, v: &NodeView, text: &str) -> Result<()> {
+    if json {
+        write_json(out, v)
+    } else {
+        writeln!(out, "{text}")?;
+        Ok(())
+    }
+}

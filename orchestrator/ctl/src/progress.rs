@@ -1,0 +1,265 @@
+//! Whether a service has converged after create/update/scale/rollback (pure).
+//!
+//! A task counts as done when it should run, runs, and was made from the service's current
+//! task template and ports (the updater's "dirty" test inverted). The service has converged
+//! when as many such tasks run as are desired, no other task is meant to run, and no rolling
+//! update or rollback is still in progress. A paused update or rollback stops the wait.
+
+use swarm_api::service::{Service, ServiceMode, UpdateState};
+use swarm_api::task::{Task, TaskState};
+
+/// Where the wait stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Keep polling.
+    Waiting,
+    /// Every desired task runs the current spec.
+    Converged,
+    /// The update or rollback paused (its message); waiting longer will not help.
+    Stopped(String),
+}
+
+/// One observation of a service's convergence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Tasks running the current spec.
+    pub running: u64,
+    /// Tasks that should run.
+    pub desired: u64,
+    /// The verdict.
+    pub outcome: Outcome,
+}
+
+impl Progress {
+    /// `overall progress: 2 out of 3 tasks`, as Docker prints it.
+    pub fn line(&self) -> String {
+        format!(
+            "overall progress: {} out of {} tasks",
+            self.running, self.desired
+        )
+    }
+}
+
+fn current(t: &Task, s: &Service) -> bool {
+    t.spec == s.spec.task && t.endpoint == s.spec.endpoint
+}
+
+/// Judges `service` with its `tasks`; `global_desired` is the manager's count of eligible
+/// nodes for a global service (`ServiceListEntry::desired`), if known.
+pub fn progress(service: &Service, tasks: &[Task], global_desired: Option<u64>) -> Progress {
+    let meant: Vec<&Task> = tasks
+        .iter()
+        .filter(|t| t.desired_state == TaskState::Running)
+        .collect();
+    let running = meant
+        .iter()
+        .filter(|t| t.status.state == TaskState::Running && current(t, service))
+        .count() as u64;
+    let desired = match service.spec.mode {
+        ServiceMode::Replicated { replicas } => replicas,
+        ServiceMode::Global => global_desired.unwrap_or(meant.len() as u64),
+    };
+    let status = service.update_status.as_ref();
+    let outcome = match status.map(|u| u.state) {
+        Some(UpdateState::Paused) | Some(UpdateState::RollbackPaused) => {
+            let u = status.map(|u| u.message.clone()).unwrap_or_default();
+            let what = if status.is_some_and(|u| u.state.is_rollback()) {
+                "rollback"
+            } else {
+                "update"
+            };
+            Outcome::Stopped(if u.is_empty() {
+                format!("{what} paused")
+            } else {
+                u
+            })
+        }
+        Some(UpdateState::Updating) | Some(UpdateState::RollbackStarted) => Outcome::Waiting,
+        _ if running == desired && meant.len() as u64 == desired => Outcome::Converged,
+        _ => Outcome::Waiting,
+    };
+    Progress {
+        running,
+        desired,
+        outcome,
+    }
+}
+
+/// Why tasks do not run: errors of tasks meant to run and reasons of waiting ones, then
+/// errors of recently failed tasks; each as `web.1: text`, without repeats, newest first.
+pub fn task_errors(tasks: &[Task]) -> Vec<String> {
+    let mut sorted: Vec<&Task> = tasks.iter().collect();
+    sorted.sort_by_key(|t| std::cmp::Reverse(t.status.timestamp_ms));
+    let mut out: Vec<String> = Vec::new();
+    for t in sorted {
+        let text = match &t.status.err {
+            Some(e) if !e.is_empty() => e.clone(),
+            _ if t.desired_state == TaskState::Running
+                && t.status.state < TaskState::Running
+                && !t.status.message.is_empty() =>
+            {
+                t.status.message.clone()
+            }
+            _ => continue,
+        };
+        let name = match (t.slot, &t.node_id) {
+            (Some(s), _) => format!("{}.{s}", t.service_name),
+            (None, Some(n)) => format!("{}.{n}", t.service_name),
+            (None, None) => t.service_name.clone(),
+        };
+        let line = format!("{name}: {text}");
+        if !out.contains(&line) {
+            out.push(line);
+        }
+        if out.len() >= 10 {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::service::UpdateStatus;
+    use swarm_api::service_flags::ServiceFlags;
+    use swarm_api::task::TaskStatus;
+
+    fn svc(replicas: u64) -> Service {
+        let spec = ServiceFlags {
+            name: "web".into(),
+            image: "img:v2".into(),
+            replicas: Some(replicas.to_string()),
+            ..Default::default()
+        }
+        .into_spec()
+        .unwrap();
+        Service {
+            id: "s1".into(),
+            version: 2,
+            spec,
+            previous_spec: None,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+            update_status: None,
+        }
+    }
+
+    fn task(s: &Service, slot: u64, image: &str, desired: TaskState, state: TaskState) -> Task {
+        let mut spec = s.spec.task.clone();
+        spec.container.image = image.into();
+        Task {
+            id: format!("t{slot}{image}"),
+            service_id: s.id.clone(),
+            service_name: "web".into(),
+            slot: Some(slot),
+            node_id: Some("n1".into()),
+            spec,
+            endpoint: s.spec.endpoint.clone(),
+            service_version: 1,
+            desired_state: desired,
+            status: TaskStatus {
+                state,
+                timestamp_ms: slot,
+                ..Default::default()
+            },
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn converges_when_every_desired_task_runs_the_current_spec() {
+        use TaskState::*;
+        let s = svc(2);
+        let old = [
+            task(&s, 1, "img:v1", Running, Running),
+            task(&s, 2, "img:v1", Running, Running),
+        ];
+        let p = progress(&s, &old, None);
+        assert_eq!(
+            (p.running, p.desired, &p.outcome),
+            (0, 2, &Outcome::Waiting)
+        );
+        assert_eq!(p.line(), "overall progress: 0 out of 2 tasks");
+        let half = [
+            task(&s, 1, "img:v2", Running, Running),
+            task(&s, 1, "img:v1", Shutdown, Shutdown),
+            task(&s, 2, "img:v1", Running, Running),
+        ];
+        assert_eq!(progress(&s, &half, None).running, 1);
+        let done = [
+            task(&s, 1, "img:v2", Running, Running),
+            task(&s, 2, "img:v2", Running, Running),
+            task(&s, 2, "img:v1", Shutdown, Running),
+        ];
+        assert_eq!(progress(&s, &done, None).outcome, Outcome::Converged);
+    }
+
+    #[test]
+    fn scale_down_waits_for_extra_tasks_to_be_told_to_stop() {
+        use TaskState::*;
+        let s = svc(1);
+        let three = [
+            task(&s, 1, "img:v2", Running, Running),
+            task(&s, 2, "img:v2", Running, Running),
+        ];
+        assert_eq!(progress(&s, &three, None).outcome, Outcome::Waiting);
+        let one = [
+            task(&s, 1, "img:v2", Running, Running),
+            task(&s, 2, "img:v2", Shutdown, Running),
+        ];
+        assert_eq!(progress(&s, &one, None).outcome, Outcome::Converged);
+    }
+
+    #[test]
+    fn update_state_decides_first() {
+        use TaskState::*;
+        let mut s = svc(1);
+        let ts = [task(&s, 1, "img:v2", Running, Running)];
+        s.update_status = Some(UpdateStatus {
+            state: UpdateState::Updating,
+            started_at_ms: 0,
+            completed_at_ms: None,
+            message: String::new(),
+        });
+        assert_eq!(progress(&s, &ts, None).outcome, Outcome::Waiting);
+        s.update_status.as_mut().unwrap().state = UpdateState::Paused;
+        s.update_status.as_mut().unwrap().message = "update paused due to failure of t7".into();
+        assert_eq!(
+            progress(&s, &ts, None).outcome,
+            Outcome::Stopped("update paused due to failure of t7".into())
+        );
+        s.update_status.as_mut().unwrap().state = UpdateState::RollbackCompleted;
+        assert_eq!(progress(&s, &ts, None).outcome, Outcome::Converged);
+    }
+
+    #[test]
+    fn global_uses_the_managers_count() {
+        use TaskState::*;
+        let mut s = svc(1);
+        s.spec.mode = ServiceMode::Global;
+        let ts = [task(&s, 1, "img:v2", Running, Running)];
+        assert_eq!(progress(&s, &ts, Some(3)).desired, 3);
+        assert_eq!(progress(&s, &ts, None).outcome, Outcome::Converged);
+    }
+
+    #[test]
+    fn errors_list_pending_reasons_and_failures() {
+        use TaskState::*;
+        let s = svc(2);
+        let mut a = task(&s, 1, "img:v2", Running, Pending);
+        a.status.message = "no suitable node (insufficient memory on 3 nodes)".into();
+        let mut b = task(&s, 2, "img:v2", Shutdown, Rejected);
+        b.status.err = Some("No such image: img:v2".into());
+        let c = task(&s, 3, "img:v2", Running, Running);
+        let e = task_errors(&[a.clone(), b, c, a]);
+        assert_eq!(
+            e,
+            vec![
+                "web.2: No such image: img:v2",
+                "web.1: no suitable node (insufficient memory on 3 nodes)"
+            ]
+        );
+    }
+}

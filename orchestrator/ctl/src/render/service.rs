@@ -1,0 +1,365 @@
+//! `service ls` and `service inspect --pretty` as text.
+
+use std::fmt::Write as _;
+
+use swarm_api::publish::{PortConfig, PublishMode};
+use swarm_api::resources::{format_cpu, format_memory};
+use swarm_api::service::{Service, ServiceMode, ServiceSpec, UpdateConfig};
+use swarm_api::service_api::ServiceListEntry;
+
+use crate::table::table;
+use crate::time::human_duration;
+
+/// Ids are shown with 12 characters, as Docker does.
+pub(crate) fn short_id(id: &str) -> String {
+    id.chars().take(12).collect()
+}
+
+/// `replicated` or `global`.
+pub fn mode_text(mode: &ServiceMode) -> &'static str {
+    match mode {
+        ServiceMode::Replicated { .. } => "replicated",
+        ServiceMode::Global => "global",
+    }
+}
+
+/// The REPLICAS column: `running/desired`, plus `(max N per node)` when set.
+pub fn replicas_text(e: &ServiceListEntry) -> String {
+    let max = e.service.spec.task.placement.max_replicas_per_node;
+    if max > 0 {
+        format!("{}/{} (max {max} per node)", e.running, e.desired)
+    } else {
+        format!("{}/{}", e.running, e.desired)
+    }
+}
+
+/// Ports in Docker's short form (`*:8080->80/tcp`), comma-separated, filtered by mode.
+pub fn ports_text(ports: &[PortConfig], mode: PublishMode) -> String {
+    ports
+        .iter()
+        .filter(|p| p.mode == mode)
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `service ls` as a table: ID NAME MODE REPLICAS IMAGE PORTS (sorted by name).
+pub fn service_table(entries: &[ServiceListEntry]) -> String {
+    let mut sorted: Vec<&ServiceListEntry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.service.spec.name.cmp(&b.service.spec.name));
+    let rows: Vec<Vec<String>> = sorted
+        .into_iter()
+        .map(|e| {
+            let s = &e.service.spec;
+            vec![
+                short_id(&e.service.id),
+                s.name.clone(),
+                mode_text(&s.mode).to_string(),
+                replicas_text(e),
+                s.task.container.image.clone(),
+                ports_text(&s.endpoint.ports, PublishMode::Ingress),
+            ]
+        })
+        .collect();
+    table(&["ID", "NAME", "MODE", "REPLICAS", "IMAGE", "PORTS"], &rows)
+}
+
+fn ms_text(ms: u64) -> String {
+    if ms == 0 {
+        "0s".into()
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+fn config_text(out: &mut String, title: &str, c: &UpdateConfig) {
+    let _ = writeln!(out, "{title}:");
+    let _ = writeln!(out, " Parallelism:\t{}", c.parallelism);
+    if c.delay_ms > 0 {
+        let _ = writeln!(out, " Delay:\t\t{}", ms_text(c.delay_ms));
+    }
+    let action = serde_json::to_value(c.failure_action)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let order = serde_json::to_value(c.order)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let _ = writeln!(out, " On failure:\t{action}");
+    let _ = writeln!(out, " Monitoring Period: {}", ms_text(c.monitor_ms));
+    let _ = writeln!(out, " Max failure ratio: {}", c.max_failure_ratio);
+    let _ = writeln!(out, " Update order:      {order}");
+}
+
+fn spec_text(out: &mut String, s: &ServiceSpec) {
+    let _ = writeln!(out, "Name:\t\t{}", s.name);
+    if !s.labels.is_empty() {
+        let _ = writeln!(out, "Labels:");
+        for (k, v) in &s.labels {
+            let _ = writeln!(out, " {k}={v}");
+        }
+    }
+    match s.mode {
+        ServiceMode::Replicated { replicas } => {
+            let _ = writeln!(out, "Service Mode:\tReplicated\n Replicas:\t{replicas}");
+        }
+        ServiceMode::Global => {
+            let _ = writeln!(out, "Service Mode:\tGlobal");
+        }
+    }
+    let p = &s.task.placement;
+    if !p.constraints.is_empty() || !p.preferences.is_empty() || p.max_replicas_per_node > 0 {
+        let _ = writeln!(out, "Placement:");
+        if !p.constraints.is_empty() {
+            let c: Vec<String> = p.constraints.iter().map(|c| c.to_string()).collect();
+            let _ = writeln!(out, " Constraints:\t[{}]", c.join(" "));
+        }
+        if !p.preferences.is_empty() {
+            let c: Vec<String> = p.preferences.iter().map(|c| c.to_string()).collect();
+            let _ = writeln!(out, " Preferences:\t[{}]", c.join(" "));
+        }
+        if p.max_replicas_per_node > 0 {
+            let _ = writeln!(out, " Max Replicas Per Node:\t{}", p.max_replicas_per_node);
+        }
+    }
+    if let Some(u) = &s.update_config {
+        config_text(out, "UpdateConfig", u);
+    }
+    if let Some(r) = &s.rollback_config {
+        config_text(out, "RollbackConfig", r);
+    }
+    let c = &s.task.container;
+    let _ = writeln!(out, "ContainerSpec:\n Image:\t\t{}", c.image);
+    if !c.command.is_empty() {
+        let _ = writeln!(out, " Command:\t{}", c.command.join(" "));
+    }
+    if !c.args.is_empty() {
+        let _ = writeln!(out, " Args:\t\t{}", c.args.join(" "));
+    }
+    if !c.env.is_empty() {
+        let _ = writeln!(out, " Env:\t\t{}", c.env.join(" "));
+    }
+    for (k, v) in &c.labels {
+        let _ = writeln!(out, " Label:\t\t{k}={v}");
+    }
+    if !c.mounts.is_empty() {
+        let _ = writeln!(out, "Mounts:");
+        for m in &c.mounts {
+            let _ = writeln!(
+                out,
+                " Target:\t{}\n  Source:\t{}\n  ReadOnly:\t{}\n  Type:\t\t{}",
+                m.target,
+                m.source.as_deref().unwrap_or(""),
+                m.readonly,
+                serde_json::to_value(m.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let r = &s.task.resources;
+    if !r.reservations.is_zero() || !r.limits.is_zero() {
+        let _ = writeln!(out, "Resources:");
+        for (title, x) in [("Reservations", r.reservations), ("Limits", r.limits)] {
+            if x.is_zero() {
+                continue;
+            }
+            let _ = writeln!(out, " {title}:");
+            if x.nano_cpus > 0 {
+                let _ = writeln!(out, "  CPU:\t\t{}", format_cpu(x.nano_cpus));
+            }
+            if x.memory_bytes > 0 {
+                let _ = writeln!(out, "  Memory:\t{}", format_memory(x.memory_bytes));
+            }
+        }
+    }
+    let rp = &s.task.restart_policy;
+    let cond = serde_json::to_value(rp.condition)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "RestartPolicy:\n Condition:\t{cond}\n Delay:\t\t{}\n MaxAttempts:\t{}\n Window:\t{}",
+        ms_text(rp.delay_ms),
+        rp.max_attempts.unwrap_or(0),
+        ms_text(rp.window_ms)
+    );
+    if !s.endpoint.ports.is_empty() {
+        let _ = writeln!(out, "Ports:");
+        for p in &s.endpoint.ports {
+            let mode = match p.mode {
+                PublishMode::Ingress => "ingress",
+                PublishMode::Host => "host",
+            };
+            let published = p.published.map(|x| x.to_string()).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                " PublishedPort = {published}\n  Protocol = {}\n  TargetPort = {}\n  PublishMode = {mode}",
+                p.protocol, p.target
+            );
+        }
+    }
+}
+
+/// `service inspect --pretty` (Docker's layout, abridged), with times relative to `now_ms`.
+pub fn service_pretty(v: &Service, now_ms: u64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nID:\t\t{}", v.id);
+    spec_text(&mut out, &v.spec);
+    if let Some(u) = &v.update_status {
+        let _ = writeln!(
+            out,
+            "UpdateStatus:\n State:\t\t{}\n Started:\t{} ago",
+            u.state.as_str(),
+            human_duration(now_ms.saturating_sub(u.started_at_ms))
+        );
+        if let Some(done) = u.completed_at_ms {
+            let _ = writeln!(
+                out,
+                " Completed:\t{} ago",
+                human_duration(now_ms.saturating_sub(done))
+            );
+        }
+        if !u.message.is_empty() {
+            let _ = writeln!(out, " Message:\t{}", u.message);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "CreatedAt:\t{} ago\nUpdatedAt:\t{} ago\nVersion:\t{}",
+        human_duration(now_ms.saturating_sub(v.created_at_ms)),
+        human_duration(now_ms.saturating_sub(v.updated_at_ms)),
+        v.version
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::service_flags::ServiceFlags;
+
+    pub(crate) fn service(name: &str, flags: ServiceFlags) -> Service {
+        let spec = ServiceFlags {
+            name: name.into(),
+            image: "swarm-test/web:v1".into(),
+            ..flags
+        }
+        .into_spec()
+        .unwrap();
+        Service {
+            id: format!("{name}0123456789abcdef"),
+            version: 4,
+            spec,
+            previous_spec: None,
+            created_at_ms: 1_000,
+            updated_at_ms: 61_000,
+            update_status: None,
+        }
+    }
+
+    #[test]
+    fn ls_shows_running_over_desired() {
+        let web = ServiceListEntry {
+            service: service(
+                "web",
+                ServiceFlags {
+                    replicas: Some("3".into()),
+                    publish: vec![
+                        "8080:80".into(),
+                        "published=9090,target=90,mode=host".into(),
+                    ],
+                    ..Default::default()
+                },
+            ),
+            running: 2,
+            desired: 3,
+        };
+        let agent = ServiceListEntry {
+            service: service(
+                "agent",
+                ServiceFlags {
+                    mode: Some("global".into()),
+                    ..Default::default()
+                },
+            ),
+            running: 4,
+            desired: 4,
+        };
+        let capped = ServiceListEntry {
+            service: service(
+                "db",
+                ServiceFlags {
+                    replicas: Some("3".into()),
+                    max_replicas_per_node: Some("1".into()),
+                    ..Default::default()
+                },
+            ),
+            running: 1,
+            desired: 3,
+        };
+        let t = service_table(&[web, agent, capped]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[0],
+            "ID             NAME    MODE         REPLICAS               IMAGE               PORTS"
+        );
+        assert_eq!(
+            lines[1],
+            "agent0123456   agent   global       4/4                    swarm-test/web:v1"
+        );
+        assert_eq!(
+            lines[2],
+            "db0123456789   db      replicated   1/3 (max 1 per node)   swarm-test/web:v1"
+        );
+        assert_eq!(
+            lines[3],
+            "web012345678   web     replicated   2/3                    swarm-test/web:v1   *:8080->80/tcp"
+        );
+    }
+
+    #[test]
+    fn pretty_inspect_names_the_settings() {
+        let mut s = service(
+            "web",
+            ServiceFlags {
+                replicas: Some("2".into()),
+                env: vec!["A=1".into()],
+                constraints: vec!["node.role==worker".into()],
+                reserve_memory: Some("64M".into()),
+                update: swarm_api::service_update::UpdateConfigFlags {
+                    delay: Some("10s".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        );
+        s.update_status = Some(swarm_api::service::UpdateStatus {
+            state: swarm_api::service::UpdateState::Paused,
+            started_at_ms: 1_000,
+            completed_at_ms: None,
+            message: "update paused due to failure".into(),
+        });
+        let t = service_pretty(&s, 121_000);
+        for want in [
+            "Name:\t\tweb",
+            " Replicas:\t2",
+            "Constraints:\t[node.role==worker]",
+            " Delay:\t\t10s",
+            " Image:\t\tswarm-test/web:v1",
+            " Env:\t\tA=1",
+            "  Memory:\t64MiB",
+            " State:\t\tpaused",
+            " Message:\tupdate paused due to failure",
+            "CreatedAt:\t2 minutes ago",
+            "UpdatedAt:\tAbout a minute ago",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in\n{t}");
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! `service create|ls|ps|inspect|scale|update|rollback|rm|logs`: the verbs and their calls to
+//! the manager (routes and bodies in `swarm_api::service_api`).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+use clap::Subcommand;
+use swarm_api::client::Client;
+use swarm_api::node::{format_node_id, NodeView};
+use swarm_api::service::{Service, ServiceMode};
+use swarm_api::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest};
+use swarm_api::service_flags::{parse_scale, scale};
+use swarm_api::task::Task;
+
+use crate::format::{write_json, Format};
+use crate::progress::{progress, task_errors, Outcome};
+use crate::render::{ps_rows, ps_table, service_pretty, service_table};
+use crate::routes;
+use crate::service_args::{CreateArgs, UpdateArgs, WaitArgs};
+use crate::time::now_ms;
+
+/// How often `--detach=false` polls the manager.
+const POLL: Duration = Duration::from_millis(500);
+
+/// `service ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ServiceVerb {
+    /// Create a new service.
+    Create(Box<CreateArgs>),
+    /// List services.
+    #[command(visible_alias = "list")]
+    Ls {
+        /// Only display IDs.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// List the tasks of a service (older tasks of a slot under it).
+    Ps {
+        /// Service id, id prefix or name.
+        service: String,
+        /// Do not truncate ids.
+        #[arg(long)]
+        no_trunc: bool,
+        /// Only display task IDs.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Display detailed information on one or more services.
+    Inspect {
+        /// Print the information in a human friendly format.
+        #[arg(long)]
+        pretty: bool,
+        /// Service ids, id prefixes or names.
+        #[arg(required = true)]
+        services: Vec<String>,
+    },
+    /// Scale one or multiple replicated services (SERVICE=REPLICAS ...).
+    Scale {
+        /// SERVICE=REPLICAS pairs.
+        #[arg(required = true, value_name = "SERVICE=REPLICAS")]
+        pairs: Vec<String>,
+        /// Waiting.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Update a service (a rolling update when the task template changes).
+    Update(Box<UpdateArgs>),
+    /// Revert a service to its previous spec.
+    Rollback {
+        /// Service id, id prefix or name.
+        service: String,
+        /// Waiting.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Remove one or more services.
+    #[command(visible_alias = "remove")]
+    Rm {
+        /// Service ids, id prefixes or names.
+        #[arg(required = true)]
+        services: Vec<String>,
+    },
+    /// Fetch the logs of a service's tasks.
+    Logs {
+        /// Service id, id prefix or name.
+        service: String,
+        /// Number of lines to show from the end of each task's log ("all" for everything).
+        #[arg(long, short = 'n', value_name = "N")]
+        tail: Option<String>,
+    },
+}
+
+/// Runs one service verb against `client` (a manager), writing the result to `out`.
+///
+/// Verbs that change a service wait until it converged unless `--detach`, printing
+/// `overall progress: N out of M tasks` lines (not with `--format json`, where only the final
+/// JSON is written), and fail with the tasks' errors when it does not within `--timeout`.
+pub async fn run_service(
+    client: &Client,
+    verb: ServiceVerb,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<()> {
+    let json = format == Format::Json;
+    match verb {
+        ServiceVerb::Create(args) => {
+            let (flags, wait) = args.flags();
+            let spec = flags.into_spec()?;
+            let s: Service = client.post("/v1/services", &spec).await?;
+            if json {
+                wait_converged(client, &s, wait, out, false).await?;
+                return write_json(out, &s);
+            }
+            writeln!(out, "{}", s.id)?;
+            wait_converged(client, &s, wait, out, !wait.quiet).await
+        }
+        ServiceVerb::Ls { quiet } => {
+            let list: Vec<ServiceListEntry> = client.get("/v1/services").await?;
+            if json {
+                return write_json(out, &list);
+            }
+            if quiet {
+                for e in &list {
+                    writeln!(out, "{}", e.service.id)?;
+                }
+                return Ok(());
+            }
+            write!(out, "{}", service_table(&list))?;
+            Ok(())
+        }
+        ServiceVerb::Ps {
+            service,
+            no_trunc,
+            quiet,
+        } => {
+            let tasks: Vec<Task> = client.get(&routes::service(&service, "tasks")).await?;
+            if json {
+                return write_json(out, &tasks);
+            }
+            let rows = ps_rows(&tasks, &hostnames(client).await, now_ms(), no_trunc);
+            if quiet {
+                for r in rows {
+                    writeln!(out, "{}", r.id)?;
+                }
+                return Ok(());
+            }
+            write!(out, "{}", ps_table(&rows))?;
+            Ok(())
+        }
+        ServiceVerb::Inspect { pretty, services } => {
+            let mut found = Vec::new();
+            for key in &services {
+                let s: Service = client.get(&routes::service(key, "")).await?;
+                found.push(s);
+            }
+            if pretty && !json {
+                let now = now_ms();
+                for s in &found {
+                    write!(out, "{}", service_pretty(s, now))?;
+                }
+                return Ok(());
+            }
+            write_json(out, &found)
+        }
+        ServiceVerb::Scale { pairs, wait } => {
+            let targets = pairs
+                .iter()
+                .map(|p| parse_scale(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut failures = Vec::new();
+            let mut scaled = Vec::new();
+            for (name, n) in targets {
+                match scale_one(client, &name, n).await {
+                    Ok(s) => {
+                        if !json {
+                            writeln!(out, "{name} scaled to {n}")?;
+                        }
+                        scaled.push(s);
+                    }
+                    Err(e) => failures.push(format!("{name}: {e:#}")),
+                }
+            }
+            for s in &scaled {
+                wait_converged(client, s, wait, out, !json && !wait.quiet).await?;
+            }
+            if json {
+                write_json(out, &scaled)?;
+            }
+            if !failures.is_empty() {
+                bail!("{}", failures.join("\n"));
+            }
+            Ok(())
+        }
+        ServiceVerb::Update(args) => {
+            let (flags, key, wait) = args.flags();
+            let cur: Service = client.get(&routes::service(&key, "")).await?;
+            let spec = flags.apply(&cur.spec)?;
+            let req = UpdateServiceRequest {
+                version: cur.version,
+                spec,
+            };
+            let s: Service = client
+                .post(&routes::service(&cur.id, "update"), &req)
+                .await?;
+            finish(client, &s, &key, wait, json, out).await
+        }
+        ServiceVerb::Rollback { service, wait } => {
+            let s: Service = client
+                .post(&routes::service(&service, "rollback"), &())
+                .await?;
+            finish(client, &s, &service, wait, json, out).await
+        }
+        ServiceVerb::Rm { services } => {
+            let mut failures = Vec::new();
+            let mut removed = Vec::new();
+            for key in &services {
+                match client.post::<_, ()>(&routes::service(key, "rm"), &()).await {
+                    Ok(()) => {
+                        if !json {
+                            writeln!(out, "{key}")?;
+                        }
+                        removed.push(key.clone());
+                    }
+                    Err(e) => failures.push(format!("{key}: {e}")),
+                }
+            }
+            if json {
+                write_json(out, &serde_json::json!({ "removed": removed }))?;
+            }
+            if !failures.is_empty() {
+                bail!("{}", failures.join("\n"));
+            }
+            Ok(())
+        }
+        ServiceVerb::Logs { service, tail } => {
+            let tail = match tail.as_deref().map(str::trim) {
+                None | Some("all") => None,
+                Some(n) => Some(n.parse::<usize>().map_err(|_| {
+                    anyhow!(
+                        "invalid --tail {n:?}: not a number (fix: give --tail 100 or --tail all)"
+                    )
+                })?),
+            };
+            let mut lines: Vec<TaskLogLine> =
+                client.get(&routes::service_logs(&service, tail)).await?;
+            if lines.iter().any(|l| l.task_name == l.task_id) {
+                // A worker answers with the bare task id (it has no copy of the task):
+                // name those lines from the task list.
+                let tasks: Vec<Task> = client.get(&routes::service(&service, "tasks")).await?;
+                name_log_lines(&mut lines, &tasks);
+            }
+            if json {
+                return write_json(out, &lines);
+            }
+            for l in &lines {
+                writeln!(out, "{}@{} | {}", l.task_name, l.node, l.text)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Gives lines that carry only their task id the task's container name (`web.1.ID`).
+pub fn name_log_lines(lines: &mut [TaskLogLine], tasks: &[Task]) {
+    let names: HashMap<&str, String> = tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.container_name()))
+        .collect();
+    for l in lines.iter_mut().filter(|l| l.task_name == l.task_id) {
+        if let Some(n) = names.get(l.task_id.as_str()) {
+            l.task_name.clone_from(n);
+        }
+    }
+}
+
+/// After update/rollback: the name (or JSON) and the wait.
+async fn finish(
+    client: &Client,
+    s: &Service,
+    key: &str,
+    wait: WaitArgs,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    if json {
+        wait_converged(client, s, wait, out, false).await?;
+        return write_json(out, s);
+    }
+    writeln!(out, "{key}")?;
+    wait_converged(client, s, wait, out, !wait.quiet).await
+}
+
+/// `service scale NAME=N` for one service: read, scale (a global service is refused), write
+/// back with the version read.
+async fn scale_one(client: &Client, name: &str, n: u64) -> Result<Service> {
+    let cur: Service = client.get(&routes::service(name, "")).await?;
+    let spec = scale(&cur.spec, n)?;
+    let req = UpdateServiceRequest {
+        version: cur.version,
+        spec,
+    };
+    Ok(client
+        .post(&routes::service(&cur.id, "update"), &req)
+        .await?)
+}
+
+/// Node id → host name, for `service ps` (empty when the node list cannot be read).
+async fn hostnames(client: &Client) -> HashMap<String, String> {
+    client
+        .get::<Vec<NodeView>>("/v1/nodes")
+        .await
+        .map(|nodes| {
+            nodes
+                .into_iter()
+                .map(|v| (format_node_id(v.node.id), v.node.hostname))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls the service and its tasks until [`progress`] says converged (Ok), stopped (Err) or
+/// the timeout passes (Err with the tasks' errors). Nothing to do with `--detach`.
+async fn wait_converged(
+    client: &Client,
+    created: &Service,
+    wait: WaitArgs,
+    out: &mut impl Write,
+    show: bool,
+) -> Result<()> {
+    if wait.detach {
+        return Ok(());
+    }
+    let name = &created.spec.name;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(wait.timeout);
+    let mut last_line = String::new();
+    let mut last_err: Option<String>;
+    let mut last_tasks: Vec<Task> = Vec::new();
+    let mut last_counts = (0, 0);
+    loop {
+        match observe(client, &created.id).await {
+            Ok((s, tasks, global_desired)) => {
+                let p = progress(&s, &tasks, global_desired);
+                if show && p.line() != last_line {
+                    writeln!(out, "{}", p.line())?;
+                    out.flush()?;
+                    last_line = p.line();
+                }
+                last_counts = (p.running, p.desired);
+                match p.outcome {
+                    Outcome::Converged => {
+                        if show {
+                            writeln!(out, "verify: Service {name} converged")?;
+                        }
+                        return Ok(());
+                    }
+                    Outcome::Stopped(why) => {
+                        bail!("{}", failure(name, &why, &tasks));
+                    }
+                    Outcome::Waiting => {}
+                }
+                last_tasks = tasks;
+                last_err = None;
+            }
+            Err(e) => last_err = Some(format!("{e:#}")),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let mut why = format!(
+                "did not converge within {}s ({} out of {} tasks running)",
+                wait.timeout / 1000,
+                last_counts.0,
+                last_counts.1
+            );
+            if let Some(e) = last_err {
+                why.push_str(&format!("; last error: {e}"));
+            }
+            bail!(
+                "{} (fix: see `service ps {name}`, or pass --detach to not wait)",
+                failure(name, &why, &last_tasks)
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn failure(name: &str, why: &str, tasks: &[Task]) -> String {
+    let mut msg = format!("service {name}: {why}");
+    for e in task_errors(tasks) {
+        msg.push_str("\n  ");
+        msg.push_str(&e);
+    }
+    msg
+}
+
+/// The service, its tasks and (for a global service) the manager's desired count.
+async fn observe(client: &Client, id: &str) -> Result<(Service, Vec<Task>, Option<u64>)> {
+    let s: Service = client.get(&routes::service(id, "")).await?;
+    let tasks: Vec<Task> = client.get(&routes::service(id, "tasks")).await?;
+    let global = if s.spec.mode == ServiceMode::Global {
+        let list: Vec<ServiceListEntry> = client.get("/v1/services").await?;
+        list.iter()
+            .find(|e| e.service.id == s.id)
+            .map(|e| e.desired)
+    } else {
+        None
+    };
+    Ok((s, tasks, global))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use swarm_api::service::{EndpointSpec, TaskSpec};
+    use swarm_api::task::{TaskState, TaskStatus};
+
+    #[test]
+    fn log_lines_with_a_bare_task_id_get_the_container_name() {
+        let t = Task {
+            id: "abc".into(),
+            service_id: "s".into(),
+            service_name: "web".into(),
+            slot: Some(2),
+            node_id: Some("n1".into()),
+            spec: TaskSpec::default(),
+            endpoint: EndpointSpec::default(),
+            service_version: 1,
+            desired_state: TaskState::Running,
+            status: TaskStatus::default(),
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        };
+        let line = |id: &str, name: &str| TaskLogLine {
+            task_id: id.into(),
+            task_name: name.into(),
+            node: "w1".into(),
+            stderr: false,
+            text: "hi".into(),
+        };
+        let mut lines = vec![
+            line("abc", "abc"),
+            line("zzz", "zzz"),
+            line("abc", "web.2.abc"),
+        ];
+        name_log_lines(&mut lines, &[t]);
+        let names: Vec<&str> = lines.iter().map(|l| l.task_name.as_str()).collect();
+        assert_eq!(names, ["web.2.abc", "zzz", "web.2.abc"]);
+    }
+}

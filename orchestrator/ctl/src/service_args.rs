@@ -1,0 +1,482 @@
+//! clap arguments of `service create` and `service update`, mapped onto the api crate's raw
+//! flag structs ([`ServiceFlags`], [`UpdateFlags`]) that do the parsing and validation.
+
+use clap::Args;
+use swarm_api::service_flags::ServiceFlags;
+use swarm_api::service_update::{UpdateConfigFlags, UpdateFlags};
+
+/// Resource flags shared by create and update.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ResourceArgs {
+    /// Reserve CPUs (e.g. 0.5).
+    #[arg(long, value_name = "CPUS")]
+    pub reserve_cpu: Option<String>,
+    /// Reserve memory (e.g. 64M).
+    #[arg(long, value_name = "BYTES")]
+    pub reserve_memory: Option<String>,
+    /// Limit CPUs.
+    #[arg(long, value_name = "CPUS")]
+    pub limit_cpu: Option<String>,
+    /// Limit memory.
+    #[arg(long, value_name = "BYTES")]
+    pub limit_memory: Option<String>,
+}
+
+/// Restart-policy flags shared by create and update.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RestartArgs {
+    /// Restart when condition is met: none, on-failure or any.
+    #[arg(long)]
+    pub restart_condition: Option<String>,
+    /// Delay between restart attempts (ns|us|ms|s|m|h).
+    #[arg(long, value_name = "DURATION")]
+    pub restart_delay: Option<String>,
+    /// Maximum number of restarts before giving up.
+    #[arg(long, value_name = "N")]
+    pub restart_max_attempts: Option<String>,
+    /// Window used to evaluate the restart policy.
+    #[arg(long, value_name = "DURATION")]
+    pub restart_window: Option<String>,
+}
+
+/// `--update-*` flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UpdateConfigArgs {
+    /// Maximum number of tasks updated simultaneously (0 to update all at once).
+    #[arg(long, value_name = "N")]
+    pub update_parallelism: Option<String>,
+    /// Delay between updates.
+    #[arg(long, value_name = "DURATION")]
+    pub update_delay: Option<String>,
+    /// Duration after each task update to monitor for failure.
+    #[arg(long, value_name = "DURATION")]
+    pub update_monitor: Option<String>,
+    /// Action on update failure: pause, continue or rollback.
+    #[arg(long, value_name = "ACTION")]
+    pub update_failure_action: Option<String>,
+    /// Failure rate to tolerate during an update.
+    #[arg(long, value_name = "RATIO")]
+    pub update_max_failure_ratio: Option<String>,
+    /// Update order: start-first or stop-first.
+    #[arg(long, value_name = "ORDER")]
+    pub update_order: Option<String>,
+}
+
+/// `--rollback-*` flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RollbackConfigArgs {
+    /// Maximum number of tasks rolled back simultaneously (0 to roll back all at once).
+    #[arg(long, value_name = "N")]
+    pub rollback_parallelism: Option<String>,
+    /// Delay between task rollbacks.
+    #[arg(long, value_name = "DURATION")]
+    pub rollback_delay: Option<String>,
+    /// Duration after each task rollback to monitor for failure.
+    #[arg(long, value_name = "DURATION")]
+    pub rollback_monitor: Option<String>,
+    /// Action on rollback failure: pause or continue.
+    #[arg(long, value_name = "ACTION")]
+    pub rollback_failure_action: Option<String>,
+    /// Failure rate to tolerate during a rollback.
+    #[arg(long, value_name = "RATIO")]
+    pub rollback_max_failure_ratio: Option<String>,
+    /// Rollback order: start-first or stop-first.
+    #[arg(long, value_name = "ORDER")]
+    pub rollback_order: Option<String>,
+}
+
+impl UpdateConfigArgs {
+    fn flags(self) -> UpdateConfigFlags {
+        UpdateConfigFlags {
+            parallelism: self.update_parallelism,
+            delay: self.update_delay,
+            monitor: self.update_monitor,
+            failure_action: self.update_failure_action,
+            max_failure_ratio: self.update_max_failure_ratio,
+            order: self.update_order,
+        }
+    }
+}
+
+impl RollbackConfigArgs {
+    fn flags(self) -> UpdateConfigFlags {
+        UpdateConfigFlags {
+            parallelism: self.rollback_parallelism,
+            delay: self.rollback_delay,
+            monitor: self.rollback_monitor,
+            failure_action: self.rollback_failure_action,
+            max_failure_ratio: self.rollback_max_failure_ratio,
+            order: self.rollback_order,
+        }
+    }
+}
+
+/// Whether and how long to wait for convergence (create, update, scale, rollback).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct WaitArgs {
+    /// Exit immediately instead of waiting for the service to converge.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Give up waiting for convergence after this long (e.g. 120s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_timeout)]
+    pub timeout: u64,
+    /// Suppress progress output.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn parse_timeout(v: &str) -> Result<u64, String> {
+    swarm_api::restart::parse_duration_ms("--timeout", v).map_err(|e| e.to_string())
+}
+
+/// `service create` arguments (Docker's names).
+#[derive(Debug, Clone, Args)]
+pub struct CreateArgs {
+    /// Service name.
+    #[arg(long)]
+    pub name: String,
+    /// Service mode: replicated or global.
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Number of tasks.
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<String>,
+    /// Maximum number of tasks per node (0 = unlimited).
+    #[arg(long, value_name = "N")]
+    pub max_replicas_per_node: Option<String>,
+    /// Set environment variables (KEY=VALUE); repeatable.
+    #[arg(short, long)]
+    pub env: Vec<String>,
+    /// Service labels (key=value); repeatable.
+    #[arg(short, long)]
+    pub label: Vec<String>,
+    /// Container labels (key=value); repeatable.
+    #[arg(long)]
+    pub container_label: Vec<String>,
+    /// Placement constraints (e.g. node.role==worker); repeatable.
+    #[arg(long)]
+    pub constraint: Vec<String>,
+    /// Placement preferences (spread=node.labels.zone); repeatable.
+    #[arg(long)]
+    pub placement_pref: Vec<String>,
+    /// Attach a filesystem mount (type=volume|bind|tmpfs,source=..,target=..); repeatable.
+    #[arg(long)]
+    pub mount: Vec<String>,
+    /// Publish a port (8080:80 or published=8080,target=80[,mode=host]); repeatable.
+    #[arg(short, long)]
+    pub publish: Vec<String>,
+    /// Overwrite the default ENTRYPOINT of the image.
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Resources.
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+    /// Restart policy.
+    #[command(flatten)]
+    pub restart: RestartArgs,
+    /// Rolling-update config.
+    #[command(flatten)]
+    pub update: UpdateConfigArgs,
+    /// Rollback config.
+    #[command(flatten)]
+    pub rollback: RollbackConfigArgs,
+    /// Waiting.
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// The image.
+    pub image: String,
+    /// Arguments of the container command.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+impl CreateArgs {
+    /// The raw flags for [`ServiceFlags::into_spec`].
+    pub fn flags(self) -> (ServiceFlags, WaitArgs) {
+        let f = ServiceFlags {
+            name: self.name,
+            image: self.image,
+            args: self.args,
+            entrypoint: self.entrypoint,
+            mode: self.mode,
+            replicas: self.replicas,
+            env: self.env,
+            labels: self.label,
+            container_labels: self.container_label,
+            constraints: self.constraint,
+            placement_prefs: self.placement_pref,
+            max_replicas_per_node: self.max_replicas_per_node,
+            reserve_cpu: self.resources.reserve_cpu,
+            reserve_memory: self.resources.reserve_memory,
+            limit_cpu: self.resources.limit_cpu,
+            limit_memory: self.resources.limit_memory,
+            mounts: self.mount,
+            publish: self.publish,
+            restart_condition: self.restart.restart_condition,
+            restart_delay: self.restart.restart_delay,
+            restart_max_attempts: self.restart.restart_max_attempts,
+            restart_window: self.restart.restart_window,
+            update: self.update.flags(),
+            rollback: self.rollback.flags(),
+        };
+        (f, self.wait)
+    }
+}
+
+/// `service update` arguments (Docker's names).
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Service image tag.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Service command args (replaces them; split on whitespace).
+    #[arg(long, allow_hyphen_values = true)]
+    pub args: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image.
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Number of tasks.
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<String>,
+    /// Maximum number of tasks per node (0 = unlimited).
+    #[arg(long, value_name = "N")]
+    pub max_replicas_per_node: Option<String>,
+    /// Add or update an environment variable (KEY=VALUE).
+    #[arg(long)]
+    pub env_add: Vec<String>,
+    /// Remove an environment variable (KEY).
+    #[arg(long)]
+    pub env_rm: Vec<String>,
+    /// Add or update a service label.
+    #[arg(long)]
+    pub label_add: Vec<String>,
+    /// Remove a service label by key.
+    #[arg(long)]
+    pub label_rm: Vec<String>,
+    /// Add or update a container label.
+    #[arg(long)]
+    pub container_label_add: Vec<String>,
+    /// Remove a container label by key.
+    #[arg(long)]
+    pub container_label_rm: Vec<String>,
+    /// Add or update a placement constraint.
+    #[arg(long)]
+    pub constraint_add: Vec<String>,
+    /// Remove a placement constraint.
+    #[arg(long)]
+    pub constraint_rm: Vec<String>,
+    /// Add a placement preference.
+    #[arg(long)]
+    pub placement_pref_add: Vec<String>,
+    /// Remove a placement preference.
+    #[arg(long)]
+    pub placement_pref_rm: Vec<String>,
+    /// Add or update a mount.
+    #[arg(long)]
+    pub mount_add: Vec<String>,
+    /// Remove a mount by its target path.
+    #[arg(long)]
+    pub mount_rm: Vec<String>,
+    /// Add or update a published port.
+    #[arg(long)]
+    pub publish_add: Vec<String>,
+    /// Remove a published port by its target port (80 or 53/udp).
+    #[arg(long)]
+    pub publish_rm: Vec<String>,
+    /// Force the update even if no changes require it (replaces every task).
+    #[arg(long)]
+    pub force: bool,
+    /// Resources.
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+    /// Restart policy.
+    #[command(flatten)]
+    pub restart: RestartArgs,
+    /// Rolling-update config.
+    #[command(flatten)]
+    pub update: UpdateConfigArgs,
+    /// Rollback config.
+    #[command(flatten)]
+    pub rollback: RollbackConfigArgs,
+    /// Waiting.
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Service id, id prefix or name.
+    pub service: String,
+}
+
+impl UpdateArgs {
+    /// The raw flags for [`UpdateFlags::apply`], the service key and the wait options.
+    pub fn flags(self) -> (UpdateFlags, String, WaitArgs) {
+        let f = UpdateFlags {
+            image: self.image,
+            args: self.args,
+            entrypoint: self.entrypoint,
+            replicas: self.replicas,
+            env_add: self.env_add,
+            env_rm: self.env_rm,
+            label_add: self.label_add,
+            label_rm: self.label_rm,
+            container_label_add: self.container_label_add,
+            container_label_rm: self.container_label_rm,
+            constraint_add: self.constraint_add,
+            constraint_rm: self.constraint_rm,
+            placement_pref_add: self.placement_pref_add,
+            placement_pref_rm: self.placement_pref_rm,
+            max_replicas_per_node: self.max_replicas_per_node,
+            mount_add: self.mount_add,
+            mount_rm: self.mount_rm,
+            publish_add: self.publish_add,
+            publish_rm: self.publish_rm,
+            reserve_cpu: self.resources.reserve_cpu,
+            reserve_memory: self.resources.reserve_memory,
+            limit_cpu: self.resources.limit_cpu,
+            limit_memory: self.resources.limit_memory,
+            restart_condition: self.restart.restart_condition,
+            restart_delay: self.restart.restart_delay,
+            restart_max_attempts: self.restart.restart_max_attempts,
+            restart_window: self.restart.restart_window,
+            force: self.force,
+            update: self.update.flags(),
+            rollback: self.rollback.flags(),
+        };
+        (f, self.service, self.wait)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use crate::{NodeVerb, ServiceVerb};
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        verb: Verb,
+    }
+
+    #[derive(Debug, clap::Subcommand)]
+    enum Verb {
+        #[command(subcommand)]
+        Service(ServiceVerb),
+        #[command(subcommand)]
+        Node(NodeVerb),
+    }
+
+    fn service(args: &[&str]) -> ServiceVerb {
+        let mut all = vec!["x", "service"];
+        all.extend_from_slice(args);
+        match Cli::try_parse_from(all).unwrap().verb {
+            Verb::Service(v) => v,
+            Verb::Node(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn create_takes_dockers_flags_and_trailing_args() {
+        let ServiceVerb::Create(c) = service(&[
+            "create",
+            "--name",
+            "web",
+            "-e",
+            "A=1",
+            "--env",
+            "B=2",
+            "-p",
+            "8080:80",
+            "--replicas",
+            "3",
+            "--update-parallelism",
+            "2",
+            "--rollback-order",
+            "start-first",
+            "--reserve-memory",
+            "64M",
+            "-d",
+            "swarm-test/web:v1",
+            "--port",
+            "80",
+        ]) else {
+            panic!("not create")
+        };
+        let (f, wait) = c.flags();
+        assert_eq!(f.name, "web");
+        assert_eq!(f.env, vec!["A=1", "B=2"]);
+        assert_eq!(f.publish, vec!["8080:80"]);
+        assert_eq!(f.image, "swarm-test/web:v1");
+        assert_eq!(f.args, vec!["--port", "80"]);
+        assert_eq!(f.update.parallelism.as_deref(), Some("2"));
+        assert_eq!(f.rollback.order.as_deref(), Some("start-first"));
+        assert_eq!(f.reserve_memory.as_deref(), Some("64M"));
+        assert!(wait.detach);
+        assert_eq!(wait.timeout, 120_000);
+        let spec = f.into_spec().unwrap();
+        assert_eq!(spec.update_config.map(|u| u.parallelism), Some(2));
+    }
+
+    #[test]
+    fn update_scale_and_others_parse() {
+        let ServiceVerb::Update(u) = service(&[
+            "update",
+            "--image",
+            "web:v2",
+            "--env-add",
+            "C=3",
+            "--env-rm",
+            "A",
+            "--force",
+            "--publish-rm",
+            "80",
+            "--timeout",
+            "1m30s",
+            "web",
+        ]) else {
+            panic!("not update")
+        };
+        let (f, key, wait) = u.flags();
+        assert_eq!(key, "web");
+        assert_eq!(f.image.as_deref(), Some("web:v2"));
+        assert!(f.force);
+        assert_eq!(f.env_rm, vec!["A"]);
+        assert_eq!(wait.timeout, 90_000);
+        assert!(matches!(
+            service(&["scale", "a=3", "b=5"]),
+            ServiceVerb::Scale { pairs, .. } if pairs == ["a=3", "b=5"]
+        ));
+        assert!(matches!(
+            service(&["rm", "a", "b"]),
+            ServiceVerb::Rm { services } if services == ["a", "b"]
+        ));
+        assert!(matches!(
+            service(&["logs", "--tail", "5", "web"]),
+            ServiceVerb::Logs { tail: Some(t), .. } if t == "5"
+        ));
+        assert!(matches!(
+            service(&["inspect", "--pretty", "web"]),
+            ServiceVerb::Inspect { pretty: true, .. }
+        ));
+        assert!(matches!(
+            service(&["list"]),
+            ServiceVerb::Ls { quiet: false }
+        ));
+        let e = Cli::try_parse_from([
+            "x",
+            "service",
+            "create",
+            "--name",
+            "w",
+            "--timeout",
+            "soon",
+            "img",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--timeout") && e.contains("soon"), "{e}");
+    }
+}

@@ -1,0 +1,150 @@
+//! The node's task executor inside the daemon: the Docker worker, its dispatcher session with
+//! the managers over mutual TLS, and the log hook the node API serves.
+//!
+//! Every node (managers too, as in Docker) runs tasks when a Docker engine answers on the
+//! configured socket; the daemon keeps trying to reach it, so an engine started later is
+//! picked up. Managers sync with themselves (their own dispatcher forwards the writes to the
+//! leader); workers rotate through the managers they know, like heartbeats.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use swarm_agent::docker::DockerExecutor;
+use swarm_agent::session::{run_session, SessionOptions, SyncTransport};
+use swarm_agent::worker::{Worker, WorkerOptions};
+use swarm_agent::NodeContext;
+use swarm_api::dispatch::{SyncRequest, SyncResponse};
+use swarm_api::node::{format_node_id, Role};
+
+use crate::dispatcher::{AgentHandle, BoxFut};
+use crate::node::Node;
+
+/// Sends dispatcher syncs to a manager: this node itself if it is one, else the known
+/// managers in turn (moving on after a failure).
+pub struct ManagerTransport {
+    node: Arc<Node>,
+    own_addr: String,
+    next: AtomicUsize,
+}
+
+impl ManagerTransport {
+    /// A transport for `node`, whose API is at `own_addr`.
+    pub fn new(node: Arc<Node>, own_addr: String) -> Self {
+        ManagerTransport {
+            node,
+            own_addr,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn target(&self) -> Option<String> {
+        if self.node.role() == Some(Role::Manager) {
+            return Some(self.own_addr.clone());
+        }
+        let managers = self
+            .node
+            .managers
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default();
+        (!managers.is_empty())
+            .then(|| managers[self.next.load(Ordering::Relaxed) % managers.len()].clone())
+    }
+}
+
+impl SyncTransport for ManagerTransport {
+    async fn sync(&self, req: SyncRequest) -> Result<SyncResponse, String> {
+        let addr = self
+            .target()
+            .ok_or_else(|| "no manager known to this node yet".to_string())?;
+        match self
+            .node
+            .peer(&addr)
+            .post::<_, SyncResponse>("/v1/dispatcher/sync", &req)
+            .await
+        {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                self.next.fetch_add(1, Ordering::Relaxed);
+                Err(format!("{addr}: {e}"))
+            }
+        }
+    }
+}
+
+struct Logs(Arc<Worker<DockerExecutor>>);
+
+impl AgentHandle for Logs {
+    fn logs<'a>(
+        &'a self,
+        task_id: &'a str,
+        tail: Option<usize>,
+    ) -> BoxFut<'a, Result<Vec<(bool, String)>, String>> {
+        Box::pin(async move {
+            self.0
+                .logs(task_id, tail)
+                .await
+                .map(|lines| lines.into_iter().map(|l| (l.stderr, l.text)).collect())
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Where the executor's ports go.
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    /// The Docker engine socket.
+    pub docker_socket: String,
+    /// Published container ports bind here.
+    pub publish_ip: IpAddr,
+    /// The routing mesh listens here.
+    pub mesh_ip: IpAddr,
+    /// This node's host name (container env and labels).
+    pub hostname: String,
+    /// This node's API address (managers sync with themselves there).
+    pub own_addr: String,
+}
+
+/// Connects to the engine (retrying until the node stops) and runs the dispatcher session.
+pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
+    let mut stopped = Box::pin(node.stopped());
+    let context = NodeContext {
+        node_id: format_node_id(node.id),
+        hostname: cfg.hostname.clone(),
+    };
+    let mut warned = false;
+    let exec = loop {
+        match DockerExecutor::connect(&cfg.docker_socket, context.clone()).await {
+            Ok(e) => break e.with_publish_ip(cfg.publish_ip),
+            Err(e) => {
+                if !warned {
+                    tracing::warn!(error = %e, "no Docker engine: this node runs no tasks until one answers");
+                    warned = true;
+                }
+            }
+        }
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    };
+    tracing::info!(socket = %cfg.docker_socket, "task executor ready");
+    let worker = Arc::new(Worker::new(exec, WorkerOptions::new(cfg.mesh_ip)));
+    let _ = node.agent.set(Arc::new(Logs(worker.clone())));
+    let transport = ManagerTransport::new(node.clone(), cfg.own_addr);
+    let describe = || {
+        let w = worker.clone();
+        async move { w.executor().describe().await.ok() }
+    };
+    run_session(
+        &transport,
+        &worker,
+        node.id,
+        describe,
+        SessionOptions::default(),
+        node.stopped(),
+    )
+    .await;
+}

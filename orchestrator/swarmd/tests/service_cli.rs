@@ -1,0 +1,359 @@
+//! `swarmd service ...` end to end: real swarmd processes on 127.0.45.x, the real Docker
+//! daemon and the test image; every verb goes through the swarmd binary.
+
+mod common;
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{swarmd, wait_for, Cluster, Node, Out, WAIT};
+use serde_json::Value;
+
+const V1: &str = "swarm-test/ctl:v1";
+const V2: &str = "swarm-test/ctl:v2";
+
+/// Builds the test image under two tags (a changed tag is a changed spec: a rolling update).
+fn images() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
+        swarm_testimg::build_image(&dir, V1).expect("build the test image");
+        swarm_testimg::build_image(&dir, V2).expect("build the test image");
+    });
+}
+
+/// `swarmd service --state-dir DIR ARGS...` (the state dir goes first: `create` takes every
+/// argument after the image as the container's arguments).
+fn svc(n: &Node, args: &[&str]) -> Out {
+    let dir = n.dir.display().to_string();
+    let mut all = vec!["service", "--state-dir", &dir];
+    all.extend_from_slice(args);
+    swarmd(&all)
+}
+
+fn ok(o: Out, what: &str, c: &Cluster) -> Out {
+    assert!(o.ok, "{what} failed: {o:?}\n{}", c.logs());
+    o
+}
+
+/// Removes the containers of a service when the test ends, also after a panic.
+struct Containers(String);
+
+impl Drop for Containers {
+    fn drop(&mut self) {
+        let filter = format!("label=com.docker.swarm.service.name={}", self.0);
+        if let Ok(out) = Command::new("docker")
+            .args(["ps", "-aq", "--filter", &filter])
+            .output()
+        {
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let _ = Command::new("docker")
+                    .args(["rm", "-f"])
+                    .args(&ids)
+                    .output();
+            }
+        }
+    }
+}
+
+/// The `service ls --format json` entry of `name`.
+fn entry(n: &Node, name: &str) -> Option<Value> {
+    let o = svc(n, &["ls", "--format", "json"]);
+    let list: Value = serde_json::from_str(&o.stdout).ok()?;
+    list.as_array()?
+        .iter()
+        .find(|e| e["service"]["spec"]["name"] == name)
+        .cloned()
+}
+
+#[test]
+fn create_scale_update_rm_with_real_containers() {
+    images();
+    let name = "ctlweb";
+    let _cleanup = Containers(name.to_string());
+    let mut c = Cluster::new(45);
+    let m1 = c.init("m1");
+    c.join("w1", "worker", m1);
+    c.join("w2", "worker", m1);
+    let m = &c.nodes[m1];
+
+    // create waits until the 3 tasks run and prints the id, then docker's progress lines.
+    let o = ok(
+        svc(
+            m,
+            &[
+                "create",
+                "--name",
+                name,
+                "--replicas",
+                "3",
+                "--timeout",
+                "90s",
+                V1,
+            ],
+        ),
+        "create",
+        &c,
+    );
+    let id = o.stdout.lines().next().unwrap_or_default().to_string();
+    assert!(!id.is_empty(), "{o:?}");
+    assert!(
+        o.stdout.contains("overall progress: 3 out of 3 tasks"),
+        "{o:?}"
+    );
+    assert!(
+        o.stdout
+            .contains(&format!("verify: Service {name} converged")),
+        "{o:?}"
+    );
+
+    let ls = ok(svc(m, &["ls"]), "ls", &c).stdout;
+    let row = ls.lines().find(|l| l.contains(name)).expect("ls row");
+    assert!(row.contains(" 3/3 "), "{ls}");
+    assert!(row.contains(V1), "{ls}");
+    assert!(row.starts_with(&id[..12]), "{ls}");
+
+    let ps = ok(svc(m, &["ps", name]), "ps", &c).stdout;
+    let running: Vec<&str> = ps
+        .lines()
+        .filter(|l| l.contains("   Running   ") && l.contains("Running ") && l.contains(" ago"))
+        .collect();
+    assert_eq!(running.len(), 3, "{ps}");
+    for slot in 1..=3 {
+        assert!(ps.contains(&format!("{name}.{slot} ")), "{ps}");
+    }
+    assert!(ps.starts_with("ID "), "{ps}");
+
+    // scale down.
+    let o = ok(svc(m, &["scale", &format!("{name}=1")]), "scale", &c);
+    assert!(o.stdout.contains(&format!("{name} scaled to 1")), "{o:?}");
+    let e = entry(m, name).expect("ls entry");
+    assert_eq!(
+        (e["running"].as_u64(), e["desired"].as_u64()),
+        (Some(1), Some(1)),
+        "{e}"
+    );
+
+    // rolling update of the image and an env variable.
+    let o = ok(
+        svc(
+            m,
+            &[
+                "update",
+                "--image",
+                V2,
+                "--env-add",
+                "COLOR=blue",
+                "--update-parallelism",
+                "1",
+                name,
+            ],
+        ),
+        "update",
+        &c,
+    );
+    assert!(o.stdout.contains("verify: Service"), "{o:?}");
+    let o = ok(svc(m, &["inspect", name]), "inspect", &c);
+    let s = &o.json()[0];
+    assert_eq!(s["spec"]["task"]["container"]["image"], V2, "{s}");
+    let env = s["spec"]["task"]["container"]["env"].to_string();
+    assert!(env.contains("COLOR=blue"), "{s}");
+    assert_eq!(s["spec"]["update_config"]["parallelism"], 1, "{s}");
+    let ps = ok(svc(m, &["ps", name]), "ps", &c).stdout;
+    // The slot kept by the scale-down runs v2; its v1 task is listed under it.
+    let now: Vec<&str> = ps
+        .lines()
+        .filter(|l| l.contains(V2) && l.contains("   Running   ") && !l.contains("\\_"))
+        .collect();
+    assert_eq!(now.len(), 1, "{ps}");
+    assert!(
+        ps.contains(&format!(" \\_ {name}.")),
+        "history row missing:\n{ps}"
+    );
+    let pretty = ok(
+        svc(m, &["inspect", "--pretty", name]),
+        "inspect --pretty",
+        &c,
+    )
+    .stdout;
+    assert!(pretty.contains("COLOR=blue"), "{pretty}");
+
+    // Each task says it listens; the lines carry `task@node |`.
+    let logs = wait_for("logs of the running task", WAIT, || {
+        let o = svc(m, &["logs", "--tail", "5", name]);
+        (o.ok && o.stdout.contains("listening on port")).then_some(o.stdout)
+    });
+    for line in logs.lines() {
+        assert!(
+            line.starts_with(&format!("{name}.")) && line.contains('@') && line.contains(" | "),
+            "{logs}"
+        );
+    }
+
+    // rollback returns to the previous spec and waits for it.
+    let o = ok(svc(m, &["rollback", name]), "rollback", &c);
+    assert!(o.stdout.contains("verify: Service"), "{o:?}");
+    let o = ok(svc(m, &["inspect", name]), "inspect", &c);
+    let s = &o.json()[0];
+    assert_eq!(s["spec"]["task"]["container"]["image"], V1, "{s}");
+    assert_eq!(s["update_status"]["state"], "rollback_completed", "{s}");
+
+    // rm removes it from the list.
+    let o = ok(svc(m, &["rm", name]), "rm", &c);
+    assert_eq!(o.stdout.trim(), name);
+    wait_for("service gone", WAIT, || {
+        entry(m, name).is_none().then_some(())
+    });
+}
+
+#[test]
+fn bad_flags_exit_non_zero_naming_the_flag() {
+    let mut c = Cluster::new(45);
+    let m1 = c.init("b1");
+    let m = &c.nodes[m1];
+    let img = "swarm-test/ctl:none";
+
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["create", "--name", "x", "--replicas", "three", img],
+            "--replicas",
+        ),
+        (
+            &["create", "--name", "x", "--reserve-memory", "lots", img],
+            "--reserve-memory",
+        ),
+        (
+            &[
+                "create",
+                "--name",
+                "x",
+                "--update-failure-action",
+                "explode",
+                img,
+            ],
+            "--update-failure-action",
+        ),
+        (
+            &["create", "--name", "x", "--rollback-delay", "10", img],
+            "--rollback-delay",
+        ),
+        (
+            &["create", "--name", "x", "--publish", "80:", img],
+            "--publish",
+        ),
+        (&["scale", "x"], "service scale"),
+    ];
+    for (args, flag) in cases {
+        let o = svc(m, args);
+        assert!(!o.ok, "{args:?} succeeded: {o:?}");
+        assert!(
+            o.stderr.contains(flag),
+            "{args:?}: error does not name {flag}: {o:?}"
+        );
+    }
+
+    // A detached create of a global service returns at once; scaling it is refused.
+    let o = ok(
+        svc(
+            m,
+            &[
+                "create", "-d", "--name", "agentsvc", "--mode", "global", img,
+            ],
+        ),
+        "create -d",
+        &c,
+    );
+    assert!(!o.stdout.contains("overall progress"), "{o:?}");
+    let o = svc(m, &["scale", "agentsvc=3"]);
+    assert!(!o.ok && o.stderr.contains("global service"), "{o:?}");
+    for (args, flag) in [
+        (
+            vec!["update", "-d", "--replicas", "2", "agentsvc"],
+            "--replicas",
+        ),
+        (
+            vec!["update", "-d", "--constraint-add", "zone=a", "agentsvc"],
+            "--constraint-add",
+        ),
+        (
+            vec!["update", "-d", "--update-delay", "10", "agentsvc"],
+            "--update-delay",
+        ),
+        (
+            vec![
+                "update",
+                "-d",
+                "--mount-add",
+                "type=nfs,target=/x",
+                "agentsvc",
+            ],
+            "--mount-add",
+        ),
+    ] {
+        let o = svc(m, &args);
+        assert!(!o.ok, "{args:?} succeeded: {o:?}");
+        assert!(
+            o.stderr.contains(flag),
+            "{args:?}: error does not name {flag}: {o:?}"
+        );
+    }
+    // Waiting for a service that cannot converge fails with the tasks' reasons; `ps` shows
+    // the reason of the pending tasks.
+    let o = svc(
+        m,
+        &[
+            "create",
+            "--name",
+            "big",
+            "--replicas",
+            "2",
+            "--reserve-memory",
+            "100T",
+            "--timeout",
+            "2s",
+            img,
+        ],
+    );
+    assert!(!o.ok, "{o:?}");
+    assert!(
+        o.stdout.contains("overall progress: 0 out of 2 tasks"),
+        "{o:?}"
+    );
+    assert!(o.stderr.contains("did not converge within 2s"), "{o:?}");
+    assert!(o.stderr.contains("big.1: no suitable node ("), "{o:?}");
+    let ps = ok(svc(m, &["ps", "big"]), "ps", &c).stdout;
+    let pending: Vec<&str> = ps
+        .lines()
+        .filter(|l| l.contains("Pending ") && l.contains("\"no suitable node ("))
+        .collect();
+    assert_eq!(pending.len(), 2, "{ps}");
+    ok(svc(m, &["rm", "big"]), "rm", &c);
+
+    let o = svc(m, &["ps", "nosuch"]);
+    assert!(!o.ok && o.stderr.contains("not found"), "{o:?}");
+    let o = svc(m, &["rollback", "-d", "agentsvc"]);
+    assert!(!o.ok, "rollback without a previous spec succeeded: {o:?}");
+
+    // A good update (detached) edits the spec; rm of two names fails for the unknown one.
+    ok(
+        svc(m, &["update", "-d", "--label-add", "tier=ops", "agentsvc"]),
+        "update -d",
+        &c,
+    );
+    let o = ok(
+        svc(m, &["inspect", "agentsvc", "--format", "json"]),
+        "inspect",
+        &c,
+    );
+    assert_eq!(o.json()[0]["spec"]["labels"]["tier"], "ops");
+    let o = svc(m, &["rm", "agentsvc", "nosuch"]);
+    assert!(
+        !o.ok && o.stdout.contains("agentsvc") && o.stderr.contains("nosuch"),
+        "{o:?}"
+    );
+    assert!(entry(m, "agentsvc").is_none(), "agentsvc still listed");
+}
