@@ -94,6 +94,10 @@ pub enum Command {
     Template(TemplateArgs),
     /// Failover website: a Route 53 zone routing to a primary and a secondary cluster
     Website(WebsiteArgs),
+    /// Manage the cluster's nodes through its leader (SSH tunnel, mutual TLS)
+    Node(NodeArgs),
+    /// Manage the cluster's services through its leader (SSH tunnel, mutual TLS)
+    Service(ServiceArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -381,6 +385,53 @@ pub struct EventsArgs {
     #[arg(short, long)]
     pub follow: bool,
 }
+
+/// Which cluster's API a verb talks to.
+#[derive(Debug, Args, Clone)]
+pub struct ApiTargetArgs {
+    /// Cluster name [default: sandbox, when a sandbox of that name exists]
+    #[arg(
+        long,
+        global = true,
+        env = "SWARM_AWS_NAME",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub name: Option<String>,
+    /// SSH user on the cluster's instances (AWS; sandbox hosts use root)
+    #[arg(
+        long,
+        global = true,
+        env = "SWARM_AWS_SSH_USER",
+        default_value = crate::bootstrap::AWS_SSH_USER,
+        value_name = "USER"
+    )]
+    pub ssh_user: String,
+}
+
+/// `swarm-aws node`.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// The node verb.
+    #[command(subcommand)]
+    pub verb: NodeVerb,
+}
+
+/// `swarm-aws service`.
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// The service verb.
+    #[command(subcommand)]
+    pub verb: ServiceVerb,
+}
+
+pub use swarm_ctl::{NodeVerb, ServiceVerb};
 
 /// Output formats of `template` verbs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

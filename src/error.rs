@@ -28,6 +28,9 @@ pub enum Error {
     /// Creating, importing, finding or deleting the cluster's EC2 key pair failed.
     #[error("key pair: {0}")]
     KeyPair(String),
+    /// Reaching the cluster's API (SSH, admin certificate, tunnel) or the API itself failed.
+    #[error(transparent)]
+    ClusterApi(#[from] crate::cluster_api::ClusterApiError),
     /// The user declined (or could not be asked) to confirm.
     #[error("{0}")]
     NotConfirmed(String),
@@ -38,7 +41,11 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Fields(_) | Error::NotImplemented(_) => 2,
-            Error::Output(_) | Error::NotConfirmed(_) | Error::Sandbox(_) | Error::KeyPair(_) => 1,
+            Error::Output(_)
+            | Error::NotConfirmed(_)
+            | Error::Sandbox(_)
+            | Error::KeyPair(_)
+            | Error::ClusterApi(_) => 1,
             Error::Stack(StackError::Interrupted { .. }) => 130,
             Error::Stack(StackError::NoRegion)
             | Error::Stack(StackError::UnknownRegion { .. })

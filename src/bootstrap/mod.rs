@@ -12,7 +12,8 @@
 //!   env file (mode 0600, holds the join token) and systemd unit, and runs the remote commands.
 //! - [`bootstrap`] runs it all; progress goes to stderr; errors name the host and the step.
 //! - [`sandbox_up`] / [`sandbox_down`] do the same on local sandbox hosts (`up --sandbox`).
-//! - [`swarmd_on_manager`] runs a `swarmd` client verb on a manager (`swarm-aws node ...`).
+//! - [`swarmd_on_manager`] runs a `swarmd` client verb on a manager over SSH (`swarm-aws node ...`
+//!   goes through [`crate::cluster_api`] instead: the forwarded mutual-TLS API).
 //!
 //! Limits: a host in the cluster with the wrong role is reported, not promoted or demoted; the
 //! join token stays in the env file after the join.

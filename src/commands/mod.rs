@@ -1,10 +1,12 @@
 //! The verbs: each module takes its parsed arguments and does the work.
 
+pub mod api;
 pub mod bootstrap;
 pub mod completions;
 pub mod down;
 pub mod events;
 pub mod ls;
+pub mod node;
 pub mod sandbox;
 pub mod scale;
 pub mod scale_sandbox;
@@ -32,6 +34,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Events(args) => events::run(global, args).await,
         Command::Template(args) => template::run(global, args),
         Command::Website(args) => website::run(global, args).await,
+        Command::Node(args) => node::run(global, args).await,
+        Command::Service(args) => node::run_service(global, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -32,7 +32,7 @@ pub use backoff::Backoff;
 pub use client::{ExecOutput, SshClient};
 pub use error::SshError;
 pub use forward::Forwarder;
-pub use keys::{cluster_config_dir, ClusterKey, KeyKind};
+pub use keys::{cluster_config_dir, ClusterKey, KeyKind, PRIVATE_KEY_FILE};
 pub use known_hosts::{host_pattern, HostKeyCheck, KnownHosts};
 pub use options::ConnectOptions;
 pub use quote::shell_quote;

@@ -5,6 +5,7 @@
 //! `swarm-store` applies [`command::Command`]s to these types; it never does I/O.
 
 // Cluster membership and control plane (issue 5).
+pub mod admin;
 pub mod client;
 pub mod cluster;
 pub mod command;

@@ -7,12 +7,14 @@ use swarm_api::control::{ForceRequest, HeartbeatRequest, HeartbeatResponse};
 use swarm_api::node::Role;
 
 use crate::error::ManagerError;
+use crate::health::HeartbeatAcks;
 use crate::node::Node;
 use crate::state_dir::StateDir;
 
 /// Sends heartbeats until the node stops. Managers send to themselves (forwarded to the
 /// leader); workers rotate through the known managers on failure.
-pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String) {
+/// Every acknowledged heartbeat is recorded in `acks` (for the health check).
+pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String, acks: HeartbeatAcks) {
     let mut idx = 0usize;
     let mut stopped = Box::pin(n.stopped());
     loop {
@@ -32,6 +34,7 @@ pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String) {
                 .await
             {
                 Ok(resp) => {
+                    acks.record();
                     if !resp.managers.is_empty() && resp.managers != managers {
                         if let Ok(mut m) = n.managers.lock() {
                             m.clone_from(&resp.managers);

@@ -1,4 +1,8 @@
 //! Who may call what: Raft endpoints, the control API, node endpoints.
+//!
+//! Admin certificates ([`Peer::Admin`]) reach the control API only: every node endpoint (Raft,
+//! join, heartbeat, leave, and the dispatcher, which must use [`member_peer`] or [`node_only`])
+//! refuses them.
 
 use swarm_api::node::{format_node_id, NodeId, Role};
 
@@ -9,6 +13,7 @@ use crate::server::Peer;
 /// Raft traffic: members of the Raft group, or managers in the state. A node that has not
 /// received the state yet (a new learner) accepts manager certificates.
 pub fn raft_peer(node: &Node, peer: Peer) -> Result<NodeId, ManagerError> {
+    node_only(peer)?;
     let Peer::Node { id, role } = peer else {
         return Err(ManagerError::Unauthorized(
             "Raft traffic requires a manager certificate of this cluster".into(),
@@ -31,7 +36,7 @@ pub fn raft_peer(node: &Node, peer: Peer) -> Result<NodeId, ManagerError> {
 /// Control API: the local socket, or a certificate of a node that is a manager in the state.
 pub fn control_peer(node: &Node, peer: Peer) -> Result<(), ManagerError> {
     match peer {
-        Peer::Local => Ok(()),
+        Peer::Local | Peer::Admin => Ok(()),
         Peer::Node { id, .. } => match node.snapshot().nodes.get(&id) {
             Some(n) if n.role == Role::Manager => Ok(()),
             _ => Err(ManagerError::Forbidden(format!(
@@ -47,6 +52,7 @@ pub fn control_peer(node: &Node, peer: Peer) -> Result<(), ManagerError> {
 
 /// Node endpoints (heartbeat, leave): the certificate's node must still be in the state.
 pub fn member_peer(node: &Node, peer: Peer) -> Result<(NodeId, Role), ManagerError> {
+    node_only(peer)?;
     let Peer::Node { id, .. } = peer else {
         return Err(ManagerError::Unauthorized(
             "a node certificate signed by the cluster CA is required".into(),
@@ -58,5 +64,18 @@ pub fn member_peer(node: &Node, peer: Peer) -> Result<(NodeId, Role), ManagerErr
             "node {} is not part of this cluster (it was removed); join again with a token",
             format_node_id(id)
         ))),
+    }
+}
+
+/// Node endpoints refuse admin certificates: an admin manages the cluster through the control
+/// API, it is not a node (no Raft, join, heartbeat or task traffic).
+pub fn node_only(peer: Peer) -> Result<(), ManagerError> {
+    match peer {
+        Peer::Admin => Err(ManagerError::Forbidden(
+            "an admin certificate may only use the control API (/v1/info, /v1/nodes, ...); \
+             node endpoints need a node certificate"
+                .into(),
+        )),
+        _ => Ok(()),
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! Node certificates carry the node id (16 hex digits) as CN and the role as OU, plus the node's
 //! advertise IP as subject alternative name, so they serve as both TLS server and client certs.
+//! Admin certificates carry the user's name as CN and OU `admin`, are client-only (EKU clientAuth)
+//! and expire after a bounded number of days.
 
 use std::net::IpAddr;
 
@@ -10,6 +12,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
     DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
 };
+use swarm_api::admin::{validate_admin_days, validate_admin_name, ADMIN_OU};
 use swarm_api::node::{format_node_id, parse_node_id, NodeId, Role};
 
 use crate::error::ManagerError;
@@ -103,18 +106,74 @@ pub fn sign_node_csr(
     Ok(cert.pem())
 }
 
-/// The identity in a node certificate: (node id, role).
-pub fn identity_of(cert_der: &[u8]) -> Option<(NodeId, Role)> {
+/// Signs a user's CSR as an admin client certificate: CN = `name`, OU = `admin`, valid from five
+/// minutes ago (clock skew) for `days` days, client authentication only. Returns the PEM and the
+/// end of validity (RFC 3339).
+pub fn sign_admin_csr(
+    ca: &CertKey,
+    csr_pem: &str,
+    name: &str,
+    days: u32,
+) -> Result<(String, String), ManagerError> {
+    validate_admin_name(name).map_err(ManagerError::BadRequest)?;
+    validate_admin_days(days).map_err(ManagerError::BadRequest)?;
+    let ca_key = KeyPair::from_pem(&ca.key_pem).map_err(ca_err)?;
+    let ca_cert = CertificateParams::from_ca_cert_pem(&ca.cert_pem)
+        .map_err(ca_err)?
+        .self_signed(&ca_key)
+        .map_err(ca_err)?;
+    let mut csr = CertificateSigningRequestParams::from_pem(csr_pem)
+        .map_err(|e| ManagerError::BadRequest(format!("invalid CSR: {e}")))?;
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(ca_err)?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, name);
+    dn.push(DnType::OrganizationalUnitName, ADMIN_OU);
+    dn.push(DnType::OrganizationName, "swarmd");
+    params.distinguished_name = dn;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::minutes(5);
+    params.not_after = now + time::Duration::days(i64::from(days));
+    params.use_authority_key_identifier_extension = true;
+    let not_after = params
+        .not_after
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(ca_err)?;
+    csr.params = params;
+    let cert = csr.signed_by(&ca_cert, &ca_key).map_err(ca_err)?;
+    Ok((cert.pem(), not_after))
+}
+
+/// Who a client certificate of the cluster CA names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertIdentity {
+    /// A node: id from the CN, role from the OU.
+    Node(NodeId, Role),
+    /// An admin: the user's name from the CN (OU `admin`).
+    Admin(String),
+}
+
+/// The identity in a certificate of the cluster CA (node or admin); `None` for anything else.
+pub fn cert_identity(cert_der: &[u8]) -> Option<CertIdentity> {
     let (_, cert) = x509_parser::parse_x509_certificate(cert_der).ok()?;
     let subject = cert.subject();
     let cn = subject.iter_common_name().next()?.as_str().ok()?;
     let ou = subject.iter_organizational_unit().next()?.as_str().ok()?;
-    let role = match ou {
-        "manager" => Role::Manager,
-        "worker" => Role::Worker,
-        _ => return None,
-    };
-    Some((parse_node_id(cn)?, role))
+    match ou {
+        "manager" => Some(CertIdentity::Node(parse_node_id(cn)?, Role::Manager)),
+        "worker" => Some(CertIdentity::Node(parse_node_id(cn)?, Role::Worker)),
+        ADMIN_OU if validate_admin_name(cn).is_ok() => Some(CertIdentity::Admin(cn.to_string())),
+        _ => None,
+    }
+}
+
+/// The identity in a node certificate: (node id, role); `None` for admin and other certificates.
+pub fn identity_of(cert_der: &[u8]) -> Option<(NodeId, Role)> {
+    match cert_identity(cert_der)? {
+        CertIdentity::Node(id, role) => Some((id, role)),
+        CertIdentity::Admin(_) => None,
+    }
 }
 
 /// The host part of an `ip:port` or `host:port` address.
@@ -135,5 +194,26 @@ mod tests {
         let der = swarm_api::tls::certs_from_pem(&pem, "cert").unwrap();
         assert_eq!(identity_of(der[0].as_ref()), Some((0xabc, Role::Worker)));
         assert!(sign_node_csr(&ca, "garbage", 1, Role::Worker, "127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn admin_certificates_name_the_user_and_are_bounded() {
+        let ca = new_root_ca("test").unwrap();
+        let (_key, csr) = new_key_and_csr().unwrap();
+        let (pem, not_after) = sign_admin_csr(&ca, &csr, "alice", 30).unwrap();
+        let der = swarm_api::tls::certs_from_pem(&pem, "cert").unwrap();
+        assert_eq!(
+            cert_identity(der[0].as_ref()),
+            Some(CertIdentity::Admin("alice".into()))
+        );
+        assert_eq!(identity_of(der[0].as_ref()), None, "an admin is not a node");
+        let (_, cert) = x509_parser::parse_x509_certificate(der[0].as_ref()).unwrap();
+        let life = cert.validity().not_after.timestamp() - cert.validity().not_before.timestamp();
+        assert_eq!(life, 30 * 86_400 + 300);
+        assert!(not_after.starts_with(&cert.validity().not_after.to_datetime().year().to_string()));
+        assert!(sign_admin_csr(&ca, &csr, "alice", 0).is_err());
+        assert!(sign_admin_csr(&ca, &csr, "alice", 366).is_err());
+        assert!(sign_admin_csr(&ca, &csr, "bob,OU=manager", 1).is_err());
+        assert!(sign_admin_csr(&ca, "garbage", "alice", 1).is_err());
     }
 }

@@ -12,13 +12,15 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio::task::JoinSet;
 
 use crate::error::ManagerError;
+use crate::health::{serve_health, HealthListen, HeartbeatAcks, HEALTH_PORT};
 use crate::network::Network;
 use crate::node::Node;
 use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
 use crate::{
-    agent, agent_link, control_api, dispatcher, join_api, orchestrator, raft_api, service_api,
+    admin_api, agent, agent_link, control_api, dispatcher, join_api, orchestrator, raft_api,
+    service_api,
 };
 
 /// A running node and its background tasks.
@@ -37,11 +39,38 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(join_api::routes())
         .merge(service_api::routes())
         .merge(dispatcher::routes())
+        .merge(admin_api::routes())
         .with_state(node)
 }
 
 fn raft_err(e: impl std::fmt::Display) -> ManagerError {
     ManagerError::Raft(e.to_string())
+}
+
+/// Binds the health check's listener as `health` says (`None`: off, or its default port taken).
+async fn bind_health(
+    health: HealthListen,
+    advertise_ip: Option<std::net::IpAddr>,
+) -> Result<Option<TcpListener>, ManagerError> {
+    let (addr, required) = match health {
+        HealthListen::Off => return Ok(None),
+        HealthListen::At(addr) => (addr, true),
+        HealthListen::AdvertiseIp => {
+            let ip = advertise_ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+            (std::net::SocketAddr::new(ip, HEALTH_PORT), false)
+        }
+    };
+    match TcpListener::bind(addr).await {
+        Ok(l) => Ok(Some(l)),
+        Err(cause) if required => Err(ManagerError::Io {
+            path: format!("health check address {addr} (--health-addr)"),
+            cause,
+        }),
+        Err(e) => {
+            tracing::warn!(%addr, error = %e, "health check not served: cannot listen");
+            Ok(None)
+        }
+    }
 }
 
 impl Daemon {
@@ -58,6 +87,7 @@ impl Daemon {
         let state = sm.shared();
         let client_tls = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
         let config = Arc::new(settings.raft_config().validate().map_err(raft_err)?);
+        let health = settings.health;
         let local_ip = crate::ca::host_of(&identity.advertise_addr)
             .parse::<std::net::IpAddr>()
             .ok()
@@ -108,6 +138,10 @@ impl Daemon {
         )?;
 
         let mut tasks = JoinSet::new();
+        let acks = HeartbeatAcks::default();
+        if let Some(listener) = bind_health(health, local_ip).await? {
+            tasks.spawn(serve_health(listener, node.clone(), acks.clone()));
+        }
         tasks.spawn(serve_tls(
             tcp,
             server_config(&certs)?,
@@ -119,6 +153,7 @@ impl Daemon {
             node.clone(),
             dir.clone(),
             identity.advertise_addr.clone(),
+            acks,
         ));
         tasks.spawn(agent::down_monitor(node.clone()));
         tasks.spawn(orchestrator::run(node.clone()));

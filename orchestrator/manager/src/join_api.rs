@@ -14,7 +14,7 @@ use swarm_api::node::{format_node_id, Availability, Node as NodeRecord, NodeStat
 use swarm_api::tls::certs_from_pem;
 use swarm_api::token::{fingerprint, secrets_equal, JoinToken};
 
-use crate::auth::{member_peer, raft_peer};
+use crate::auth::{member_peer, node_only, raft_peer};
 use crate::ca::{host_of, sign_node_csr, CertKey};
 use crate::error::ManagerError;
 use crate::node::{MembershipOp, Node};
@@ -48,8 +48,10 @@ fn check_addr(addr: &str) -> Result<(), ManagerError> {
 
 async fn join(
     State(n): S,
+    Extension(p): E,
     Json(req): Json<JoinRequest>,
 ) -> Result<Json<JoinResponse>, ManagerError> {
+    node_only(p)?;
     n.require_manager()?;
     let state = n.snapshot();
     let cluster = state.cluster.clone().ok_or_else(|| {

@@ -6,7 +6,9 @@
 //!
 //! - [`bootstrap`]: `init` (root CA, first node, tokens), `join` (token → pinned CA → CSR →
 //!   signed certificate → voter for managers), `--force-new-cluster`.
-//! - [`raft_api`], [`control_api`], [`join_api`]: the HTTP routes; [`auth`] decides who may call.
+//! - [`raft_api`], [`control_api`], [`join_api`], [`admin_api`]: the HTTP routes; [`auth`] decides
+//!   who may call (nodes, admins with an admin certificate, the local socket).
+//! - [`health`]: the load balancer's plain-HTTP health check.
 //! - [`node::Node::write`]: writes go to the leader (forwarded) and fail fast with "no quorum";
 //!   reads serve the last applied state.
 //! - [`quorum`] and [`liveness`]: pure quorum guards and Ready/Down decisions.
@@ -15,6 +17,7 @@
 //! longer in the state); a promoted worker keeps its worker certificate (Raft accepts it as a
 //! member).
 
+pub mod admin_api;
 pub mod agent;
 pub mod agent_link;
 pub mod auth;
@@ -24,6 +27,7 @@ pub mod control_api;
 pub mod daemon;
 pub mod dispatcher;
 pub mod error;
+pub mod health;
 pub mod join_api;
 pub mod liveness;
 pub mod mesh_table;

@@ -2,8 +2,8 @@
 //! TCP for nodes and remote clients, and a unix socket for local clients.
 //!
 //! Each connection's caller is attached to its requests as a [`Peer`] extension: the identity from
-//! the client certificate, `Local` for the unix socket, `Anonymous` for TLS without a certificate
-//! (only the join endpoint accepts those).
+//! the client certificate (a node, or an admin user), `Local` for the unix socket, `Anonymous` for
+//! TLS without a certificate (only the join endpoint accepts those).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use swarm_api::tls::{ca_roots, certs_from_pem, key_from_pem, provider};
 use tokio::net::{TcpListener, UnixListener};
 use tower::ServiceExt;
 
-use crate::ca::identity_of;
+use crate::ca::{cert_identity, CertIdentity};
 use crate::error::ManagerError;
 use crate::state_dir::Certs;
 
@@ -34,6 +34,10 @@ pub enum Peer {
         /// Role from the certificate OU.
         role: Role,
     },
+    /// An admin client certificate of the cluster CA (OU `admin`): the control API accepts it;
+    /// node endpoints (Raft, join, heartbeat, dispatcher) refuse it. The user's name is logged when
+    /// the connection opens.
+    Admin,
     /// TLS without a client certificate.
     Anonymous,
 }
@@ -81,7 +85,7 @@ pub async fn serve_tls(
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, remote) = tokio::select! {
             _ = &mut shutdown => return,
             r = listener.accept() => match r {
                 Ok(c) => c,
@@ -98,14 +102,20 @@ pub async fn serve_tls(
             else {
                 return;
             };
-            let peer = tls
+            let identity = tls
                 .get_ref()
                 .1
                 .peer_certificates()
                 .and_then(|c| c.first())
-                .and_then(|c| identity_of(c.as_ref()))
-                .map(|(id, role)| Peer::Node { id, role })
-                .unwrap_or(Peer::Anonymous);
+                .and_then(|c| cert_identity(c.as_ref()));
+            let peer = match identity {
+                Some(CertIdentity::Node(id, role)) => Peer::Node { id, role },
+                Some(CertIdentity::Admin(name)) => {
+                    tracing::info!(admin = %name, from = %remote, "admin connection");
+                    Peer::Admin
+                }
+                None => Peer::Anonymous,
+            };
             serve_conn(tls, router, peer).await;
         });
     }

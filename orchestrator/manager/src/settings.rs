@@ -1,6 +1,8 @@
-//! Timing settings of a node: Raft timeouts, heartbeat period and the Down threshold.
+//! Settings of a node: Raft timeouts, heartbeat period, the Down threshold and the health check.
 
 use std::time::Duration;
+
+use crate::health::HealthListen;
 
 /// Tunables; the defaults aim at sub-second failover and Down detection in 5 s.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub struct Settings {
     pub publish_ip: Option<std::net::IpAddr>,
     /// Where the routing mesh listens (default: the advertise IP).
     pub mesh_ip: Option<std::net::IpAddr>,
+    /// The load balancer's health check (off by default; `swarmd` turns it on).
+    pub health: HealthListen,
 }
 
 impl Default for Settings {
@@ -37,6 +41,7 @@ impl Default for Settings {
             docker_socket: Some("/var/run/docker.sock".into()),
             publish_ip: None,
             mesh_ip: None,
+            health: HealthListen::Off,
         }
     }
 }

@@ -65,6 +65,10 @@ pub struct DaemonOpts {
     /// IP the routing mesh listens on for published ports (default: advertise IP).
     #[arg(long, env = "SWARMD_MESH_IP")]
     pub mesh_ip: Option<std::net::IpAddr>,
+    /// Load-balancer health check (plain HTTP GET /: 200 when Ready): IP:PORT, or `off`
+    /// [default: the advertise IP, port 44554]
+    #[arg(long, env = "SWARMD_HEALTH_ADDR", value_name = "ADDR|off")]
+    pub health_addr: Option<String>,
 }
 
 /// Addresses of a new node.
@@ -162,6 +166,21 @@ pub enum Command {
         /// Client options.
         #[command(flatten)]
         client: ClientOpts,
+    },
+    /// Sign a client CSR as an admin certificate (on a manager; prints the certificate and the CA).
+    AdminCert {
+        /// Client options (the local socket only).
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The PEM certificate signing request (`-`: stdin).
+        #[arg(long, value_name = "FILE")]
+        csr_file: PathBuf,
+        /// Who the certificate is for (its CN).
+        #[arg(long, default_value = "admin")]
+        name: String,
+        /// Validity in days (1 to 365).
+        #[arg(long, default_value_t = swarm_api::admin::DEFAULT_ADMIN_DAYS)]
+        days: u32,
     },
 }
 

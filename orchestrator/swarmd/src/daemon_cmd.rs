@@ -6,20 +6,35 @@ use anyhow::{bail, Context, Result};
 use swarm_api::node::{format_node_id, Role};
 use swarm_manager::bootstrap::{self, NodeAddrs};
 use swarm_manager::daemon::Daemon;
+use swarm_manager::health::HealthListen;
 use swarm_manager::settings::Settings;
 use swarm_manager::state_dir::StateDir;
 use tokio::net::TcpListener;
 
 use crate::cli::{AddrOpts, DaemonOpts};
 
-fn settings(d: &DaemonOpts) -> Settings {
-    Settings {
+fn settings(d: &DaemonOpts) -> Result<Settings> {
+    Ok(Settings {
         down_after: Duration::from_millis(d.down_after_ms.max(200)),
         snapshot_every: d.snapshot_every.max(10),
         docker_socket: (!d.no_executor).then(|| d.docker_socket.clone()),
         publish_ip: d.publish_ip,
         mesh_ip: d.mesh_ip,
+        health: health(d.health_addr.as_deref())?,
         ..Settings::default()
+    })
+}
+
+/// `--health-addr`: unset → the advertise IP on port 44554, `off`, or an IP:PORT.
+fn health(arg: Option<&str>) -> Result<HealthListen> {
+    match arg {
+        None => Ok(HealthListen::AdvertiseIp),
+        Some("off") => Ok(HealthListen::Off),
+        Some(a) => a.parse().map(HealthListen::At).map_err(|_| {
+            anyhow::anyhow!(
+                "invalid --health-addr {a:?}: expected IP:PORT (e.g. 0.0.0.0:44554) or `off`"
+            )
+        }),
     }
 }
 
@@ -59,7 +74,7 @@ async fn start(dir: &StateDir, opts: &DaemonOpts) -> Result<Daemon> {
     let listener = TcpListener::bind(&identity.listen_addr)
         .await
         .with_context(|| format!("cannot listen on {}", identity.listen_addr))?;
-    Ok(Daemon::start(dir.clone(), settings(opts), listener).await?)
+    Ok(Daemon::start(dir.clone(), settings(opts)?, listener).await?)
 }
 
 async fn shutdown_signal() {

@@ -4,6 +4,7 @@
 //! client of a node: the local unix socket in `--state-dir`, or `--host ADDR` over mutual TLS with
 //! a certificate of the cluster CA. Every client verb accepts `--format json`.
 
+mod admin_cmd;
 mod cli;
 mod client_cmd;
 mod daemon_cmd;
@@ -66,5 +67,11 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             role,
         } => client_cmd::join_token(client, rotate, quiet, role).await,
         Command::Info { client } => client_cmd::info(client).await,
+        Command::AdminCert {
+            client,
+            csr_file,
+            name,
+            days,
+        } => admin_cmd::admin_cert(client, csr_file, name, days).await,
     }
 }

@@ -1,0 +1,76 @@
+//! Which hosts to try as managers, from a sandbox or from an AWS inventory (pure).
+
+use std::net::{IpAddr, SocketAddr};
+
+use crate::bootstrap::{sandbox_inventory, BootstrapHost, NodeRole, RemoteLayout};
+use crate::inventory::{Inventory, Role};
+use crate::sandbox::SandboxHost;
+
+/// Sandbox hosts in creation order (the first ones are the managers). The sandbox does not record
+/// how many managers it has, so every host is a candidate; a worker fails to sign and is skipped.
+pub fn sandbox_candidates(hosts: &[SandboxHost]) -> Vec<BootstrapHost> {
+    sandbox_inventory(hosts, hosts.len())
+}
+
+/// The manager instances of an AWS inventory: SSH to the public IP when there is one (else the
+/// private one), the API at the private IP, swarmd in the system layout. Instances without a
+/// private IP (not running) are left out.
+pub fn aws_candidates(inv: &Inventory) -> Vec<BootstrapHost> {
+    inv.with_role(Role::Manager)
+        .filter_map(|i| {
+            let private: IpAddr = i.private_ip.as_deref()?.parse().ok()?;
+            let ssh_ip = i
+                .public_ip
+                .as_deref()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(private);
+            Some(BootstrapHost {
+                id: i.id.clone(),
+                role: NodeRole::Manager,
+                ssh_addr: SocketAddr::new(ssh_ip, 22),
+                advertise_ip: private,
+                hostname: None,
+                publish_ip: None,
+                layout: RemoteLayout::system(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Instance;
+
+    fn instance(id: &str, role: Role, private: Option<&str>, public: Option<&str>) -> Instance {
+        Instance {
+            id: id.into(),
+            role,
+            group: "g".into(),
+            az: "us-east-1a".into(),
+            lifecycle: "InService".into(),
+            private_ip: private.map(str::to_string),
+            public_ip: public.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn aws_managers_ssh_to_public_and_api_on_private() {
+        let inv = Inventory {
+            groups: Vec::new(),
+            instances: vec![
+                instance("i-1", Role::Manager, Some("10.0.1.5"), Some("203.0.113.7")),
+                instance("i-2", Role::Manager, Some("10.0.2.5"), None),
+                instance("i-3", Role::Manager, None, None),
+                instance("i-4", Role::Worker, Some("10.0.3.5"), Some("203.0.113.9")),
+            ],
+        };
+        let c = aws_candidates(&inv);
+        let ids: Vec<&str> = c.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["i-1", "i-2"]);
+        assert_eq!(c[0].ssh_addr.to_string(), "203.0.113.7:22");
+        assert_eq!(c[0].advertise_ip.to_string(), "10.0.1.5");
+        assert_eq!(c[1].ssh_addr.to_string(), "10.0.2.5:22");
+        assert_eq!(c[1].layout.state_dir(), "/var/lib/swarmd");
+    }
+}
