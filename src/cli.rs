@@ -389,15 +389,16 @@ pub struct EventsArgs {
 /// Which cluster's API a verb talks to.
 #[derive(Debug, Args, Clone)]
 pub struct ApiTargetArgs {
-    /// Cluster name [default: sandbox, when a sandbox of that name exists]
+    /// Cluster name [default: sandbox, when a sandbox of that name exists]. Not `--name`:
+    /// `service create --name` names the service, as in docker.
     #[arg(
-        long,
+        long = "cluster",
         global = true,
         env = "SWARM_AWS_NAME",
         hide_env_values = true,
         value_name = "NAME"
     )]
-    pub name: Option<String>,
+    pub cluster: Option<String>,
     /// SSH user on the cluster's instances (AWS; sandbox hosts use root)
     #[arg(
         long,

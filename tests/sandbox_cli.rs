@@ -1,8 +1,11 @@
 //! The README's main command through the real binary: `swarm-aws up --sandbox` against the
 //! emulator (`AWS_ENDPOINT_URL`, started by `scripts/test`), real sshd hosts in network namespaces
 //! and real swarmd processes; `node ...` reaches the leader's API through an SSH tunnel with an
-//! admin certificate (key kept here, mode 0600) and refuses a changed host key; then
-//! `down --sandbox` leaves no host, namespace or swarmd behind.
+//! admin certificate (key kept here, mode 0600) and refuses a changed host key; `service create
+//! --replicas 3` of a locally built image runs three containers; `scale --sandbox --workers 3`
+//! joins a node and `scale --sandbox --managers 1` demotes and removes two managers while the
+//! service keeps its replicas; then `down --sandbox` leaves no host, namespace, swarmd or
+//! container behind (issue #8's end-to-end test).
 //! Needs root, as in CI. Cluster key and sandbox state go to a temporary XDG home.
 
 use std::os::unix::fs::PermissionsExt;
@@ -78,7 +81,7 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
         "--managers",
         "3",
         "--workers",
-        "1",
+        "2",
         "--output",
         "json",
     ]);
@@ -92,14 +95,14 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
     assert_eq!(docs.len(), 2, "{}", String::from_utf8_lossy(&up.stdout));
     assert_eq!(
         docs[0]["inventory"]["instances"].as_array().map(Vec::len),
-        Some(4),
+        Some(5),
         "{}",
         docs[0]
     );
     let nodes = docs[1]["nodes"]["nodes"]
         .as_array()
         .unwrap_or_else(|| panic!("{}", docs[1]));
-    assert_eq!(nodes.len(), 4, "{}", docs[1]);
+    assert_eq!(nodes.len(), 5, "{}", docs[1]);
     assert!(nodes.iter().all(|n| n["status"] == "ready"), "{}", docs[1]);
     let leaders = nodes
         .iter()
@@ -110,6 +113,7 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
     assert!(!stderr.contains("SWMTKN-1-"), "a join token was printed");
 
     node_verbs_through_the_tunnel(&home);
+    let node_ids = service_survives_scaling(&home);
 
     let state = home.dir.path().join("state");
     assert!(
@@ -120,7 +124,11 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
         .into_iter()
         .filter(|n| !before.contains(n))
         .collect();
-    assert_eq!(created.len(), 4, "one namespace per instance: {created:?}");
+    assert_eq!(
+        created.len(),
+        4,
+        "one namespace per instance (3 removed managers' hosts are gone): {created:?}"
+    );
 
     let down = home.run(&["down", "--sandbox", "--name", &home.name, "--yes"]);
     assert!(
@@ -133,6 +141,158 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
         assert!(!after.contains(n), "namespace {n} left behind");
     }
     assert_eq!(swarmd_processes_under(&state), 0, "swarmd left running");
+    for id in &node_ids {
+        assert_eq!(containers_of(id), 0, "containers of node {id} left behind");
+    }
+}
+
+/// Containers (running or not) labelled with a swarmd node id.
+fn containers_of(node_id: &str) -> usize {
+    let out = Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=com.docker.swarm.node.id={node_id}"),
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .count()
+}
+
+/// Builds the test image (`swarm-test/web:v1`, FROM scratch) on the local Docker daemon.
+fn test_image() -> &'static str {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
+    swarm_testimg::build_image(&dir, swarm_testimg::IMAGE).expect("build the test image");
+    swarm_testimg::IMAGE
+}
+
+/// `service ps` through the tunnel: tasks desired and observed RUNNING.
+fn running_tasks(home: &Home, service: &str) -> Vec<Value> {
+    let ps = home.run(&[
+        "service",
+        "--cluster",
+        &home.name,
+        "ps",
+        service,
+        "--output",
+        "json",
+    ]);
+    json_of(&ps, "service ps")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t["desired_state"] == "running" && t["status"]["state"] == "running")
+        .collect()
+}
+
+/// `scale --sandbox` with JSON output; the last document (the node table).
+fn scale(home: &Home, what: &str, n: &str) -> Value {
+    let out = home.run(&[
+        "scale",
+        "--sandbox",
+        "--name",
+        &home.name,
+        what,
+        n,
+        "--output",
+        "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "scale {what} {n} failed:\n{stderr}");
+    assert!(!stderr.contains("SWMTKN-1-"), "a join token was printed");
+    let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    docs.last().cloned().expect("a JSON document")
+}
+
+fn node_list(doc: &Value) -> Vec<Value> {
+    doc["nodes"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no node table in {doc}"))
+        .clone()
+}
+
+/// A 3-replica service through `swarm-aws service`, then growing the workers and shrinking the
+/// managers: the service keeps 3 running replicas. Returns every node id seen (for the
+/// container check after `down`).
+fn service_survives_scaling(home: &Home) -> Vec<String> {
+    let name = home.name.as_str();
+    let image = test_image();
+    let created = home.run(&[
+        "service",
+        "--cluster",
+        name,
+        "create",
+        "--name",
+        "web",
+        "--replicas",
+        "3",
+        "--output",
+        "json",
+        image,
+    ]);
+    let svc = json_of(&created, "service create");
+    assert!(!svc.is_null(), "{svc}");
+    let running = running_tasks(home, "web");
+    assert_eq!(running.len(), 3, "{running:#?}");
+    let mut ids: Vec<String> = Vec::new();
+    let ls = json_of(
+        &home.run(&["node", "ls", "--cluster", name, "--output", "json"]),
+        "node ls",
+    );
+    for n in ls.as_array().unwrap() {
+        ids.push(n["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        let here = running
+            .iter()
+            .filter(|t| t["node_id"].as_str() == Some(id.as_str()))
+            .count();
+        assert!(containers_of(id) >= here, "containers of {id}");
+    }
+
+    let grown = scale(home, "--workers", "3");
+    let nodes = node_list(&grown);
+    assert_eq!(nodes.len(), 6, "{grown}");
+    assert!(nodes.iter().all(|n| n["status"] == "ready"), "{grown}");
+    for n in &nodes {
+        let id = n["id"].as_str().unwrap().to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+
+    let shrunk = scale(home, "--managers", "1");
+    let nodes = node_list(&shrunk);
+    let managers: Vec<&Value> = nodes.iter().filter(|n| n["role"] == "manager").collect();
+    assert_eq!(managers.len(), 1, "{shrunk}");
+    assert_eq!(managers[0]["manager_status"], "leader", "{shrunk}");
+    assert_eq!(nodes.len(), 4, "two managers removed: {shrunk}");
+
+    // The service converges back to 3 replicas on the remaining nodes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let running = running_tasks(home, "web");
+        let on_live = running
+            .iter()
+            .filter(|t| nodes.iter().any(|n| n["id"] == t["node_id"]))
+            .count();
+        if on_live == 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "web did not get back to 3 replicas: {running:#?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    ids
 }
 
 fn json_of(out: &Output, what: &str) -> Value {
@@ -152,10 +312,10 @@ fn json_of(out: &Output, what: &str) -> Value {
 /// `node ls|inspect|update` against the sandbox's leader through the SSH-forwarded API.
 fn node_verbs_through_the_tunnel(home: &Home) {
     let name = home.name.as_str();
-    let ls = home.run(&["node", "ls", "--name", name, "--output", "json"]);
+    let ls = home.run(&["node", "ls", "--cluster", name, "--output", "json"]);
     let nodes = json_of(&ls, "node ls");
     let nodes = nodes.as_array().expect("a list of nodes");
-    assert_eq!(nodes.len(), 4, "{nodes:?}");
+    assert_eq!(nodes.len(), 5, "{nodes:?}");
     assert!(nodes.iter().all(|n| n["status"] == "ready"), "{nodes:?}");
     let leaders = nodes
         .iter()
@@ -178,7 +338,7 @@ fn node_verbs_through_the_tunnel(home: &Home) {
     let cert = std::fs::read_to_string(dir.join("admin.pem")).expect("admin certificate");
 
     // Text table; the certificate is reused.
-    let text = home.run(&["node", "ls", "--name", name]);
+    let text = home.run(&["node", "ls", "--cluster", name]);
     let table = String::from_utf8_lossy(&text.stdout);
     assert!(
         text.status.success() && table.contains("HOSTNAME") && table.contains("worker-1"),
@@ -197,19 +357,25 @@ fn node_verbs_through_the_tunnel(home: &Home) {
         "worker-1",
         "--label-add",
         "zone=a",
-        "--name",
+        "--cluster",
         name,
         "--output",
         "json",
     ]);
     assert_eq!(json_of(&upd, "node update")["labels"]["zone"], "a");
     let insp = home.run(&[
-        "node", "inspect", "worker-1", "--name", name, "--output", "json",
+        "node",
+        "inspect",
+        "worker-1",
+        "--cluster",
+        name,
+        "--output",
+        "json",
     ]);
     assert_eq!(json_of(&insp, "node inspect")["labels"]["zone"], "a");
 
     // The service verbs go the same way (no service yet).
-    let svc = home.run(&["service", "ls", "--name", name, "--output", "json"]);
+    let svc = home.run(&["service", "ls", "--cluster", name, "--output", "json"]);
     assert_eq!(json_of(&svc, "service ls"), serde_json::json!([]));
 
     // A changed host key (every entry swapped with another host's) stops it with the warning.
@@ -226,7 +392,7 @@ fn node_verbs_through_the_tunnel(home: &Home) {
         .map(|i| format!("{} {}\n", lines[i].0, lines[(i + 1) % lines.len()].1))
         .collect();
     std::fs::write(&kh, tampered).unwrap();
-    let refused = home.run(&["node", "ls", "--name", name, "--output", "json"]);
+    let refused = home.run(&["node", "ls", "--cluster", name, "--output", "json"]);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "a changed host key was accepted");
     assert!(

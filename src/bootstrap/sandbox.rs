@@ -172,7 +172,7 @@ fn sandbox_node_ids(root: &Path) -> Vec<String> {
 
 /// Removes every container labelled with one of `nodes` (`com.docker.swarm.node.id`); a
 /// machine without Docker has none.
-fn remove_task_containers(nodes: &[String]) {
+pub(crate) fn remove_task_containers(nodes: &[String]) {
     for id in nodes {
         let filter = format!("label=com.docker.swarm.node.id={id}");
         let Ok(out) = std::process::Command::new("docker")

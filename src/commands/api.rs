@@ -12,7 +12,7 @@ use crate::Error;
 
 /// The cluster name when `--name` is not given: `sandbox`, if such a sandbox exists.
 fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
-    if let Some(name) = &target.name {
+    if let Some(name) = &target.cluster {
         return Ok(name.clone());
     }
     let default = super::sandbox::DEFAULT_NAME;

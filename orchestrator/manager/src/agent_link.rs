@@ -90,6 +90,15 @@ impl AgentHandle for Logs {
                 .map_err(|e| e.to_string())
         })
     }
+
+    fn remove_all(&self) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            // An empty assignment list: every task was deleted.
+            if let Err(e) = self.0.apply(&SyncResponse::default()).await {
+                tracing::warn!(error = %e, "removing the task containers after leaving");
+            }
+        })
+    }
 }
 
 /// Where the executor's ports go.

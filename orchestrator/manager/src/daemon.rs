@@ -175,6 +175,12 @@ impl Daemon {
         }
         self.node.stop();
         let _ = self.node.raft.shutdown().await;
+        if self.node.left.load(Ordering::SeqCst) {
+            // As in Docker: a node that leaves the cluster stops and removes its tasks.
+            if let Some(agent) = self.node.agent.get() {
+                agent.remove_all().await;
+            }
+        }
         self.tasks.shutdown().await;
         if self.node.left.load(Ordering::SeqCst) {
             tracing::info!("left the cluster; removing the state directory");

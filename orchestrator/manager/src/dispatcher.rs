@@ -38,6 +38,9 @@ pub trait AgentHandle: Send + Sync {
         task_id: &'a str,
         tail: Option<usize>,
     ) -> BoxFut<'a, Result<Vec<(bool, String)>, String>>;
+
+    /// Stops and removes every task container of this node (the node left the cluster).
+    fn remove_all(&self) -> BoxFut<'_, ()>;
 }
 
 /// The dispatcher and agent routes.
