@@ -3,7 +3,7 @@
 
 mod common;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn template(extra: &[&str]) -> Value {
     let mut args = vec![
@@ -114,8 +114,18 @@ fn ssh_only_from_the_given_cidr_and_cluster_ports_only_from_the_group() {
         .iter()
         .map(|(_, r)| r["Properties"]["FromPort"].as_u64().unwrap())
         .collect();
-    for p in [2377, 7946, 4789, 80, 8080] {
+    for p in [2377, 7946, 4789, 80, 8080, 32768] {
         assert!(cluster_ports.contains(&p), "no intra-cluster rule for {p}");
+    }
+    // The only port range: the tasks' ephemeral host ports the routing mesh forwards to.
+    for (id, r) in resources_of(&t, "AWS::EC2::SecurityGroupIngress") {
+        let p = &r["Properties"];
+        if p["FromPort"] != p["ToPort"] {
+            assert_eq!(
+                (id.as_str(), &p["FromPort"], &p["ToPort"]),
+                ("NodeIngressMeshBackends", &json!(32768), &json!(60999))
+            );
+        }
     }
     // Nothing reaches the cluster API port from outside the group.
     let elb = &t["Resources"]["ElbSecurityGroup"]["Properties"];

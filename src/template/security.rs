@@ -17,6 +17,9 @@ pub const GOSSIP_PORT: u16 = 7946;
 pub const VXLAN_PORT: u16 = 4789;
 /// The node health endpoint the load balancer checks.
 pub const HEALTH_PORT: u16 = 44554;
+/// Ephemeral host ports on which a node's containers publish their ingress target ports; other
+/// nodes' routing mesh connects to them (Linux's default `ip_local_port_range`).
+pub const TASK_PORTS: (u16, u16) = (32768, 60999);
 
 /// Adds both groups and their rules.
 pub fn add(t: &mut Template, spec: &ClusterSpec) {
@@ -106,21 +109,33 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
         )
     }));
     for (id, proto, port, what) in intra {
-        t.resource(
-            &format!("NodeIngress{id}"),
-            json!({
-                "Type": "AWS::EC2::SecurityGroupIngress",
-                "Properties": {
-                    "GroupId": r#ref("NodeSecurityGroup"),
-                    "SourceSecurityGroupId": r#ref("NodeSecurityGroup"),
-                    "IpProtocol": proto,
-                    "FromPort": port,
-                    "ToPort": port,
-                    "Description": format!("{what} between nodes"),
-                },
-            }),
-        );
+        intra_rule(t, &id, proto, (port, port), &what);
     }
+    intra_rule(
+        t,
+        "MeshBackends",
+        "tcp",
+        TASK_PORTS,
+        "routing mesh to the tasks' published host ports",
+    );
+}
+
+/// A rule admitting `proto` ports `range` from the node group itself.
+fn intra_rule(t: &mut Template, id: &str, proto: &str, range: (u16, u16), what: &str) {
+    t.resource(
+        &format!("NodeIngress{id}"),
+        json!({
+            "Type": "AWS::EC2::SecurityGroupIngress",
+            "Properties": {
+                "GroupId": r#ref("NodeSecurityGroup"),
+                "SourceSecurityGroupId": r#ref("NodeSecurityGroup"),
+                "IpProtocol": proto,
+                "FromPort": range.0,
+                "ToPort": range.1,
+                "Description": format!("{what} between nodes"),
+            },
+        }),
+    );
 }
 
 fn tcp_rule(port: u16, source: Value, description: &str) -> Value {
