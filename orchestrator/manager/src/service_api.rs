@@ -173,12 +173,25 @@ async fn update(
             .map(|s| &s.spec),
     )
     .map_err(ManagerError::Conflict)?;
+    let previous = Some(old.spec.clone());
+    replace(&n, &old, spec, previous, now_ms(), None).await
+}
+
+/// Stores the next version of `old` (only if nobody changed it meanwhile) and answers with it.
+async fn replace(
+    n: &Node,
+    old: &Service,
+    spec: ServiceSpec,
+    previous_spec: Option<ServiceSpec>,
+    at_ms: u64,
+    update_status: Option<swarm_api::service::UpdateStatus>,
+) -> Result<Json<Service>, ManagerError> {
     let service = Service {
         version: old.version + 1,
-        previous_spec: Some(old.spec.clone()),
         spec,
-        updated_at_ms: now_ms(),
-        update_status: None,
+        previous_spec,
+        updated_at_ms: at_ms,
+        update_status,
         ..old.clone()
     };
     n.write(Command::UpdateService {
@@ -186,7 +199,7 @@ async fn update(
         expected_version: old.version,
     })
     .await?;
-    current(&n, &old.id)
+    current(n, &old.id)
 }
 
 async fn rollback(
@@ -198,20 +211,8 @@ async fn rollback(
     let old = find(&n.snapshot(), &key)?;
     let r = swarm_reconcile::rollback::manual(&old, now_ms())
         .map_err(|e| ManagerError::Conflict(e.to_string()))?;
-    let service = Service {
-        version: old.version + 1,
-        spec: r.spec,
-        previous_spec: r.previous_spec,
-        updated_at_ms: r.update_status.started_at_ms,
-        update_status: Some(r.update_status),
-        ..old.clone()
-    };
-    n.write(Command::UpdateService {
-        service,
-        expected_version: old.version,
-    })
-    .await?;
-    current(&n, &old.id)
+    let at = r.update_status.started_at_ms;
+    replace(&n, &old, r.spec, r.previous_spec, at, Some(r.update_status)).await
 }
 
 async fn remove(

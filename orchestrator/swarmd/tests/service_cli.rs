@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::OnceLock;
 
 use common::{swarmd, wait_for, Cluster, Node, Out, WAIT};
@@ -41,22 +40,7 @@ struct Containers(String);
 
 impl Drop for Containers {
     fn drop(&mut self) {
-        let filter = format!("label=com.docker.swarm.service.name={}", self.0);
-        if let Ok(out) = Command::new("docker")
-            .args(["ps", "-aq", "--filter", &filter])
-            .output()
-        {
-            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .split_whitespace()
-                .map(str::to_string)
-                .collect();
-            if !ids.is_empty() {
-                let _ = Command::new("docker")
-                    .args(["rm", "-f"])
-                    .args(&ids)
-                    .output();
-            }
-        }
+        common::remove_containers_labelled(&format!("com.docker.swarm.service.name={}", self.0));
     }
 }
 

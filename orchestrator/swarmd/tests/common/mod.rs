@@ -377,25 +377,27 @@ pub fn test_image() -> &'static str {
 /// Removes every container a test's nodes created (label `com.docker.swarm.node.id`).
 pub fn remove_containers_of(node_ids: &[String]) {
     for id in node_ids {
-        let out = Command::new("docker")
-            .args([
-                "ps",
-                "-aq",
-                "--filter",
-                &format!("label=com.docker.swarm.node.id={id}"),
-            ])
+        remove_containers_labelled(&format!("com.docker.swarm.node.id={id}"));
+    }
+}
+
+/// Removes every container (running or not) carrying the label `key=value`.
+pub fn remove_containers_labelled(label: &str) {
+    let filter = format!("label={label}");
+    let Ok(out) = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &filter])
+        .output()
+    else {
+        return;
+    };
+    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if !ids.is_empty() {
+        let _ = Command::new("docker")
+            .args(["rm", "-f"])
+            .args(&ids)
             .output();
-        if let Ok(o) = out {
-            let ids: Vec<String> = String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .map(str::to_string)
-                .collect();
-            if !ids.is_empty() {
-                let _ = Command::new("docker")
-                    .args(["rm", "-f"])
-                    .args(&ids)
-                    .output();
-            }
-        }
     }
 }
