@@ -104,16 +104,27 @@ pub fn counts(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
 /// Waits until the running tasks per node are exactly `want`.
 pub fn wait_running(c: &Cluster, via: usize, name: &str, want: &[(&str, usize)]) {
     let want = counts(want);
+    wait_placement(c, via, name, &format!("{want:?}"), |m| *m == want);
+}
+
+/// Waits until the running tasks per host name satisfy `ok` (`what` describes it).
+pub fn wait_placement(
+    c: &Cluster,
+    via: usize,
+    name: &str,
+    what: &str,
+    ok: impl Fn(&BTreeMap<String, usize>) -> bool,
+) {
     let mut last = BTreeMap::new();
-    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        wait_for(&format!("{name} running as {want:?}"), WAIT, || {
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        wait_for(&format!("{name} running as {what}"), WAIT, || {
             last = running(&c.nodes[via], name);
-            (last == want).then_some(())
+            ok(&last).then_some(())
         })
     }));
-    if ok.is_err() {
+    if done.is_err() {
         panic!(
-            "{name}: wanted {want:?}, last {last:?}\ntasks: {:#?}\n{}",
+            "{name}: wanted {what}, last {last:?}\ntasks: {:#?}\n{}",
             tasks(&c.nodes[via], name),
             c.logs()
         );
