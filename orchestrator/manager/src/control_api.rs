@@ -166,7 +166,7 @@ async fn demote(
     }
     let id = v.node.id;
     check_removal(&n.voter_health(), id, "demote").map_err(ManagerError::QuorumGuard)?;
-    n.membership(MembershipOp::RemoveVoter { id }).await?;
+    n.membership(MembershipOp::DemoteVoter { id }).await?;
     n.write(Command::SetRole {
         id,
         role: Role::Worker,

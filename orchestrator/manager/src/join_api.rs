@@ -177,5 +177,9 @@ async fn self_leave(
         ));
     }
     n.write(Command::RemoveNode { id }).await?;
+    // A demoted manager is still a Raft learner: stop replicating to it.
+    if n.members().contains(&id) {
+        n.membership(MembershipOp::RemoveVoter { id }).await?;
+    }
     Ok(Json(()))
 }

@@ -38,6 +38,12 @@ pub enum MembershipOp {
         /// Node id.
         id: NodeId,
     },
+    /// Make a voter a learner (`node demote`): it keeps receiving the log, so it learns its new
+    /// role and goes on as a worker; leaving or `node rm` removes it from the group.
+    DemoteVoter {
+        /// Node id.
+        id: NodeId,
+    },
 }
 
 /// A running swarmd node.
@@ -354,6 +360,16 @@ impl Node {
                 .map_err(|e| raft_err(&e))?;
                 let change = ChangeMembers::AddVoterIds(BTreeSet::from([id]));
                 tokio::time::timeout(timeout, self.raft.change_membership(change, false))
+                    .await
+                    .map_err(|_| self.no_quorum())?
+                    .map_err(|e| raft_err(&e))?;
+            }
+            MembershipOp::DemoteVoter { id } => {
+                if !self.voters().contains(&id) {
+                    return Ok(());
+                }
+                let change = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
+                tokio::time::timeout(timeout, self.raft.change_membership(change, true))
                     .await
                     .map_err(|_| self.no_quorum())?
                     .map_err(|e| raft_err(&e))?;

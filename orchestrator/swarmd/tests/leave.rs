@@ -53,3 +53,27 @@ fn manager_and_worker_leave_and_rm() {
     let nodes = c.nodes[m1].nodes().unwrap();
     assert_eq!(nodes.len(), 2, "{nodes:?}");
 }
+
+#[test]
+fn a_demoted_manager_leaves_like_a_worker() {
+    let mut c = Cluster::new(39);
+    let m1 = c.init("m1");
+    c.join("m2", "manager", m1);
+    let m3 = c.join("m3", "manager", m1);
+
+    let o = c.nodes[m1].cli(&["node", "demote", "m3"]);
+    assert!(o.ok, "{o:?}");
+    wait_for("m3 a worker in m3's own state", WAIT, || {
+        let info = c.nodes[m3].info()?;
+        (info["role"] == "worker").then_some(())
+    });
+    let o = c.nodes[m3].cli(&["leave"]);
+    assert!(o.ok, "leave after demote: {o:?}\n{}", c.logs());
+    wait_for("m3 gone", WAIT, || {
+        let nodes = c.nodes[m1].nodes()?;
+        (nodes.len() == 2 && nodes.iter().all(|n| n["hostname"] != "m3")).then_some(())
+    });
+    // Writes go on with the two managers left.
+    let o = c.nodes[m1].cli(&["node", "update", "m2", "--label-add", "a=b"]);
+    assert!(o.ok, "{o:?}");
+}
