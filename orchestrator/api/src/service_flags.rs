@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::constraint::{Constraint, PlacementPreference};
 use crate::mount::Mount;
 use crate::publish::PortConfig;
-use crate::resources::{parse_cpu, parse_memory};
-use crate::restart::{parse_duration_ms, RestartCondition};
+use crate::resources::{parse_cpu, parse_memory, ResourceRequirements};
+use crate::restart::{parse_duration_ms, RestartCondition, RestartPolicy};
 use crate::service::{parse_label, EndpointSpec, ServiceMode, ServiceSpec, TaskSpec};
 use crate::service_update::UpdateConfigFlags;
 use crate::spec_error::SpecError;
@@ -128,32 +128,24 @@ impl ServiceFlags {
         if let Some(m) = &self.max_replicas_per_node {
             p.max_replicas_per_node = parse_count("--max-replicas-per-node", m)?;
         }
-        let r = &mut task.resources;
-        if let Some(v) = &self.reserve_cpu {
-            r.reservations.nano_cpus = parse_cpu("--reserve-cpu", v)?;
-        }
-        if let Some(v) = &self.reserve_memory {
-            r.reservations.memory_bytes = parse_memory("--reserve-memory", v)?;
-        }
-        if let Some(v) = &self.limit_cpu {
-            r.limits.nano_cpus = parse_cpu("--limit-cpu", v)?;
-        }
-        if let Some(v) = &self.limit_memory {
-            r.limits.memory_bytes = parse_memory("--limit-memory", v)?;
-        }
-        let rp = &mut task.restart_policy;
-        if let Some(v) = &self.restart_condition {
-            rp.condition = RestartCondition::parse(v)?;
-        }
-        if let Some(v) = &self.restart_delay {
-            rp.delay_ms = parse_duration_ms("--restart-delay", v)?;
-        }
-        if let Some(v) = &self.restart_max_attempts {
-            rp.max_attempts = Some(parse_count("--restart-max-attempts", v)?);
-        }
-        if let Some(v) = &self.restart_window {
-            rp.window_ms = parse_duration_ms("--restart-window", v)?;
-        }
+        set_resources(
+            &mut task.resources,
+            [
+                &self.reserve_cpu,
+                &self.reserve_memory,
+                &self.limit_cpu,
+                &self.limit_memory,
+            ],
+        )?;
+        set_restart_policy(
+            &mut task.restart_policy,
+            [
+                &self.restart_condition,
+                &self.restart_delay,
+                &self.restart_max_attempts,
+                &self.restart_window,
+            ],
+        )?;
         let mut spec = ServiceSpec {
             name: self.name.clone(),
             mode,
@@ -176,6 +168,48 @@ impl ServiceFlags {
         spec.validate()?;
         Ok(spec)
     }
+}
+
+/// Applies the given `--reserve-cpu`, `--reserve-memory`, `--limit-cpu`, `--limit-memory`
+/// values (in that order; None = unchanged). Shared by `service create` and `service update`.
+pub(crate) fn set_resources(
+    r: &mut ResourceRequirements,
+    [reserve_cpu, reserve_memory, limit_cpu, limit_memory]: [&Option<String>; 4],
+) -> Result<(), SpecError> {
+    if let Some(v) = reserve_cpu {
+        r.reservations.nano_cpus = parse_cpu("--reserve-cpu", v)?;
+    }
+    if let Some(v) = reserve_memory {
+        r.reservations.memory_bytes = parse_memory("--reserve-memory", v)?;
+    }
+    if let Some(v) = limit_cpu {
+        r.limits.nano_cpus = parse_cpu("--limit-cpu", v)?;
+    }
+    if let Some(v) = limit_memory {
+        r.limits.memory_bytes = parse_memory("--limit-memory", v)?;
+    }
+    Ok(())
+}
+
+/// Applies the given `--restart-condition`, `--restart-delay`, `--restart-max-attempts`,
+/// `--restart-window` values (in that order; None = unchanged). Shared by create and update.
+pub(crate) fn set_restart_policy(
+    rp: &mut RestartPolicy,
+    [condition, delay, max_attempts, window]: [&Option<String>; 4],
+) -> Result<(), SpecError> {
+    if let Some(v) = condition {
+        rp.condition = RestartCondition::parse(v)?;
+    }
+    if let Some(v) = delay {
+        rp.delay_ms = parse_duration_ms("--restart-delay", v)?;
+    }
+    if let Some(v) = max_attempts {
+        rp.max_attempts = Some(parse_count("--restart-max-attempts", v)?);
+    }
+    if let Some(v) = window {
+        rp.window_ms = parse_duration_ms("--restart-window", v)?;
+    }
+    Ok(())
 }
 
 /// Parses one `service scale` argument `NAME=REPLICAS`.

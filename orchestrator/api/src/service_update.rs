@@ -11,10 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::constraint::{Constraint, PlacementPreference};
 use crate::mount::Mount;
 use crate::publish::{PortConfig, Protocol};
-use crate::resources::{parse_cpu, parse_memory};
-use crate::restart::{parse_duration_ms, RestartCondition};
+use crate::restart::parse_duration_ms;
 use crate::service::{parse_label, FailureAction, ServiceSpec, UpdateConfig, UpdateOrder};
-use crate::service_flags::{parse_count, scale};
+use crate::service_flags::{parse_count, scale, set_resources, set_restart_policy};
 use crate::spec_error::SpecError;
 
 /// Docker's defaults for an update or rollback config the spec does not have yet: one task
@@ -346,33 +345,24 @@ impl UpdateFlags {
             p.max_replicas_per_node = parse_count("--max-replicas-per-node", m)?;
         }
 
-        let r = &mut t.resources;
-        if let Some(v) = &self.reserve_cpu {
-            r.reservations.nano_cpus = parse_cpu("--reserve-cpu", v)?;
-        }
-        if let Some(v) = &self.reserve_memory {
-            r.reservations.memory_bytes = parse_memory("--reserve-memory", v)?;
-        }
-        if let Some(v) = &self.limit_cpu {
-            r.limits.nano_cpus = parse_cpu("--limit-cpu", v)?;
-        }
-        if let Some(v) = &self.limit_memory {
-            r.limits.memory_bytes = parse_memory("--limit-memory", v)?;
-        }
-
-        let rp = &mut t.restart_policy;
-        if let Some(v) = &self.restart_condition {
-            rp.condition = RestartCondition::parse(v)?;
-        }
-        if let Some(v) = &self.restart_delay {
-            rp.delay_ms = parse_duration_ms("--restart-delay", v)?;
-        }
-        if let Some(v) = &self.restart_max_attempts {
-            rp.max_attempts = Some(parse_count("--restart-max-attempts", v)?);
-        }
-        if let Some(v) = &self.restart_window {
-            rp.window_ms = parse_duration_ms("--restart-window", v)?;
-        }
+        set_resources(
+            &mut t.resources,
+            [
+                &self.reserve_cpu,
+                &self.reserve_memory,
+                &self.limit_cpu,
+                &self.limit_memory,
+            ],
+        )?;
+        set_restart_policy(
+            &mut t.restart_policy,
+            [
+                &self.restart_condition,
+                &self.restart_delay,
+                &self.restart_max_attempts,
+                &self.restart_window,
+            ],
+        )?;
 
         for v in &self.publish_rm {
             let (target, protocol) = port_to_remove(v)?;
@@ -399,6 +389,7 @@ impl UpdateFlags {
 mod tests {
     use super::*;
     use crate::mount::MountType;
+    use crate::restart::RestartCondition;
     use crate::service::ServiceMode;
     use crate::service_flags::ServiceFlags;
 
