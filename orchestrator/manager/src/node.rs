@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use openraft::error::{ClientWriteError, RaftError};
+use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
 use openraft::{BasicNode, ChangeMembers, Raft, RaftMetrics, ServerState};
 use rustls::ClientConfig;
 use serde::{Deserialize, Serialize};
@@ -346,33 +346,25 @@ impl Node {
         let timeout = self.settings.write_timeout * 3;
         match op {
             MembershipOp::AddVoter { id, addr } => {
-                tokio::time::timeout(
-                    timeout,
-                    self.raft.add_learner(id, BasicNode::new(addr), true),
-                )
-                .await
-                .map_err(|_| {
-                    ManagerError::Raft(format!(
-                        "node {} did not catch up with the log in time",
-                        format_node_id(id)
-                    ))
-                })?
-                .map_err(|e| raft_err(&e))?;
-                let change = ChangeMembers::AddVoterIds(BTreeSet::from([id]));
-                tokio::time::timeout(timeout, self.raft.change_membership(change, false))
+                let node = BasicNode::new(addr);
+                retry_in_progress(timeout, || self.raft.add_learner(id, node.clone(), true))
                     .await
-                    .map_err(|_| self.no_quorum())?
+                    .map_err(|_| {
+                        ManagerError::Raft(format!(
+                            "node {} did not catch up with the log in time",
+                            format_node_id(id)
+                        ))
+                    })?
                     .map_err(|e| raft_err(&e))?;
+                let change = ChangeMembers::AddVoterIds(BTreeSet::from([id]));
+                self.change_members(change, false, timeout).await?;
             }
             MembershipOp::DemoteVoter { id } => {
                 if !self.voters().contains(&id) {
                     return Ok(());
                 }
                 let change = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
-                tokio::time::timeout(timeout, self.raft.change_membership(change, true))
-                    .await
-                    .map_err(|_| self.no_quorum())?
-                    .map_err(|e| raft_err(&e))?;
+                self.change_members(change, true, timeout).await?;
             }
             MembershipOp::RemoveVoter { id } => {
                 let mut change = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
@@ -382,14 +374,56 @@ impl Node {
                         return Ok(());
                     }
                 }
-                tokio::time::timeout(timeout, self.raft.change_membership(change, false))
-                    .await
-                    .map_err(|_| self.no_quorum())?
-                    .map_err(|e| raft_err(&e))?;
+                self.change_members(change, false, timeout).await?;
             }
         }
         Ok(())
     }
+
+    /// One membership change, waiting out a change that is still in flight (a join's second
+    /// phase, say) instead of failing the caller's command.
+    async fn change_members(
+        &self,
+        change: ChangeMembers<NodeId, BasicNode>,
+        retain: bool,
+        timeout: Duration,
+    ) -> Result<(), ManagerError> {
+        retry_in_progress(timeout, || {
+            self.raft.change_membership(change.clone(), retain)
+        })
+        .await
+        .map_err(|_| self.no_quorum())?
+        .map(|_| ())
+        .map_err(|e| ManagerError::Raft(e.to_string()))
+    }
+}
+
+/// Runs a membership call until it succeeds, fails for another reason than "a configuration
+/// change is in progress", or `timeout` passes (the outer `Err`).
+async fn retry_in_progress<T, F, Fut>(
+    timeout: Duration,
+    mut call: F,
+) -> Result<
+    Result<T, RaftError<NodeId, ClientWriteError<NodeId, BasicNode>>>,
+    tokio::time::error::Elapsed,
+>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<
+        Output = Result<T, RaftError<NodeId, ClientWriteError<NodeId, BasicNode>>>,
+    >,
+{
+    tokio::time::timeout(timeout, async {
+        loop {
+            match call().await {
+                Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(
+                    ChangeMembershipError::InProgress(_),
+                ))) => tokio::time::sleep(Duration::from_millis(50)).await,
+                other => return other,
+            }
+        }
+    })
+    .await
 }
 
 fn retryable(e: &ManagerError) -> bool {
