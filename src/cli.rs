@@ -315,6 +315,10 @@ pub struct ScaleArgs {
     /// Scale a local sandbox cluster (made by `up --sandbox`): its hosts follow the instances
     #[arg(long)]
     pub sandbox: bool,
+    /// Change the stack only: do not drain, remove or join nodes over SSH (for stacks made with
+    /// `up --no-bootstrap`); the groups then pick which instances go
+    #[arg(long, conflicts_with = "sandbox")]
+    pub no_bootstrap: bool,
 }
 
 /// `swarm-aws down`.

@@ -25,6 +25,9 @@ pub enum Error {
     /// The local sandbox (emulator, hosts, bootstrap) failed.
     #[error("sandbox: {0}")]
     Sandbox(String),
+    /// The SSH bootstrap of the instances (or a membership change over it) failed.
+    #[error("bootstrap: {0}")]
+    Bootstrap(String),
     /// Creating, importing, finding or deleting the cluster's EC2 key pair failed.
     #[error("key pair: {0}")]
     KeyPair(String),
@@ -44,6 +47,7 @@ impl Error {
             Error::Output(_)
             | Error::NotConfirmed(_)
             | Error::Sandbox(_)
+            | Error::Bootstrap(_)
             | Error::KeyPair(_)
             | Error::ClusterApi(_) => 1,
             Error::Stack(StackError::Interrupted { .. }) => 130,

@@ -80,6 +80,13 @@ pub struct Instance {
     pub public_ip: Option<String>,
 }
 
+impl Instance {
+    /// Whether it runs or boots (`InService`, `Pending`): not on its way out.
+    pub fn is_live(&self) -> bool {
+        matches!(self.lifecycle.as_str(), "InService" | "Pending")
+    }
+}
+
 /// Groups and instances of one cluster stack.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Inventory {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod inventory;
 pub mod keypair;
 pub mod sandbox;
+pub mod scale_in;
 pub mod spec;
 pub mod ssh;
 pub mod stack;

@@ -148,10 +148,19 @@ fn full_lifecycle_up_status_scale_noop_website_down() {
     ));
     assert!(text.contains("no changes"), "{text}");
 
-    // scale --dry-run shows the change and changes nothing; scale does it.
+    // scale --dry-run shows the change and changes nothing; scale does it. The emulator's
+    // instances cannot be reached over SSH, so the stack only (`--no-bootstrap`).
     let plan = ok(cli(
         "us-east-1",
-        &["scale", "--name", &a, "--workers", "2", "--dry-run"],
+        &[
+            "scale",
+            "--name",
+            &a,
+            "--workers",
+            "2",
+            "--dry-run",
+            "--no-bootstrap",
+        ],
     ));
     assert!(plan.contains("WorkerSize: 5 -> 2"), "{plan}");
     let status = json(cli(
@@ -161,7 +170,16 @@ fn full_lifecycle_up_status_scale_noop_website_down() {
     assert_eq!(count_roles(&status).1, 5);
     let scaled = json(cli(
         "us-east-1",
-        &["--output", "json", "scale", "--name", &a, "--workers", "2"],
+        &[
+            "--output",
+            "json",
+            "scale",
+            "--name",
+            &a,
+            "--workers",
+            "2",
+            "--no-bootstrap",
+        ],
     ));
     assert_eq!(
         (scaled["managers"].as_u64(), scaled["workers"].as_u64()),

@@ -17,9 +17,6 @@ pub const AWS_SSH_USER: &str = "ec2-user";
 /// Private key file of a cluster in its config dir (see [`ClusterKey::load_or_create`]).
 pub const KEY_FILE: &str = "id_ed25519";
 
-/// Lifecycle states whose instances are bootstrapped.
-const LIVE: [&str; 2] = ["InService", "Pending"];
-
 /// The hosts to bootstrap: every live instance, reached over SSH at its public address (its
 /// private one when it has none), advertising its private address (pure). An instance with no
 /// private address is an error naming it.
@@ -34,7 +31,7 @@ pub fn aws_hosts(inv: &Inventory) -> Result<Vec<BootstrapHost>, BootstrapError> 
     };
     inv.instances
         .iter()
-        .filter(|i| LIVE.contains(&i.lifecycle.as_str()))
+        .filter(|i| i.is_live())
         .map(|i| {
             let private = i
                 .private_ip

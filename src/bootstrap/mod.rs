@@ -20,6 +20,7 @@
 
 mod aws;
 mod error;
+mod members;
 pub mod nodes;
 mod passthrough;
 pub mod plan;
@@ -33,6 +34,7 @@ mod shrink;
 
 pub use aws::{aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
+pub use members::{members_of, node_table, read_members, staying_managers, take_out};
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
 pub use passthrough::{swarmd_command, swarmd_on_manager};
 pub use plan::{plan, HostFacts, Plan, PlanError};

@@ -4,13 +4,13 @@
 
 use std::path::Path;
 
-use super::nodes::{NodeRole, NodeTable};
-use super::passthrough::swarmd_on_manager;
+use super::members::{read_members, take_out};
+use super::nodes::NodeRole;
 use super::roster::Roster;
-use super::run::{bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport, SWARMD_PORT};
+use super::run::{bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport};
 use super::sandbox::sandbox_options;
 use super::scale_plan::{Member, ScalePlan};
-use super::shrink::{remove_nodes, LeaveReport};
+use super::shrink::LeaveReport;
 use super::BootstrapError;
 use crate::sandbox::{Sandbox, SandboxError, SandboxHost};
 use crate::ssh::{cluster_config_dir, ClusterKey};
@@ -76,45 +76,15 @@ impl SandboxCluster {
         self.roster.inventory(&self.hosts)
     }
 
-    /// `node ls` from the first manager that answers.
-    pub async fn node_table(&self) -> Result<NodeTable, BootstrapError> {
-        let args: Vec<String> = ["node", "ls", "--format", "json"]
-            .map(String::from)
-            .to_vec();
-        let out = swarmd_on_manager(&self.inventory(), &self.opts, &args).await?;
-        let fail = |detail: String| BootstrapError::Remote {
-            host: "managers".into(),
-            step: "node ls".into(),
-            detail,
-        };
-        if !out.success() {
-            return Err(fail(format!(
-                "exit {}: {}",
-                out.exit_status,
-                out.stderr_str().trim()
-            )));
-        }
-        NodeTable::parse(&out.stdout_str()).map_err(|e| fail(format!("unreadable JSON: {e}")))
-    }
-
     /// Every host with its node row (if it is in the cluster), for [`super::scale_plan()`].
     pub async fn members(&self) -> Result<Vec<Member>, BootstrapError> {
-        let table = self.node_table().await?;
-        let index = |id: &str| self.hosts.iter().find(|h| h.name == id).map(|h| h.index);
-        Ok(self
-            .inventory()
-            .into_iter()
-            .map(|h| {
-                let addr = std::net::SocketAddr::new(h.advertise_ip, SWARMD_PORT).to_string();
-                Member {
-                    index: index(&h.id).unwrap_or(0),
-                    node: table.by_addr(&addr).cloned(),
-                    host: h.id,
-                    role: h.role,
-                    addr,
-                }
-            })
-            .collect())
+        let index = |id: &str| {
+            self.hosts
+                .iter()
+                .find(|h| h.name == id)
+                .map_or(0, |h| h.index)
+        };
+        read_members(&self.inventory(), &self.opts, index).await
     }
 
     /// Drains, demotes and removes the nodes `plan` lets go (before the stack shrinks).
@@ -123,21 +93,7 @@ impl SandboxCluster {
         plan: &ScalePlan,
         members: &[Member],
     ) -> Result<Vec<LeaveReport>, BootstrapError> {
-        let inv = self.inventory();
-        let leaving = |id: &str| plan.leave.iter().any(|d| d.host == id);
-        let is_leader = |id: &str| {
-            members
-                .iter()
-                .find(|m| m.host == id)
-                .and_then(|m| m.node.as_ref())
-                .is_some_and(|n| n.manager_status == Some(super::ManagerStatus::Leader))
-        };
-        let mut staying: Vec<&BootstrapHost> = inv
-            .iter()
-            .filter(|h| h.role == NodeRole::Manager && !leaving(&h.id))
-            .collect();
-        staying.sort_by_key(|h| !is_leader(&h.id));
-        remove_nodes(&inv, &staying, &plan.leave, &self.opts).await
+        take_out(&self.inventory(), plan, members, &self.opts).await
     }
 
     /// Removes the hosts of the nodes that left (after the stack shrank).

@@ -9,6 +9,7 @@ pub mod ls;
 pub mod node;
 pub mod sandbox;
 pub mod scale;
+pub mod scale_aws;
 pub mod scale_sandbox;
 pub mod shared;
 pub mod status;

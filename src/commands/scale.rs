@@ -1,5 +1,8 @@
 //! `swarm-aws scale`: change the manager and worker counts of a running cluster through a change
 //! set on its deployed template; `--dry-run` prints the change set without executing it.
+//!
+//! The membership goes with it ([`super::scale_aws`] on AWS, [`super::scale_sandbox`] in the
+//! sandbox); `--no-bootstrap` resizes the stack only (here).
 
 use serde_json::json;
 
@@ -58,10 +61,13 @@ pub fn check_sizes(managers: Option<u32>, workers: Option<u32>) -> Result<(), Er
     }
 }
 
-/// Runs `swarm-aws scale`.
+/// Runs `swarm-aws scale`; with `--no-bootstrap`, the stack-only resize done here.
 pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     if args.sandbox {
         return super::scale_sandbox::run(global, args).await;
+    }
+    if !args.no_bootstrap {
+        return super::scale_aws::run(global, args).await;
     }
     check_sizes(args.managers, args.workers)?;
     let clients = connect(global, None).await?;

@@ -127,6 +127,16 @@ pub enum StackError {
         /// Cause.
         source: AwsError,
     },
+    /// SetInstanceProtection failed.
+    #[error("SetInstanceProtection on group {group} ({count} instances) failed: {source}")]
+    SetInstanceProtection {
+        /// Group name.
+        group: String,
+        /// How many instances.
+        count: usize,
+        /// Cause.
+        source: AwsError,
+    },
     /// DescribeInstances failed.
     #[error("DescribeInstances ({count} instances) failed: {source}")]
     DescribeInstances {
