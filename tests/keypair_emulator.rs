@@ -3,9 +3,11 @@
 //! pair it made; `--ssh-public-key` imports the user's key (their files are left alone);
 //! `--key-name` must exist. Needs `AWS_ENDPOINT_URL` (scripts/test starts the emulator).
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use swarm_aws::aws::{AwsOptions, Clients};
@@ -14,20 +16,7 @@ use swarm_aws::ssh::ClusterKey;
 const REGION: &str = "eu-west-3";
 
 fn cli(home: &Path, args: &[&str]) -> Output {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: start the emulator with `eval \"$(localstack/start)\"`",
-    );
-    Command::new(env!("CARGO_BIN_EXE_swarm-aws"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .env("XDG_CONFIG_HOME", home)
-        .env_remove("AWS_PROFILE")
-        .env_remove("SWARM_AWS_NAME")
-        .output()
-        .expect("run swarm-aws")
+    common::emulator_cli(home, REGION, args)
 }
 
 fn up(home: &Path, name: &str, extra: &[&str]) -> Output {

@@ -6,8 +6,10 @@
 //! through `scale` itself. This test resizes the group with UpdateAutoScalingGroup, the call
 //! CloudFormation makes on AWS. Needs `AWS_ENDPOINT_URL` (scripts/test starts the emulator).
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use swarm_aws::aws::{AwsOptions, Clients};
@@ -17,20 +19,7 @@ use swarm_aws::scale_in::{protection, set_protection};
 const REGION: &str = "ap-southeast-2";
 
 fn cli(home: &Path, args: &[&str]) -> Output {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: start the emulator with `eval \"$(localstack/start)\"`",
-    );
-    Command::new(env!("CARGO_BIN_EXE_swarm-aws"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .env("XDG_CONFIG_HOME", home)
-        .env_remove("AWS_PROFILE")
-        .env_remove("SWARM_AWS_NAME")
-        .output()
-        .expect("run swarm-aws")
+    common::emulator_cli(home, REGION, args)
 }
 
 fn ok_json(out: &Output) -> Value {

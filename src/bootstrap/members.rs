@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use super::nodes::{ManagerStatus, NodeRole, NodeTable};
-use super::passthrough::swarmd_on_manager;
+use super::passthrough::answering_manager;
 use super::run::{BootstrapHost, BootstrapOptions, SWARMD_PORT};
 use super::scale_plan::{Member, ScalePlan};
 use super::shrink::{remove_nodes, LeaveReport};
@@ -16,23 +16,9 @@ pub async fn node_table(
     hosts: &[BootstrapHost],
     opts: &BootstrapOptions,
 ) -> Result<NodeTable, BootstrapError> {
-    let args: Vec<String> = ["node", "ls", "--format", "json"]
-        .map(String::from)
-        .to_vec();
-    let out = swarmd_on_manager(hosts, opts, &args).await?;
-    let fail = |detail: String| BootstrapError::Remote {
-        host: "managers".into(),
-        step: "node ls".into(),
-        detail,
-    };
-    if !out.success() {
-        return Err(fail(format!(
-            "exit {}: {}",
-            out.exit_status,
-            out.stderr_str().trim()
-        )));
-    }
-    NodeTable::parse(&out.stdout_str()).map_err(|e| fail(format!("unreadable JSON: {e}")))
+    let managers = hosts.iter().filter(|h| h.role == NodeRole::Manager);
+    let (_, _, table) = answering_manager(managers, opts, "node ls").await?;
+    Ok(table)
 }
 
 /// Every host with its node row, if it is in the cluster (pure). `index` gives a host's age

@@ -12,11 +12,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::nodes::NodeRole;
-use super::remote::RemoteHost;
+use super::passthrough::{answering_manager, connect};
 use super::run::{BootstrapHost, BootstrapOptions};
 use super::scale_plan::Departure;
 use super::BootstrapError;
-use crate::ssh::SshClient;
 
 /// What happened to one node that left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,49 +28,6 @@ pub struct LeaveReport {
     pub steps: Vec<String>,
     /// Problems met and worked around (e.g. the host did not answer SSH).
     pub notes: Vec<String>,
-}
-
-async fn connect(h: &BootstrapHost, opts: &BootstrapOptions) -> Result<RemoteHost, BootstrapError> {
-    let ssh = SshClient::connect(h.ssh_addr, &opts.key, &opts.known_hosts, &opts.connect)
-        .await
-        .map_err(|source| BootstrapError::Ssh {
-            host: h.id.clone(),
-            step: format!("connect to {}", h.ssh_addr),
-            source,
-        })?;
-    Ok(RemoteHost {
-        id: h.id.clone(),
-        ssh,
-        layout: h.layout.clone(),
-        systemd: false,
-    })
-}
-
-/// The manager the verbs go through: the first among `hosts` (staying managers, leader first)
-/// whose swarmd answers `node ls`.
-async fn manager(
-    hosts: &[&BootstrapHost],
-    opts: &BootstrapOptions,
-) -> Result<RemoteHost, BootstrapError> {
-    let mut tried = Vec::new();
-    for h in hosts {
-        match connect(h, opts).await {
-            Ok(r) => match r.node_ls().await {
-                Ok(_) => return Ok(r),
-                Err(e) => tried.push(e.to_string()),
-            },
-            Err(e) => tried.push(e.to_string()),
-        }
-    }
-    Err(BootstrapError::Remote {
-        host: "managers".into(),
-        step: "find a manager that stays".into(),
-        detail: if tried.is_empty() {
-            "no manager stays in the inventory".into()
-        } else {
-            format!("no staying manager answers: {}", tried.join("; "))
-        },
-    })
 }
 
 /// Takes `leaving` out of the cluster, in order. `staying` are the managers that remain (the
@@ -92,7 +48,8 @@ pub async fn remove_nodes(
     if leaving.is_empty() {
         return Ok(reports);
     }
-    let mgr = manager(staying, opts).await?;
+    let (_, mgr, _) =
+        answering_manager(staying.iter().copied(), opts, "find a manager that stays").await?;
     for d in leaving {
         let mut rep = LeaveReport {
             host: d.host.clone(),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::scale::{check_sizes, print_plan, request};
-use super::scale_sandbox::membership_text;
+use super::scale_sandbox::{membership_text, print_scaled};
 use super::shared::{connect, ctrl_c, print_json, print_text, progress_sink, require_stack};
 use crate::bootstrap::{
     aws_hosts, aws_options, bootstrap_report, read_members, scale_plan, take_out, BootstrapError,
@@ -117,30 +117,7 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let inv = wait_for_instances(&clients, &info.id, want).await?;
     let hosts = aws_hosts(&inv).map_err(boot)?;
     let joined = bootstrap_report(&hosts, &opts).await.map_err(boot)?;
-    match global.output {
-        OutputFormat::Json => print_json(&json!({
-            "stack": info.name,
-            "result": report,
-            "plan": membership,
-            "left": left,
-            "joined": {
-                "managers": joined.plan.managers.len(),
-                "workers": joined.plan.workers.len(),
-                "skipped": joined.plan.skipped.len(),
-            },
-            "managers": membership.managers_after,
-            "workers": membership.workers_after,
-            "nodes": joined.nodes,
-            "inventory": inv,
-        })),
-        OutputFormat::Text => print_text(&format!(
-            "\ncluster {}: {} manager(s), {} worker(s)\n{}",
-            info.name,
-            membership.managers_after,
-            membership.workers_after,
-            joined.nodes.render()
-        )),
-    }
+    print_scaled(global, &info.name, &report, &membership, &left, &joined)
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@ use serde_json::json;
 
 use super::scale::{check_sizes, print_plan, request};
 use super::shared::{ctrl_c, print_json, print_text, progress_sink, require_stack};
-use crate::bootstrap::{scale_plan, LeaveReport, SandboxCluster, ScalePlan};
+use crate::bootstrap::{scale_plan, BootstrapReport, LeaveReport, SandboxCluster, ScalePlan};
 use crate::cli::{GlobalArgs, OutputFormat, ScaleArgs};
 use crate::stack::deploy::check_updatable;
-use crate::stack::{deploy, plan};
+use crate::stack::{deploy, plan, DeployReport};
 use crate::Error;
 
 fn boot(e: crate::bootstrap::BootstrapError) -> Error {
@@ -55,6 +55,39 @@ pub fn membership_text(p: &ScalePlan) -> String {
     text
 }
 
+/// Prints the outcome of a scale that moved the membership (AWS and sandbox alike).
+pub fn print_scaled(
+    global: &GlobalArgs,
+    stack: &str,
+    report: &DeployReport,
+    membership: &ScalePlan,
+    left: &[LeaveReport],
+    joined: &BootstrapReport,
+) -> Result<(), Error> {
+    match global.output {
+        OutputFormat::Json => print_json(&json!({
+            "stack": stack,
+            "result": report,
+            "plan": membership,
+            "left": left,
+            "joined": {
+                "managers": joined.plan.managers.len(),
+                "workers": joined.plan.workers.len(),
+                "skipped": joined.plan.skipped.len(),
+            },
+            "managers": membership.managers_after,
+            "workers": membership.workers_after,
+            "nodes": joined.nodes,
+        })),
+        OutputFormat::Text => print_text(&format!(
+            "\ncluster {stack}: {} manager(s), {} worker(s)\n{}",
+            membership.managers_after,
+            membership.workers_after,
+            joined.nodes.render()
+        )),
+    }
+}
+
 /// Runs `swarm-aws scale --sandbox`.
 pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     check_sizes(args.managers, args.workers)?;
@@ -94,28 +127,7 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
     cluster.remove_hosts(&membership).await.map_err(boot)?;
     let joined = cluster.grow(&membership).await.map_err(boot)?;
-    let nodes = joined.nodes;
-    match global.output {
-        OutputFormat::Json => print_json(&json!({
-            "stack": info.name,
-            "result": report,
-            "plan": membership,
-            "left": left,
-            "joined": {
-                "managers": joined.plan.managers.len(),
-                "workers": joined.plan.workers.len(),
-                "skipped": joined.plan.skipped.len(),
-            },
-            "nodes": nodes,
-        })),
-        OutputFormat::Text => print_text(&format!(
-            "\ncluster {}: {} manager(s), {} worker(s)\n{}",
-            info.name,
-            membership.managers_after,
-            membership.workers_after,
-            nodes.render()
-        )),
-    }
+    print_scaled(&global, &info.name, &report, &membership, &left, &joined)
 }
 
 #[cfg(test)]

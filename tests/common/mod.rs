@@ -208,3 +208,22 @@ pub fn swarm_aws(args: &[&str]) -> Output {
     }
     cmd.output().expect("swarm-aws runs")
 }
+
+/// Runs the built binary against the emulator (`AWS_ENDPOINT_URL`, dummy credentials) in
+/// `region`, with its config (cluster keys, known_hosts) under `home`.
+pub fn emulator_cli(home: &std::path::Path, region: &str, args: &[&str]) -> Output {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL is not set: start the emulator with `eval \"$(localstack/start)\"`",
+    );
+    Command::new(env!("CARGO_BIN_EXE_swarm-aws"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", region)
+        .env("XDG_CONFIG_HOME", home)
+        .env_remove("AWS_PROFILE")
+        .env_remove("SWARM_AWS_NAME")
+        .output()
+        .expect("run swarm-aws")
+}
