@@ -147,13 +147,18 @@ pub struct Task {
 }
 
 impl Task {
+    /// The name `service ps` shows: `<service>.<slot>`, or `<service>.<node>` for a global task.
+    pub fn slot_name(&self) -> String {
+        match (self.slot, &self.node_id) {
+            (Some(slot), _) => format!("{}.{slot}", self.service_name),
+            (None, Some(node)) => format!("{}.{node}", self.service_name),
+            (None, None) => self.service_name.clone(),
+        }
+    }
+
     /// The container name Docker shows: `<service>.<slot or node>.<task id>`.
     pub fn container_name(&self) -> String {
-        match (self.slot, &self.node_id) {
-            (Some(slot), _) => format!("{}.{}.{}", self.service_name, slot, self.id),
-            (None, Some(node)) => format!("{}.{}.{}", self.service_name, node, self.id),
-            (None, None) => format!("{}.{}", self.service_name, self.id),
-        }
+        format!("{}.{}", self.slot_name(), self.id)
     }
 }
 

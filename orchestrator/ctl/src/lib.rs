@@ -19,6 +19,7 @@
 //! ```
 
 pub mod connect;
+pub mod filter;
 pub mod format;
 pub mod node;
 pub mod progress;

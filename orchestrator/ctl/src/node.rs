@@ -9,6 +9,7 @@ use swarm_api::client::Client;
 use swarm_api::control::{ForceRequest, InfoResponse, UpdateNodeRequest};
 use swarm_api::node::{format_node_id, Availability, NodeView};
 
+use crate::filter::{node_matches, Filters, NODE_KEYS};
 use crate::format::{write_json, Format};
 use crate::render::{node_table, node_text};
 use crate::routes;
@@ -17,7 +18,15 @@ use crate::routes;
 #[derive(Debug, Clone, Subcommand)]
 pub enum NodeVerb {
     /// List nodes.
-    Ls,
+    Ls {
+        /// Only display IDs.
+        #[arg(short, long)]
+        quiet: bool,
+        /// Filter output (id, label, node.label, membership, name, role), e.g. role=manager;
+        /// repeatable.
+        #[arg(short, long, value_name = "KEY=VALUE")]
+        filter: Vec<String>,
+    },
     /// Show one node.
     Inspect {
         /// Node id, id prefix or host name.
@@ -80,10 +89,18 @@ pub async fn run_node(
 ) -> Result<()> {
     let json = format == Format::Json;
     match verb {
-        NodeVerb::Ls => {
-            let nodes: Vec<NodeView> = client.get("/v1/nodes").await?;
+        NodeVerb::Ls { quiet, filter } => {
+            let f = Filters::parse(&filter, NODE_KEYS)?;
+            let mut nodes: Vec<NodeView> = client.get("/v1/nodes").await?;
+            nodes.retain(|n| node_matches(&f, n));
             if json {
                 return write_json(out, &nodes);
+            }
+            if quiet {
+                for n in &nodes {
+                    writeln!(out, "{}", format_node_id(n.node.id))?;
+                }
+                return Ok(());
             }
             let me = client
                 .get::<InfoResponse>("/v1/info")

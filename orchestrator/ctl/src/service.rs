@@ -14,6 +14,7 @@ use swarm_api::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest
 use swarm_api::service_flags::{parse_scale, scale};
 use swarm_api::task::Task;
 
+use crate::filter::{service_matches, task_matches, Filters, SERVICE_KEYS, TASK_KEYS};
 use crate::format::{write_json, Format};
 use crate::progress::{progress, task_errors, Outcome};
 use crate::render::{ps_rows, ps_table, service_pretty, service_table};
@@ -35,6 +36,9 @@ pub enum ServiceVerb {
         /// Only display IDs.
         #[arg(short, long)]
         quiet: bool,
+        /// Filter output (id, label, mode, name), e.g. mode=global; repeatable.
+        #[arg(short, long, value_name = "KEY=VALUE")]
+        filter: Vec<String>,
     },
     /// List the tasks of a service (older tasks of a slot under it).
     Ps {
@@ -46,6 +50,10 @@ pub enum ServiceVerb {
         /// Only display task IDs.
         #[arg(short, long)]
         quiet: bool,
+        /// Filter output (desired-state, id, name, node), e.g. desired-state=running;
+        /// repeatable.
+        #[arg(short, long, value_name = "KEY=VALUE")]
+        filter: Vec<String>,
     },
     /// Display detailed information on one or more services.
     Inspect {
@@ -116,8 +124,10 @@ pub async fn run_service(
             writeln!(out, "{}", s.id)?;
             wait_converged(client, &s, wait, out, !wait.quiet).await
         }
-        ServiceVerb::Ls { quiet } => {
-            let list: Vec<ServiceListEntry> = client.get("/v1/services").await?;
+        ServiceVerb::Ls { quiet, filter } => {
+            let f = Filters::parse(&filter, SERVICE_KEYS)?;
+            let mut list: Vec<ServiceListEntry> = client.get("/v1/services").await?;
+            list.retain(|e| service_matches(&f, e));
             if json {
                 return write_json(out, &list);
             }
@@ -134,12 +144,16 @@ pub async fn run_service(
             service,
             no_trunc,
             quiet,
+            filter,
         } => {
-            let tasks: Vec<Task> = client.get(&routes::service(&service, "tasks")).await?;
+            let f = Filters::parse(&filter, TASK_KEYS)?;
+            let mut tasks: Vec<Task> = client.get(&routes::service(&service, "tasks")).await?;
+            let hosts = hostnames(client).await;
+            tasks.retain(|t| task_matches(&f, t, &hosts));
             if json {
                 return write_json(out, &tasks);
             }
-            let rows = ps_rows(&tasks, &hostnames(client).await, now_ms(), no_trunc);
+            let rows = ps_rows(&tasks, &hosts, now_ms(), no_trunc);
             if quiet {
                 for r in rows {
                     writeln!(out, "{}", r.id)?;

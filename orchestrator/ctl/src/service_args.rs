@@ -463,7 +463,11 @@ mod tests {
         ));
         assert!(matches!(
             service(&["list"]),
-            ServiceVerb::Ls { quiet: false }
+            ServiceVerb::Ls { quiet: false, .. }
+        ));
+        assert!(matches!(
+            service(&["ps", "web", "-f", "desired-state=running", "--filter", "node=w1"]),
+            ServiceVerb::Ps { filter, .. } if filter == ["desired-state=running", "node=w1"]
         ));
         let e = Cli::try_parse_from([
             "x",

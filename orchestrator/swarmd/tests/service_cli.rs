@@ -158,6 +158,34 @@ fn create_scale_update_rm_with_real_containers() {
         ps.contains(&format!(" \\_ {name}.")),
         "history row missing:\n{ps}"
     );
+    // --filter as docker: desired-state=running drops the history; keys combine.
+    let q = ok(
+        svc(m, &["ps", name, "-q", "--filter", "desired-state=running"]),
+        "ps --filter",
+        &c,
+    )
+    .stdout;
+    assert_eq!(q.lines().count(), 1, "{q}\n{ps}");
+    let old = ok(
+        svc(m, &["ps", name, "-f", "desired-state=shutdown"]),
+        "ps --filter shutdown",
+        &c,
+    )
+    .stdout;
+    assert!(old.lines().count() >= 2, "{old}");
+    assert!(!old.contains(V2), "only v1 tasks were shut down:\n{old}");
+    let listed = ok(svc(m, &["ls", "-q", "-f", "name=ctl"]), "ls -f", &c).stdout;
+    assert_eq!(listed.trim(), id, "{listed}");
+    let none = ok(svc(m, &["ls", "-f", "mode=global"]), "ls -f", &c).stdout;
+    assert!(!none.contains(name), "{none}");
+    let workers = ok(
+        m.cli(&["node", "ls", "-q", "--filter", "role=worker"]),
+        "node ls -f",
+        &c,
+    )
+    .stdout;
+    assert_eq!(workers.lines().count(), 2, "{workers}");
+
     let pretty = ok(
         svc(m, &["inspect", "--pretty", name]),
         "inspect --pretty",
@@ -201,7 +229,7 @@ fn bad_flags_exit_non_zero_naming_the_flag() {
     let m = &c.nodes[m1];
     let img = "swarm-test/ctl:none";
 
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["create", "--name", "x", "--replicas", "three", img],
             "--replicas",
@@ -230,6 +258,7 @@ fn bad_flags_exit_non_zero_naming_the_flag() {
             "--publish",
         ),
         (&["scale", "x"], "service scale"),
+        (&["ls", "--filter", "colour=red"], "colour"),
     ];
     for (args, flag) in cases {
         let o = svc(m, args);

@@ -80,11 +80,7 @@ pub fn ps_rows(
     let mut last: Option<(u64, String)> = None;
     for t in sorted {
         let key = group_key(t);
-        let base = match (t.slot, &t.node_id) {
-            (Some(s), _) => format!("{}.{s}", t.service_name),
-            (None, Some(n)) => format!("{}.{n}", t.service_name),
-            (None, None) => t.service_name.clone(),
-        };
+        let base = t.slot_name();
         let name = if last.as_ref() == Some(&key) {
             format!(" \\_ {base}")
         } else {
