@@ -1,6 +1,7 @@
 //! Taking nodes out of the cluster before their instances go. Workers: drain, `swarmd leave` on
 //! the node, stop swarmd. Managers: drain, demote, stop swarmd, `node rm --force` by the leader
-//! (a demoted node's own `leave` still takes the manager path, which it can no longer commit).
+//! (its own `leave` would first have to wait until the node learned its new role from the log;
+//! the instance or host goes right after, so the leader removes it at once).
 //! A node whose host does not answer SSH is removed with `node rm --force`; the report says so.
 //!
 //! Managers leave one at a time, each demotion committed before the next, so the Raft group only
@@ -80,8 +81,8 @@ pub async fn remove_nodes(
         match host {
             Some(h) => match connect(h, opts).await {
                 Ok(r) => {
-                    // A demoted manager is removed by the leader below: its own `leave`
-                    // still takes the manager path, which a non-voter cannot commit.
+                    // A demoted manager is removed by the leader below, without waiting for
+                    // it to learn its worker role (see the module doc).
                     if d.node_id.is_some() && !d.demote {
                         say(&d.host, "leaving the cluster (swarmd leave)");
                         match r.verb(&["leave"]).await {
