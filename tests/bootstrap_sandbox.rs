@@ -216,6 +216,28 @@ async fn a_missing_binary_or_a_dead_host_is_named() {
         "{e}"
     );
 
+    // A build for another architecture only (swarmd with its ELF machine set to the other
+    // one): the host's `uname -m` does not match, and nothing is installed.
+    let mut foreign = std::fs::read(swarmd_binary()).unwrap();
+    let (other, code): (&str, u16) = match std::env::consts::ARCH {
+        "aarch64" => ("x86_64", 62),
+        _ => ("aarch64", 183),
+    };
+    foreign[18..20].copy_from_slice(&code.to_le_bytes());
+    let foreign_path = f.sandbox.state_dir().join("swarmd-foreign");
+    std::fs::write(&foreign_path, &foreign).unwrap();
+    let mut opts = options(&f);
+    opts.swarmd_binary = foreign_path;
+    opts.connect.backoff.total = std::time::Duration::from_secs(10);
+    let e = bootstrap_report(&inv, &opts).await.unwrap_err().to_string();
+    assert!(
+        e.contains("host-0")
+            && e.contains(&format!("the host is {}", std::env::consts::ARCH))
+            && e.contains(&format!("built for {other} only"))
+            && e.contains("SWARMD_BIN="),
+        "{e}"
+    );
+
     let opts = options(&f);
     let e = sandbox_up_with(&f.sandbox, &f.key, 1, 1, &opts)
         .await

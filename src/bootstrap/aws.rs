@@ -1,8 +1,9 @@
 //! The bootstrap inventory of a stack on AWS (pure mapping), and the options to reach its
-//! instances: the cluster's key from its config dir, its own known_hosts, `ec2-user`.
+//! instances: the cluster's key from its config dir, its own known_hosts, `ec2-user`, and the
+//! swarmd builds to pick from by architecture.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::PathBuf;
 
 use super::nodes::NodeRole;
 use super::remote::RemoteLayout;
@@ -69,8 +70,13 @@ pub fn aws_hosts(inv: &Inventory) -> Result<Vec<BootstrapHost>, BootstrapError> 
 #[allow(clippy::result_large_err)] // the bootstrap's one error type, as everywhere in it
 pub fn aws_options(
     cluster: &str,
-    swarmd_binary: &Path,
+    swarmd_builds: &[PathBuf],
 ) -> Result<BootstrapOptions, BootstrapError> {
+    let (swarmd_binary, more) = swarmd_builds.split_first().ok_or(BootstrapError::Input {
+        field: "swarmd binary",
+        value: String::new(),
+        fix: "give the swarmd build(s) to install with SWARMD_BIN",
+    })?;
     let key_err = |step: &str, source| BootstrapError::Ssh {
         host: "local".into(),
         step: step.to_string(),
@@ -80,7 +86,7 @@ pub fn aws_options(
     // `--ssh-public-key` records where its private half is; otherwise the cluster's own key.
     let path = std::fs::read_to_string(dir.join(crate::keypair::IDENTITY_FILE))
         .ok()
-        .map(|p| std::path::PathBuf::from(p.trim()))
+        .map(|p| PathBuf::from(p.trim()))
         .unwrap_or_else(|| dir.join(KEY_FILE));
     if !path.exists() {
         return Err(BootstrapError::Input {
@@ -95,6 +101,7 @@ pub fn aws_options(
     let known = KnownHosts::for_cluster(cluster).map_err(|e| key_err("open known_hosts", e))?;
     let mut opts = BootstrapOptions::new(swarmd_binary, key, known);
     opts.connect = ConnectOptions::for_user(AWS_SSH_USER);
+    opts.more_binaries = more.to_vec();
     Ok(opts)
 }
 

@@ -18,6 +18,7 @@
 //! Limits: a host in the cluster with the wrong role is reported, not promoted or demoted; the
 //! join token stays in the env file after the join.
 
+mod arch;
 mod aws;
 mod error;
 mod members;
@@ -32,6 +33,7 @@ mod sandbox_scale;
 pub mod scale_plan;
 mod shrink;
 
+pub use arch::{elf_arch, normalize_arch, Binaries, Binary};
 pub use aws::{aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
 pub use members::{members_of, node_table, read_members, staying_managers, take_out};

@@ -258,6 +258,8 @@ pub struct Probe {
     pub binary_sha256: Option<String>,
     /// systemd is PID 1.
     pub systemd: bool,
+    /// `uname -m` (empty when the host did not say).
+    pub arch: String,
 }
 
 /// One round trip that gathers a [`Probe`] (pure).
@@ -265,7 +267,7 @@ pub fn probe_command(l: &RemoteLayout) -> String {
     format!(
         "if [ -f {state}/node.json ]; then echo state=1; else echo state=0; fi; \
          echo \"sha=$(sha256sum {bin} 2>/dev/null | cut -d' ' -f1)\"; \
-         echo \"pid1=$(cat /proc/1/comm 2>/dev/null)\"",
+         echo \"pid1=$(cat /proc/1/comm 2>/dev/null)\"; echo \"arch=$(uname -m)\"",
         state = shell_quote(&l.state_dir()),
         bin = shell_quote(&l.binary()),
     )
@@ -276,11 +278,13 @@ pub fn parse_probe(stdout: &str) -> Option<Probe> {
     let mut has_state = None;
     let mut sha = None;
     let mut systemd = None;
+    let mut arch = String::new();
     for line in stdout.lines() {
         match line.split_once('=') {
             Some(("state", v)) => has_state = Some(v == "1"),
             Some(("sha", v)) => sha = Some((v.len() == 64).then(|| v.to_string())),
             Some(("pid1", v)) => systemd = Some(v.trim() == "systemd"),
+            Some(("arch", v)) => arch = v.trim().to_string(),
             _ => {}
         }
     }
@@ -288,6 +292,7 @@ pub fn parse_probe(stdout: &str) -> Option<Probe> {
         has_state: has_state?,
         binary_sha256: sha?,
         systemd: systemd?,
+        arch,
     })
 }
 
@@ -647,17 +652,18 @@ mod tests {
     #[test]
     fn probe_output_is_parsed() {
         let sha = "a".repeat(64);
-        let p = parse_probe(&format!("state=1\nsha={sha}\npid1=systemd\n")).unwrap();
+        let p = parse_probe(&format!("state=1\nsha={sha}\npid1=systemd\narch=aarch64\n")).unwrap();
         assert_eq!(
             p,
             Probe {
                 has_state: true,
                 binary_sha256: Some(sha),
-                systemd: true
+                systemd: true,
+                arch: "aarch64".into(),
             }
         );
         let p = parse_probe("state=0\nsha=\npid1=bash\n").unwrap();
-        assert!(!p.has_state && p.binary_sha256.is_none() && !p.systemd);
+        assert!(!p.has_state && p.binary_sha256.is_none() && !p.systemd && p.arch.is_empty());
         assert_eq!(parse_probe("sh: syntax error"), None);
     }
 }

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::arch::Binaries;
 use super::nodes::{ManagerStatus, NodeRole, NodeStatus, NodeTable};
 use super::plan::{plan, HostFacts, Plan};
 use super::remote::{NodeConfig, Probe, RemoteHost, RemoteLayout, ServiceMode, StartMode};
@@ -49,8 +49,10 @@ impl BootstrapHost {
 /// How to bootstrap.
 #[derive(Debug, Clone)]
 pub struct BootstrapOptions {
-    /// The local swarmd binary to install (built for the hosts' architecture).
+    /// The local swarmd binary to install (the default build).
     pub swarmd_binary: PathBuf,
+    /// Builds for other architectures (each host gets the build of its `uname -m`).
+    pub more_binaries: Vec<PathBuf>,
     /// The cluster's SSH key.
     pub key: ClusterKey,
     /// The cluster's known_hosts.
@@ -81,6 +83,7 @@ impl BootstrapOptions {
     ) -> Self {
         BootstrapOptions {
             swarmd_binary: swarmd_binary.into(),
+            more_binaries: Vec::new(),
             key,
             known_hosts,
             connect: ConnectOptions::default(),
@@ -160,23 +163,15 @@ pub async fn bootstrap_report(
         clock = now;
         d
     };
-    let binary = tokio::fs::read(&opts.swarmd_binary)
-        .await
-        .map_err(|source| BootstrapError::Binary {
-            path: opts.swarmd_binary.clone(),
-            source,
-        })?;
-    let sha256: String = Sha256::digest(&binary)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let binary = Arc::new(binary);
+    let mut paths = vec![opts.swarmd_binary.clone()];
+    paths.extend(opts.more_binaries.iter().cloned());
+    let binaries = Arc::new(Binaries::load(&paths).await?);
     let port = opts.port;
 
     // Connect, look, install: all hosts at once (bounded).
     let installed = parallel(hosts.to_vec(), opts.install_parallelism, |h| {
-        let (opts, binary, sha256) = (opts.clone(), binary.clone(), sha256.clone());
-        async move { connect_and_install(&h, &opts, &binary, &sha256).await }
+        let (opts, binaries) = (opts.clone(), binaries.clone());
+        async move { connect_and_install(&h, &opts, &binaries).await }
     })
     .await?;
     let (remotes, probes): (Vec<RemoteHost>, Vec<Probe>) = installed.into_iter().unzip();
@@ -354,8 +349,7 @@ pub fn all_ready(hosts: &[HostFacts], t: &NodeTable) -> bool {
 async fn connect_and_install(
     h: &BootstrapHost,
     opts: &BootstrapOptions,
-    binary: &[u8],
-    sha256: &str,
+    binaries: &Binaries,
 ) -> Result<(RemoteHost, Probe), BootstrapError> {
     say(opts, &h.id, &format!("connecting to {}", h.ssh_addr));
     let ssh = SshClient::connect(h.ssh_addr, &opts.key, &opts.known_hosts, &opts.connect)
@@ -384,13 +378,15 @@ async fn connect_and_install(
             fix: "a systemd unit needs the system layout (root /); use the plain daemon",
         });
     }
+    let binary = binaries.for_host(&h.id, &probe.arch)?;
+    let sha256 = binary.sha256.as_str();
     let what = if probe.binary_sha256.as_deref() == Some(sha256) {
         "swarmd already installed"
     } else {
         "installing swarmd"
     };
     say(opts, &h.id, what);
-    remote.install(binary, sha256, &probe).await?;
+    remote.install(&binary.bytes, sha256, &probe).await?;
     Ok((remote, probe))
 }
 

@@ -20,7 +20,7 @@ pub(super) async fn aws_bootstrap(
     stack_id: &str,
     cluster: &str,
 ) -> Result<BootstrapReport, Error> {
-    let swarmd = super::sandbox::locate_swarmd()?;
+    let swarmd = super::sandbox::locate_swarmd_builds()?;
     let inv = inventory(clients, stack_id).await?;
     let hosts = aws_hosts(&inv).map_err(boot)?;
     let opts = aws_options(cluster, &swarmd).map_err(boot)?;

@@ -204,16 +204,28 @@ fn run_script(name: &str) -> Result<String, Error> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The `swarmd` binary to install: `$SWARMD_BIN`, else the one built next to this binary.
+/// The `swarmd` binary to install: the first of `$SWARMD_BIN`, else the one built next to this
+/// binary.
 pub(super) fn locate_swarmd() -> Result<PathBuf, Error> {
-    if let Some(p) = std::env::var_os("SWARMD_BIN") {
-        return Ok(PathBuf::from(p));
+    Ok(locate_swarmd_builds()?.remove(0))
+}
+
+/// Every `swarmd` build to choose from by architecture: `$SWARMD_BIN` (paths separated by `:`,
+/// e.g. an x86_64 and an aarch64 build), else the one built next to this binary. Never empty.
+pub(super) fn locate_swarmd_builds() -> Result<Vec<PathBuf>, Error> {
+    if let Some(list) = std::env::var_os("SWARMD_BIN") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if !paths.is_empty() {
+            return Ok(paths);
+        }
     }
     let sibling = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|d| d.join("swarmd")))
         .filter(|p| p.is_file());
-    sibling.ok_or_else(|| {
+    sibling.map(|p| vec![p]).ok_or_else(|| {
         Error::Sandbox(
             "the swarmd binary is not next to swarm-aws; build it with `cargo build --workspace` (or set SWARMD_BIN)".into(),
         )

@@ -68,7 +68,7 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let info = require_stack(&clients, &args.name).await?;
     check_updatable(&info)?;
     let req = request(&clients, &info, args).await?;
-    let swarmd = super::sandbox::locate_swarmd()?;
+    let swarmd = super::sandbox::locate_swarmd_builds()?;
     let inv = inventory(&clients, &info.id).await?;
     let hosts = aws_hosts(&inv).map_err(boot)?;
     let opts = aws_options(&req.cluster, &swarmd).map_err(boot)?;
