@@ -8,70 +8,19 @@
 //! container behind (issue #8's end-to-end test).
 //! Needs root, as in CI. Cluster key and sandbox state go to a temporary XDG home.
 
+#[path = "common/sandbox_home.rs"]
+mod sandbox_home;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use sandbox_home::{json_docs, netns, swarmd_processes_under, Home};
 use serde_json::Value;
-
-struct Home {
-    dir: tempfile::TempDir,
-    name: String,
-}
-
-impl Home {
-    fn run(&self, args: &[&str]) -> Output {
-        let exe = env!("CARGO_BIN_EXE_swarm-aws");
-        // swarmd is found next to swarm-aws (cargo test --workspace builds both).
-        assert!(
-            Path::new(exe).with_file_name("swarmd").exists()
-                || std::env::var_os("SWARMD_BIN").is_some(),
-            "build swarmd first: cargo build -p swarmd (or cargo test --workspace)"
-        );
-        Command::new(exe)
-            .args(args)
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env_remove("SWARM_AWS_NAME")
-            .output()
-            .expect("swarm-aws runs")
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = self.run(&["down", "--sandbox", "--name", &self.name, "--yes"]);
-    }
-}
-
-fn swarmd_processes_under(dir: &Path) -> usize {
-    let out = Command::new("pgrep")
-        .args(["-af", "swarmd"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains(&*dir.to_string_lossy()))
-        .count()
-}
 
 #[test]
 fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
-    assert!(
-        std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-        "AWS_ENDPOINT_URL is not set: start the emulator with `eval \"$(localstack/start)\"` (scripts/test does)"
-    );
-    let home = Home {
-        dir: tempfile::tempdir().unwrap(),
-        name: format!("sbxcli{}", std::process::id() % 100_000),
-    };
-    let netns = || -> Vec<String> {
-        let out = Command::new("ip").args(["netns", "list"]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-            .collect()
-    };
+    let home = Home::new(format!("sbxcli{}", std::process::id() % 100_000));
     let before = netns();
     let up = home.run(&[
         "up",
@@ -88,10 +37,7 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
     let stderr = String::from_utf8_lossy(&up.stderr);
     assert!(up.status.success(), "up --sandbox failed:\n{stderr}");
     // Two documents: the stack (as `up` prints it), then the nodes.
-    let docs: Vec<Value> = serde_json::Deserializer::from_slice(&up.stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let docs = json_docs(&up);
     assert_eq!(docs.len(), 2, "{}", String::from_utf8_lossy(&up.stdout));
     assert_eq!(
         docs[0]["inventory"]["instances"].as_array().map(Vec::len),
@@ -191,24 +137,7 @@ fn running_tasks(home: &Home, service: &str) -> Vec<Value> {
 
 /// `scale --sandbox` with JSON output; the last document (the node table).
 fn scale(home: &Home, what: &str, n: &str) -> Value {
-    let out = home.run(&[
-        "scale",
-        "--sandbox",
-        "--name",
-        &home.name,
-        what,
-        n,
-        "--output",
-        "json",
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "scale {what} {n} failed:\n{stderr}");
-    assert!(!stderr.contains("SWMTKN-1-"), "a join token was printed");
-    let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    docs.last().cloned().expect("a JSON document")
+    home.json(&["scale", "--sandbox", what, n])
 }
 
 fn node_list(doc: &Value) -> Vec<Value> {

@@ -5,83 +5,13 @@
 //! and `AWS_ENDPOINT_URL` (scripts/test sets both up). Serialize with other sandbox tests:
 //! `flock /tmp/sandbox.lock cargo test --test scale_sandbox`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "common/sandbox_home.rs"]
+mod sandbox_home;
+
 use std::time::Instant;
 
+use sandbox_home::{netns, swarmd_processes_under, Home};
 use serde_json::Value;
-
-struct Home {
-    dir: tempfile::TempDir,
-    name: String,
-}
-
-impl Home {
-    fn run(&self, args: &[&str]) -> Output {
-        let exe = env!("CARGO_BIN_EXE_swarm-aws");
-        assert!(
-            Path::new(exe).with_file_name("swarmd").exists()
-                || std::env::var_os("SWARMD_BIN").is_some(),
-            "build swarmd first: cargo build -p swarmd (or cargo test --workspace)"
-        );
-        Command::new(exe)
-            .args(args)
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env_remove("SWARM_AWS_NAME")
-            .output()
-            .expect("swarm-aws runs")
-    }
-
-    /// Runs `args --output json` and returns its one JSON document; panics with stderr on failure.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--name", &self.name, "--output", "json"]);
-        let out = self.run(&all);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{args:?} failed:\n{stderr}");
-        assert!(!stderr.contains("SWMTKN-1-"), "a join token was printed");
-        let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        docs.last().cloned().expect("a JSON document")
-    }
-
-    fn host_dir(&self, host: &str) -> PathBuf {
-        self.dir
-            .path()
-            .join("state/swarm-aws/sandbox")
-            .join(&self.name)
-            .join(host)
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = self.run(&["down", "--sandbox", "--name", &self.name, "--yes"]);
-    }
-}
-
-fn swarmd_processes_under(dir: &Path) -> usize {
-    let out = Command::new("pgrep")
-        .args(["-af", "swarmd"])
-        .output()
-        .unwrap();
-    let dir = format!("{}/", dir.display());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains(&dir))
-        .count()
-}
-
-fn netns() -> Vec<String> {
-    let out = Command::new("ip").args(["netns", "list"]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .collect()
-}
 
 fn nodes(doc: &Value) -> Vec<Value> {
     doc["nodes"]["nodes"]
@@ -96,21 +26,18 @@ fn count(nodes: &[Value], key: &str, value: &str) -> usize {
 
 #[test]
 fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
-    assert!(
-        std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-        "AWS_ENDPOINT_URL is not set: start the emulator with `eval \"$(localstack/start)\"` (scripts/test does)"
-    );
     let started = Instant::now();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    let home = Home {
-        dir: tempfile::tempdir().unwrap(),
-        // Unique per run (pid and time): the stack on the shared emulator, the namespaces and
-        // the bridge are all named after it.
-        name: format!("sc{}x{}", std::process::id() % 100_000, nanos % 10_000),
-    };
+    // Unique per run (pid and time): the stack on the shared emulator, the namespaces and the
+    // bridge are all named after it.
+    let home = Home::new(format!(
+        "sc{}x{}",
+        std::process::id() % 100_000,
+        nanos % 10_000
+    ));
     let before = netns();
     let up = home.json(&["up", "--sandbox", "--managers", "1", "--workers", "1"]);
     assert_eq!(nodes(&up).len(), 2, "{up}");

@@ -9,7 +9,7 @@ use super::nodes::NodeRole;
 use super::remote::RemoteLayout;
 use super::run::{BootstrapHost, BootstrapOptions};
 use super::BootstrapError;
-use crate::inventory::{Inventory, Role};
+use crate::inventory::{Instance, Inventory, Role};
 use crate::ssh::{cluster_config_dir, ClusterKey, ConnectOptions, KnownHosts};
 
 /// The login user of the Amazon Linux 2023 images the template picks.
@@ -18,51 +18,55 @@ pub const AWS_SSH_USER: &str = "ec2-user";
 /// Private key file of a cluster in its config dir (see [`ClusterKey::load_or_create`]).
 pub const KEY_FILE: &str = "id_ed25519";
 
-/// The hosts to bootstrap: every live instance, reached over SSH at its public address (its
-/// private one when it has none), advertising its private address (pure). An instance with no
-/// private address is an error naming it.
+/// The hosts to bootstrap: every live instance (see [`aws_host`]). An instance with no private
+/// address is an error naming it.
 #[allow(clippy::result_large_err)] // the bootstrap's one error type, as everywhere in it
 pub fn aws_hosts(inv: &Inventory) -> Result<Vec<BootstrapHost>, BootstrapError> {
-    let parse = |id: &str, what: &'static str, ip: &str| -> Result<IpAddr, BootstrapError> {
+    inv.instances
+        .iter()
+        .filter(|i| i.is_live())
+        .map(aws_host)
+        .collect()
+}
+
+/// One instance as a host: reached over SSH at its public address (its private one when it has
+/// none), advertising its private address, swarmd in the system layout (pure).
+#[allow(clippy::result_large_err)] // the bootstrap's one error type, as everywhere in it
+pub fn aws_host(i: &Instance) -> Result<BootstrapHost, BootstrapError> {
+    let parse = |what: &'static str, ip: &str| -> Result<IpAddr, BootstrapError> {
         ip.parse().map_err(|_| BootstrapError::Remote {
-            host: id.to_string(),
+            host: i.id.clone(),
             step: "read the inventory".into(),
             detail: format!("its {what} address {ip:?} is not an IP address"),
         })
     };
-    inv.instances
-        .iter()
-        .filter(|i| i.is_live())
-        .map(|i| {
-            let private = i
-                .private_ip
-                .as_deref()
-                .ok_or_else(|| BootstrapError::Remote {
-                    host: i.id.clone(),
-                    step: "read the inventory".into(),
-                    detail: "the instance has no private address yet; wait for it to boot and run \
-                         `swarm-aws bootstrap` again"
-                        .into(),
-                })?;
-            let advertise_ip = parse(&i.id, "private", private)?;
-            let ssh_ip = match i.public_ip.as_deref() {
-                Some(p) => parse(&i.id, "public", p)?,
-                None => advertise_ip,
-            };
-            Ok(BootstrapHost {
-                id: i.id.clone(),
-                role: match i.role {
-                    Role::Manager => NodeRole::Manager,
-                    Role::Worker => NodeRole::Worker,
-                },
-                ssh_addr: SocketAddr::new(ssh_ip, 22),
-                advertise_ip,
-                hostname: None,
-                publish_ip: None,
-                layout: RemoteLayout::system(),
-            })
-        })
-        .collect()
+    let private = i
+        .private_ip
+        .as_deref()
+        .ok_or_else(|| BootstrapError::Remote {
+            host: i.id.clone(),
+            step: "read the inventory".into(),
+            detail: "the instance has no private address yet; wait for it to boot and run \
+                     `swarm-aws bootstrap` again"
+                .into(),
+        })?;
+    let advertise_ip = parse("private", private)?;
+    let ssh_ip = match i.public_ip.as_deref() {
+        Some(p) => parse("public", p)?,
+        None => advertise_ip,
+    };
+    Ok(BootstrapHost {
+        id: i.id.clone(),
+        role: match i.role {
+            Role::Manager => NodeRole::Manager,
+            Role::Worker => NodeRole::Worker,
+        },
+        ssh_addr: SocketAddr::new(ssh_ip, 22),
+        advertise_ip,
+        hostname: None,
+        publish_ip: None,
+        layout: RemoteLayout::system(),
+    })
 }
 
 /// Bootstrap options for the instances of `cluster`: its key (which must exist: `up` made it),
@@ -108,7 +112,6 @@ pub fn aws_options(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Instance;
 
     fn instance(
         id: &str,

@@ -34,7 +34,7 @@ pub mod scale_plan;
 mod shrink;
 
 pub use arch::{elf_arch, normalize_arch, Binaries, Binary};
-pub use aws::{aws_hosts, aws_options, AWS_SSH_USER};
+pub use aws::{aws_host, aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
 pub use members::{members_of, node_table, read_members, staying_managers, take_out};
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};

@@ -1,8 +1,6 @@
 //! Which hosts to try as managers, from a sandbox or from an AWS inventory (pure).
 
-use std::net::{IpAddr, SocketAddr};
-
-use crate::bootstrap::{sandbox_inventory, BootstrapHost, NodeRole, RemoteLayout};
+use crate::bootstrap::{aws_host, sandbox_inventory, BootstrapHost};
 use crate::inventory::{Inventory, Role};
 use crate::sandbox::SandboxHost;
 
@@ -17,23 +15,7 @@ pub fn sandbox_candidates(hosts: &[SandboxHost]) -> Vec<BootstrapHost> {
 /// private IP (not running) are left out.
 pub fn aws_candidates(inv: &Inventory) -> Vec<BootstrapHost> {
     inv.with_role(Role::Manager)
-        .filter_map(|i| {
-            let private: IpAddr = i.private_ip.as_deref()?.parse().ok()?;
-            let ssh_ip = i
-                .public_ip
-                .as_deref()
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(private);
-            Some(BootstrapHost {
-                id: i.id.clone(),
-                role: NodeRole::Manager,
-                ssh_addr: SocketAddr::new(ssh_ip, 22),
-                advertise_ip: private,
-                hostname: None,
-                publish_ip: None,
-                layout: RemoteLayout::system(),
-            })
-        })
+        .filter_map(|i| aws_host(i).ok())
         .collect()
 }
 
