@@ -147,6 +147,16 @@ pub enum Command {
         /// The task ids.
         ids: Vec<String>,
     },
+    /// Records an admin certificate a manager signed.
+    AdminCertIssued {
+        /// The certificate.
+        record: crate::admin::AdminCertRecord,
+    },
+    /// Revokes admin certificates by serial number.
+    RevokeAdminCerts {
+        /// Their serials.
+        serials: Vec<String>,
+    },
     /// Several commands applied in order in one log entry (one reconciliation step). Every
     /// command is applied even if an earlier one was refused; the first refusal is returned.
     Batch {
@@ -188,6 +198,12 @@ pub enum ApplyError {
     NodeExists {
         /// The duplicate id.
         id: NodeId,
+    },
+    /// No admin certificate with this serial.
+    #[error("no admin certificate with serial {serial}")]
+    AdminCertNotFound {
+        /// The serial asked for.
+        serial: String,
     },
     /// No service with this id.
     #[error("service {id} not found")]

@@ -1,17 +1,27 @@
-//! Admin certificates (`POST /v1/admin/cert`): the local root of a manager signs a user's CSR as
-//! an admin client certificate of the cluster CA (`swarmd admin-cert`).
+//! Admin certificates: `POST /v1/admin/cert` has the local root of a manager sign a user's CSR as
+//! an admin client certificate of the cluster CA (`swarmd admin-cert`); `GET /v1/admin/certs`
+//! lists the certificates signed so far and `POST /v1/admin/certs/revoke` revokes them
+//! (`swarmd admin-cert ls | revoke`).
 //!
-//! Only the node's unix socket may call it: whoever can log into a manager as root is the cluster's
+//! Only the node's unix socket may sign: whoever can log into a manager as root is the cluster's
 //! administrator; the TLS API never hands out certificates (an admin cannot mint more admins
-//! remotely, a node certificate cannot become an admin).
+//! remotely, a node certificate cannot become an admin). Listing and revoking are control-API
+//! calls: an admin whose colleague lost a laptop revokes that certificate from their own
+//! machine. Each signature is committed to the replicated state before the certificate is
+//! handed out, so every certificate in use can be listed and revoked.
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use swarm_api::admin::{AdminCertRequest, AdminCertResponse};
+use swarm_api::admin::{
+    match_admin_certs, AdminCertRecord, AdminCertRequest, AdminCertResponse,
+    RevokeAdminCertRequest, RevokeAdminCertResponse,
+};
+use swarm_api::command::Command;
 
+use crate::auth::control_peer;
 use crate::ca::{sign_admin_csr, CertKey};
 use crate::error::ManagerError;
 use crate::node::Node;
@@ -19,7 +29,10 @@ use crate::server::Peer;
 
 /// The admin routes.
 pub fn routes() -> Router<Arc<Node>> {
-    Router::new().route("/v1/admin/cert", post(admin_cert))
+    Router::new()
+        .route("/v1/admin/cert", post(admin_cert))
+        .route("/v1/admin/certs", get(list))
+        .route("/v1/admin/certs/revoke", post(revoke))
 }
 
 async fn admin_cert(
@@ -42,12 +55,67 @@ async fn admin_cert(
         cert_pem: cluster.ca_cert_pem.clone(),
         key_pem: cluster.ca_key_pem.clone(),
     };
-    let (cert_pem, not_after) = sign_admin_csr(&ca, &req.csr_pem, &req.name, req.days)?;
-    tracing::info!(admin = %req.name, days = req.days, %not_after, "signed an admin certificate");
+    let signed = sign_admin_csr(&ca, &req.csr_pem, &req.name, req.days)?;
+    n.write(Command::AdminCertIssued {
+        record: AdminCertRecord {
+            serial: signed.serial.clone(),
+            name: req.name.clone(),
+            not_after: signed.not_after.clone(),
+            revoked: false,
+        },
+    })
+    .await?;
+    tracing::info!(
+        admin = %req.name,
+        serial = %signed.serial,
+        days = req.days,
+        not_after = %signed.not_after,
+        "signed an admin certificate"
+    );
     Ok(Json(AdminCertResponse {
-        cert_pem,
+        cert_pem: signed.cert_pem,
         ca_cert_pem: cluster.ca_cert_pem,
         name: req.name,
-        not_after,
+        not_after: signed.not_after,
+        serial: signed.serial,
     }))
+}
+
+async fn list(
+    State(n): State<Arc<Node>>,
+    Extension(p): Extension<Peer>,
+) -> Result<Json<Vec<AdminCertRecord>>, ManagerError> {
+    control_peer(&n, p)?;
+    n.require_manager()?;
+    Ok(Json(n.snapshot().admin_certs.into_values().collect()))
+}
+
+async fn revoke(
+    State(n): State<Arc<Node>>,
+    Extension(p): Extension<Peer>,
+    Json(req): Json<RevokeAdminCertRequest>,
+) -> Result<Json<RevokeAdminCertResponse>, ManagerError> {
+    control_peer(&n, p)?;
+    n.require_manager()?;
+    let state = n.snapshot();
+    let matched: Vec<AdminCertRecord> = match_admin_certs(state.admin_certs.values(), &req.key)
+        .into_iter()
+        .cloned()
+        .collect();
+    if matched.is_empty() {
+        return Err(ManagerError::NotFound(format!(
+            "no admin certificate has serial or name {:?}; list them with `swarmd admin-cert ls`",
+            req.key
+        )));
+    }
+    n.write(Command::RevokeAdminCerts {
+        serials: matched.iter().map(|r| r.serial.clone()).collect(),
+    })
+    .await?;
+    tracing::warn!(key = %req.key, count = matched.len(), "revoked admin certificates");
+    let revoked = matched
+        .into_iter()
+        .map(|r| AdminCertRecord { revoked: true, ..r })
+        .collect();
+    Ok(Json(RevokeAdminCertResponse { revoked }))
 }

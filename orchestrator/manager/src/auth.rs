@@ -33,10 +33,19 @@ pub fn raft_peer(node: &Node, peer: Peer) -> Result<NodeId, ManagerError> {
     }
 }
 
-/// Control API: the local socket, or a certificate of a node that is a manager in the state.
+/// Control API: the local socket, an admin certificate that was not revoked, or a certificate
+/// of a node that is a manager in the state.
 pub fn control_peer(node: &Node, peer: Peer) -> Result<(), ManagerError> {
     match peer {
-        Peer::Local | Peer::Admin => Ok(()),
+        Peer::Local => Ok(()),
+        Peer::Admin { serial } => match node.admin_cert(&format!("{serial:032x}")) {
+            Some(r) if r.revoked => Err(ManagerError::Unauthorized(format!(
+                "this admin certificate ({}, serial {}) was revoked; ask a manager's root for a \
+                 new one (`swarmd admin-cert` on a manager)",
+                r.name, r.serial
+            ))),
+            _ => Ok(()),
+        },
         Peer::Node { id, .. } => match node.snapshot().nodes.get(&id) {
             Some(n) if n.role == Role::Manager => Ok(()),
             _ => Err(ManagerError::Forbidden(format!(
@@ -71,7 +80,7 @@ pub fn member_peer(node: &Node, peer: Peer) -> Result<(NodeId, Role), ManagerErr
 /// API, it is not a node (no Raft, join, heartbeat or task traffic).
 pub fn node_only(peer: Peer) -> Result<(), ManagerError> {
     match peer {
-        Peer::Admin => Err(ManagerError::Forbidden(
+        Peer::Admin { .. } => Err(ManagerError::Forbidden(
             "an admin certificate may only use the control API (/v1/info, /v1/nodes, ...); \
              node endpoints need a node certificate"
                 .into(),

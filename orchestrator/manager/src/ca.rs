@@ -3,8 +3,9 @@
 //!
 //! Node certificates carry the node id (16 hex digits) as CN and the role as OU, plus the node's
 //! advertise IP as subject alternative name, so they serve as both TLS server and client certs.
-//! Admin certificates carry the user's name as CN and OU `admin`, are client-only (EKU clientAuth)
-//! and expire after a bounded number of days.
+//! Admin certificates carry the user's name as CN and OU `admin`, are client-only (EKU clientAuth),
+//! expire after a bounded number of days and have a random 128-bit serial number, by which they
+//! are recorded and revoked.
 
 use std::net::IpAddr;
 
@@ -106,15 +107,40 @@ pub fn sign_node_csr(
     Ok(cert.pem())
 }
 
+/// A signed admin certificate.
+#[derive(Debug, Clone)]
+pub struct SignedAdmin {
+    /// The certificate (PEM).
+    pub cert_pem: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// Serial number, 32 hex digits.
+    pub serial: String,
+}
+
+/// A random positive 128-bit serial with no leading zero byte, so its hex form is canonical.
+fn admin_serial() -> Result<[u8; 16], ManagerError> {
+    let mut b = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b)
+        .map_err(|_| ManagerError::Ca("no randomness for a serial number".into()))?;
+    b[0] = (b[0] & 0x7f) | 0x40;
+    Ok(b)
+}
+
+/// The hex serial of a certificate's DER serial bytes (leading zero bytes dropped).
+pub fn serial_hex(raw: &[u8]) -> String {
+    let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len());
+    raw[start..].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Signs a user's CSR as an admin client certificate: CN = `name`, OU = `admin`, valid from five
-/// minutes ago (clock skew) for `days` days, client authentication only. Returns the PEM and the
-/// end of validity (RFC 3339).
+/// minutes ago (clock skew) for `days` days, client authentication only, a random serial.
 pub fn sign_admin_csr(
     ca: &CertKey,
     csr_pem: &str,
     name: &str,
     days: u32,
-) -> Result<(String, String), ManagerError> {
+) -> Result<SignedAdmin, ManagerError> {
     validate_admin_name(name).map_err(ManagerError::BadRequest)?;
     validate_admin_days(days).map_err(ManagerError::BadRequest)?;
     let ca_key = KeyPair::from_pem(&ca.key_pem).map_err(ca_err)?;
@@ -136,13 +162,19 @@ pub fn sign_admin_csr(
     params.not_before = now - time::Duration::minutes(5);
     params.not_after = now + time::Duration::days(i64::from(days));
     params.use_authority_key_identifier_extension = true;
+    let serial = admin_serial()?;
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
     let not_after = params
         .not_after
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(ca_err)?;
     csr.params = params;
     let cert = csr.signed_by(&ca_cert, &ca_key).map_err(ca_err)?;
-    Ok((cert.pem(), not_after))
+    Ok(SignedAdmin {
+        cert_pem: cert.pem(),
+        not_after,
+        serial: serial_hex(&serial),
+    })
 }
 
 /// Who a client certificate of the cluster CA names.
@@ -150,8 +182,13 @@ pub fn sign_admin_csr(
 pub enum CertIdentity {
     /// A node: id from the CN, role from the OU.
     Node(NodeId, Role),
-    /// An admin: the user's name from the CN (OU `admin`).
-    Admin(String),
+    /// An admin: the user's name from the CN (OU `admin`) and the serial number (hex).
+    Admin {
+        /// The user's name.
+        name: String,
+        /// The certificate's serial number.
+        serial: String,
+    },
 }
 
 /// The identity in a certificate of the cluster CA (node or admin); `None` for anything else.
@@ -163,7 +200,10 @@ pub fn cert_identity(cert_der: &[u8]) -> Option<CertIdentity> {
     match ou {
         "manager" => Some(CertIdentity::Node(parse_node_id(cn)?, Role::Manager)),
         "worker" => Some(CertIdentity::Node(parse_node_id(cn)?, Role::Worker)),
-        ADMIN_OU if validate_admin_name(cn).is_ok() => Some(CertIdentity::Admin(cn.to_string())),
+        ADMIN_OU if validate_admin_name(cn).is_ok() => Some(CertIdentity::Admin {
+            name: cn.to_string(),
+            serial: serial_hex(cert.raw_serial()),
+        }),
         _ => None,
     }
 }
@@ -172,7 +212,7 @@ pub fn cert_identity(cert_der: &[u8]) -> Option<CertIdentity> {
 pub fn identity_of(cert_der: &[u8]) -> Option<(NodeId, Role)> {
     match cert_identity(cert_der)? {
         CertIdentity::Node(id, role) => Some((id, role)),
-        CertIdentity::Admin(_) => None,
+        CertIdentity::Admin { .. } => None,
     }
 }
 
@@ -200,11 +240,21 @@ mod tests {
     fn admin_certificates_name_the_user_and_are_bounded() {
         let ca = new_root_ca("test").unwrap();
         let (_key, csr) = new_key_and_csr().unwrap();
-        let (pem, not_after) = sign_admin_csr(&ca, &csr, "alice", 30).unwrap();
-        let der = swarm_api::tls::certs_from_pem(&pem, "cert").unwrap();
+        let signed = sign_admin_csr(&ca, &csr, "alice", 30).unwrap();
+        let not_after = signed.not_after.clone();
+        let der = swarm_api::tls::certs_from_pem(&signed.cert_pem, "cert").unwrap();
+        assert_eq!(signed.serial.len(), 32, "{}", signed.serial);
         assert_eq!(
             cert_identity(der[0].as_ref()),
-            Some(CertIdentity::Admin("alice".into()))
+            Some(CertIdentity::Admin {
+                name: "alice".into(),
+                serial: signed.serial.clone(),
+            })
+        );
+        let again = sign_admin_csr(&ca, &csr, "alice", 30).unwrap();
+        assert_ne!(
+            again.serial, signed.serial,
+            "each certificate has its own serial"
         );
         assert_eq!(identity_of(der[0].as_ref()), None, "an admin is not a node");
         let (_, cert) = x509_parser::parse_x509_certificate(der[0].as_ref()).unwrap();

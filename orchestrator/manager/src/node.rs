@@ -9,6 +9,7 @@ use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
 use openraft::{BasicNode, ChangeMembers, Raft, RaftMetrics, ServerState};
 use rustls::ClientConfig;
 use serde::{Deserialize, Serialize};
+use swarm_api::admin::AdminCertRecord;
 use swarm_api::client::{Client, Target};
 use swarm_api::command::{ApplyError, Command, CommandResponse};
 use swarm_api::error::{ClientError, ErrorKind};
@@ -123,6 +124,14 @@ impl Node {
             .read()
             .map(|a| a.state.clone())
             .unwrap_or_default()
+    }
+
+    /// The record of the admin certificate with this serial, if the managers signed it.
+    pub fn admin_cert(&self, serial: &str) -> Option<AdminCertRecord> {
+        self.state
+            .read()
+            .ok()
+            .and_then(|a| a.state.admin_certs.get(serial).cloned())
     }
 
     /// This node's role in the state (`None` before it appears there).

@@ -34,10 +34,14 @@ pub enum Peer {
         /// Role from the certificate OU.
         role: Role,
     },
-    /// An admin client certificate of the cluster CA (OU `admin`): the control API accepts it;
-    /// node endpoints (Raft, join, heartbeat, dispatcher) refuse it. The user's name is logged when
-    /// the connection opens.
-    Admin,
+    /// An admin client certificate of the cluster CA (OU `admin`): the control API accepts it
+    /// unless it was revoked; node endpoints (Raft, join, heartbeat, dispatcher) refuse it. The
+    /// user's name is logged when the connection opens.
+    Admin {
+        /// The certificate's serial number (see [`crate::ca::serial_hex`]), 0 if it is longer
+        /// than 128 bits (not one the managers signed).
+        serial: u128,
+    },
     /// TLS without a client certificate.
     Anonymous,
 }
@@ -110,9 +114,11 @@ pub async fn serve_tls(
                 .and_then(|c| cert_identity(c.as_ref()));
             let peer = match identity {
                 Some(CertIdentity::Node(id, role)) => Peer::Node { id, role },
-                Some(CertIdentity::Admin(name)) => {
-                    tracing::info!(admin = %name, from = %remote, "admin connection");
-                    Peer::Admin
+                Some(CertIdentity::Admin { name, serial }) => {
+                    tracing::info!(admin = %name, %serial, from = %remote, "admin connection");
+                    Peer::Admin {
+                        serial: u128::from_str_radix(&serial, 16).unwrap_or(0),
+                    }
                 }
                 None => Peer::Anonymous,
             };

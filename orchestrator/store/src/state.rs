@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use swarm_api::admin::AdminCertRecord;
 use swarm_api::cluster::ClusterInfo;
 use swarm_api::command::{ApplyError, Command, CommandResponse};
 use swarm_api::node::{Node, NodeId, Role};
@@ -22,6 +23,9 @@ pub struct ClusterState {
     /// All tasks by id, including stopped ones kept as history.
     #[serde(default)]
     pub tasks: BTreeMap<String, Task>,
+    /// Admin certificates signed by the managers, by serial.
+    #[serde(default)]
+    pub admin_certs: BTreeMap<String, AdminCertRecord>,
 }
 
 impl ClusterState {
@@ -108,6 +112,23 @@ impl ClusterState {
             } => self.set_desired(*at_ms, task_ids, *state),
             Command::ReportTaskStatus { node_id, reports } => self.report(*node_id, reports),
             Command::DeleteTasks { ids } => self.delete_tasks(ids),
+            Command::AdminCertIssued { record } => {
+                self.require_cluster()?;
+                self.admin_certs
+                    .insert(record.serial.clone(), record.clone());
+            }
+            Command::RevokeAdminCerts { serials } => {
+                if let Some(missing) = serials.iter().find(|s| !self.admin_certs.contains_key(*s)) {
+                    return Err(ApplyError::AdminCertNotFound {
+                        serial: missing.clone(),
+                    });
+                }
+                for s in serials {
+                    if let Some(r) = self.admin_certs.get_mut(s) {
+                        r.revoked = true;
+                    }
+                }
+            }
             Command::Batch { commands } => {
                 let mut first = Ok(());
                 for c in commands {
@@ -209,6 +230,45 @@ mod tests {
             s.apply(&Command::RemoveNode { id: 2 }).error,
             Some(ApplyError::NodeNotFound { id: 2 })
         );
+    }
+
+    #[test]
+    fn admin_certificates_are_recorded_and_revoked_all_or_nothing() {
+        let mut s = ClusterState::default();
+        let rec = |serial: &str| AdminCertRecord {
+            serial: serial.into(),
+            name: "alice".into(),
+            not_after: "2027-01-01T00:00:00Z".into(),
+            revoked: false,
+        };
+        let issue = |serial: &str| Command::AdminCertIssued {
+            record: rec(serial),
+        };
+        assert_eq!(
+            s.apply(&issue("a1")).error,
+            Some(ApplyError::NotInitialised)
+        );
+        s.apply(&Command::InitCluster {
+            cluster: cluster(),
+            node: node(1, Role::Manager),
+        });
+        assert_eq!(s.apply(&issue("a1")).error, None);
+        assert_eq!(s.apply(&issue("a2")).error, None);
+        let revoke = |serials: &[&str]| Command::RevokeAdminCerts {
+            serials: serials.iter().map(|x| x.to_string()).collect(),
+        };
+        assert_eq!(
+            s.apply(&revoke(&["a1", "zz"])).error,
+            Some(ApplyError::AdminCertNotFound {
+                serial: "zz".into()
+            })
+        );
+        assert!(
+            !s.admin_certs["a1"].revoked,
+            "a refused revocation changes nothing"
+        );
+        assert_eq!(s.apply(&revoke(&["a1"])).error, None);
+        assert!(s.admin_certs["a1"].revoked && !s.admin_certs["a2"].revoked);
     }
 
     #[test]

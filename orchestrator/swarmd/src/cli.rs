@@ -167,20 +167,37 @@ pub enum Command {
         #[command(flatten)]
         client: ClientOpts,
     },
-    /// Sign a client CSR as an admin certificate (on a manager; prints the certificate and the CA).
+    /// Sign a client CSR as an admin certificate (on a manager; prints the certificate and the
+    /// CA), or list (`ls`) and revoke (`revoke`) the admin certificates signed so far.
     AdminCert {
-        /// Client options (the local socket only).
+        /// Client options (signing: the local socket only).
         #[command(flatten)]
         client: ClientOpts,
-        /// The PEM certificate signing request (`-`: stdin).
+        /// List or revoke instead of signing.
+        #[command(subcommand)]
+        action: Option<AdminCertAction>,
+        /// The PEM certificate signing request to sign (`-`: stdin).
         #[arg(long, value_name = "FILE")]
-        csr_file: PathBuf,
+        csr_file: Option<PathBuf>,
         /// Who the certificate is for (its CN).
         #[arg(long, default_value = "admin")]
         name: String,
         /// Validity in days (1 to 365).
         #[arg(long, default_value_t = swarm_api::admin::DEFAULT_ADMIN_DAYS)]
         days: u32,
+    },
+}
+
+/// `admin-cert ls | revoke`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCertAction {
+    /// List the admin certificates the managers signed (serial, name, expiry, revoked).
+    Ls,
+    /// Revoke admin certificates: every manager refuses them from their next request.
+    Revoke {
+        /// A serial number (or its first 8+ hex digits), or a name: all of that name's
+        /// certificates.
+        key: String,
     },
 }
 

@@ -9,7 +9,8 @@ use swarm_manager::state_dir::load_certs_from;
 
 use crate::cli::{ClientOpts, Format, NodeVerb, RoleArg, ServiceVerb};
 
-fn client(o: &ClientOpts) -> Result<Client> {
+/// A client of the local socket, or of `--host` over mutual TLS with `--cert-dir`.
+pub(crate) fn client(o: &ClientOpts) -> Result<Client> {
     match &o.host {
         None => Ok(swarm_ctl::unix_client(o.state_dir.join("swarmd.sock"))),
         Some(host) => {

@@ -69,9 +69,16 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Info { client } => client_cmd::info(client).await,
         Command::AdminCert {
             client,
+            action: None,
             csr_file,
             name,
             days,
         } => admin_cmd::admin_cert(client, csr_file, name, days).await,
+        Command::AdminCert {
+            client,
+            action: Some(action),
+            csr_file,
+            ..
+        } => admin_cmd::admin_certs(client, action, csr_file).await,
     }
 }

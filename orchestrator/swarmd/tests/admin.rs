@@ -1,7 +1,8 @@
 //! Admin certificates with real processes: `swarmd admin-cert` on a manager signs a CSR made
 //! elsewhere; the certificate reaches the control API over mutual TLS and nothing else (Raft,
 //! join, heartbeat, leave, dispatcher); a certificate of another CA is refused in the handshake;
-//! only the local socket of a manager signs. Also the load balancer's health check on each node.
+//! only the local socket of a manager signs; signed certificates are listed and a revoked one is
+//! refused. Also the load balancer's health check on each node.
 
 mod common;
 
@@ -203,7 +204,9 @@ fn admin_certificates_reach_the_control_api_only() {
     // An admin certificate of another CA is refused in the TLS handshake.
     let rogue_ca = new_root_ca("rogue").unwrap();
     let (rogue_key, rogue_csr) = new_key_and_csr().unwrap();
-    let (rogue_cert, _) = sign_admin_csr(&rogue_ca, &rogue_csr, "alice", 7).unwrap();
+    let rogue_cert = sign_admin_csr(&rogue_ca, &rogue_csr, "alice", 7)
+        .unwrap()
+        .cert_pem;
     let rogue_dir = c.tmp().join("rogue-client");
     write_cert_dir(&rogue_dir, &ca_pem, &rogue_cert, &rogue_key);
     let o = swarmd(&[
@@ -215,6 +218,55 @@ fn admin_certificates_reach_the_control_api_only() {
         &rogue_dir.display().to_string(),
     ]);
     assert!(!o.ok && !o.stdout.contains("HOSTNAME"), "{o:?}");
+
+    // Every signed certificate is listed; revoked, alice's certificate is refused from its next
+    // request on, while the one signed for "admin" still works. Revoking works over TLS too.
+    let alice = signed["serial"].as_str().unwrap().to_string();
+    assert_eq!(alice.len(), 32, "{signed}");
+    let listed = c.nodes[m1]
+        .cli(&["admin-cert", "ls", "--format", "json"])
+        .json();
+    let certs = listed.as_array().unwrap();
+    assert_eq!(certs.len(), 2, "{listed}");
+    assert!(
+        certs.iter().any(|r| r["serial"] == alice.as_str()
+            && r["name"] == "alice"
+            && r["revoked"] == false),
+        "{listed}"
+    );
+    let table = c.nodes[m1].cli(&["admin-cert", "ls"]).stdout;
+    assert!(
+        table.starts_with("SERIAL ") && table.contains("valid"),
+        "{table}"
+    );
+    let o = c.nodes[m1].cli(&["admin-cert", "revoke", "nobody"]);
+    assert!(!o.ok && o.stderr.contains("nobody"), "{o:?}");
+    let o = swarmd(&[
+        "admin-cert",
+        "revoke",
+        &alice[..12],
+        "--host",
+        &maddr,
+        "--cert-dir",
+        &admin_dir,
+    ]);
+    assert!(o.ok && o.stdout.contains(&alice), "{o:?}");
+    let o = swarmd(&["node", "ls", "--host", &maddr, "--cert-dir", &admin_dir]);
+    assert!(
+        !o.ok && o.stderr.contains("revoked") && o.stderr.contains(&alice),
+        "a revoked certificate still works: {o:?}"
+    );
+    let listed = c.nodes[m1]
+        .cli(&["admin-cert", "ls", "--format", "json"])
+        .json();
+    let revoked: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["revoked"] == true)
+        .collect();
+    assert_eq!(revoked.len(), 1, "{listed}");
+    assert_eq!(revoked[0]["serial"], alice.as_str());
 
     // Health check on the advertise IP, port 44554: 200 while Ready; a stopped worker's own
     // health turns 503 once its heartbeats go unanswered (here: the manager is stopped).
