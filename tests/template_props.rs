@@ -117,16 +117,31 @@ fn ssh_only_from_the_given_cidr_and_cluster_ports_only_from_the_group() {
     for p in [2377, 7946, 4789, 80, 8080, 32768] {
         assert!(cluster_ports.contains(&p), "no intra-cluster rule for {p}");
     }
-    // The only port range: the tasks' ephemeral host ports the routing mesh forwards to.
+    // The only port ranges: the tasks' ephemeral host ports the routing mesh forwards to, TCP
+    // and UDP.
+    let mut ranges = Vec::new();
     for (id, r) in resources_of(&t, "AWS::EC2::SecurityGroupIngress") {
         let p = &r["Properties"];
         if p["FromPort"] != p["ToPort"] {
             assert_eq!(
-                (id.as_str(), &p["FromPort"], &p["ToPort"]),
-                ("NodeIngressMeshBackends", &json!(32768), &json!(60999))
+                (&p["FromPort"], &p["ToPort"]),
+                (&json!(32768), &json!(60999)),
+                "{id}"
             );
+            ranges.push((
+                id.to_string(),
+                p["IpProtocol"].as_str().unwrap_or_default().to_string(),
+            ));
         }
     }
+    ranges.sort();
+    assert_eq!(
+        ranges,
+        [
+            ("NodeIngressMeshBackends".to_string(), "tcp".to_string()),
+            ("NodeIngressMeshBackendsUdp".to_string(), "udp".to_string()),
+        ]
+    );
     // Nothing reaches the cluster API port from outside the group.
     let elb = &t["Resources"]["ElbSecurityGroup"]["Properties"];
     let elb_ports: Vec<u64> = elb["SecurityGroupIngress"]

@@ -118,6 +118,13 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
         TASK_PORTS,
         "routing mesh to the tasks' published host ports",
     );
+    intra_rule(
+        t,
+        "MeshBackendsUdp",
+        "udp",
+        TASK_PORTS,
+        "routing mesh (UDP) to the tasks' published host ports",
+    );
 }
 
 /// A rule admitting `proto` ports `range` from the node group itself.

@@ -31,6 +31,7 @@ pub mod plan;
 pub mod proxy;
 pub mod pull_cache;
 pub mod session;
+pub mod udp_proxy;
 pub mod worker;
 
 pub use error::AgentError;

@@ -1,19 +1,27 @@
-//! The routing mesh of one node: a proxy per published (ingress) port, reconciled against
-//! the desired table "published port → task addresses".
+//! The routing mesh of one node: a proxy per published (ingress) port and protocol, reconciled
+//! against the desired table "published port/protocol → task addresses".
 //!
-//! [`Mesh::apply`] starts a listener for each new port, updates the backends of existing
-//! ones, and stops listeners of ports no longer published. TCP only (UDP ingress is not
-//! implemented).
+//! [`Mesh::apply`] starts a listener for each new port (a TCP listener and [`crate::proxy`], or
+//! a UDP socket and [`crate::udp_proxy`]), updates the backends of existing ones, and stops
+//! listeners of ports no longer published.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use swarm_api::publish::Protocol;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{oneshot, watch};
 
 use crate::error::AgentError;
 use crate::proxy::{self, Backends, ProxyOptions};
+use crate::udp_proxy;
+
+/// A published port of the mesh.
+pub type MeshKey = (u16, Protocol);
+
+/// What the mesh should serve: published port and protocol → task addresses.
+pub type MeshTable = HashMap<MeshKey, Vec<SocketAddr>>;
 
 struct PortProxy {
     backends: watch::Sender<Backends>,
@@ -25,7 +33,7 @@ struct PortProxy {
 pub struct Mesh {
     bind_ip: IpAddr,
     options: ProxyOptions,
-    ports: HashMap<u16, PortProxy>,
+    ports: HashMap<MeshKey, PortProxy>,
 }
 
 impl Mesh {
@@ -39,19 +47,16 @@ impl Mesh {
     }
 
     /// The ports currently served, sorted.
-    pub fn ports(&self) -> Vec<u16> {
-        let mut p: Vec<u16> = self.ports.keys().copied().collect();
+    pub fn ports(&self) -> Vec<MeshKey> {
+        let mut p: Vec<MeshKey> = self.ports.keys().copied().collect();
         p.sort_unstable();
         p
     }
 
     /// Makes the served ports and their backends equal to `desired`. A port that cannot be
     /// bound is reported (the others are still applied).
-    pub async fn apply(
-        &mut self,
-        desired: &HashMap<u16, Vec<SocketAddr>>,
-    ) -> Result<(), AgentError> {
-        let gone: Vec<u16> = self
+    pub async fn apply(&mut self, desired: &MeshTable) -> Result<(), AgentError> {
+        let gone: Vec<MeshKey> = self
             .ports
             .keys()
             .filter(|p| !desired.contains_key(p))
@@ -66,30 +71,39 @@ impl Mesh {
             }
         }
         let mut first_error = None;
-        for (&port, addrs) in desired {
+        for (&key, addrs) in desired {
             let backends: Backends = Arc::new(addrs.clone());
-            if let Some(p) = self.ports.get(&port) {
+            if let Some(p) = self.ports.get(&key) {
                 if *p.backends.borrow() != backends {
                     let _ = p.backends.send(backends);
                 }
                 continue;
             }
+            let (port, protocol) = key;
             let addr = SocketAddr::new(self.bind_ip, port);
-            let listener = match TcpListener::bind(addr).await {
-                Ok(l) => l,
+            let (tx, rx) = watch::channel(backends);
+            let (stop, stopped) = oneshot::channel::<()>();
+            let options = self.options;
+            let stopped = async move {
+                let _ = stopped.await;
+            };
+            let bound = match protocol {
+                Protocol::Tcp => TcpListener::bind(addr)
+                    .await
+                    .map(|l| tokio::spawn(proxy::serve(l, rx, options, stopped))),
+                Protocol::Udp => UdpSocket::bind(addr)
+                    .await
+                    .map(|s| tokio::spawn(udp_proxy::serve_udp(s, rx, options, stopped))),
+            };
+            let task = match bound {
+                Ok(t) => t,
                 Err(source) => {
                     first_error.get_or_insert(AgentError::Listen { addr, source });
                     continue;
                 }
             };
-            let (tx, rx) = watch::channel(backends);
-            let (stop, stopped) = oneshot::channel::<()>();
-            let options = self.options;
-            let task = tokio::spawn(proxy::serve(listener, rx, options, async move {
-                let _ = stopped.await;
-            }));
             self.ports.insert(
-                port,
+                key,
                 PortProxy {
                     backends: tx,
                     stop: Some(stop),
@@ -102,7 +116,7 @@ impl Mesh {
 
     /// Stops every listener.
     pub async fn shutdown(&mut self) {
-        let _ = self.apply(&HashMap::new()).await;
+        let _ = self.apply(&MeshTable::new()).await;
     }
 }
 

@@ -1,4 +1,4 @@
-//! A TCP proxy for one published port of the routing mesh.
+//! A TCP proxy for one published port of the routing mesh (UDP: [`crate::udp_proxy`]).
 //!
 //! Every accepted connection is forwarded to the next backend in round-robin order; the
 //! backend set can change at any time (tasks start and stop) through a `watch` channel and
@@ -27,12 +27,15 @@ pub type Backends = Arc<Vec<SocketAddr>>;
 pub struct ProxyOptions {
     /// How long to wait for a backend to accept before trying the next one.
     pub connect_timeout: Duration,
+    /// How long a UDP session without traffic is kept (see [`crate::udp_proxy`]).
+    pub udp_idle: Duration,
 }
 
 impl Default for ProxyOptions {
     fn default() -> Self {
         ProxyOptions {
             connect_timeout: Duration::from_secs(3),
+            udp_idle: crate::udp_proxy::DEFAULT_UDP_IDLE,
         }
     }
 }

@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use swarm_api::dispatch::{MeshPort, SyncResponse, TaskReport};
-use swarm_api::publish::Protocol;
 use swarm_api::task::{Task, TaskState, TaskStatus};
 use tokio::sync::{mpsc, watch, Mutex, Notify};
 use tokio::task::JoinHandle;
@@ -23,7 +22,7 @@ use tokio::task::JoinHandle;
 use crate::controller::{run_task, RunOptions, StatusUpdate};
 use crate::error::AgentError;
 use crate::executor::{Executor, LogLine};
-use crate::mesh::Mesh;
+use crate::mesh::{Mesh, MeshKey, MeshTable};
 use crate::plan::{plan, worth_reporting, Action, LocalState};
 use crate::proxy::ProxyOptions;
 
@@ -102,13 +101,13 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// The mesh table of an answer: published TCP port → backend addresses. Backends that are
-/// not `ip:port` are skipped and named in the error (the rest is still served).
-pub fn mesh_table(ports: &[MeshPort]) -> (HashMap<u16, Vec<SocketAddr>>, Option<String>) {
-    let mut table = HashMap::new();
+/// The mesh table of an answer: published port and protocol → backend addresses. Backends
+/// that are not `ip:port` are skipped and named in the error (the rest is still served).
+pub fn mesh_table(ports: &[MeshPort]) -> (MeshTable, Option<String>) {
+    let mut table = MeshTable::new();
     let mut bad = Vec::new();
-    for p in ports.iter().filter(|p| p.protocol == Protocol::Tcp) {
-        let addrs: &mut Vec<SocketAddr> = table.entry(p.published).or_default();
+    for p in ports {
+        let addrs: &mut Vec<SocketAddr> = table.entry((p.published, p.protocol)).or_default();
         for b in &p.backends {
             match b.parse() {
                 Ok(a) => addrs.push(a),
@@ -340,7 +339,7 @@ impl<E: Executor + 'static> Worker<E> {
     }
 
     /// The published ports the routing mesh serves on this node.
-    pub async fn mesh_ports(&self) -> Vec<u16> {
+    pub async fn mesh_ports(&self) -> Vec<MeshKey> {
         self.state.lock().await.mesh.ports()
     }
 
@@ -384,9 +383,10 @@ impl<E: Executor + 'static> Drop for Worker<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use swarm_api::publish::Protocol;
 
     #[test]
-    fn mesh_table_keeps_tcp_ports_and_names_bad_backends() {
+    fn mesh_table_keys_ports_by_protocol_and_names_bad_backends() {
         let port = |published, protocol, backends: &[&str]| MeshPort {
             published,
             protocol,
@@ -400,9 +400,16 @@ mod tests {
         ]);
         assert_eq!(
             table,
-            HashMap::from([
-                (8080, vec!["10.0.0.1:32768".parse().unwrap()]),
-                (9090, vec![]),
+            MeshTable::from([
+                (
+                    (8080, Protocol::Tcp),
+                    vec!["10.0.0.1:32768".parse().unwrap()]
+                ),
+                (
+                    (5353, Protocol::Udp),
+                    vec!["10.0.0.1:40000".parse().unwrap()]
+                ),
+                ((9090, Protocol::Tcp), vec![]),
             ])
         );
         let err = err.unwrap();

@@ -404,7 +404,8 @@ async fn mesh_port_spreads_requests_over_running_replicas() {
         .unwrap()
         .port();
     let mut mesh = swarm_agent::mesh::Mesh::new(loopback, Default::default());
-    mesh.apply(&std::collections::HashMap::from([(port, backends)]))
+    let key = (port, swarm_api::publish::Protocol::Tcp);
+    mesh.apply(&std::collections::HashMap::from([(key, backends)]))
         .await
         .unwrap();
     let bodies = tokio::task::spawn_blocking(move || {

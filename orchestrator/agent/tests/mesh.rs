@@ -1,18 +1,23 @@
 //! The routing-mesh proxy on loopback: round-robin, changing backends, dead backends,
-//! no backends, shutdown, and the per-port reconciler.
+//! no backends, shutdown, and the per-port reconciler; UDP sessions through the mesh.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use swarm_agent::mesh::Mesh;
+use swarm_agent::mesh::{Mesh, MeshKey};
 use swarm_agent::proxy::{serve, Backends, ProxyOptions};
+use swarm_api::publish::Protocol;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{oneshot, watch};
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn tcp(port: u16) -> MeshKey {
+    (port, Protocol::Tcp)
+}
 const T: Duration = Duration::from_secs(30);
 
 /// A backend that answers each connection with its name followed by what it read.
@@ -61,6 +66,7 @@ async fn proxy(
     let (stop, stopped) = oneshot::channel::<()>();
     let opts = ProxyOptions {
         connect_timeout: Duration::from_secs(5),
+        ..ProxyOptions::default()
     };
     let h = tokio::spawn(serve(l, rx, opts, async move {
         let _ = stopped.await;
@@ -151,20 +157,20 @@ async fn mesh_reconciles_ports_and_backends() {
     };
     let (p1, p2) = (free(), free());
     let mut mesh = Mesh::new(LOOPBACK, ProxyOptions::default());
-    mesh.apply(&HashMap::from([(p1, vec![a]), (p2, vec![b])]))
+    mesh.apply(&HashMap::from([(tcp(p1), vec![a]), (tcp(p2), vec![b])]))
         .await
         .unwrap();
-    let mut ports = vec![p1, p2];
+    let mut ports = vec![tcp(p1), tcp(p2)];
     ports.sort_unstable();
     assert_eq!(mesh.ports(), ports);
     assert_eq!(ask(SocketAddr::new(LOOPBACK, p1)).await, "a:hi");
     assert_eq!(ask(SocketAddr::new(LOOPBACK, p2)).await, "b:hi");
 
     // p1 now spreads over both; p2 is no longer published.
-    mesh.apply(&HashMap::from([(p1, vec![a, b])]))
+    mesh.apply(&HashMap::from([(tcp(p1), vec![a, b])]))
         .await
         .unwrap();
-    assert_eq!(mesh.ports(), vec![p1]);
+    assert_eq!(mesh.ports(), vec![tcp(p1)]);
     let answers = vec![
         ask(SocketAddr::new(LOOPBACK, p1)).await,
         ask(SocketAddr::new(LOOPBACK, p1)).await,
@@ -184,14 +190,116 @@ async fn mesh_reconciles_ports_and_backends() {
     let taken = std::net::TcpListener::bind((LOOPBACK, 0)).unwrap();
     let tp = taken.local_addr().unwrap().port();
     let err = mesh
-        .apply(&HashMap::from([(p1, vec![a]), (tp, vec![b])]))
+        .apply(&HashMap::from([(tcp(p1), vec![a]), (tcp(tp), vec![b])]))
         .await
         .unwrap_err();
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{tp}")),
         "{err}"
     );
-    assert_eq!(mesh.ports(), vec![p1]);
+    assert_eq!(mesh.ports(), vec![tcp(p1)]);
+    mesh.shutdown().await;
+    assert!(mesh.ports().is_empty());
+}
+
+/// A UDP backend that answers each datagram with `name@port:datagram`, `port` being the port it
+/// came from (the mesh's session socket).
+async fn udp_backend(name: &'static str) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let s = UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    let addr = s.local_addr().unwrap();
+    let h = tokio::spawn(async move {
+        let mut buf = [0u8; 512];
+        loop {
+            let (n, from) = s.recv_from(&mut buf).await.unwrap();
+            let mut out = format!("{name}@{}:", from.port()).into_bytes();
+            out.extend_from_slice(&buf[..n]);
+            let _ = s.send_to(&out, from).await;
+        }
+    });
+    (addr, h)
+}
+
+/// Sends `msg` from `client` to `to` and returns the answer.
+async fn udp_ask(client: &UdpSocket, to: SocketAddr, msg: &str) -> String {
+    client.send_to(msg.as_bytes(), to).await.unwrap();
+    let mut buf = [0u8; 512];
+    let (n, from) = tokio::time::timeout(T, client.recv_from(&mut buf))
+        .await
+        .expect("the mesh answered in time")
+        .unwrap();
+    assert_eq!(from, to, "the answer comes from the published port");
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn udp_ports_keep_a_backend_per_client_and_spread_clients() {
+    let (a, _ha) = udp_backend("a").await;
+    let (b, _hb) = udp_backend("b").await;
+    let port = std::net::UdpSocket::bind((LOOPBACK, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let opts = ProxyOptions {
+        udp_idle: Duration::from_millis(400),
+        ..ProxyOptions::default()
+    };
+    let mut mesh = Mesh::new(LOOPBACK, opts);
+    // The same port number over TCP and UDP are two entries.
+    let (t, _ht) = backend("t").await;
+    mesh.apply(&HashMap::from([
+        ((port, Protocol::Udp), vec![a, b]),
+        (tcp(port), vec![t]),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(mesh.ports(), vec![tcp(port), (port, Protocol::Udp)]);
+    let published = SocketAddr::new(LOOPBACK, port);
+    assert_eq!(ask(published).await, "t:hi");
+
+    // One client keeps its backend across datagrams; a second client gets the other one.
+    let c1 = UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    let c2 = UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    // The session (`name@port`) of an answer.
+    let session = |answer: &str| answer.split(':').next().unwrap_or_default().to_string();
+    let first = udp_ask(&c1, published, "x").await;
+    let again = udp_ask(&c1, published, "y").await;
+    assert_eq!(session(&first), session(&again), "{first} then {again}");
+    assert!(again.ends_with(":y"), "{again}");
+    let other = udp_ask(&c2, published, "z").await;
+    let names: std::collections::BTreeSet<&str> = [&first[..1], &other[..1]].into_iter().collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "{first} / {other}: two clients, two backends"
+    );
+
+    // A backend that leaves the set takes its sessions along: its client moves at once.
+    let gone = if first.starts_with('a') { a } else { b };
+    let stays = if gone == a { b } else { a };
+    mesh.apply(&HashMap::from([((port, Protocol::Udp), vec![stays])]))
+        .await
+        .unwrap();
+    let moved = udp_ask(&c1, published, "w").await;
+    assert!(
+        moved.starts_with(&other[..1]) && moved.ends_with(":w"),
+        "{first} then {moved}"
+    );
+
+    // A session idle for longer than udp_idle ends; the client then gets the next backend.
+    mesh.apply(&HashMap::from([((port, Protocol::Udp), vec![a, b])]))
+        .await
+        .unwrap();
+    let before = udp_ask(&c2, published, "v").await;
+    assert_eq!(session(&before), session(&other), "still the first session");
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let after = udp_ask(&c2, published, "u").await;
+    assert_ne!(
+        session(&after),
+        session(&before),
+        "a new session after the idle time"
+    );
+
     mesh.shutdown().await;
     assert!(mesh.ports().is_empty());
 }

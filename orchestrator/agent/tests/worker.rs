@@ -372,7 +372,10 @@ async fn two_tasks_run_with_bound_ports_and_the_mesh_reaches_them() {
         }]
     });
     manager.more_syncs(2).await;
-    assert_eq!(node.worker.mesh_ports().await, vec![published]);
+    assert_eq!(
+        node.worker.mesh_ports().await,
+        vec![(published, Protocol::Tcp)]
+    );
     let mut answered = Vec::new();
     for _ in 0..2 {
         let body = http_get(format!("{mesh_ip}:{published}")).await;

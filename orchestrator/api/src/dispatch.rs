@@ -59,7 +59,7 @@ pub struct SyncRequest {
 pub struct MeshPort {
     /// The port every node listens on.
     pub published: u16,
-    /// tcp (udp is not served by the mesh).
+    /// tcp or udp.
     #[serde(default)]
     pub protocol: Protocol,
     /// The service it belongs to (name).

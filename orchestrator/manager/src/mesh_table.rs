@@ -2,18 +2,16 @@
 //! addresses of the service's running tasks (pure).
 
 use swarm_api::dispatch::MeshPort;
-use swarm_api::publish::{Protocol, PublishMode};
+use swarm_api::publish::PublishMode;
 use swarm_api::task::TaskState;
 use swarm_store::state::ClusterState;
 
-/// One entry per published TCP ingress port of every service, backends sorted.
+/// One entry per published ingress port (TCP or UDP) of every service, backends sorted.
 pub fn mesh_table(state: &ClusterState) -> Vec<MeshPort> {
     let mut out = Vec::new();
     for s in state.services.values() {
         for p in &s.spec.endpoint.ports {
-            let (Some(published), PublishMode::Ingress, Protocol::Tcp) =
-                (p.published, p.mode, p.protocol)
-            else {
+            let (Some(published), PublishMode::Ingress) = (p.published, p.mode) else {
                 continue;
             };
             let mut backends: Vec<String> = state

@@ -140,7 +140,10 @@ fn a_published_port_answers_on_every_node_and_spreads_over_replicas() {
 
     let mut web = spec("web", Some(2));
     web["task"]["placement"] = json!({ "constraints": ["node.hostname!=w2"] });
-    web["endpoint"] = json!({ "ports": [{ "published": 18080, "target": 80 }] });
+    web["endpoint"] = json!({ "ports": [
+        { "published": 18080, "target": 80 },
+        { "published": 18053, "target": 80, "protocol": "udp" },
+    ] });
     create(m, web);
     wait_running(&c, m1, "web", &[("m1", 1), ("w1", 1)]);
 
@@ -174,4 +177,39 @@ fn a_published_port_answers_on_every_node_and_spreads_over_replicas() {
         }
         (seen.len() == 2).then_some(())
     });
+
+    // The UDP port too: every node answers a datagram, and new clients through w2 (a session
+    // each) reach both replicas.
+    for n in &c.nodes {
+        let ip = n.addr.split(':').next().unwrap().to_string();
+        let addr = format!("{ip}:18053");
+        let body = wait_for(&format!("{addr}/udp to answer"), WAIT, || udp_ask(&addr));
+        assert!(
+            tasks_seen.iter().any(|t| body.contains(t.as_str())),
+            "{addr}/udp answered {body:?}, not one of {tasks_seen:?}"
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    wait_for("datagrams through w2 to reach both replicas", WAIT, || {
+        for _ in 0..4 {
+            if let Some(body) = udp_ask(&format!("{w2_ip}:18053")) {
+                for t in &tasks_seen {
+                    if body.contains(t.as_str()) {
+                        seen.insert(t.clone());
+                    }
+                }
+            }
+        }
+        (seen.len() == 2).then_some(())
+    });
+}
+
+/// One datagram to `addr` from a new socket (a new mesh session); the answer, if any.
+fn udp_ask(addr: &str) -> Option<String> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.send_to(b"hi", addr).ok()?;
+    let mut buf = [0u8; 512];
+    let (n, _) = s.recv_from(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf[..n]).into_owned())
 }

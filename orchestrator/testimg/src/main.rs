@@ -1,7 +1,7 @@
 //! `swarm-test-web`: the tiny HTTP server inside the `swarm-test/web` image.
 //!
 //! Answers every request with `task=<TASK_ID> node=<NODE_NAME> service=<SERVICE_NAME>\n`,
-//! taken from the environment (`TASK_ID`/`NODE_NAME`/`SERVICE_NAME`, falling back to the
+//! and every UDP datagram to the same port number with the same line, taken from the environment (`TASK_ID`/`NODE_NAME`/`SERVICE_NAME`, falling back to the
 //! `SWARM_TASK_ID`/`SWARM_NODE_HOSTNAME`/`SWARM_SERVICE_NAME` variables the agent sets).
 //!
 //! Options: `--port N` (default 80, or `$PORT`), `--exit-immediately` (exit at once, for
@@ -10,7 +10,7 @@
 //! and SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::process::exit;
 use std::time::Duration;
 
@@ -132,6 +132,18 @@ fn main() {
             exit(1);
         }
     };
+    match UdpSocket::bind(("0.0.0.0", o.port)) {
+        Ok(udp) => {
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1500];
+                while let Ok((_, from)) = udp.recv_from(&mut buf) {
+                    let _ = udp.send_to(body.as_bytes(), from);
+                }
+            });
+        }
+        Err(e) => eprintln!("swarm-test-web: no UDP on port {}: {e}", o.port),
+    }
     println!("swarm-test-web: listening on port {}", o.port);
     for stream in listener.incoming().flatten() {
         let body = body.clone();
