@@ -4,6 +4,9 @@
 //! task template and ports (the updater's "dirty" test inverted). The service has converged
 //! when as many such tasks run as are desired, no other task is meant to run, and no rolling
 //! update or rollback is still in progress. A paused update or rollback stops the wait.
+//!
+//! [`slot_lines`] draws Docker's per-task bars (`1/3: running   [=====>]`) that `service create`
+//! and friends redraw in place on a terminal.
 
 use swarm_api::service::{Service, ServiceMode, UpdateState};
 use swarm_api::task::{Task, TaskState};
@@ -37,6 +40,87 @@ impl Progress {
             "overall progress: {} out of {} tasks",
             self.running, self.desired
         )
+    }
+}
+
+/// The states a task passes on its way to running, in order (the bar grows along them).
+const STAGES: [TaskState; 7] = [
+    TaskState::New,
+    TaskState::Pending,
+    TaskState::Assigned,
+    TaskState::Accepted,
+    TaskState::Preparing,
+    TaskState::Starting,
+    TaskState::Running,
+];
+
+/// Width of a bar, as Docker draws it.
+const BAR: usize = 50;
+
+fn bar(state: TaskState) -> String {
+    let stage = STAGES.iter().position(|s| *s == state);
+    let filled = stage.map_or(0, |i| (i + 1) * BAR / STAGES.len());
+    let mut b = "=".repeat(filled.saturating_sub(1));
+    if filled > 0 {
+        b.push('>');
+    }
+    format!("[{b:<BAR$}]")
+}
+
+/// One line per slot (replicated: `1/3: running   [...]`) or node (global: `a1b2c3d4e5f6:
+/// running [...]`), from the newest task meant to run in it; a slot with none shows its
+/// newest task's state, or nothing yet (pure).
+pub fn slot_lines(service: &Service, tasks: &[Task]) -> Vec<String> {
+    let newest = |of: &dyn Fn(&Task) -> bool| -> Option<&Task> {
+        let meant = tasks
+            .iter()
+            .filter(|t| of(t) && t.desired_state == TaskState::Running && current(t, service))
+            .max_by_key(|t| t.created_at_ms);
+        meant.or_else(|| {
+            tasks
+                .iter()
+                .filter(|t| of(t))
+                .max_by_key(|t| t.created_at_ms)
+        })
+    };
+    let line = |label: String, t: Option<&Task>| match t {
+        Some(t) => {
+            let state = t.status.state;
+            let name = state.as_str().to_ascii_lowercase();
+            match t.status.err.as_deref() {
+                Some(e) if !e.is_empty() && state > TaskState::Running => {
+                    format!("{label}: {name:<9} {e}")
+                }
+                _ => format!("{label}: {name:<9} {}", bar(state)),
+            }
+        }
+        None => format!("{label}:"),
+    };
+    match service.spec.mode {
+        ServiceMode::Replicated { replicas } => (1..=replicas)
+            .map(|slot| {
+                line(
+                    format!("{slot}/{replicas}"),
+                    newest(&|t: &Task| t.slot == Some(slot)),
+                )
+            })
+            .collect(),
+        ServiceMode::Global => {
+            let mut nodes: Vec<&str> = tasks
+                .iter()
+                .filter(|t| t.desired_state == TaskState::Running)
+                .filter_map(|t| t.node_id.as_deref())
+                .collect();
+            nodes.sort_unstable();
+            nodes.dedup();
+            nodes
+                .into_iter()
+                .map(|n| {
+                    let short: String = n.chars().take(12).collect();
+                    line(short, newest(&|t: &Task| t.node_id.as_deref() == Some(n)))
+                })
+                .collect()
+        }
     }
 }
 
@@ -194,6 +278,30 @@ mod tests {
             task(&s, 2, "img:v1", Shutdown, Running),
         ];
         assert_eq!(progress(&s, &done, None).outcome, Outcome::Converged);
+    }
+
+    #[test]
+    fn slot_lines_draw_a_bar_per_slot_from_its_current_task() {
+        use TaskState::*;
+        let s = svc(3);
+        let mut failed = task(&s, 3, "img:v2", Shutdown, Failed);
+        failed.status.err = Some("exit 1".into());
+        let tasks = [
+            task(&s, 1, "img:v2", Running, Running),
+            task(&s, 2, "img:v1", Running, Running),
+            task(&s, 2, "img:v2", Running, Preparing),
+            failed,
+        ];
+        let lines = slot_lines(&s, &tasks);
+        let full = format!("[{}>]", "=".repeat(49));
+        assert_eq!(lines[0], format!("1/3: running   {full}"));
+        // Slot 2's current task (v2) is preparing: 5 of 7 stages.
+        assert_eq!(
+            lines[1],
+            format!("2/3: preparing [{}>{}]", "=".repeat(34), " ".repeat(15))
+        );
+        assert_eq!(lines[2], "3/3: failed    exit 1");
+        assert_eq!(slot_lines(&svc(1), &[]), ["1/1:"]);
     }
 
     #[test]

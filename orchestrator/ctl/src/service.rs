@@ -2,7 +2,7 @@
 //! the manager (routes and bodies in `swarm_api::service_api`).
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
@@ -16,7 +16,7 @@ use swarm_api::task::Task;
 
 use crate::filter::{service_matches, task_matches, Filters, SERVICE_KEYS, TASK_KEYS};
 use crate::format::{write_json, Format};
-use crate::progress::{progress, task_errors, Outcome};
+use crate::progress::{progress, slot_lines, task_errors, Outcome};
 use crate::render::{ps_rows, ps_table, service_pretty, service_table};
 use crate::routes;
 use crate::service_args::{CreateArgs, UpdateArgs, WaitArgs};
@@ -336,6 +336,23 @@ async fn hostnames(client: &Client) -> HashMap<String, String> {
 
 /// Polls the service and its tasks until [`progress`] says converged (Ok), stopped (Err) or
 /// the timeout passes (Err with the tasks' errors). Nothing to do with `--detach`.
+/// Moves up over the `previous` lines drawn and writes `block` over them; returns how many lines
+/// are drawn now.
+fn redraw(out: &mut impl Write, previous: usize, block: &[String]) -> Result<usize> {
+    if previous > 0 {
+        write!(out, "\x1b[{previous}A")?;
+    }
+    for l in block {
+        writeln!(out, "\x1b[2K{l}")?;
+    }
+    // A shorter block (fewer slots after a scale-down) leaves no stale lines behind.
+    for _ in block.len()..previous {
+        writeln!(out, "\x1b[2K")?;
+    }
+    out.flush()?;
+    Ok(block.len().max(previous))
+}
+
 async fn wait_converged(
     client: &Client,
     created: &Service,
@@ -348,6 +365,11 @@ async fn wait_converged(
     }
     let name = &created.spec.name;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait.timeout);
+    // On a terminal, Docker's block (overall line and a bar per task) is redrawn in place;
+    // otherwise the overall line is printed when it changes.
+    let live = show && std::io::stdout().is_terminal();
+    let mut drawn: Vec<String> = Vec::new();
+    let mut drawn_lines = 0;
     let mut last_line = String::new();
     let mut last_err: Option<String>;
     let mut last_tasks: Vec<Task> = Vec::new();
@@ -356,7 +378,14 @@ async fn wait_converged(
         match observe(client, &created.id).await {
             Ok((s, tasks, global_desired)) => {
                 let p = progress(&s, &tasks, global_desired);
-                if show && p.line() != last_line {
+                if live {
+                    let mut block = vec![p.line()];
+                    block.extend(slot_lines(&s, &tasks));
+                    if block != drawn {
+                        drawn_lines = redraw(out, drawn_lines, &block)?;
+                        drawn = block;
+                    }
+                } else if show && p.line() != last_line {
                     writeln!(out, "{}", p.line())?;
                     out.flush()?;
                     last_line = p.line();
@@ -427,6 +456,24 @@ mod tests {
     use super::*;
     use swarm_api::service::{EndpointSpec, TaskSpec};
     use swarm_api::task::{TaskState, TaskStatus};
+
+    #[test]
+    fn redraw_moves_up_over_what_it_drew_and_clears_leftover_lines() {
+        let mut out = Vec::new();
+        let block = |n: usize| -> Vec<String> { (0..n).map(|i| format!("l{i}")).collect() };
+        assert_eq!(redraw(&mut out, 0, &block(3)).unwrap(), 3);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "\x1b[2Kl0\n\x1b[2Kl1\n\x1b[2Kl2\n"
+        );
+        out.clear();
+        // Two lines over three: the third is blanked and still counts as drawn.
+        assert_eq!(redraw(&mut out, 3, &block(2)).unwrap(), 3);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "\x1b[3A\x1b[2Kl0\n\x1b[2Kl1\n\x1b[2K\n"
+        );
+    }
 
     #[test]
     fn log_lines_with_a_bare_task_id_get_the_container_name() {
