@@ -1,7 +1,8 @@
 //! The README's main command through the real binary: `swarm-aws up --sandbox` against the
 //! emulator (`AWS_ENDPOINT_URL`, started by `scripts/test`), real sshd hosts in network namespaces
 //! and real swarmd processes; `node ...` reaches the leader's API through an SSH tunnel with an
-//! admin certificate (key kept here, mode 0600) and refuses a changed host key; `service create
+//! admin certificate (key kept here, mode 0600), refuses a changed host key and a revoked
+//! certificate (with the fix); `service create
 //! --replicas 3` of a locally built image runs three containers; `scale --sandbox --workers 3`
 //! joins a node and `scale --sandbox --managers 1` demotes and removes two managers while the
 //! service keeps its replicas; then `down --sandbox` leaves no host, namespace, swarmd or
@@ -329,4 +330,46 @@ fn node_verbs_through_the_tunnel(home: &Home) {
         "{stderr}"
     );
     std::fs::write(&kh, original).unwrap();
+
+    // Revoked on a manager (its local socket; `admin-cert ls` lists the one certificate signed
+    // for this machine), the certificate is refused with the fix; removing it has a manager sign
+    // a new one over SSH on the next command.
+    let swarmd = Path::new(env!("CARGO_BIN_EXE_swarm-aws")).with_file_name("swarmd");
+    let state = home.host_dir("host-0").join("var/lib/swarmd");
+    let state = state.to_str().unwrap();
+    let ls = Command::new(&swarmd)
+        .args(["admin-cert", "ls", "--format", "json", "--state-dir", state])
+        .output()
+        .unwrap();
+    let certs = json_of(&ls, "admin-cert ls");
+    let certs = certs.as_array().expect("a list of certificates");
+    assert_eq!(certs.len(), 1, "{certs:?}");
+    let serial = certs[0]["serial"].as_str().unwrap();
+    let revoke = Command::new(&swarmd)
+        .args(["admin-cert", "revoke", serial, "--state-dir", state])
+        .output()
+        .unwrap();
+    assert!(revoke.status.success(), "{revoke:?}");
+    let refused = home.run(&["node", "ls", "--cluster", name]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success(),
+        "a revoked certificate was accepted"
+    );
+    assert!(
+        stderr.contains("revoked") && stderr.contains(serial) && stderr.contains("admin.pem"),
+        "{stderr}"
+    );
+    std::fs::remove_file(dir.join("admin.pem")).unwrap();
+    let again = home.run(&["node", "ls", "--cluster", name, "--output", "json"]);
+    assert_eq!(
+        json_of(&again, "node ls after re-signing")
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    assert_ne!(
+        std::fs::read_to_string(dir.join("admin.pem")).unwrap(),
+        cert
+    );
 }

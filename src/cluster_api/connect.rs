@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use swarm_api::admin::{AdminCertResponse, DEFAULT_ADMIN_DAYS};
 use swarm_api::client::{Client, Target};
 use swarm_api::control::InfoResponse;
+use swarm_api::error::{ClientError, ErrorKind};
 use swarm_api::node::{NodeId, NodeView};
 use tokio::net::TcpListener;
 
@@ -263,15 +264,25 @@ async fn open(
     })
     .with_server_name(Some(api_host))
     .with_timeout(opts.timeout);
-    let info: InfoResponse =
-        client
-            .get("/v1/info")
-            .await
-            .map_err(|source| ClusterApiError::Api {
+    let info: InfoResponse = client
+        .get("/v1/info")
+        .await
+        .map_err(|source| match &source {
+            ClientError::Api(e)
+                if e.kind == ErrorKind::Unauthorized && e.message.contains("revoked") =>
+            {
+                ClusterApiError::Revoked {
+                    host: h.id.clone(),
+                    message: e.message.clone(),
+                    cert: creds.cert_path(),
+                }
+            }
+            _ => ClusterApiError::Api {
                 host: h.id.clone(),
                 step: "GET /v1/info".into(),
                 source: Box::new(source),
-            })?;
+            },
+        })?;
     Ok(ClusterApi {
         client,
         manager: h.clone(),

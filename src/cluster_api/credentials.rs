@@ -120,6 +120,11 @@ impl AdminCredentials {
         self.dir.join(ADMIN_KEY_FILE)
     }
 
+    /// Where the certificate is.
+    pub fn cert_path(&self) -> PathBuf {
+        self.dir.join(ADMIN_CERT_FILE)
+    }
+
     /// A certificate signing request for the key (the signer sets the subject).
     pub fn csr_pem(&self) -> Result<String, ClusterApiError> {
         let path = self.key_path();

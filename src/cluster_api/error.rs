@@ -43,6 +43,20 @@ pub enum ClusterApiError {
         /// The client error.
         source: Box<swarm_api::error::ClientError>,
     },
+    /// The managers revoked this machine's admin certificate.
+    #[error(
+        "manager {host}: {message}\n  fix: if you should still have access, remove {} so the next \
+         command has a manager sign a new certificate over SSH",
+        cert.display()
+    )]
+    Revoked {
+        /// The manager.
+        host: String,
+        /// What it said (names the serial).
+        message: String,
+        /// The revoked certificate's file.
+        cert: PathBuf,
+    },
     /// A node or service verb failed (the manager's answer, or bad input).
     #[error("manager {host}: {message}")]
     Verb {
@@ -70,12 +84,14 @@ pub enum ClusterApiError {
 }
 
 impl ClusterApiError {
-    /// Errors that must stop the search instead of trying the next manager: a changed host key.
+    /// Errors that must stop the search instead of trying the next manager: a changed host key,
+    /// a revoked admin certificate (every manager refuses it).
     pub fn is_fatal(&self) -> bool {
         match self {
             ClusterApiError::Ssh { source, .. } => {
                 matches!(**source, SshError::HostKeyMismatch { .. })
             }
+            ClusterApiError::Revoked { .. } => true,
             _ => false,
         }
     }
