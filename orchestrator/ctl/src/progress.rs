@@ -34,11 +34,13 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// `overall progress: 2 out of 3 tasks`, as Docker prints it.
+    /// `overall progress: 2 out of 3 tasks`, as Docker prints it. Right after a scale-down more
+    /// tasks may still run than are desired; the line never counts more than the desired ones.
     pub fn line(&self) -> String {
         format!(
             "overall progress: {} out of {} tasks",
-            self.running, self.desired
+            self.running.min(self.desired),
+            self.desired
         )
     }
 }
@@ -312,7 +314,9 @@ mod tests {
             task(&s, 1, "img:v2", Running, Running),
             task(&s, 2, "img:v2", Running, Running),
         ];
-        assert_eq!(progress(&s, &three, None).outcome, Outcome::Waiting);
+        let p = progress(&s, &three, None);
+        assert_eq!(p.outcome, Outcome::Waiting);
+        assert_eq!(p.line(), "overall progress: 1 out of 1 tasks");
         let one = [
             task(&s, 1, "img:v2", Running, Running),
             task(&s, 2, "img:v2", Shutdown, Running),
