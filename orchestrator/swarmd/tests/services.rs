@@ -147,62 +147,48 @@ fn a_published_port_answers_on_every_node_and_spreads_over_replicas() {
     create(m, web);
     wait_running(&c, m1, "web", &[("m1", 1), ("w1", 1)]);
 
-    // Every node answers, including w2 which runs no task of the service.
     let tasks_seen: Vec<String> = tasks(m, "web")
         .iter()
         .filter(|t| t["status"]["state"] == "running")
         .filter_map(|t| t["id"].as_str().map(str::to_string))
         .collect();
-    for n in &c.nodes {
-        let ip = n.addr.split(':').next().unwrap().to_string();
-        let addr = format!("{ip}:18080");
-        let body = wait_for(&format!("{addr} to answer"), WAIT, || http_get(&addr));
-        assert!(
-            tasks_seen.iter().any(|t| body.contains(t.as_str())),
-            "{addr} answered {body:?}, not one of {tasks_seen:?}"
-        );
-    }
-    // Requests through w2 reach both replicas (once w2's mesh table lists both).
     let w2_ip = c.nodes[w2].addr.split(':').next().unwrap().to_string();
-    let mut seen = std::collections::BTreeSet::new();
-    wait_for("requests through w2 to reach both replicas", WAIT, || {
-        for _ in 0..4 {
-            if let Some(body) = http_get(&format!("{w2_ip}:18080")) {
-                for t in &tasks_seen {
-                    if body.contains(t.as_str()) {
-                        seen.insert(t.clone());
+    // TCP and UDP alike: every node answers, including w2 which runs no task of the service,
+    // and requests through w2 reach both replicas (once w2's mesh table lists both; each UDP
+    // ask is a new client, so a new session).
+    let protocols: [(&str, u16, Ask); 2] = [("tcp", 18080, http_get), ("udp", 18053, udp_ask)];
+    for (proto, port, ask) in protocols {
+        for n in &c.nodes {
+            let ip = n.addr.split(':').next().unwrap().to_string();
+            let addr = format!("{ip}:{port}");
+            let body = wait_for(&format!("{addr}/{proto} to answer"), WAIT, || ask(&addr));
+            assert!(
+                tasks_seen.iter().any(|t| body.contains(t.as_str())),
+                "{addr}/{proto} answered {body:?}, not one of {tasks_seen:?}"
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        wait_for(
+            &format!("{proto} through w2 to reach both replicas"),
+            WAIT,
+            || {
+                for _ in 0..4 {
+                    if let Some(body) = ask(&format!("{w2_ip}:{port}")) {
+                        for t in &tasks_seen {
+                            if body.contains(t.as_str()) {
+                                seen.insert(t.clone());
+                            }
+                        }
                     }
                 }
-            }
-        }
-        (seen.len() == 2).then_some(())
-    });
-
-    // The UDP port too: every node answers a datagram, and new clients through w2 (a session
-    // each) reach both replicas.
-    for n in &c.nodes {
-        let ip = n.addr.split(':').next().unwrap().to_string();
-        let addr = format!("{ip}:18053");
-        let body = wait_for(&format!("{addr}/udp to answer"), WAIT, || udp_ask(&addr));
-        assert!(
-            tasks_seen.iter().any(|t| body.contains(t.as_str())),
-            "{addr}/udp answered {body:?}, not one of {tasks_seen:?}"
+                (seen.len() == 2).then_some(())
+            },
         );
     }
-    let mut seen = std::collections::BTreeSet::new();
-    wait_for("datagrams through w2 to reach both replicas", WAIT, || {
-        for _ in 0..4 {
-            if let Some(body) = udp_ask(&format!("{w2_ip}:18053")) {
-                for t in &tasks_seen {
-                    if body.contains(t.as_str()) {
-                        seen.insert(t.clone());
-                    }
-                }
-            }
-        }
-        (seen.len() == 2).then_some(())
-    });
 }
+
+/// One request to an address; the answer, if any.
+type Ask = fn(&str) -> Option<String>;
 
 /// One datagram to `addr` from a new socket (a new mesh session); the answer, if any.
 fn udp_ask(addr: &str) -> Option<String> {
