@@ -63,13 +63,14 @@ pub fn new_key_and_csr() -> Result<(String, String), ManagerError> {
     Ok((key.serialize_pem(), csr.pem().map_err(ca_err)?))
 }
 
-/// Signs a node's CSR with the CA: CN = node id, OU = role, SAN = the node's advertise host.
-pub fn sign_node_csr(
+/// Signs `csr_pem` with the CA as `CN=cn, OU=ou, O=swarmd` (the CSR's own subject is
+/// replaced), with the authority key identifier; `fill` sets the rest of the certificate.
+fn sign_csr(
     ca: &CertKey,
     csr_pem: &str,
-    node_id: NodeId,
-    role: Role,
-    host: &str,
+    cn: &str,
+    ou: &str,
+    fill: impl FnOnce(&mut CertificateParams) -> Result<(), ManagerError>,
 ) -> Result<String, ManagerError> {
     let ca_key = KeyPair::from_pem(&ca.key_pem).map_err(ca_err)?;
     let ca_cert = CertificateParams::from_ca_cert_pem(&ca.cert_pem)
@@ -80,31 +81,47 @@ pub fn sign_node_csr(
         .map_err(|e| ManagerError::BadRequest(format!("invalid CSR: {e}")))?;
     let mut params = CertificateParams::new(Vec::<String>::new()).map_err(ca_err)?;
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, format_node_id(node_id));
-    dn.push(DnType::OrganizationalUnitName, role.to_string());
+    dn.push(DnType::CommonName, cn);
+    dn.push(DnType::OrganizationalUnitName, ou);
     dn.push(DnType::OrganizationName, "swarmd");
     params.distinguished_name = dn;
-    params.subject_alt_names = vec![match host.parse::<IpAddr>() {
+    params.use_authority_key_identifier_extension = true;
+    fill(&mut params)?;
+    csr.params = params;
+    let cert = csr.signed_by(&ca_cert, &ca_key).map_err(ca_err)?;
+    Ok(cert.pem())
+}
+
+/// Signs a node's CSR with the CA: CN = node id, OU = role, SAN = the node's advertise host.
+pub fn sign_node_csr(
+    ca: &CertKey,
+    csr_pem: &str,
+    node_id: NodeId,
+    role: Role,
+    host: &str,
+) -> Result<String, ManagerError> {
+    let san = match host.parse::<IpAddr>() {
         Ok(ip) => SanType::IpAddress(ip),
         Err(_) => SanType::DnsName(
             host.to_string()
                 .try_into()
                 .map_err(|_| ManagerError::BadRequest(format!("invalid host name {host:?}")))?,
         ),
-    }];
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ServerAuth,
-        ExtendedKeyUsagePurpose::ClientAuth,
-    ];
-    params.not_after = rcgen::date_time_ymd(2036, 1, 1);
-    params.use_authority_key_identifier_extension = true;
-    csr.params = params;
-    let cert = csr.signed_by(&ca_cert, &ca_key).map_err(ca_err)?;
-    Ok(cert.pem())
+    };
+    let (cn, ou) = (format_node_id(node_id), role.to_string());
+    sign_csr(ca, csr_pem, &cn, &ou, |params| {
+        params.subject_alt_names = vec![san];
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        params.not_after = rcgen::date_time_ymd(2036, 1, 1);
+        Ok(())
+    })
 }
 
 /// A signed admin certificate.
@@ -143,36 +160,23 @@ pub fn sign_admin_csr(
 ) -> Result<SignedAdmin, ManagerError> {
     validate_admin_name(name).map_err(ManagerError::BadRequest)?;
     validate_admin_days(days).map_err(ManagerError::BadRequest)?;
-    let ca_key = KeyPair::from_pem(&ca.key_pem).map_err(ca_err)?;
-    let ca_cert = CertificateParams::from_ca_cert_pem(&ca.cert_pem)
-        .map_err(ca_err)?
-        .self_signed(&ca_key)
-        .map_err(ca_err)?;
-    let mut csr = CertificateSigningRequestParams::from_pem(csr_pem)
-        .map_err(|e| ManagerError::BadRequest(format!("invalid CSR: {e}")))?;
-    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(ca_err)?;
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, name);
-    dn.push(DnType::OrganizationalUnitName, ADMIN_OU);
-    dn.push(DnType::OrganizationName, "swarmd");
-    params.distinguished_name = dn;
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::minutes(5);
-    params.not_after = now + time::Duration::days(i64::from(days));
-    params.use_authority_key_identifier_extension = true;
-    let serial = admin_serial()?;
-    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
-    let not_after = params
-        .not_after
+    let not_after = now + time::Duration::days(i64::from(days));
+    let not_after_text = not_after
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(ca_err)?;
-    csr.params = params;
-    let cert = csr.signed_by(&ca_cert, &ca_key).map_err(ca_err)?;
+    let serial = admin_serial()?;
+    let cert_pem = sign_csr(ca, csr_pem, name, ADMIN_OU, |params| {
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.not_before = now - time::Duration::minutes(5);
+        params.not_after = not_after;
+        params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+        Ok(())
+    })?;
     Ok(SignedAdmin {
-        cert_pem: cert.pem(),
-        not_after,
+        cert_pem,
+        not_after: not_after_text,
         serial: serial_hex(&serial),
     })
 }
