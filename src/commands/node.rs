@@ -7,8 +7,10 @@
 
 use std::io::Write;
 
+use swarm_api::client::Client;
+
 use super::api::connect_api;
-use crate::cli::{GlobalArgs, NodeArgs, OutputFormat, ServiceArgs};
+use crate::cli::{ApiTargetArgs, GlobalArgs, NodeArgs, OutputFormat, ServiceArgs};
 use crate::cluster_api::{ClusterApi, ClusterApiError};
 use crate::Error;
 
@@ -26,11 +28,18 @@ fn verb_err(api: &ClusterApi, e: anyhow::Error) -> Error {
     })
 }
 
-/// Runs `swarm-aws node ...`.
-pub async fn run(global: &GlobalArgs, args: &NodeArgs) -> Result<(), Error> {
-    let api = connect_api(global, &args.target).await?;
+/// A verb of the shared client crate, run against the API with output to `out`.
+type Verb<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + 'a>>;
+
+/// Connects to the cluster's API, runs `verb` with stdout, then closes the tunnel.
+async fn with_api(
+    global: &GlobalArgs,
+    target: &ApiTargetArgs,
+    verb: impl for<'a> FnOnce(&'a Client, &'a mut std::io::StdoutLock<'static>) -> Verb<'a>,
+) -> Result<(), Error> {
+    let api = connect_api(global, target).await?;
     let mut out = std::io::stdout().lock();
-    let result = swarm_ctl::run_node(api.client(), args.verb.clone(), format(global), &mut out)
+    let result = verb(api.client(), &mut out)
         .await
         .map_err(|e| verb_err(&api, e));
     out.flush()?;
@@ -39,15 +48,20 @@ pub async fn run(global: &GlobalArgs, args: &NodeArgs) -> Result<(), Error> {
     result
 }
 
+/// Runs `swarm-aws node ...`.
+pub async fn run(global: &GlobalArgs, args: &NodeArgs) -> Result<(), Error> {
+    let verb = args.verb.clone();
+    with_api(global, &args.target, |client, out| {
+        Box::pin(swarm_ctl::run_node(client, verb, format(global), out))
+    })
+    .await
+}
+
 /// Runs `swarm-aws service ...`.
 pub async fn run_service(global: &GlobalArgs, args: &ServiceArgs) -> Result<(), Error> {
-    let api = connect_api(global, &args.target).await?;
-    let mut out = std::io::stdout().lock();
-    let result = swarm_ctl::run_service(api.client(), args.verb.clone(), format(global), &mut out)
-        .await
-        .map_err(|e| verb_err(&api, e));
-    out.flush()?;
-    drop(out);
-    api.close().await;
-    result
+    let verb = args.verb.clone();
+    with_api(global, &args.target, |client, out| {
+        Box::pin(swarm_ctl::run_service(client, verb, format(global), out))
+    })
+    .await
 }
