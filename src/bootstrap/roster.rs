@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::nodes::NodeRole;
 use super::remote::RemoteLayout;
 use super::run::BootstrapHost;
-use crate::sandbox::{SandboxError, SandboxHost};
+use crate::sandbox::{load_json, save_json, SandboxError, SandboxHost};
 
 /// File name in the sandbox state dir.
 pub const ROSTER_FILE: &str = "roster.json";
@@ -99,29 +99,12 @@ impl Roster {
 
     /// Reads `dir/roster.json`; `None` when absent.
     pub fn load(dir: &Path) -> Result<Option<Self>, SandboxError> {
-        let path = dir.join(ROSTER_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| SandboxError::State {
-                    path,
-                    reason: e.to_string(),
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(SandboxError::io(&path, e)),
-        }
+        load_json(dir, ROSTER_FILE)
     }
 
     /// Writes `dir/roster.json` atomically.
     pub fn save(&self, dir: &Path) -> Result<(), SandboxError> {
-        let path = dir.join(ROSTER_FILE);
-        let tmp = dir.join(format!("{ROSTER_FILE}.tmp"));
-        let text = serde_json::to_string_pretty(self).map_err(|e| SandboxError::State {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        std::fs::write(&tmp, text).map_err(|e| SandboxError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| SandboxError::io(&path, e))
+        save_json(dir, ROSTER_FILE, self)
     }
 }
 

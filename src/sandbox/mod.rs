@@ -28,3 +28,4 @@ mod state;
 
 pub use error::SandboxError;
 pub use hosts::{sandbox_state_root, Sandbox, SandboxHost};
+pub(crate) use state::{load_json, save_json};

@@ -4,6 +4,7 @@
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::SandboxError;
@@ -36,31 +37,48 @@ pub(crate) struct HostState {
 impl State {
     /// Reads `dir/state.json`; `None` when there is none.
     pub fn load(dir: &Path) -> Result<Option<State>, SandboxError> {
-        let path = dir.join(STATE_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(SandboxError::io(&path, e)),
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| SandboxError::State {
-                path,
-                reason: e.to_string(),
-            })
+        load_json(dir, STATE_FILE)
     }
 
     /// Writes `dir/state.json` atomically.
     pub fn save(&self, dir: &Path) -> Result<(), SandboxError> {
-        let path = dir.join(STATE_FILE);
-        let tmp = dir.join(format!("{STATE_FILE}.tmp"));
-        let text = serde_json::to_string_pretty(self).map_err(|e| SandboxError::State {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        std::fs::write(&tmp, text).map_err(|e| SandboxError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| SandboxError::io(&path, e))
+        save_json(dir, STATE_FILE, self)
     }
+}
+
+/// Reads the JSON file `dir/file`; `None` when it is absent.
+pub(crate) fn load_json<T: DeserializeOwned>(
+    dir: &Path,
+    file: &str,
+) -> Result<Option<T>, SandboxError> {
+    let path = dir.join(file);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(SandboxError::io(&path, e)),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| SandboxError::State {
+            path,
+            reason: e.to_string(),
+        })
+}
+
+/// Writes `value` as JSON to `dir/file` atomically (a temporary file, then a rename).
+pub(crate) fn save_json<T: Serialize>(
+    dir: &Path,
+    file: &str,
+    value: &T,
+) -> Result<(), SandboxError> {
+    let path = dir.join(file);
+    let tmp = dir.join(format!("{file}.tmp"));
+    let text = serde_json::to_string_pretty(value).map_err(|e| SandboxError::State {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    std::fs::write(&tmp, text).map_err(|e| SandboxError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| SandboxError::io(&path, e))
 }
 
 #[cfg(test)]
