@@ -186,7 +186,20 @@ impl Sandbox {
         run("ip", &["link", "set", &bridge, "up"])?;
         allow_bridge_forwarding(&bridge)?;
 
-        for index in 0..count {
+        self.make_hosts(&plan, &dir, &mut state, 0..count)
+    }
+
+    /// Makes the hosts with `indices`, each recorded in the state before it is made (so a later
+    /// teardown finds it), then waits until every new sshd listens.
+    fn make_hosts(
+        &self,
+        plan: &Plan,
+        dir: &Path,
+        state: &mut State,
+        indices: std::ops::Range<usize>,
+    ) -> Result<Vec<SandboxHost>, SandboxError> {
+        let mut added = Vec::new();
+        for index in indices {
             let host = HostState {
                 index,
                 name: plan.host_name(index),
@@ -196,13 +209,14 @@ impl Sandbox {
             };
             state.hosts.push(host.clone());
             state.next_index = index + 1;
-            state.save(&dir)?;
-            self.make_host(&plan, &host)?;
+            state.save(dir)?;
+            self.make_host(plan, &host)?;
+            added.push(host);
         }
-        for host in &state.hosts {
+        for host in &added {
             sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)?;
         }
-        Ok(state.hosts.iter().map(SandboxHost::from_state).collect())
+        Ok(added.iter().map(SandboxHost::from_state).collect())
     }
 
     fn make_host(&self, plan: &Plan, host: &HostState) -> Result<(), SandboxError> {
@@ -257,25 +271,7 @@ impl Sandbox {
                 asked: first + count,
             });
         }
-        let mut added = Vec::new();
-        for index in first..first + count {
-            let host = HostState {
-                index,
-                name: plan.host_name(index),
-                netns: plan.netns(index),
-                addr: plan.host_addr(index),
-                dir: dir.join(plan.host_name(index)),
-            };
-            state.hosts.push(host.clone());
-            state.next_index = index + 1;
-            state.save(&dir)?;
-            self.make_host(&plan, &host)?;
-            added.push(host);
-        }
-        for host in &added {
-            sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)?;
-        }
-        Ok(added.iter().map(SandboxHost::from_state).collect())
+        self.make_hosts(&plan, &dir, &mut state, first..first + count)
     }
 
     /// Removes host `name` (a terminated instance): stops every process in its namespace (sshd,
