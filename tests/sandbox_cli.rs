@@ -77,17 +77,7 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
         "one namespace per instance (3 removed managers' hosts are gone): {created:?}"
     );
 
-    let down = home.run(&["down", "--sandbox", "--name", &home.name, "--yes"]);
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
-    let after = netns();
-    for n in &created {
-        assert!(!after.contains(n), "namespace {n} left behind");
-    }
-    assert_eq!(swarmd_processes_under(&state), 0, "swarmd left running");
+    home.down_leaves_nothing(&created);
     for id in &node_ids {
         assert_eq!(containers_of(id), 0, "containers of node {id} left behind");
     }

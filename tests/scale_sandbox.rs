@@ -168,20 +168,6 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
         .collect();
     assert_eq!(created.len(), 2, "{created:?}");
 
-    let down = home.run(&["down", "--sandbox", "--name", &home.name, "--yes"]);
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
-    let after = netns();
-    for n in &created {
-        assert!(!after.contains(n), "namespace {n} left behind");
-    }
-    assert_eq!(
-        swarmd_processes_under(&home.dir.path().join("state")),
-        0,
-        "swarmd left running"
-    );
+    home.down_leaves_nothing(&created);
     eprintln!("whole test: {:?}", started.elapsed());
 }

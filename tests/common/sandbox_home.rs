@@ -60,6 +60,26 @@ impl Home {
         json_docs(&out).last().cloned().expect("a JSON document")
     }
 
+    /// `down --sandbox --yes`, then checks it left none of the `created` namespaces and no swarmd
+    /// running from the sandbox's dirs.
+    pub fn down_leaves_nothing(&self, created: &[String]) {
+        let down = self.run(&["down", "--sandbox", "--name", &self.name, "--yes"]);
+        assert!(
+            down.status.success(),
+            "{}",
+            String::from_utf8_lossy(&down.stderr)
+        );
+        let after = netns();
+        for n in created {
+            assert!(!after.contains(n), "namespace {n} left behind");
+        }
+        assert_eq!(
+            swarmd_processes_under(&self.dir.path().join("state")),
+            0,
+            "swarmd left running"
+        );
+    }
+
     /// The state dir of one sandbox host.
     pub fn host_dir(&self, host: &str) -> PathBuf {
         self.dir
