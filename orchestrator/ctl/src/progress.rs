@@ -188,12 +188,7 @@ pub fn task_errors(tasks: &[Task]) -> Vec<String> {
             }
             _ => continue,
         };
-        let name = match (t.slot, &t.node_id) {
-            (Some(s), _) => format!("{}.{s}", t.service_name),
-            (None, Some(n)) => format!("{}.{n}", t.service_name),
-            (None, None) => t.service_name.clone(),
-        };
-        let line = format!("{name}: {text}");
+        let line = format!("{}: {text}", t.slot_name());
         if !out.contains(&line) {
             out.push(line);
         }
