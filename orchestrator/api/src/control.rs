@@ -18,6 +18,9 @@ pub struct JoinRequest {
     pub hostname: String,
     /// Address (`ip:port`) others reach the node at.
     pub addr: String,
+    /// Availability the node starts with (`swarm join --availability`).
+    #[serde(default)]
+    pub availability: crate::node::Availability,
 }
 
 impl fmt::Debug for JoinRequest {

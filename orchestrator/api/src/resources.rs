@@ -37,7 +37,8 @@ pub struct ResourceRequirements {
 }
 
 impl ResourceRequirements {
-    /// Refuses negative values and a reservation above its limit (when the limit is set).
+    /// Refuses negative values and a memory reservation above the memory limit (when set); a
+    /// CPU reservation above the CPU limit is fine (Docker's `--reserve-cpu .75 --limit-cpu .5`).
     pub fn validate(&self) -> Result<(), SpecError> {
         let checks = [
             ("--reserve-cpu", self.reservations.nano_cpus, true),
@@ -55,17 +56,11 @@ impl ResourceRequirements {
                 ));
             }
         }
-        if self.limits.nano_cpus > 0 && self.reservations.nano_cpus > self.limits.nano_cpus {
-            return Err(SpecError::new(
-                "--reserve-cpu",
-                format_cpu(self.reservations.nano_cpus),
-                format!(
-                    "reservation is larger than the limit --limit-cpu {}",
-                    format_cpu(self.limits.nano_cpus)
-                ),
-                "lower --reserve-cpu or raise --limit-cpu",
-            ));
-        }
+        // A CPU reservation above the CPU limit is accepted, as Docker does (swarmkit checks
+        // neither against the other): the reservation only sets capacity aside for the
+        // scheduler, the limit caps the container. A memory reservation above the memory limit
+        // is refused here, where Docker accepts the spec and the engine then rejects every task
+        // ("Minimum memory limit can not be less than memory reservation limit").
         if self.limits.memory_bytes > 0 && self.reservations.memory_bytes > self.limits.memory_bytes
         {
             return Err(SpecError::new(
@@ -244,7 +239,7 @@ mod tests {
     }
 
     #[test]
-    fn reservation_above_limit_is_refused() {
+    fn memory_reservation_above_limit_is_refused_cpu_is_not() {
         let mut r = ResourceRequirements::default();
         r.reservations.memory_bytes = 1 << 30;
         r.limits.memory_bytes = 512 << 20;
@@ -253,10 +248,9 @@ mod tests {
         assert!(e.reason.contains("--limit-memory 512MiB"), "{e}");
         r.limits.memory_bytes = 0; // no limit: any reservation is fine
         r.validate().unwrap();
-        r.reservations.nano_cpus = 2 * NANO_CPUS_PER_CPU;
-        r.limits.nano_cpus = NANO_CPUS_PER_CPU;
-        assert_eq!(r.validate().unwrap_err().field, "--reserve-cpu");
-        r.limits.nano_cpus = 2 * NANO_CPUS_PER_CPU;
+        // The book's chapter 7: --reserve-cpu .75 --limit-cpu .5 is accepted, as by Docker.
+        r.reservations.nano_cpus = 750_000_000;
+        r.limits.nano_cpus = 500_000_000;
         r.validate().unwrap();
     }
 }

@@ -27,10 +27,14 @@ pub enum NodeVerb {
         #[arg(short, long, value_name = "KEY=VALUE")]
         filter: Vec<String>,
     },
-    /// Show one node.
+    /// Display detailed information on one or more nodes (JSON; --pretty: text).
     Inspect {
-        /// Node id, id prefix or host name.
-        node: String,
+        /// Print the information in a human friendly format.
+        #[arg(long)]
+        pretty: bool,
+        /// Node ids, id prefixes, host names, or `self` (the node answering).
+        #[arg(required = true)]
+        nodes: Vec<String>,
     },
     /// Make a worker a manager.
     Promote {
@@ -109,12 +113,25 @@ pub async fn run_node(
                 .map(|i| i.node_id);
             write!(out, "{}", node_table(&nodes, me))?;
         }
-        NodeVerb::Inspect { node } => {
-            let v: NodeView = client.get(&routes::node(&node, "")).await?;
-            if json {
-                return write_json(out, &v);
+        NodeVerb::Inspect { pretty, nodes } => {
+            let mut found = Vec::new();
+            for key in &nodes {
+                let key = if key == "self" {
+                    let me: InfoResponse = client.get("/v1/info").await?;
+                    format_node_id(me.node_id)
+                } else {
+                    key.clone()
+                };
+                let v: NodeView = client.get(&routes::node(&key, "")).await?;
+                found.push(v);
             }
-            write!(out, "{}", node_text(&v))?;
+            // As docker: JSON (an array) unless --pretty; --format json wins over --pretty.
+            if !pretty || json {
+                return write_json(out, &found);
+            }
+            for v in &found {
+                write!(out, "{}", node_text(v))?;
+            }
         }
         NodeVerb::Promote { node } => {
             let v: NodeView = client.post(&routes::node(&node, "promote"), &()).await?;

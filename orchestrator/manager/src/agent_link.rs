@@ -17,6 +17,7 @@ use swarm_agent::worker::{Worker, WorkerOptions};
 use swarm_agent::NodeContext;
 use swarm_api::dispatch::{SyncRequest, SyncResponse};
 use swarm_api::node::{format_node_id, Role};
+use swarm_api::resources::Resources;
 
 use crate::dispatcher::{AgentHandle, BoxFut};
 use crate::node::Node;
@@ -114,6 +115,18 @@ pub struct ExecutorConfig {
     pub hostname: String,
     /// This node's API address (managers sync with themselves there).
     pub own_addr: String,
+    /// Caps the capacity reported to the scheduler (zero fields: the engine's figures).
+    pub capacity: Resources,
+}
+
+/// The engine's capacity capped by `cap` (`swarmd --cpus/--memory`): each field is the smaller
+/// of the two, a zero cap field leaves the engine's figure.
+pub fn capped(engine: Resources, cap: Resources) -> Resources {
+    let pick = |e: i64, c: i64| if c > 0 && (e == 0 || c < e) { c } else { e };
+    Resources {
+        nano_cpus: pick(engine.nano_cpus, cap.nano_cpus),
+        memory_bytes: pick(engine.memory_bytes, cap.memory_bytes),
+    }
 }
 
 /// Connects to the engine (retrying until the node stops) and runs the dispatcher session.
@@ -143,9 +156,14 @@ pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
     let worker = Arc::new(Worker::new(exec, WorkerOptions::new(cfg.mesh_ip)));
     let _ = node.agent.set(Arc::new(Logs(worker.clone())));
     let transport = ManagerTransport::new(node.clone(), cfg.own_addr);
+    let cap = cfg.capacity;
     let describe = || {
         let w = worker.clone();
-        async move { w.executor().describe().await.ok() }
+        async move {
+            let mut d = w.executor().describe().await.ok()?;
+            d.resources = capped(d.resources, cap);
+            Some(d)
+        }
     };
     run_session(
         &transport,
@@ -156,4 +174,30 @@ pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
         node.stopped(),
     )
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_cap_takes_the_smaller_figure() {
+        let engine = Resources {
+            nano_cpus: 2_000_000_000,
+            memory_bytes: 24 << 30,
+        };
+        let none = Resources::default();
+        assert_eq!(capped(engine, none), engine);
+        let cap = Resources {
+            nano_cpus: 500_000_000,
+            memory_bytes: 512 << 20,
+        };
+        assert_eq!(capped(engine, cap), cap);
+        // A cap above the machine does not invent capacity.
+        let big = Resources {
+            nano_cpus: 64_000_000_000,
+            memory_bytes: 0,
+        };
+        assert_eq!(capped(engine, big), engine);
+    }
 }

@@ -27,6 +27,8 @@ pub struct NodeAddrs {
     pub listen_addr: String,
     /// Host name to show.
     pub hostname: String,
+    /// Availability the node starts with (`--availability`).
+    pub availability: Availability,
 }
 
 /// What the first manager commits once Raft is up.
@@ -79,7 +81,7 @@ pub fn prepare_init(dir: &StateDir, addrs: &NodeAddrs) -> Result<PendingInit, Ma
             hostname: addrs.hostname.clone(),
             addr: addrs.advertise_addr.clone(),
             role: Role::Manager,
-            availability: Availability::Active,
+            availability: addrs.availability,
             status: NodeStatus::Ready,
             labels: Default::default(),
             description: Default::default(),
@@ -131,6 +133,7 @@ pub async fn prepare_join(
                     csr_pem,
                     hostname: addrs.hostname.clone(),
                     addr: addrs.advertise_addr.clone(),
+                    availability: addrs.availability,
                 },
             )
             .await?;

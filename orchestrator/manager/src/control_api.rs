@@ -18,7 +18,7 @@ use swarm_api::token::{fingerprint, JoinToken};
 use crate::auth::control_peer;
 use crate::error::ManagerError;
 use crate::node::{MembershipOp, Node};
-use crate::quorum::check_removal;
+use crate::quorum::{check_removal, manager_leave_refusal};
 use crate::random::token_secret;
 use crate::server::Peer;
 
@@ -252,9 +252,12 @@ async fn leave(
     }
     match n.role() {
         Some(Role::Manager) => {
+            // As in Docker: a manager's leave needs --force, and the message says what it costs.
             if !req.force {
-                check_removal(&n.voter_health(), n.id, "leave")
-                    .map_err(ManagerError::QuorumGuard)?;
+                return Err(ManagerError::QuorumGuard(manager_leave_refusal(
+                    &n.voter_health(),
+                    n.id,
+                )));
             }
             let res = async {
                 n.write(Command::RemoveNode { id: n.id }).await?;

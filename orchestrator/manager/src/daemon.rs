@@ -109,6 +109,7 @@ impl Daemon {
                 mesh_ip: settings.mesh_ip.unwrap_or(ip),
                 hostname: identity.hostname.clone(),
                 own_addr: identity.advertise_addr.clone(),
+                capacity: settings.capacity,
             }
         });
         let node = Arc::new(Node::new(

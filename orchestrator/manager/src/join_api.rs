@@ -10,7 +10,7 @@ use swarm_api::command::Command;
 use swarm_api::control::{
     ForceRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse,
 };
-use swarm_api::node::{format_node_id, Availability, Node as NodeRecord, NodeStatus, Role};
+use swarm_api::node::{format_node_id, Node as NodeRecord, NodeStatus, Role};
 use swarm_api::tls::certs_from_pem;
 use swarm_api::token::{fingerprint, secrets_equal, JoinToken};
 
@@ -97,7 +97,7 @@ async fn join(
         hostname: req.hostname.clone(),
         addr: req.addr.clone(),
         role,
-        availability: Availability::Active,
+        availability: req.availability,
         status: NodeStatus::Ready,
         labels: Default::default(),
         description: Default::default(),
@@ -176,7 +176,13 @@ async fn self_leave(
             "a manager leaves through its own `swarmd leave`".into(),
         ));
     }
-    n.write(Command::RemoveNode { id }).await?;
+    // As in Docker, a worker that leaves stays listed, Down, until `node rm` removes it; its
+    // tasks are rescheduled like those of any Down node.
+    n.write(Command::SetStatus {
+        id,
+        status: NodeStatus::Down,
+    })
+    .await?;
     // A demoted manager is still a Raft learner: stop replicating to it.
     if n.members().contains(&id) {
         n.membership(MembershipOp::RemoveVoter { id }).await?;

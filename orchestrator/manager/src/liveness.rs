@@ -9,6 +9,8 @@ use swarm_api::node::{Node, NodeId, NodeStatus};
 #[derive(Debug, Default)]
 pub struct Liveness {
     seen: HashMap<NodeId, Instant>,
+    /// The status each node had in the state at the previous call.
+    last: HashMap<NodeId, NodeStatus>,
     term: u64,
 }
 
@@ -19,6 +21,8 @@ impl Liveness {
     }
 
     /// Status changes to commit. A new term (new leader) gives every node a fresh grace period.
+    /// A Down committed by someone else (a worker's `leave`, on any manager) ends the evidence
+    /// of the heartbeats so far: the node stays Down until it is heard from again.
     pub fn changes(
         &mut self,
         term: u64,
@@ -32,6 +36,10 @@ impl Liveness {
         }
         let mut out = Vec::new();
         for (id, node) in nodes {
+            let was = self.last.insert(*id, node.status);
+            if node.status == NodeStatus::Down && was == Some(NodeStatus::Ready) {
+                self.seen.remove(id);
+            }
             // After a leader change, nodes known Ready get a fresh grace period; nodes known Down
             // stay Down until they are heard from.
             if node.status == NodeStatus::Ready {
@@ -51,6 +59,7 @@ impl Liveness {
             }
         }
         self.seen.retain(|id, _| nodes.contains_key(id));
+        self.last.retain(|id, _| nodes.contains_key(id));
         out
     }
 }
@@ -92,5 +101,26 @@ mod tests {
         assert_eq!(l.changes(1, &nodes, later, d), vec![(2, NodeStatus::Down)]);
         // A new leader term resets the clock.
         assert!(l.changes(2, &nodes, later, d).is_empty());
+    }
+
+    #[test]
+    fn a_down_committed_elsewhere_sticks_until_the_next_beat() {
+        let t0 = Instant::now();
+        let d = Duration::from_secs(5);
+        let mut l = Liveness::default();
+        let mut nodes = BTreeMap::from([(1, node(1, NodeStatus::Ready))]);
+        l.beat(1, t0);
+        assert!(l.changes(1, &nodes, t0, d).is_empty());
+        // The worker left: another manager committed Down while its last beat is recent.
+        nodes.get_mut(&1).unwrap().status = NodeStatus::Down;
+        let t1 = t0 + Duration::from_millis(100);
+        assert!(
+            l.changes(1, &nodes, t1, d).is_empty(),
+            "must not flip back to Ready"
+        );
+        assert!(l.changes(1, &nodes, t1, d).is_empty());
+        // A node that comes back and beats again is Ready again.
+        l.beat(1, t1);
+        assert_eq!(l.changes(1, &nodes, t1, d), vec![(1, NodeStatus::Ready)]);
     }
 }

@@ -44,6 +44,37 @@ pub fn check_removal(voters: &[Voter], target: NodeId, action: &str) -> Result<(
     Ok(())
 }
 
+/// Why a manager's `leave` without `--force` is refused: Docker's message (moby
+/// `daemon/cluster/swarm.go`, `Leave`), with the quorum arithmetic of `voters` (`me` among them).
+pub fn manager_leave_refusal(voters: &[Voter], me: NodeId) -> String {
+    let mut msg = String::from(
+        "You are attempting to leave the swarm on a node that is participating as a manager. ",
+    );
+    let reachable = voters.iter().filter(|v| v.reachable || v.id == me).count();
+    let unreachable = voters.len() - reachable;
+    // moby's removingManagerCausesLossOfQuorum and isLastManager.
+    if reachable.saturating_sub(2) <= unreachable {
+        if reachable == 1 && unreachable == 0 {
+            msg.push_str(
+                "Removing the last manager erases all current state of the swarm. Use `--force` \
+                 to ignore this message.",
+            );
+            return msg;
+        }
+        msg.push_str(&format!(
+            "Removing this node leaves {} managers out of {}. Without a Raft quorum your swarm \
+             will be inaccessible. ",
+            reachable - 1,
+            reachable + unreachable
+        ));
+    }
+    msg.push_str(
+        "The only way to restore a swarm that has lost consensus is to reinitialize it with \
+         `--force-new-cluster`. Use `--force` to suppress this message.",
+    );
+    msg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +98,33 @@ mod tests {
         assert_eq!(majority(3), 2);
         assert_eq!(majority(4), 3);
         assert_eq!(majority(5), 3);
+    }
+
+    #[test]
+    fn manager_leave_messages_are_dockers() {
+        let one = [v(1, true)];
+        let m = manager_leave_refusal(&one, 1);
+        assert_eq!(
+            m,
+            "You are attempting to leave the swarm on a node that is participating as a \
+             manager. Removing the last manager erases all current state of the swarm. Use \
+             `--force` to ignore this message."
+        );
+        // Three healthy managers: no quorum loss, only the general warning.
+        let three = [v(1, true), v(2, true), v(3, true)];
+        let m = manager_leave_refusal(&three, 3);
+        assert!(!m.contains("Removing this node"), "{m}");
+        assert!(
+            m.ends_with("Use `--force` to suppress this message."),
+            "{m}"
+        );
+        // Two managers (or three with one down): leaving costs the quorum.
+        let m = manager_leave_refusal(&[v(1, true), v(2, true)], 2);
+        assert!(
+            m.contains("Removing this node leaves 1 managers out of 2. Without a Raft quorum"),
+            "{m}"
+        );
+        let m = manager_leave_refusal(&[v(1, true), v(2, true), v(3, false)], 2);
+        assert!(m.contains("leaves 1 managers out of 3"), "{m}");
     }
 }

@@ -27,6 +27,9 @@ pub struct Settings {
     pub mesh_ip: Option<std::net::IpAddr>,
     /// The load balancer's health check (off by default; `swarmd` turns it on).
     pub health: HealthListen,
+    /// Caps what the node reports to the scheduler (`swarmd --cpus/--memory`); a zero field
+    /// reports the engine's own figure.
+    pub capacity: swarm_api::resources::Resources,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             publish_ip: None,
             mesh_ip: None,
             health: HealthListen::Off,
+            capacity: Default::default(),
         }
     }
 }

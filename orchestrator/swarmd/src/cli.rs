@@ -69,17 +69,30 @@ pub struct DaemonOpts {
     /// [default: the advertise IP, port 44554]
     #[arg(long, env = "SWARMD_HEALTH_ADDR", value_name = "ADDR|off")]
     pub health_addr: Option<String>,
+    /// CPUs this node offers the scheduler for reservations, e.g. 0.5 or 2 (at most the
+    /// engine's; default: the engine's NCPU).
+    #[arg(long, env = "SWARMD_CPUS", value_name = "CPUS")]
+    pub cpus: Option<String>,
+    /// Memory this node offers the scheduler for reservations, e.g. 512M or 4G (at most the
+    /// engine's; default: the engine's MemTotal).
+    #[arg(long, env = "SWARMD_MEMORY", value_name = "SIZE")]
+    pub memory: Option<String>,
 }
 
-/// Addresses of a new node.
+/// Addresses and availability of a new node.
 #[derive(Debug, Clone, Args)]
 pub struct AddrOpts {
-    /// Address other nodes reach this node at (IP:PORT).
-    #[arg(long)]
+    /// Address other nodes reach this node at: IP, IP:PORT, interface or INTERFACE:PORT (port:
+    /// the listen port) [default: the listen address; on a wildcard, `join` takes the local
+    /// address of the route to the manager, `init` the system's only address]
+    #[arg(long, value_name = "ADDR")]
     pub advertise_addr: Option<String>,
-    /// Address to listen on.
-    #[arg(long, default_value = "0.0.0.0:2377")]
+    /// Address to listen on: IP, IP:PORT, interface, INTERFACE:PORT or :PORT (port 2377).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:2377")]
     pub listen_addr: String,
+    /// Availability of the node (active, pause or drain), as `docker swarm init|join`.
+    #[arg(long, value_name = "AVAILABILITY", default_value = "active")]
+    pub availability: String,
     /// Host name to show in `node ls` (default: the system's).
     #[arg(long)]
     pub hostname: Option<String>,
@@ -111,7 +124,7 @@ pub enum Command {
         /// Join token (SWMTKN-1-...).
         #[arg(long, env = "SWARMD_JOIN_TOKEN", hide_env_values = true)]
         token: String,
-        /// A manager's address (HOST:PORT).
+        /// A manager's address: HOST or HOST:PORT (port 2377).
         manager_addr: String,
     },
     /// Run a node from its state directory (after a restart).
@@ -120,13 +133,13 @@ pub enum Command {
         #[command(flatten)]
         daemon: DaemonOpts,
     },
-    /// Leave the cluster (this node) and wipe its state.
+    /// Leave the cluster (this node) and wipe its state; a manager needs --force.
     Leave {
         /// Client options.
         #[command(flatten)]
         client: ClientOpts,
-        /// Leave even if it costs the managers their quorum.
-        #[arg(long)]
+        /// Force this node to leave the swarm, ignoring warnings (a manager's leave needs it).
+        #[arg(short, long)]
         force: bool,
     },
     /// Manage nodes.

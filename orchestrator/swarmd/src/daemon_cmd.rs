@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use swarm_api::node::{format_node_id, Role};
+use swarm_api::node::{format_node_id, Availability, Role};
+use swarm_api::resources::{parse_cpu, parse_memory, Resources};
 use swarm_manager::bootstrap::{self, NodeAddrs};
 use swarm_manager::daemon::Daemon;
 use swarm_manager::health::HealthListen;
@@ -11,7 +12,9 @@ use swarm_manager::settings::Settings;
 use swarm_manager::state_dir::StateDir;
 use tokio::net::TcpListener;
 
+use crate::addr;
 use crate::cli::{AddrOpts, DaemonOpts};
+use crate::netinfo;
 
 fn settings(d: &DaemonOpts) -> Result<Settings> {
     Ok(Settings {
@@ -21,8 +24,31 @@ fn settings(d: &DaemonOpts) -> Result<Settings> {
         publish_ip: d.publish_ip,
         mesh_ip: d.mesh_ip,
         health: health(d.health_addr.as_deref())?,
+        capacity: capacity(d)?,
         ..Settings::default()
     })
+}
+
+/// `--cpus`/`--memory`: the cap on what the node offers the scheduler (0: the engine's).
+fn capacity(d: &DaemonOpts) -> Result<Resources> {
+    let mut r = Resources::default();
+    if let Some(c) = &d.cpus {
+        r.nano_cpus = parse_cpu("--cpus", c)?;
+        if r.nano_cpus == 0 {
+            return Err(bad_input(format!(
+                "invalid --cpus {c:?}: must be above 0; leave it unset to offer every CPU"
+            )));
+        }
+    }
+    if let Some(m) = &d.memory {
+        r.memory_bytes = parse_memory("--memory", m)?;
+        if r.memory_bytes == 0 {
+            return Err(bad_input(format!(
+                "invalid --memory {m:?}: must be above 0; leave it unset to offer all memory"
+            )));
+        }
+    }
+    Ok(r)
 }
 
 /// `--health-addr`: unset → the advertise IP on port 44554, `off`, or an IP:PORT.
@@ -38,29 +64,43 @@ fn health(arg: Option<&str>) -> Result<HealthListen> {
     }
 }
 
-fn addrs(a: &AddrOpts) -> Result<NodeAddrs> {
+fn bad_input(e: String) -> anyhow::Error {
+    addr::BadInput(e).into()
+}
+
+/// The node's addresses from `--listen-addr`/`--advertise-addr` (see [`crate::addr`]);
+/// `manager` is the address `join` dials (its route picks the default advertise address).
+fn addrs(a: &AddrOpts, manager: Option<&str>) -> Result<NodeAddrs> {
+    let ifaces = netinfo::interfaces();
+    let listen = addr::resolve_listen(&a.listen_addr, &ifaces).map_err(bad_input)?;
     let advertise = match &a.advertise_addr {
-        Some(x) => x.clone(),
-        None if a.listen_addr.starts_with("0.0.0.0") || a.listen_addr.starts_with("[::]") => bail!(
-            "--advertise-addr is required when --listen-addr is {} (a wildcard); give the IP:PORT \
-             other nodes reach this node at",
-            a.listen_addr
-        ),
-        None => a.listen_addr.clone(),
-    };
-    if !advertise.contains(':') {
-        bail!("invalid --advertise-addr {advertise:?}: expected IP:PORT, e.g. 10.0.0.5:2377");
+        Some(x) => addr::resolve_advertise(x, listen.port(), &ifaces),
+        None => {
+            let route = match manager {
+                Some(m) if listen.ip().is_unspecified() => {
+                    Some(netinfo::route_ip(m).map_err(bad_input)?)
+                }
+                _ => None,
+            };
+            addr::default_advertise(listen, route, &ifaces)
+        }
     }
+    .map_err(bad_input)?;
     let hostname = match &a.hostname {
         Some(h) => h.clone(),
         None => std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|_| "localhost".into()),
     };
+    let availability = a
+        .availability
+        .parse::<Availability>()
+        .map_err(|e| bad_input(format!("--availability: {e}")))?;
     Ok(NodeAddrs {
-        advertise_addr: advertise,
-        listen_addr: a.listen_addr.clone(),
+        advertise_addr: advertise.to_string(),
+        listen_addr: listen.to_string(),
         hostname,
+        availability,
     })
 }
 
@@ -110,7 +150,7 @@ pub async fn init(opts: DaemonOpts, a: AddrOpts, force_new_cluster: bool) -> Res
         eprintln!("Recovered the cluster state into a new single-manager cluster.");
         return serve(start(&dir, &opts).await?).await;
     }
-    let pending = bootstrap::prepare_init(&dir, &addrs(&a)?)?;
+    let pending = bootstrap::prepare_init(&dir, &addrs(&a, None)?)?;
     let daemon = start(&dir, &opts).await?;
     bootstrap::finish_init(&daemon.node, pending).await?;
     eprintln!(
@@ -124,7 +164,8 @@ pub async fn init(opts: DaemonOpts, a: AddrOpts, force_new_cluster: bool) -> Res
 /// `swarmd join`.
 pub async fn join(opts: DaemonOpts, a: AddrOpts, token: String, manager: String) -> Result<()> {
     let dir = StateDir::new(&opts.state_dir);
-    let role = bootstrap::prepare_join(&dir, &token, &manager, &addrs(&a)?).await?;
+    let manager = addr::manager_addr(&manager).map_err(bad_input)?;
+    let role = bootstrap::prepare_join(&dir, &token, &manager, &addrs(&a, Some(&manager))?).await?;
     let daemon = start(&dir, &opts).await?;
     if role == Role::Manager {
         bootstrap::finish_join_manager(&daemon.node).await?;

@@ -4,10 +4,12 @@
 //! client of a node: the local unix socket in `--state-dir`, or `--host ADDR` over mutual TLS with
 //! a certificate of the cluster CA. Every client verb accepts `--format json`.
 
+mod addr;
 mod admin_cmd;
 mod cli;
 mod client_cmd;
 mod daemon_cmd;
+mod netinfo;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -39,7 +41,11 @@ fn main() {
     };
     if let Err(e) = rt.block_on(dispatch(cli.command)) {
         eprintln!("Error: {e:#}");
-        std::process::exit(1);
+        // Bad flag values exit 2, as usage errors do.
+        let input = e.downcast_ref::<addr::BadInput>().is_some()
+            || e.downcast_ref::<swarm_api::spec_error::SpecError>()
+                .is_some();
+        std::process::exit(if input { 2 } else { 1 });
     }
 }
 

@@ -179,6 +179,7 @@ fn admin_certificates_reach_the_control_api_only() {
             csr_pem: node_csr,
             hostname: "sneaky".into(),
             addr: "127.0.46.99:2377".into(),
+            availability: Default::default(),
         };
         refused(client.post("/v1/join", &join).await, "/v1/join");
         let more = AdminCertRequest {
