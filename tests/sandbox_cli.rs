@@ -292,7 +292,8 @@ fn node_verbs_through_the_tunnel(home: &Home) {
         "--output",
         "json",
     ]);
-    assert_eq!(json_of(&insp, "node inspect")["labels"]["zone"], "a");
+    // `node inspect` prints a JSON array, as `docker node inspect`.
+    assert_eq!(json_of(&insp, "node inspect")[0]["labels"]["zone"], "a");
 
     // The service verbs go the same way (no service yet).
     let svc = home.run(&["service", "ls", "--cluster", name, "--output", "json"]);
