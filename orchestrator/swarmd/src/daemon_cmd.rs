@@ -104,7 +104,7 @@ fn addrs(a: &AddrOpts, manager: Option<&str>) -> Result<NodeAddrs> {
     })
 }
 
-async fn start(dir: &StateDir, opts: &DaemonOpts) -> Result<Daemon> {
+async fn start(dir: &StateDir, settings: Settings) -> Result<Daemon> {
     let identity = dir.load_identity().with_context(|| {
         format!(
             "no swarmd node in {}; run `swarmd init` or `swarmd join` first",
@@ -114,7 +114,7 @@ async fn start(dir: &StateDir, opts: &DaemonOpts) -> Result<Daemon> {
     let listener = TcpListener::bind(&identity.listen_addr)
         .await
         .with_context(|| format!("cannot listen on {}", identity.listen_addr))?;
-    Ok(Daemon::start(dir.clone(), settings(opts)?, listener).await?)
+    Ok(Daemon::start(dir.clone(), settings, listener).await?)
 }
 
 async fn shutdown_signal() {
@@ -139,6 +139,8 @@ async fn serve(daemon: Daemon) -> Result<()> {
 /// `swarmd init`.
 pub async fn init(opts: DaemonOpts, a: AddrOpts, force_new_cluster: bool) -> Result<()> {
     let dir = StateDir::new(&opts.state_dir);
+    // Every flag is checked before anything is written.
+    let settings = settings(&opts)?;
     if force_new_cluster {
         if !dir.exists() {
             bail!(
@@ -148,10 +150,10 @@ pub async fn init(opts: DaemonOpts, a: AddrOpts, force_new_cluster: bool) -> Res
         }
         bootstrap::force_new_cluster(&dir)?;
         eprintln!("Recovered the cluster state into a new single-manager cluster.");
-        return serve(start(&dir, &opts).await?).await;
+        return serve(start(&dir, settings).await?).await;
     }
     let pending = bootstrap::prepare_init(&dir, &addrs(&a, None)?)?;
-    let daemon = start(&dir, &opts).await?;
+    let daemon = start(&dir, settings).await?;
     bootstrap::finish_init(&daemon.node, pending).await?;
     eprintln!(
         "Swarm initialized: current node ({}) is now a manager.\n\nTo add a worker or manager, get \
@@ -164,9 +166,10 @@ pub async fn init(opts: DaemonOpts, a: AddrOpts, force_new_cluster: bool) -> Res
 /// `swarmd join`.
 pub async fn join(opts: DaemonOpts, a: AddrOpts, token: String, manager: String) -> Result<()> {
     let dir = StateDir::new(&opts.state_dir);
+    let settings = settings(&opts)?;
     let manager = addr::manager_addr(&manager).map_err(bad_input)?;
     let role = bootstrap::prepare_join(&dir, &token, &manager, &addrs(&a, Some(&manager))?).await?;
-    let daemon = start(&dir, &opts).await?;
+    let daemon = start(&dir, settings).await?;
     if role == Role::Manager {
         bootstrap::finish_join_manager(&daemon.node).await?;
     }
@@ -177,5 +180,5 @@ pub async fn join(opts: DaemonOpts, a: AddrOpts, token: String, manager: String)
 /// `swarmd run`.
 pub async fn run(opts: DaemonOpts) -> Result<()> {
     let dir = StateDir::new(&opts.state_dir);
-    serve(start(&dir, &opts).await?).await
+    serve(start(&dir, settings(&opts)?).await?).await
 }
