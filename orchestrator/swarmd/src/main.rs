@@ -6,6 +6,7 @@
 
 mod addr;
 mod admin_cmd;
+mod argv;
 mod cli;
 mod client_cmd;
 mod daemon_cmd;
@@ -15,7 +16,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(argv::hoist_client_options(std::env::args_os().collect()));
     let daemon = matches!(
         cli.command,
         Command::Init { .. } | Command::Join { .. } | Command::Run { .. }

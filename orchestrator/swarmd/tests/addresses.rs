@@ -10,7 +10,8 @@
 //!   the local address of its route to the manager;
 //! - `--advertise-addr eth0` (an interface name), a manager address without a port, and
 //!   `--availability drain`;
-//! - bad addresses are refused with exit 2, naming the flag and the value.
+//! - bad addresses are refused with exit 2, naming the flag and the value;
+//! - client options before the verb (`swarmd --state-dir X node ls`).
 //!
 //! Needs root (network namespaces); each test cleans up by killing its processes (the
 //! namespaces and veth links vanish with them).
@@ -253,6 +254,10 @@ fn init_and_join_take_addresses_as_docker_does() {
     assert_eq!(n3["availability"], "drain");
     // Each worker reaches the manager and keeps beating (Ready after more than a Down period
     // is what the wait above saw); the manager reaches them too: node inspect of each.
+    // Client options also go before the verb, as `docker --host H node ls` (issue #13).
+    let dir = m1.dir.display().to_string();
+    let o = swarmd(&["--state-dir", &dir, "node", "ls", "--format", "json"]);
+    assert_eq!(o.json().as_array().map(Vec::len), Some(3), "{o:?}");
     for n in ["node2", "node3"] {
         let o = m1.cli(&["node", "inspect", "--pretty", n]);
         assert!(
