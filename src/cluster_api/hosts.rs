@@ -37,6 +37,23 @@ mod tests {
     }
 
     #[test]
+    fn sandbox_workers_are_not_manager_candidates() {
+        // A sandbox of 1 manager and 2 workers (host-0 is the manager).
+        let hosts: Vec<SandboxHost> = (0..3)
+            .map(|i| SandboxHost {
+                name: format!("host-{i}"),
+                index: i,
+                addr: std::net::Ipv4Addr::new(10, 213, 1, 10 + i as u8),
+                netns: format!("ns{i}"),
+                dir: format!("/sb/host-{i}").into(),
+            })
+            .collect();
+        let c = sandbox_candidates(&hosts);
+        let ids: Vec<&str> = c.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["host-0"], "only the manager is a candidate");
+    }
+
+    #[test]
     fn aws_managers_ssh_to_public_and_api_on_private() {
         let inv = Inventory {
             groups: Vec::new(),

@@ -25,6 +25,11 @@ fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
     }
 }
 
+/// The private key that opens the cluster's hosts, in its config dir.
+fn key_path(config_dir: &std::path::Path) -> std::path::PathBuf {
+    config_dir.join(PRIVATE_KEY_FILE)
+}
+
 /// Connects to the API of the cluster `target` names: its sandbox hosts when a sandbox of that
 /// name exists here, else the manager instances of its AWS stack.
 pub async fn connect_api(global: &GlobalArgs, target: &ApiTargetArgs) -> Result<ClusterApi, Error> {
@@ -36,7 +41,7 @@ pub async fn connect_api(global: &GlobalArgs, target: &ApiTargetArgs) -> Result<
         })
     };
     let config_dir = cluster_config_dir(&name).map_err(|e| inv_err(e.to_string()))?;
-    let key_path = config_dir.join(PRIVATE_KEY_FILE);
+    let key_path = key_path(&config_dir);
     let key = ClusterKey::load(&key_path).map_err(|e| {
         inv_err(format!(
             "cannot load the cluster's SSH key ({e}); it is created by `swarm-aws up`"
@@ -64,4 +69,23 @@ pub async fn connect_api(global: &GlobalArgs, target: &ApiTargetArgs) -> Result<
         ));
     }
     Ok(ClusterApi::connect(&hosts, &opts).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_of_up_ssh_public_key_is_the_recorded_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(key_path(dir.path()), dir.path().join("id_ed25519"));
+        // `up --ssh-public-key ~/.ssh/mine.pub` records where the private half is.
+        let mine = dir.path().join("mine");
+        std::fs::write(
+            dir.path().join(crate::keypair::IDENTITY_FILE),
+            format!("{}\n", mine.display()),
+        )
+        .unwrap();
+        assert_eq!(key_path(dir.path()), mine);
+    }
 }
