@@ -85,6 +85,16 @@ pub fn private_half(public: &Path) -> Option<PathBuf> {
         .map(|stem| public.with_file_name(stem))
 }
 
+/// The private key that opens the cluster's hosts, given its config dir: the private half of
+/// `--ssh-public-key` when `up` recorded one ([`IDENTITY_FILE`]), else the cluster's own key.
+pub fn private_key_path(config_dir: &Path) -> PathBuf {
+    std::fs::read_to_string(config_dir.join(IDENTITY_FILE))
+        .ok()
+        .map(|p| PathBuf::from(p.trim()))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| config_dir.join(KEY_FILE))
+}
+
 /// Makes sure the key pair `name` for `cluster` exists as `key` asks (see the module doc).
 pub async fn ensure_key_pair(
     clients: &Clients,

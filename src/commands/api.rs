@@ -7,7 +7,7 @@ use crate::cluster_api::hosts::{aws_candidates, sandbox_candidates};
 use crate::cluster_api::{ApiOptions, ClusterApi, ClusterApiError};
 use crate::inventory::inventory;
 use crate::sandbox::Sandbox;
-use crate::ssh::{cluster_config_dir, ClusterKey, KnownHosts, PRIVATE_KEY_FILE};
+use crate::ssh::{cluster_config_dir, ClusterKey, KnownHosts};
 use crate::Error;
 
 /// The cluster name when `--name` is not given: `sandbox`, if such a sandbox exists.
@@ -25,9 +25,10 @@ fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
     }
 }
 
-/// The private key that opens the cluster's hosts, in its config dir.
+/// The private key that opens the cluster's hosts, in its config dir (the `--ssh-public-key`
+/// identity `up` recorded, else the cluster's own key).
 fn key_path(config_dir: &std::path::Path) -> std::path::PathBuf {
-    config_dir.join(PRIVATE_KEY_FILE)
+    crate::keypair::private_key_path(config_dir)
 }
 
 /// Connects to the API of the cluster `target` names: its sandbox hosts when a sandbox of that
