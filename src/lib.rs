@@ -15,6 +15,7 @@ pub mod commands;
 pub mod error;
 pub mod inventory;
 pub mod keypair;
+pub mod provider;
 pub mod sandbox;
 pub mod scale_in;
 pub mod spec;

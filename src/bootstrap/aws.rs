@@ -54,6 +54,7 @@ pub fn aws_host(i: &Instance) -> Result<BootstrapHost, BootstrapError> {
     };
     Ok(BootstrapHost {
         id: i.id.clone(),
+        instance: i.id.clone(),
         role: match i.role {
             Role::Manager => NodeRole::Manager,
             Role::Worker => NodeRole::Worker,

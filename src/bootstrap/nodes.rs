@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use swarm_api::node::{ManagerStatus, NodeStatus, Role as NodeRole};
 use swarm_api::node::NodeView;
+pub use swarm_api::node::{ManagerStatus, NodeStatus, Role as NodeRole};
 
 /// One row of `node ls`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,17 @@
 //! Which hosts to try as managers, from a sandbox or from an AWS inventory (pure).
 
-use crate::bootstrap::{aws_host, sandbox_inventory, BootstrapHost};
+use crate::bootstrap::roster::Roster;
+use crate::bootstrap::{aws_host, BootstrapHost, NodeRole};
 use crate::inventory::{Inventory, Role};
 use crate::sandbox::SandboxHost;
 
-/// Sandbox hosts in creation order (the first ones are the managers). The sandbox does not record
-/// how many managers it has, so every host is a candidate; a worker fails to sign and is skipped.
-pub fn sandbox_candidates(hosts: &[SandboxHost]) -> Vec<BootstrapHost> {
-    sandbox_inventory(hosts, hosts.len())
+/// The sandbox hosts the roster gives the manager role, oldest first.
+pub fn sandbox_candidates(roster: &Roster, hosts: &[SandboxHost]) -> Vec<BootstrapHost> {
+    roster
+        .inventory(hosts)
+        .into_iter()
+        .filter(|h| h.role == NodeRole::Manager)
+        .collect()
 }
 
 /// The manager instances of an AWS inventory: SSH to the public IP when there is one (else the
@@ -48,7 +52,11 @@ mod tests {
                 dir: format!("/sb/host-{i}").into(),
             })
             .collect();
-        let c = sandbox_candidates(&hosts);
+        let mut roster = Roster::default();
+        roster.assign("i-0", "host-0", NodeRole::Manager);
+        roster.assign("i-1", "host-1", NodeRole::Worker);
+        roster.assign("i-2", "host-2", NodeRole::Worker);
+        let c = sandbox_candidates(&roster, &hosts);
         let ids: Vec<&str> = c.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["host-0"], "only the manager is a candidate");
     }

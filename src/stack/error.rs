@@ -223,6 +223,21 @@ pub enum StackError {
         /// Stack name.
         stack: String,
     },
+    /// After an update, the stack's groups did not reach their sizes with addressed instances.
+    #[error(
+        "the groups of stack {stack} did not settle on {want} running instance(s) with addresses \
+         within {} s (now {have}); run `swarm-aws bootstrap` once they have", .waited.as_secs()
+    )]
+    InstancesNotSettled {
+        /// Stack name or id.
+        stack: String,
+        /// Live instances wanted.
+        want: usize,
+        /// Live instances seen last.
+        have: usize,
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
     /// A template or fixture was not valid JSON.
     #[error("template for stack {stack} is not valid JSON: {detail}")]
     BadTemplate {
