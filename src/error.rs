@@ -3,6 +3,7 @@
 //! wrapped as it is (`#[from]`), so its own exit code and hint survive.
 
 use crate::bootstrap::{BootstrapError, ScaleError};
+use crate::cloud_error::CloudError;
 use crate::cluster_api::ClusterApiError;
 use crate::keypair::KeyPairError;
 use crate::provider::ProviderError;
@@ -28,6 +29,9 @@ pub enum Error {
     /// Talking to AWS or the stack operation failed.
     #[error(transparent)]
     Stack(#[from] StackError),
+    /// An inventory, scale-in or website call failed.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
     /// Where the hosts come from (the sandbox's emulator, the swarmd builds) failed.
     #[error(transparent)]
     Provider(#[from] ProviderError),
@@ -69,11 +73,8 @@ impl Error {
             Error::Bootstrap(e) => e.exit_code(),
             Error::Scale(e) => e.exit_code(),
             Error::KeyPair(e) => e.exit_code(),
-            Error::Stack(StackError::Interrupted { .. }) => 130,
-            Error::Stack(StackError::NoRegion)
-            | Error::Stack(StackError::UnknownRegion { .. })
-            | Error::Stack(StackError::NoCredentials { .. }) => 2,
-            Error::Stack(_) => 1,
+            Error::Stack(e) | Error::Cloud(CloudError::Stack(e)) => stack_exit_code(e),
+            Error::Cloud(_) => 1,
         }
     }
 
@@ -81,9 +82,20 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Stack(e) => e.hint(),
+            Error::Cloud(e) => e.hint(),
             Error::NotConfirmed(_) => Some("pass --yes to confirm without a prompt".into()),
             _ => None,
         }
+    }
+}
+
+fn stack_exit_code(e: &StackError) -> u8 {
+    match e {
+        StackError::Interrupted { .. } => 130,
+        StackError::NoRegion
+        | StackError::UnknownRegion { .. }
+        | StackError::NoCredentials { .. } => 2,
+        _ => 1,
     }
 }
 

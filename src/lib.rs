@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod bootstrap;
 pub mod cli;
+pub mod cloud_error;
 pub mod cluster_api;
 pub mod commands;
 pub mod error;
