@@ -154,9 +154,19 @@ impl Roster {
             .collect()
     }
 
-    /// Reads `dir/roster.json`; `None` when absent.
+    /// Reads `dir/roster.json`; `None` when absent. A roster of an older swarm-aws (keyed by host
+    /// names) is refused with the way out.
     pub fn load(dir: &Path) -> Result<Option<Self>, SandboxError> {
-        load_json(dir, ROSTER_FILE)
+        load_json(dir, ROSTER_FILE).map_err(|e| match e {
+            SandboxError::State { path, reason } => SandboxError::State {
+                path,
+                reason: format!(
+                    "{reason}; a sandbox made by an older swarm-aws has no instance ids: remove it \
+                     with `swarm-aws down --sandbox --yes` and run `up --sandbox` again"
+                ),
+            },
+            e => e,
+        })
     }
 
     /// Writes `dir/roster.json` atomically.
@@ -266,6 +276,17 @@ mod tests {
     fn round_trips_through_its_file() {
         let tmp = tempfile::tempdir().unwrap();
         assert_eq!(Roster::load(tmp.path()).unwrap(), None);
+        // The older format, keyed by host names, names the way out.
+        std::fs::write(
+            tmp.path().join(ROSTER_FILE),
+            r#"{"hosts":{"host-0":{"role":"manager","hostname":"manager-1"}}}"#,
+        )
+        .unwrap();
+        let e = Roster::load(tmp.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("roster.json") && e.contains("down --sandbox"),
+            "{e}"
+        );
         let mut r = Roster::default();
         r.assign("i-0", "host-0", M);
         r.save(tmp.path()).unwrap();
