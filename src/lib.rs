@@ -22,7 +22,7 @@ pub mod keypair;
 pub mod provider;
 pub mod sandbox;
 pub mod scale_in;
-pub mod spec;
+pub use swarm_aws_spec as spec;
 pub mod ssh;
 pub mod stack;
 pub mod template;
