@@ -14,7 +14,7 @@ fn spec(args: &[&str]) -> swarm_aws::spec::ClusterSpec {
     let Command::Template(t) = cli.command else {
         unreachable!()
     };
-    load(&t.cluster, Some("us-east-1")).unwrap()
+    load(&t.cluster.spec_input(Some("us-east-1"))).unwrap()
 }
 
 /// Runs `f` repeatedly for about `budget`; returns (iterations, mean time per iteration).

@@ -1,8 +1,9 @@
 //! AWS SDK configuration and call plumbing shared by the stack, inventory and website layers.
 //!
 //! The configuration comes from the standard chain (environment, profile files, SSO, IMDS) and
-//! honours `--profile`, `--region` and `AWS_ENDPOINT_URL` (or a profile's `endpoint_url`). There is
-//! no emulator code path: pointing `AWS_ENDPOINT_URL` at the emulator is all the tests do.
+//! honours `--profile`, `--region` and `AWS_ENDPOINT_URL` (or a profile's `endpoint_url`). An
+//! endpoint chosen by the program (the sandbox's emulator) goes into [`AwsOptions::endpoint_url`],
+//! which sets it on the SDK config loader; the process environment is never changed.
 //!
 //! Every AWS call goes through [`call`], which bounds it with [`CALL_TIMEOUT`] and turns the SDK
 //! error into an [`AwsError`] (code, message, kind) that the layer's error variants carry.
@@ -24,13 +25,18 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long credential resolution may take before we report "no credentials".
 const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Where to talk to AWS: the global `--profile` / `--region` flags.
+/// Where to talk to AWS: the global `--profile` / `--region` flags, and an endpoint when the
+/// program picks one (the sandbox's emulator).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AwsOptions {
     /// Named profile from `~/.aws/config` (`--profile`); `None` uses the default chain.
     pub profile: Option<String>,
     /// Region (`--region`); `None` falls back to `AWS_REGION` / the profile.
     pub region: Option<String>,
+    /// Endpoint for every service (`None`: the chain's, e.g. `AWS_ENDPOINT_URL`, else AWS's).
+    pub endpoint_url: Option<String>,
+    /// Use throw-away static credentials (an emulator accepts any) instead of the chain's.
+    pub emulator_credentials: bool,
 }
 
 /// Why an AWS call failed, reduced to what a user and the retry logic need.
@@ -227,6 +233,18 @@ pub async fn load_config(opts: &AwsOptions) -> Result<SdkConfig, StackError> {
     }
     if let Some(region) = &opts.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if opts.emulator_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "swarm-aws-emulator",
+        ));
     }
     let config = loader.load().await;
     let region = match config.region() {

@@ -1,9 +1,14 @@
 //! Command-line definitions (clap derive). No I/O happens here: the types only describe what the user
-//! typed; `spec` turns them into a validated [`crate::spec::ClusterSpec`] and `commands` acts on them.
+//! typed, and map it to the domain's plain inputs ([`ClusterArgs::spec_input`],
+//! [`WebsiteCommonArgs::website_input`]); `spec` turns those into a validated
+//! [`crate::spec::ClusterSpec`] and `commands` acts on them.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::spec::raw::{RawSpec, SpecInput};
+use crate::spec::website::WebsiteInput;
 
 /// `swarm-aws`: provision and run Docker-Swarm-mode clusters on AWS.
 #[derive(Debug, Parser)]
@@ -267,6 +272,44 @@ pub struct ClusterArgs {
     pub tags: Vec<String>,
 }
 
+impl ClusterArgs {
+    /// The spec's input: these flags (clap has already applied the `SWARM_AWS_*` variables) and
+    /// the global region.
+    pub fn spec_input(&self, region: Option<&str>) -> SpecInput {
+        let mut flags = RawSpec {
+            name: self.name.clone(),
+            region: region.map(str::to_string),
+            azs: self.azs,
+            zones: self.zones.clone(),
+            managers: self.managers,
+            workers: self.workers,
+            manager_instance_type: self.manager_instance_type.clone(),
+            worker_instance_type: self.worker_instance_type.clone(),
+            manager_disk_size: self.manager_disk_size,
+            manager_disk_type: self.manager_disk_type.clone(),
+            worker_disk_size: self.worker_disk_size,
+            worker_disk_type: self.worker_disk_type.clone(),
+            key_name: self.key_name.clone(),
+            ssh_public_key: self.ssh_public_key.clone(),
+            ssh_cidr: self.ssh_cidr.clone(),
+            allow_ssh_from_anywhere: self.allow_ssh_from_anywhere.then_some(true),
+            vpc_cidr: self.vpc_cidr.clone(),
+            ami: self.ami.clone(),
+            cloudwatch_logs: self.cloudwatch_logs,
+            publish: self
+                .publish
+                .as_ref()
+                .map(|p| p.iter().map(|&x| u32::from(x)).collect()),
+            ..RawSpec::default()
+        };
+        flags.set_tags(&self.tags);
+        SpecInput {
+            config: self.config.clone(),
+            flags,
+        }
+    }
+}
+
 /// `swarm-aws up`.
 #[derive(Debug, Args)]
 pub struct UpArgs {
@@ -503,6 +546,20 @@ pub struct WebsiteCommonArgs {
     pub health_check_path: String,
 }
 
+impl WebsiteCommonArgs {
+    /// The website spec's input from these flags.
+    pub fn website_input(&self) -> WebsiteInput {
+        WebsiteInput {
+            domain: self.domain.clone(),
+            record_name: self.record_name.clone(),
+            hosted_zone_id: self.hosted_zone_id.clone(),
+            health_check_protocol: self.health_check_protocol.clone(),
+            health_check_port: self.health_check_port,
+            health_check_path: self.health_check_path.clone(),
+        }
+    }
+}
+
 /// `swarm-aws website template`.
 #[derive(Debug, Args)]
 pub struct WebsiteTemplateArgs {
@@ -614,6 +671,17 @@ mod tests {
             t.cluster.zones,
             Some(vec!["us-east-1a".to_string(), "us-east-1b".to_string()])
         );
+    }
+
+    #[test]
+    fn tags_without_equals_are_kept_for_the_error() {
+        let args = ClusterArgs {
+            tags: vec!["team=web".into(), "oops".into()],
+            ..Default::default()
+        };
+        let raw = args.spec_input(None).flags;
+        assert_eq!(raw.tags["team"], "web");
+        assert_eq!(raw.malformed_tags, vec!["oops".to_string()]);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::aws::{call, Clients};
+use crate::cloud_error::CloudError;
 use crate::stack::describe::stack_resources;
-use crate::stack::StackError;
 
 /// Resource type of an auto-scaling group.
 const ASG_TYPE: &str = "AWS::AutoScaling::AutoScalingGroup";
@@ -123,7 +123,7 @@ impl Inventory {
 }
 
 /// Reads the inventory of stack `stack` (name or id).
-pub async fn inventory(clients: &Clients, stack: &str) -> Result<Inventory, StackError> {
+pub async fn inventory(clients: &Clients, stack: &str) -> Result<Inventory, CloudError> {
     let asgs: Vec<(String, String)> = stack_resources(&clients.cfn, stack)
         .await?
         .into_iter()
@@ -142,7 +142,7 @@ pub async fn inventory(clients: &Clients, stack: &str) -> Result<Inventory, Stac
             .send(),
     )
     .await
-    .map_err(|source| StackError::DescribeAutoScalingGroups {
+    .map_err(|source| CloudError::DescribeAutoScalingGroups {
         groups: names.clone(),
         source,
     })?;
@@ -194,7 +194,7 @@ pub async fn inventory(clients: &Clients, stack: &str) -> Result<Inventory, Stac
 /// DescribeInstances accepts at most this many ids per call with a filter-free request.
 const INSTANCE_BATCH: usize = 100;
 
-async fn fill_addresses(clients: &Clients, instances: &mut [Instance]) -> Result<(), StackError> {
+async fn fill_addresses(clients: &Clients, instances: &mut [Instance]) -> Result<(), CloudError> {
     let mut addresses: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
     let ids: Vec<String> = instances.iter().map(|i| i.id.clone()).collect();
     for batch in ids.chunks(INSTANCE_BATCH) {
@@ -209,7 +209,7 @@ async fn fill_addresses(clients: &Clients, instances: &mut [Instance]) -> Result
                     .send(),
             )
             .await
-            .map_err(|source| StackError::DescribeInstances {
+            .map_err(|source| CloudError::DescribeInstances {
                 count: batch.len(),
                 source,
             })?;

@@ -4,20 +4,25 @@
 //! the [`commands`] act on it. Rendering is pure; everything that touches AWS, SSH or the local
 //! machine lives behind the command layer: [`aws`] (SDK configuration), [`stack`] (the
 //! CloudFormation lifecycle and its live progress), [`inventory`] (instances of a cluster) and
-//! [`website`] (the failover website's load balancers and records). See `DESIGN.md` in the
-//! steering repo for the map.
+//! [`website`] (the failover website's load balancers and records), with [`keypair`],
+//! [`scale_in`] and [`cloud_error`]. The verbs reach the hosts through one [`provider`] per command
+//! (AWS instances, or local [`sandbox`] hosts standing for the emulator's instances), bootstrap
+//! them over [`ssh`] ([`bootstrap`]) and manage the cluster through its API ([`cluster_api`]).
+//! See `DESIGN.md` in the steering repo for the map.
 
 pub mod aws;
 pub mod bootstrap;
 pub mod cli;
+pub mod cloud_error;
 pub mod cluster_api;
 pub mod commands;
 pub mod error;
 pub mod inventory;
 pub mod keypair;
+pub mod provider;
 pub mod sandbox;
 pub mod scale_in;
-pub mod spec;
+pub use swarm_aws_spec as spec;
 pub mod ssh;
 pub mod stack;
 pub mod template;

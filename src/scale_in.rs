@@ -9,8 +9,8 @@
 //! [`protection`] decides it (pure); [`set_protection`] applies it.
 
 use crate::aws::{call, Clients};
+use crate::cloud_error::CloudError;
 use crate::inventory::Inventory;
-use crate::stack::StackError;
 
 /// Lifecycle states an instance can be protected in (AWS refuses the others).
 const PROTECTABLE: [&str; 1] = ["InService"];
@@ -52,7 +52,7 @@ pub async fn set_protection(
     clients: &Clients,
     groups: &[GroupProtection],
     protected: bool,
-) -> Result<(), StackError> {
+) -> Result<(), CloudError> {
     for g in groups {
         // The API takes at most 50 instances per call.
         for chunk in g.instances.chunks(50) {
@@ -66,7 +66,7 @@ pub async fn set_protection(
                     .send(),
             )
             .await
-            .map_err(|source| StackError::SetInstanceProtection {
+            .map_err(|source| CloudError::SetInstanceProtection {
                 group: g.group.clone(),
                 count: chunk.len(),
                 source,

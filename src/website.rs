@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use crate::aws::{call, Clients};
+use crate::cloud_error::CloudError;
 use crate::stack::describe::{describe_stack, stack_resources, StackInfo};
 use crate::stack::StackError;
 
@@ -183,7 +184,7 @@ pub struct WebsiteStatus {
 }
 
 /// Describes the website stack `stack` and its failover record sets.
-pub async fn website_status(clients: &Clients, stack: &str) -> Result<WebsiteStatus, StackError> {
+pub async fn website_status(clients: &Clients, stack: &str) -> Result<WebsiteStatus, CloudError> {
     let info = describe_stack(&clients.cfn, stack)
         .await?
         .ok_or_else(|| StackError::NotFound {
@@ -213,7 +214,7 @@ pub async fn website_status(clients: &Clients, stack: &str) -> Result<WebsiteSta
 pub async fn failover_records(
     clients: &Clients,
     zone: &str,
-) -> Result<Vec<FailoverRecord>, StackError> {
+) -> Result<Vec<FailoverRecord>, CloudError> {
     let zone_id = zone.trim_start_matches("/hostedzone/");
     let mut out = Vec::new();
     let mut next: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
@@ -230,7 +231,7 @@ pub async fn failover_records(
         }
         let page = call(req.send())
             .await
-            .map_err(|source| StackError::ListResourceRecordSets {
+            .map_err(|source| CloudError::ListResourceRecordSets {
                 zone: zone_id.to_string(),
                 source,
             })?;

@@ -50,6 +50,7 @@ async fn clients(region: &str) -> Clients {
     Clients::connect(&AwsOptions {
         profile: None,
         region: Some(region.to_string()),
+        ..AwsOptions::default()
     })
     .await
     .expect("connect to the emulator")

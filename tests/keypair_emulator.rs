@@ -55,6 +55,7 @@ async fn pair_exists(name: &str) -> bool {
     let c = Clients::connect(&AwsOptions {
         profile: None,
         region: Some(REGION.into()),
+        ..AwsOptions::default()
     })
     .await
     .unwrap();

@@ -81,6 +81,7 @@ async fn the_group_terminates_only_the_unprotected_instance_that_left() {
     let clients = Clients::connect(&AwsOptions {
         profile: None,
         region: Some(REGION.into()),
+        ..AwsOptions::default()
     })
     .await
     .unwrap();

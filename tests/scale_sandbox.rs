@@ -2,7 +2,8 @@
 //! namespaces and real swarmd processes. One cluster goes 1+1 → +1 worker → 3 managers → back to
 //! 1 manager (two demoted and removed safely) → bootstrap re-run (no-op) → 1 worker (leaves by
 //! itself) → down, which leaves nothing behind. Needs root
-//! and `AWS_ENDPOINT_URL` (scripts/test sets both up). Serialize with other sandbox tests:
+//! and `AWS_ENDPOINT_URL` (scripts/test sets both up). After every step, the sandbox holds exactly
+//! one host per live instance of the stack (the roster is keyed by the emulator's instance ids). Serialize with other sandbox tests:
 //! `flock /tmp/sandbox.lock cargo test --test scale_sandbox`.
 
 #[path = "common/sandbox_home.rs"]
@@ -24,6 +25,67 @@ fn count(nodes: &[Value], key: &str, value: &str) -> usize {
     nodes.iter().filter(|n| n[key] == value).count()
 }
 
+/// The stack's live instances (as `status` reads them from the emulator) are exactly the keys of
+/// the sandbox's roster, and each has its host.
+fn hosts_follow_the_instances(home: &Home) {
+    let status = home.json(&["status"]);
+    let mut live: Vec<String> = status["instances"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no instances in {status}"))
+        .iter()
+        .filter(|i| matches!(i["lifecycle"].as_str(), Some("InService" | "Pending")))
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    live.sort();
+    let path = home
+        .dir
+        .path()
+        .join("state/swarm-aws/sandbox")
+        .join(&home.name)
+        .join("roster.json");
+    let roster: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let parts = roster["instances"].as_object().unwrap();
+    let mut keyed: Vec<String> = parts.keys().cloned().collect();
+    keyed.sort();
+    assert_eq!(keyed, live, "one host per live instance: {roster}");
+    for part in parts.values() {
+        let host = part["host"].as_str().unwrap();
+        assert!(home.host_dir(host).exists(), "{host} of {part} is missing");
+    }
+}
+
+/// `scale --sandbox ARGS --dry-run` without any AWS variable in the environment: the sandbox
+/// finds the emulator on 127.0.0.1:4566 itself (the endpoint goes into the SDK options).
+/// Returns `None` when the tests use another endpoint.
+fn dry_run_without_aws_env(home: &Home, args: &[&str]) -> Option<Value> {
+    if std::env::var("AWS_ENDPOINT_URL").ok()? != "http://127.0.0.1:4566" {
+        return None;
+    }
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_swarm-aws"));
+    cmd.args(["scale", "--sandbox", "--dry-run", "--name", &home.name])
+        .args(["--output", "json"])
+        .args(args)
+        .env("XDG_CONFIG_HOME", home.dir.path().join("config"))
+        .env("XDG_STATE_HOME", home.dir.path().join("state"));
+    for var in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "AWS_PROFILE",
+        "SWARM_AWS_NAME",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sandbox_home::json_docs(&out).last().cloned()
+}
+
 #[test]
 fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     let started = Instant::now();
@@ -42,6 +104,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     let up = home.json(&["up", "--sandbox", "--managers", "1", "--workers", "1"]);
     assert_eq!(nodes(&up).len(), 2, "{up}");
     eprintln!("up 1+1: {:?}", started.elapsed());
+    hosts_follow_the_instances(&home);
 
     // Too few managers: refused before anything changes, naming the count and the fix.
     let out = home.run(&[
@@ -66,6 +129,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     assert_eq!(grown["joined"]["workers"], 1, "{grown}");
     assert_eq!(grown["joined"]["skipped"], 2, "{grown}");
     eprintln!("scale --workers 2: {:?}", t.elapsed());
+    hosts_follow_the_instances(&home);
 
     let t = Instant::now();
     let grown = home.json(&["scale", "--sandbox", "--managers", "3"]);
@@ -80,6 +144,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     );
     assert_eq!(count(&n, "status", "ready"), 5, "{grown}");
     eprintln!("scale --managers 3: {:?}", t.elapsed());
+    hosts_follow_the_instances(&home);
 
     // The dry run names the two managers that would go and changes nothing.
     let dry = home.json(&["scale", "--sandbox", "--managers", "1", "--dry-run"]);
@@ -94,6 +159,9 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
             .all(|d| d["demote"] == true && d["role"] == "manager"),
         "{dry}"
     );
+    if let Some(again) = dry_run_without_aws_env(&home, &["--managers", "1"]) {
+        assert_eq!(again["nodes"]["leave"], dry["nodes"]["leave"], "{again}");
+    }
     let ns_now = netns();
     assert_eq!(
         ns_now.iter().filter(|n| !before.contains(n)).count(),
@@ -145,6 +213,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
         3,
         "the removed hosts' namespaces are gone: {created:?}"
     );
+    hosts_follow_the_instances(&home);
 
     // Re-running the bootstrap is a no-op: every node is already in.
     let again = home.json(&["bootstrap", "--sandbox"]);
@@ -168,6 +237,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
         .filter(|n| !before.contains(n))
         .collect();
     assert_eq!(created.len(), 2, "{created:?}");
+    hosts_follow_the_instances(&home);
 
     home.down_leaves_nothing(&created);
     eprintln!("whole test: {:?}", started.elapsed());

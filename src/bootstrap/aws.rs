@@ -15,9 +15,6 @@ use crate::ssh::{cluster_config_dir, ClusterKey, ConnectOptions, KnownHosts};
 /// The login user of the Amazon Linux 2023 images the template picks.
 pub const AWS_SSH_USER: &str = "ec2-user";
 
-/// Private key file of a cluster in its config dir (see [`ClusterKey::load_or_create`]).
-pub const KEY_FILE: &str = "id_ed25519";
-
 /// The hosts to bootstrap: every live instance (see [`aws_host`]). An instance with no private
 /// address is an error naming it.
 #[allow(clippy::result_large_err)] // the bootstrap's one error type, as everywhere in it
@@ -57,6 +54,7 @@ pub fn aws_host(i: &Instance) -> Result<BootstrapHost, BootstrapError> {
     };
     Ok(BootstrapHost {
         id: i.id.clone(),
+        instance: i.id.clone(),
         role: match i.role {
             Role::Manager => NodeRole::Manager,
             Role::Worker => NodeRole::Worker,
@@ -88,10 +86,7 @@ pub fn aws_options(
     };
     let dir = cluster_config_dir(cluster).map_err(|e| key_err("find the config dir", e))?;
     // `--ssh-public-key` records where its private half is; otherwise the cluster's own key.
-    let path = std::fs::read_to_string(dir.join(crate::keypair::IDENTITY_FILE))
-        .ok()
-        .map(|p| PathBuf::from(p.trim()))
-        .unwrap_or_else(|| dir.join(KEY_FILE));
+    let path = crate::keypair::private_key_path(&dir);
     if !path.exists() {
         return Err(BootstrapError::Input {
             field: "cluster key",

@@ -72,3 +72,14 @@ pub enum BootstrapError {
     #[error("internal error: {0}")]
     Task(String),
 }
+
+impl BootstrapError {
+    /// The exit code: 2 for input the user must fix, the sandbox's own code for its errors, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            BootstrapError::Input { .. } => 2,
+            BootstrapError::Sandbox(e) => e.exit_code(),
+            _ => 1,
+        }
+    }
+}

@@ -1,25 +1,14 @@
-//! A cluster's membership against its inventory, for `scale` on AWS and in the sandbox: `node ls`
-//! read from a manager over SSH, each host matched to its node by advertised address, and the
-//! managers that stay (the verbs of a shrink run on them, leader first).
+//! A cluster's membership against its hosts, for `scale`: the node table (read through the
+//! cluster's API), each host matched to its node by advertised address, and the managers that
+//! stay (the verbs of a shrink run on them, leader first).
 
 use std::net::SocketAddr;
 
 use super::nodes::{ManagerStatus, NodeRole, NodeTable};
-use super::passthrough::answering_manager;
 use super::run::{BootstrapHost, BootstrapOptions, SWARMD_PORT};
 use super::scale_plan::{Member, ScalePlan};
 use super::shrink::{remove_nodes, LeaveReport};
 use super::BootstrapError;
-
-/// `node ls` from the first manager among `hosts` that answers.
-pub async fn node_table(
-    hosts: &[BootstrapHost],
-    opts: &BootstrapOptions,
-) -> Result<NodeTable, BootstrapError> {
-    let managers = hosts.iter().filter(|h| h.role == NodeRole::Manager);
-    let (_, _, table) = answering_manager(managers, opts, "node ls").await?;
-    Ok(table)
-}
 
 /// Every host with its node row, if it is in the cluster (pure). `index` gives a host's age
 /// rank (higher: newer), which [`super::scale_plan()`] uses to pick who leaves.
@@ -41,16 +30,6 @@ pub fn members_of(
             }
         })
         .collect()
-}
-
-/// Reads the membership of the cluster on `hosts` (see [`members_of`]).
-pub async fn read_members(
-    hosts: &[BootstrapHost],
-    opts: &BootstrapOptions,
-    index: impl Fn(&str) -> usize,
-) -> Result<Vec<Member>, BootstrapError> {
-    let table = node_table(hosts, opts).await?;
-    Ok(members_of(hosts, &table, index))
 }
 
 /// The managers that stay after `plan`, the Raft leader first (pure).
@@ -95,6 +74,7 @@ mod tests {
     fn host(id: &str, role: NodeRole, ip: &str) -> BootstrapHost {
         BootstrapHost {
             id: id.into(),
+            instance: id.into(),
             role,
             ssh_addr: format!("{ip}:22").parse().unwrap(),
             advertise_ip: ip.parse().unwrap(),

@@ -11,7 +11,8 @@
 //! - [`remote`] knows where swarmd lives on a host ([`RemoteLayout`]), renders the start wrapper,
 //!   env file (mode 0600, holds the join token) and systemd unit, and runs the remote commands.
 //! - [`bootstrap`] runs it all; progress goes to stderr; errors name the host and the step.
-//! - [`sandbox_up`] / [`sandbox_down`] do the same on local sandbox hosts (`up --sandbox`).
+//! - [`sandbox_up_with`] / [`sandbox_down`] do the same on local sandbox hosts; which host
+//!   stands for which instance is the [`roster`]'s (see `crate::provider`).
 //! - [`swarmd_on_manager`] runs a `swarmd` client verb on a manager over SSH (`swarm-aws node ...`
 //!   goes through [`crate::cluster_api`] instead: the forwarded mutual-TLS API).
 //!
@@ -29,14 +30,13 @@ pub mod remote;
 pub mod roster;
 mod run;
 mod sandbox;
-mod sandbox_scale;
 pub mod scale_plan;
 mod shrink;
 
 pub use arch::{elf_arch, normalize_arch, Binaries, Binary};
 pub use aws::{aws_host, aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
-pub use members::{members_of, node_table, read_members, staying_managers, take_out};
+pub use members::{members_of, staying_managers, take_out};
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
 pub use passthrough::{swarmd_command, swarmd_on_manager};
 pub use plan::{plan, HostFacts, Plan, PlanError};
@@ -45,7 +45,7 @@ pub use run::{
     all_ready, bootstrap, bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport,
     PhaseTimings, SWARMD_PORT,
 };
-pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up, sandbox_up_with};
-pub use sandbox_scale::SandboxCluster;
+pub use sandbox::{bridge_ip, sandbox_down, sandbox_inventory, sandbox_options, sandbox_up_with};
+pub(crate) use sandbox::{host_node_id, remove_task_containers};
 pub use scale_plan::{scale_plan, Departure, Member, ScaleError, ScalePlan};
 pub use shrink::{remove_nodes, LeaveReport};

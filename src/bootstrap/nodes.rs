@@ -1,47 +1,11 @@
-//! The cluster's node list as `swarmd node ls --format json` reports it, and its table (pure).
+//! The cluster's node list, read from the control API ([`NodeTable::from_views`]) or from
+//! `swarmd node ls --format json` on a manager during the bootstrap ([`NodeTable::parse`]), and
+//! its table (pure). Roles and statuses are swarm-api's own types.
 
 use serde::{Deserialize, Serialize};
 
-/// A node's role in the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NodeRole {
-    /// A Raft voter serving the control API.
-    Manager,
-    /// Runs tasks only.
-    Worker,
-}
-
-impl std::fmt::Display for NodeRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            NodeRole::Manager => "manager",
-            NodeRole::Worker => "worker",
-        })
-    }
-}
-
-/// Liveness as the leader sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NodeStatus {
-    /// Heartbeats arrive.
-    Ready,
-    /// No heartbeat in time.
-    Down,
-}
-
-/// A manager's Raft view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ManagerStatus {
-    /// The Raft leader.
-    Leader,
-    /// A voter whose heartbeats arrive.
-    Reachable,
-    /// A voter that is down.
-    Unreachable,
-}
+use swarm_api::node::NodeView;
+pub use swarm_api::node::{ManagerStatus, NodeStatus, Role as NodeRole};
 
 /// One row of `node ls`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,11 +45,28 @@ pub struct NodeTable {
 }
 
 impl NodeTable {
-    /// Parses `swarmd node ls --format json` output.
+    /// Parses `swarmd node ls --format json` output (the API's node views).
     pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
-        Ok(NodeTable {
-            nodes: serde_json::from_str(json)?,
-        })
+        let views: Vec<NodeView> = serde_json::from_str(json)?;
+        Ok(Self::from_views(views))
+    }
+
+    /// The table of the control API's node views (`GET /v1/nodes`).
+    pub fn from_views(views: impl IntoIterator<Item = NodeView>) -> Self {
+        NodeTable {
+            nodes: views
+                .into_iter()
+                .map(|v| NodeRow {
+                    id: swarm_api::node::format_node_id(v.node.id),
+                    hostname: v.node.hostname,
+                    addr: v.node.addr,
+                    role: v.node.role,
+                    availability: v.node.availability.to_string().to_ascii_lowercase(),
+                    status: v.node.status,
+                    manager_status: v.manager_status,
+                })
+                .collect(),
+        }
     }
 
     /// The node advertising `addr`.

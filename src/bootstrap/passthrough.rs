@@ -98,6 +98,7 @@ mod tests {
     fn arguments_are_quoted_and_the_state_dir_appended() {
         let h = BootstrapHost {
             id: "m".into(),
+            instance: "m".into(),
             role: NodeRole::Manager,
             ssh_addr: "10.0.0.1:22".parse().unwrap(),
             advertise_ip: "10.0.0.1".parse().unwrap(),

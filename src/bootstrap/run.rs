@@ -25,6 +25,8 @@ pub const SWARMD_PORT: u16 = 2377;
 pub struct BootstrapHost {
     /// Inventory id (instance id, sandbox host name); used in messages.
     pub id: String,
+    /// The EC2 instance it stands for (the same as `id` on AWS).
+    pub instance: String,
     /// The role it should get.
     pub role: NodeRole,
     /// Where its sshd listens.

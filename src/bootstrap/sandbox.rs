@@ -1,5 +1,6 @@
-//! `up --sandbox` / `down --sandbox`: sandbox hosts with swarmd bootstrapped onto them over SSH,
-//! exactly as on instances.
+//! Sandbox hosts with swarmd bootstrapped onto them over SSH, exactly as on instances: the
+//! bootstrap inventory and options of sandbox hosts, a stack-less `sandbox_up_with` for tests and
+//! benches, and `down --sandbox`'s teardown.
 //!
 //! Every host keeps swarmd's files under its own sandbox dir (the hosts share this machine's
 //! filesystem) and runs it as a plain daemon inside its network namespace, so destroying the
@@ -9,13 +10,13 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 
-use super::nodes::{NodeRole, NodeTable};
+use super::nodes::NodeRole;
 use super::remote::{RemoteLayout, ServiceMode};
 use super::roster::Roster;
 use super::run::{bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport};
 use super::BootstrapError;
 use crate::sandbox::{Sandbox, SandboxHost};
-use crate::ssh::{cluster_config_dir, ClusterKey, KnownHosts};
+use crate::ssh::{ClusterKey, KnownHosts};
 
 /// The bootstrap inventory of sandbox hosts: the first `managers` are managers (pure).
 pub fn sandbox_inventory(hosts: &[SandboxHost], managers: usize) -> Vec<BootstrapHost> {
@@ -31,6 +32,7 @@ pub fn sandbox_inventory(hosts: &[SandboxHost], managers: usize) -> Vec<Bootstra
             };
             BootstrapHost {
                 id: h.name.clone(),
+                instance: h.name.clone(),
                 role,
                 ssh_addr: SocketAddr::new(IpAddr::V4(h.addr), 22),
                 advertise_ip: IpAddr::V4(h.addr),
@@ -64,7 +66,9 @@ pub fn sandbox_options(
 }
 
 /// Creates `managers + workers` hosts in `sandbox` (or reuses the ones it has, if as many) and
-/// bootstraps swarmd onto them with `opts`. Idempotent: a re-run joins only what is missing.
+/// bootstraps swarmd onto them with `opts`, the first `managers` hosts as managers. Idempotent: a
+/// re-run joins only what is missing. Without a stack: each host stands for an instance of its
+/// own name (`swarm-aws up --sandbox` keys the hosts by the stack's instances instead).
 pub async fn sandbox_up_with(
     sandbox: &Sandbox,
     key: &ClusterKey,
@@ -91,19 +95,7 @@ pub async fn sandbox_up_with(
     })
     .await
     .map_err(|e| BootstrapError::Task(e.to_string()))??;
-    let dir = sandbox.state_dir();
-    let roster = match Roster::load(&dir)? {
-        Some(r) => r,
-        None => {
-            let r = Roster::initial(&hosts, managers);
-            r.save(&dir)?;
-            r
-        }
-    };
-    if hosts.len() != count
-        || roster.count(NodeRole::Manager) != managers
-        || roster.count(NodeRole::Worker) != workers
-    {
+    if hosts.len() != count {
         return Err(BootstrapError::Input {
             field: "managers + workers",
             value: format!("{managers} + {workers}"),
@@ -111,31 +103,26 @@ pub async fn sandbox_up_with(
                   or run `down --sandbox` first",
         });
     }
-    bootstrap_report(&roster.inventory(&hosts), opts).await
-}
-
-/// `up --sandbox`: the sandbox of `cluster` (default state root, the cluster's key from its config
-/// dir, created if needed) with `managers` + `workers` hosts running swarmd from `swarmd_binary`.
-/// Returns the node table once every node is Ready.
-pub async fn sandbox_up(
-    cluster: &str,
-    managers: usize,
-    workers: usize,
-    swarmd_binary: &Path,
-) -> Result<NodeTable, BootstrapError> {
-    let sandbox = Sandbox::new(cluster)?;
-    let key_err = |source| BootstrapError::Ssh {
-        host: "local".into(),
-        step: "load the cluster's SSH key".into(),
-        source,
+    let dir = sandbox.state_dir();
+    let roster = match Roster::load(&dir)? {
+        Some(r) => r,
+        None => {
+            let mut r = Roster::default();
+            let mut sorted: Vec<&SandboxHost> = hosts.iter().collect();
+            sorted.sort_by_key(|h| h.index);
+            for (n, h) in sorted.into_iter().enumerate() {
+                let role = if n < managers {
+                    NodeRole::Manager
+                } else {
+                    NodeRole::Worker
+                };
+                r.assign(&h.name, &h.name, role);
+            }
+            r.save(&dir)?;
+            r
+        }
     };
-    let dir = cluster_config_dir(cluster).map_err(key_err)?;
-    let (key, _) =
-        ClusterKey::load_or_create(&dir, &format!("swarm-aws-{cluster}")).map_err(key_err)?;
-    let opts = sandbox_options(&sandbox, &key, swarmd_binary);
-    Ok(sandbox_up_with(&sandbox, &key, managers, workers, &opts)
-        .await?
-        .nodes)
+    bootstrap_report(&roster.inventory(&hosts), opts).await
 }
 
 /// `down --sandbox`: stops every swarmd and sshd of the sandbox and removes its namespaces,
@@ -155,6 +142,13 @@ pub async fn sandbox_down(cluster: &str) -> Result<(), BootstrapError> {
     Ok(())
 }
 
+/// The swarmd node id (16 hex digits) of the sandbox host whose dir is `dir`, if it joined.
+pub(crate) fn host_node_id(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("var/lib/swarmd/node.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["node_id"].as_u64().map(|id| format!("{id:016x}"))
+}
+
 /// The swarmd node ids (16 hex digits) of the sandbox's hosts, from their state directories.
 fn sandbox_node_ids(root: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(root) else {
@@ -162,11 +156,7 @@ fn sandbox_node_ids(root: &Path) -> Vec<String> {
     };
     entries
         .flatten()
-        .filter_map(|e| {
-            let text = std::fs::read_to_string(e.path().join("var/lib/swarmd/node.json")).ok()?;
-            let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-            v["node_id"].as_u64().map(|id| format!("{id:016x}"))
-        })
+        .filter_map(|e| host_node_id(&e.path()))
         .collect()
 }
 

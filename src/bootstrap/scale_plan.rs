@@ -62,6 +62,16 @@ impl ScalePlan {
     }
 }
 
+impl ScaleError {
+    /// The exit code: 2 when the asked size must change, 1 when the cluster must be repaired.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ScaleError::NoManagerLeft { .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
 /// Why a scale is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScaleError {

@@ -1,13 +1,17 @@
 //! Which hosts to try as managers, from a sandbox or from an AWS inventory (pure).
 
-use crate::bootstrap::{aws_host, sandbox_inventory, BootstrapHost};
+use crate::bootstrap::roster::Roster;
+use crate::bootstrap::{aws_host, BootstrapHost, NodeRole};
 use crate::inventory::{Inventory, Role};
 use crate::sandbox::SandboxHost;
 
-/// Sandbox hosts in creation order (the first ones are the managers). The sandbox does not record
-/// how many managers it has, so every host is a candidate; a worker fails to sign and is skipped.
-pub fn sandbox_candidates(hosts: &[SandboxHost]) -> Vec<BootstrapHost> {
-    sandbox_inventory(hosts, hosts.len())
+/// The sandbox hosts the roster gives the manager role, oldest first.
+pub fn sandbox_candidates(roster: &Roster, hosts: &[SandboxHost]) -> Vec<BootstrapHost> {
+    roster
+        .inventory(hosts)
+        .into_iter()
+        .filter(|h| h.role == NodeRole::Manager)
+        .collect()
 }
 
 /// The manager instances of an AWS inventory: SSH to the public IP when there is one (else the
@@ -34,6 +38,27 @@ mod tests {
             private_ip: private.map(str::to_string),
             public_ip: public.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn sandbox_workers_are_not_manager_candidates() {
+        // A sandbox of 1 manager and 2 workers (host-0 is the manager).
+        let hosts: Vec<SandboxHost> = (0..3)
+            .map(|i| SandboxHost {
+                name: format!("host-{i}"),
+                index: i,
+                addr: std::net::Ipv4Addr::new(10, 213, 1, 10 + i as u8),
+                netns: format!("ns{i}"),
+                dir: format!("/sb/host-{i}").into(),
+            })
+            .collect();
+        let mut roster = Roster::default();
+        roster.assign("i-0", "host-0", NodeRole::Manager);
+        roster.assign("i-1", "host-1", NodeRole::Worker);
+        roster.assign("i-2", "host-2", NodeRole::Worker);
+        let c = sandbox_candidates(&roster, &hosts);
+        let ids: Vec<&str> = c.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["host-0"], "only the manager is a candidate");
     }
 
     #[test]

@@ -1,13 +1,13 @@
-//! Opening a cluster's API for the cluster verbs (`node ...`, `service ...`): which hosts, keys
-//! and known_hosts belong to the cluster (a local sandbox, or an AWS stack's inventory), then
-//! [`ClusterApi::connect`].
+//! Opening a cluster's API for the cluster verbs (`node ...`, `service ...`): the provider's
+//! managers of the stack's instances with its keys and known_hosts (a local sandbox's hosts when
+//! one of that name exists here, else the AWS instances), then [`ClusterApi::connect`].
 
+use super::shared::{require_stack, target};
 use crate::cli::{ApiTargetArgs, GlobalArgs};
-use crate::cluster_api::hosts::{aws_candidates, sandbox_candidates};
-use crate::cluster_api::{ApiOptions, ClusterApi, ClusterApiError};
+use crate::cluster_api::{ClusterApi, ClusterApiError};
 use crate::inventory::inventory;
+use crate::provider::{EmulatorUse, HostProvider};
 use crate::sandbox::Sandbox;
-use crate::ssh::{cluster_config_dir, ClusterKey, KnownHosts, PRIVATE_KEY_FILE};
 use crate::Error;
 
 /// The cluster name when `--name` is not given: `sandbox`, if such a sandbox exists.
@@ -15,7 +15,7 @@ fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
     if let Some(name) = &target.cluster {
         return Ok(name.clone());
     }
-    let default = super::sandbox::DEFAULT_NAME;
+    let default = crate::provider::sandbox::DEFAULT_NAME;
     match Sandbox::new(default) {
         Ok(sb) if sb.exists() => Ok(default.to_string()),
         _ => Err(Error::ClusterApi(ClusterApiError::Inventory {
@@ -25,43 +25,24 @@ fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
     }
 }
 
-/// Connects to the API of the cluster `target` names: its sandbox hosts when a sandbox of that
-/// name exists here, else the manager instances of its AWS stack.
-pub async fn connect_api(global: &GlobalArgs, target: &ApiTargetArgs) -> Result<ClusterApi, Error> {
-    let name = cluster_name(target)?;
-    let inv_err = |reason: String| {
-        Error::ClusterApi(ClusterApiError::Inventory {
-            cluster: name.clone(),
-            reason,
-        })
-    };
-    let config_dir = cluster_config_dir(&name).map_err(|e| inv_err(e.to_string()))?;
-    let key_path = config_dir.join(PRIVATE_KEY_FILE);
-    let key = ClusterKey::load(&key_path).map_err(|e| {
-        inv_err(format!(
-            "cannot load the cluster's SSH key ({e}); it is created by `swarm-aws up`"
-        ))
-    })?;
-    let sandbox = Sandbox::new(&name).map_err(|e| inv_err(e.to_string()))?;
-    let (hosts, opts) = if sandbox.exists() {
-        let hosts = sandbox.hosts().map_err(|e| inv_err(e.to_string()))?;
-        let known_hosts = KnownHosts::new(sandbox.state_dir().join("known_hosts"));
-        let mut opts = ApiOptions::new(&name, key, known_hosts, &config_dir);
-        opts.connect.user = "root".into();
-        (sandbox_candidates(&hosts), opts)
-    } else {
-        let clients = super::shared::connect(global, None).await?;
-        let info = super::shared::require_stack(&clients, &name).await?;
-        let inv = inventory(&clients, &info.id).await?;
-        let known_hosts = KnownHosts::for_cluster(&name).map_err(|e| inv_err(e.to_string()))?;
-        let mut opts = ApiOptions::new(&name, key, known_hosts, &config_dir);
-        opts.connect.user = target.ssh_user.clone();
-        (aws_candidates(&inv), opts)
-    };
+/// Connects to the API of the cluster `args` names: the managers among the provider's hosts of
+/// its stack's instances (a local sandbox's hosts when a sandbox of that name exists here, else
+/// the instances).
+pub async fn connect_api(global: &GlobalArgs, args: &ApiTargetArgs) -> Result<ClusterApi, Error> {
+    let name = cluster_name(args)?;
+    let local = Sandbox::new(&name).is_ok_and(|sb| sb.exists());
+    let mut target = target(global, local, EmulatorUse::Existing);
+    let clients = target.connect(&name, None).await?;
+    let info = require_stack(&clients, &name).await?;
+    let inv = inventory(&clients, &info.id).await?;
+    let hosts = target.provider.managers(&name, &inv)?;
     if hosts.is_empty() {
-        return Err(inv_err(
-            "the cluster has no manager instance with an address".into(),
-        ));
+        return Err(ClusterApiError::Inventory {
+            cluster: name,
+            reason: "the cluster has no manager instance with an address".into(),
+        }
+        .into());
     }
+    let opts = target.provider.api_options(&name, &args.ssh_user)?;
     Ok(ClusterApi::connect(&hosts, &opts).await?)
 }

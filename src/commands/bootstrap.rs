@@ -1,31 +1,15 @@
 //! `swarm-aws bootstrap`: (re-)run the SSH bootstrap of swarmd on an existing cluster. Resumable:
 //! nodes already in the cluster are skipped and the rest joined; ends with the node table.
-//! `--sandbox` does it on the local sandbox hosts; otherwise on the stack's instances.
+//! `--sandbox` does it on the local sandbox hosts of the stack's instances.
 
 use serde_json::json;
 
-use super::shared::{connect, print_json, print_text, require_stack};
-use crate::bootstrap::{aws_hosts, aws_options, bootstrap_report, BootstrapReport, SandboxCluster};
+use super::shared::{print_json, print_text, require_stack, target};
+use crate::bootstrap::{bootstrap_report, BootstrapReport};
 use crate::cli::{BootstrapArgs, GlobalArgs, OutputFormat};
 use crate::inventory::inventory;
+use crate::provider::{swarmd_builds, EmulatorUse, HostProvider};
 use crate::Error;
-
-fn boot(e: crate::bootstrap::BootstrapError) -> Error {
-    Error::Sandbox(e.to_string())
-}
-
-/// Bootstraps the instances of the stack `stack` (cluster `cluster`) over SSH.
-pub(super) async fn aws_bootstrap(
-    clients: &crate::aws::Clients,
-    stack_id: &str,
-    cluster: &str,
-) -> Result<BootstrapReport, Error> {
-    let swarmd = super::sandbox::locate_swarmd_builds()?;
-    let inv = inventory(clients, stack_id).await?;
-    let hosts = aws_hosts(&inv).map_err(boot)?;
-    let opts = aws_options(cluster, &swarmd).map_err(boot)?;
-    bootstrap_report(&hosts, &opts).await.map_err(boot)
-}
 
 /// Prints a bootstrap's outcome.
 pub(super) fn print_report(
@@ -55,18 +39,15 @@ pub(super) fn print_report(
 
 /// Runs `swarm-aws bootstrap`.
 pub async fn run(global: &GlobalArgs, args: &BootstrapArgs) -> Result<(), Error> {
-    let report = if args.sandbox {
-        let swarmd = super::sandbox::locate_swarmd()?;
-        SandboxCluster::open(&args.name, &swarmd)
-            .await
-            .map_err(boot)?
-            .bootstrap()
-            .await
-            .map_err(boot)?
-    } else {
-        let clients = connect(global, None).await?;
-        let info = require_stack(&clients, &args.name).await?;
-        aws_bootstrap(&clients, &info.id, &args.name).await?
-    };
+    let swarmd = swarmd_builds()?;
+    let mut target = target(global, args.sandbox, EmulatorUse::Existing);
+    let clients = target.connect(&args.name, None).await?;
+    let info = require_stack(&clients, &args.name).await?;
+    let inv = inventory(&clients, &info.id).await?;
+    let provider = &target.provider;
+    provider.sync(&args.name, &inv).await?;
+    let hosts = provider.hosts(&args.name, &inv)?;
+    let opts = provider.options(&args.name, &swarmd)?;
+    let report = bootstrap_report(&hosts, &opts).await?;
     print_report(global, &args.name, &report)
 }

@@ -1,36 +1,56 @@
 //! `swarm-aws down`: confirm, delete the cluster's stack and follow it to the end; explain a
-//! DELETE_FAILED and offer `--retain`.
+//! DELETE_FAILED and offer `--retain`. Then the provider removes what it keeps locally
+//! (`--sandbox`: the hosts, and the emulator if the sandbox started it).
 
 use serde_json::json;
 
-use super::shared::{confirm, connect, ctrl_c, print_json, print_text, progress_sink};
+use super::shared::{confirm, ctrl_c, print_json, print_text, progress_sink, target};
+use crate::aws::Clients;
 use crate::cli::{DownArgs, GlobalArgs, OutputFormat};
+use crate::provider::{EmulatorUse, HostProvider};
 use crate::stack::{delete, DeleteOptions, DeleteReport};
 use crate::Error;
 
 /// Runs `swarm-aws down`.
 pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
-    let clients = connect(global, None).await?;
+    let mut target = target(global, args.sandbox, EmulatorUse::IfRunning);
+    let clients = target.connect(&args.name, None).await?;
     // Check existence and ownership before asking.
-    let info = super::shared::require_stack(&clients, &args.name).await?;
-    if !info.is_swarm_aws() {
-        return Err(crate::stack::StackError::NotOurs { stack: info.name }.into());
+    match super::shared::require_stack(&clients, &args.name).await {
+        Ok(info) => {
+            if !info.is_swarm_aws() {
+                return Err(crate::stack::StackError::NotOurs { stack: info.name }.into());
+            }
+            confirm(
+                &format!(
+                    "Delete cluster {} ({}) in {} and every resource in it?",
+                    info.name, info.status, clients.region
+                ),
+                args.yes,
+            )?;
+            delete_stack(global, &clients, args).await?;
+        }
+        Err(e) if target.provider.stack_gone(&e) => {
+            eprintln!("stack {} is gone already: {e}", args.name);
+        }
+        Err(e) => return Err(e),
     }
-    confirm(
-        &format!(
-            "Delete cluster {} ({}) in {} and every resource in it?",
-            info.name, info.status, clients.region
-        ),
-        args.yes,
-    )?;
+    target.provider.teardown(&args.name).await
+}
+
+async fn delete_stack(
+    global: &GlobalArgs,
+    clients: &Clients,
+    args: &DownArgs,
+) -> Result<(), Error> {
     let opts = DeleteOptions {
         retain: args.retain.clone(),
         retries: 1,
     };
     let mut sink = progress_sink(global);
-    let report = delete(&clients, &args.name, &opts, sink.as_mut(), ctrl_c()).await?;
+    let report = delete(clients, &args.name, &opts, sink.as_mut(), ctrl_c()).await?;
     // The key pair `up` made goes with the stack (pairs given with --key-name stay).
-    if let Some(pair) = crate::keypair::delete_created(&clients, &args.name).await? {
+    if let Some(pair) = crate::keypair::delete_created(clients, &args.name).await? {
         eprintln!("deleted EC2 key pair {pair} (created by swarm-aws up)");
     }
     let DeleteReport::Deleted {

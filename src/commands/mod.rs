@@ -1,4 +1,6 @@
-//! The verbs: each module takes its parsed arguments and does the work.
+//! The verbs: each module takes its parsed arguments and does the work. A verb that acts on a
+//! cluster's hosts picks its [`crate::provider::Target`] once ([`shared::target`]: AWS, or the
+//! sandbox with `--sandbox`) and then runs the same code for both.
 
 pub mod api;
 pub mod bootstrap;
@@ -7,10 +9,8 @@ pub mod down;
 pub mod events;
 pub mod ls;
 pub mod node;
-pub mod sandbox;
 pub mod scale;
-pub mod scale_aws;
-pub mod scale_sandbox;
+pub mod scale_print;
 pub mod shared;
 pub mod status;
 pub mod template;
@@ -24,11 +24,9 @@ use crate::Error;
 pub async fn run(cli: Cli) -> Result<(), Error> {
     let global = &cli.global;
     match &cli.command {
-        Command::Up(args) if args.sandbox => sandbox::up(global, args).await,
         Command::Up(args) => up::run(global, args).await,
         Command::Scale(args) => scale::run(global, args).await,
         Command::Bootstrap(args) => bootstrap::run(global, args).await,
-        Command::Down(args) if args.sandbox => sandbox::down(global, args).await,
         Command::Down(args) => down::run(global, args).await,
         Command::Status(args) => status::run(global, args).await,
         Command::Ls => ls::run(global).await,

@@ -1,18 +1,39 @@
-//! `swarm-aws scale`: change the manager and worker counts of a running cluster through a change
-//! set on its deployed template; `--dry-run` prints the change set without executing it.
+//! `swarm-aws scale`: change the manager and worker counts of a running cluster, its stack and
+//! its membership together, on AWS and in the sandbox alike (the provider's hosts).
 //!
-//! The membership goes with it ([`super::scale_aws`] on AWS, [`super::scale_sandbox`] in the
-//! sandbox); `--no-bootstrap` resizes the stack only (here).
+//! The membership is read through the cluster's API. Shrinking takes the leaving nodes out first
+//! over SSH (drain, demote managers one by one, leave, stop swarmd) and removes their hosts, then
+//! protects the instances that stay from scale-in so the stack update terminates exactly the
+//! instances that left, then lifts the protection. Growing updates the stack, waits until every
+//! new instance has an address, lets the provider's hosts follow the instances and joins them with
+//! the resumable bootstrap (managers one by one as Raft voters, workers in parallel). `--dry-run`
+//! shows the change set and which nodes would join, drain, demote and leave; `--no-bootstrap`
+//! resizes the stack only.
+
+use std::time::{Duration, Instant};
 
 use serde_json::json;
+use swarm_api::node::NodeView;
 
-use super::shared::{connect, ctrl_c, print_json, print_text, progress_sink};
+use super::scale_print::{membership_text, print_plan, print_scaled};
+use super::shared::{ctrl_c, print_json, print_text, progress_sink, require_stack, target};
+use crate::aws::Clients;
+use crate::bootstrap::{
+    bootstrap_report, members_of, scale_plan, take_out, BootstrapHost, Member, NodeTable,
+    AWS_SSH_USER,
+};
 use crate::cli::{GlobalArgs, OutputFormat, ScaleArgs};
-use crate::inventory::{inventory, Role};
+use crate::cluster_api::{ClusterApi, ClusterApiError};
+use crate::inventory::{inventory, Inventory, Role};
+use crate::provider::{swarmd_builds, EmulatorUse, HostProvider, Provider};
+use crate::scale_in::{protection, set_protection};
 use crate::spec::{FieldError, MANAGER_COUNTS, MAX_WORKERS};
 use crate::stack::deploy::{check_updatable, template_body};
-use crate::stack::{deploy, plan, DeployRequest, Plan, CLUSTER_TAG};
+use crate::stack::{deploy, plan, DeployRequest, StackError, StackInfo, CLUSTER_TAG};
 use crate::Error;
+
+/// How long new instances get to show up with an address after the stack update.
+const INSTANCE_WAIT: Duration = Duration::from_secs(600);
 
 /// Stack parameter holding the manager count.
 pub const MANAGER_PARAM: &str = "ManagerSize";
@@ -61,26 +82,112 @@ pub fn check_sizes(managers: Option<u32>, workers: Option<u32>) -> Result<(), Er
     }
 }
 
-/// Runs `swarm-aws scale`; with `--no-bootstrap`, the stack-only resize done here.
+/// Runs `swarm-aws scale`.
 pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
-    if args.sandbox {
-        return super::scale_sandbox::run(global, args).await;
-    }
-    if !args.no_bootstrap {
-        return super::scale_aws::run(global, args).await;
-    }
     check_sizes(args.managers, args.workers)?;
-    let clients = connect(global, None).await?;
-    let info = super::shared::require_stack(&clients, &args.name).await?;
+    let mut target = target(global, args.sandbox, EmulatorUse::Existing);
+    let clients = target.connect(&args.name, None).await?;
+    let info = require_stack(&clients, &args.name).await?;
     check_updatable(&info)?;
     let req = request(&clients, &info, args).await?;
+    if args.no_bootstrap {
+        return resize_stack(global, &clients, &info, &req, args.dry_run).await;
+    }
+    let provider = &target.provider;
+    let cluster = req.cluster.as_str();
+    let swarmd = swarmd_builds()?;
+    let inv = inventory(&clients, &info.id).await?;
+    provider.sync(cluster, &inv).await?;
+    let hosts = provider.hosts(cluster, &inv)?;
+    let opts = provider.options(cluster, &swarmd)?;
+    let members = read_members(provider, cluster, &inv, &hosts).await?;
+    let membership = scale_plan(
+        &members,
+        args.managers.map(|m| m as usize),
+        args.workers.map(|w| w as usize),
+    )?;
+
     if args.dry_run {
-        let p = plan(&clients, &req).await?;
+        let change_set = plan(&clients, &req).await?;
+        if global.output == OutputFormat::Json {
+            return print_json(&json!({
+                "stack": info.name, "dry_run": true, "plan": change_set, "nodes": membership,
+            }));
+        }
+        print_plan(global, &info.name, &change_set)?;
+        return print_text(&membership_text(&membership));
+    }
+
+    if global.output == OutputFormat::Text {
+        eprint!("{}", membership_text(&membership));
+    }
+    // The leaving nodes go first (drain, demote, leave, stop), then their hosts.
+    let left = take_out(&hosts, &membership, &members, &opts).await?;
+    let leaving: Vec<String> = membership.leave.iter().map(|d| d.host.clone()).collect();
+    provider.remove(cluster, &leaving).await?;
+    // The groups may only terminate the instances whose nodes left.
+    let leaving_instances: Vec<String> = hosts
+        .iter()
+        .filter(|h| leaving.contains(&h.id))
+        .map(|h| h.instance.clone())
+        .collect();
+    let guard = protection(&inv, &leaving_instances);
+    set_protection(&clients, &guard, true).await?;
+    let mut sink = progress_sink(global);
+    let deployed = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await;
+    // Lift the protection whatever the update did; instances the update replaced are gone.
+    if let Err(e) = set_protection(&clients, &guard, false).await {
+        eprintln!("warning: could not lift the scale-in protection of the staying instances: {e}");
+    }
+    let report = deployed?;
+    // New instances join once they have addresses; their hosts follow them.
+    let want = membership.managers_after + membership.workers_after;
+    let inv = wait_for_instances(&clients, &info.id, want).await?;
+    provider.sync(cluster, &inv).await?;
+    let hosts = provider.hosts(cluster, &inv)?;
+    let joined = bootstrap_report(&hosts, &opts).await?;
+    print_scaled(global, &info.name, &report, &membership, &left, &joined)
+}
+
+/// The membership of the cluster on `hosts`, read through its API (the node table of the
+/// leader), each host matched to its node; a host's age is its position in `hosts`.
+async fn read_members(
+    provider: &Provider,
+    cluster: &str,
+    inv: &Inventory,
+    hosts: &[BootstrapHost],
+) -> Result<Vec<Member>, Error> {
+    let managers = provider.managers(cluster, inv)?;
+    let opts = provider.api_options(cluster, AWS_SSH_USER)?;
+    let api = ClusterApi::connect(&managers, &opts).await?;
+    let views = api.client().get::<Vec<NodeView>>("/v1/nodes").await;
+    let host = api.manager().id.clone();
+    api.close().await;
+    let views = views.map_err(|source| ClusterApiError::Api {
+        host,
+        step: "GET /v1/nodes".into(),
+        source: Box::new(source),
+    })?;
+    let table = NodeTable::from_views(views);
+    let position = |id: &str| hosts.iter().position(|h| h.id == id).unwrap_or(0);
+    Ok(members_of(hosts, &table, position))
+}
+
+/// `--no-bootstrap`: the stack-only resize (the groups pick which instances go).
+async fn resize_stack(
+    global: &GlobalArgs,
+    clients: &Clients,
+    info: &StackInfo,
+    req: &DeployRequest,
+    dry_run: bool,
+) -> Result<(), Error> {
+    if dry_run {
+        let p = plan(clients, req).await?;
         return print_plan(global, &info.name, &p);
     }
     let mut sink = progress_sink(global);
-    let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
-    let inv = inventory(&clients, &info.id).await?;
+    let report = deploy(clients, req, sink.as_mut(), ctrl_c()).await?;
+    let inv = inventory(clients, &info.id).await?;
     let (m, w) = (
         inv.with_role(Role::Manager).count(),
         inv.with_role(Role::Worker).count(),
@@ -97,10 +204,40 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     }
 }
 
+/// Whether the inventory holds exactly `want` live instances, each with a private address (pure).
+pub fn instances_settled(inv: &Inventory, want: usize) -> bool {
+    let live: Vec<_> = inv.instances.iter().filter(|i| i.is_live()).collect();
+    live.len() == want && live.iter().all(|i| i.private_ip.is_some())
+}
+
+async fn wait_for_instances(
+    clients: &Clients,
+    stack_id: &str,
+    want: usize,
+) -> Result<Inventory, Error> {
+    let deadline = Instant::now() + INSTANCE_WAIT;
+    loop {
+        let inv = inventory(clients, stack_id).await?;
+        if instances_settled(&inv, want) {
+            return Ok(inv);
+        }
+        if Instant::now() >= deadline {
+            return Err(StackError::InstancesNotSettled {
+                stack: stack_id.to_string(),
+                want,
+                have: inv.instances.iter().filter(|i| i.is_live()).count(),
+                waited: INSTANCE_WAIT,
+            }
+            .into());
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
 /// The stack update that sets the new sizes on the deployed template.
 pub(super) async fn request(
-    clients: &crate::aws::Clients,
-    info: &crate::stack::StackInfo,
+    clients: &Clients,
+    info: &StackInfo,
     args: &ScaleArgs,
 ) -> Result<DeployRequest, Error> {
     // Only the sizes are passed: every other parameter keeps its template default, which is what
@@ -128,38 +265,6 @@ pub(super) async fn request(
     Ok(req)
 }
 
-/// Prints a dry run's plan.
-pub fn print_plan(global: &GlobalArgs, stack: &str, p: &Plan) -> Result<(), Error> {
-    if global.output == OutputFormat::Json {
-        return print_json(&json!({"stack": stack, "dry_run": true, "plan": p}));
-    }
-    let mut text = format!("change set for stack {stack} (dry run: nothing changed)\n");
-    if p.is_empty() {
-        text.push_str("  no changes\n");
-    }
-    for (k, old, new) in &p.parameter_changes {
-        text.push_str(&format!("  parameter {k}: {old} -> {new}\n"));
-    }
-    if p.template_changed {
-        text.push_str("  template: changed\n");
-    }
-    for c in &p.changes {
-        let action = match (c.action.as_str(), c.replacement.as_deref()) {
-            ("Modify", Some("True")) => "replace".to_string(),
-            ("Modify", Some("Conditional")) => "modify (may replace)".to_string(),
-            (a, _) => a.to_ascii_lowercase(),
-        };
-        text.push_str(&format!(
-            "  {action:<20} {:<32} {}\n",
-            c.logical_id, c.resource_type
-        ));
-    }
-    if p.changes.is_empty() && !p.is_empty() {
-        text.push_str("  (the backend listed no resource-level changes)\n");
-    }
-    print_text(&text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +280,33 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("--workers 10"));
+    }
+
+    fn inst(id: &str, life: &str, ip: Option<&str>) -> crate::inventory::Instance {
+        crate::inventory::Instance {
+            id: id.into(),
+            role: Role::Worker,
+            group: "w".into(),
+            az: "us-east-1a".into(),
+            lifecycle: life.into(),
+            private_ip: ip.map(String::from),
+            public_ip: None,
+        }
+    }
+
+    #[test]
+    fn instances_settle_when_the_live_count_matches_and_all_have_addresses() {
+        let inv = |instances| Inventory {
+            groups: Vec::new(),
+            instances,
+        };
+        let a = inst("i-a", "InService", Some("10.0.0.1"));
+        let gone = inst("i-g", "Terminating", Some("10.0.0.9"));
+        let fresh = inst("i-b", "Pending", None);
+        assert!(instances_settled(&inv(vec![a.clone(), gone.clone()]), 1));
+        assert!(!instances_settled(&inv(vec![a.clone(), fresh.clone()]), 2));
+        let booted = inst("i-b", "Pending", Some("10.0.0.2"));
+        assert!(instances_settled(&inv(vec![a.clone(), booted]), 2));
+        assert!(!instances_settled(&inv(vec![a]), 2));
     }
 }

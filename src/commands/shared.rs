@@ -1,5 +1,6 @@
-//! What the stack verbs share: connecting to AWS from the global flags, the progress sink for the
-//! chosen output format, Ctrl-C handling, confirmations and printing.
+//! What the stack verbs share: connecting to AWS from the global flags (or choosing the command's
+//! [`Target`]), the progress sink for the chosen output format, Ctrl-C handling, confirmations and
+//! printing.
 
 use std::io::{IsTerminal, Write};
 
@@ -7,6 +8,7 @@ use serde::Serialize;
 
 use crate::aws::{AwsOptions, Clients};
 use crate::cli::{GlobalArgs, OutputFormat};
+use crate::provider::{EmulatorUse, Target};
 use crate::stack::render::{Human, JsonLines};
 use crate::stack::{Sink, StackInfo};
 use crate::Error;
@@ -16,8 +18,20 @@ pub async fn connect(global: &GlobalArgs, region: Option<&str>) -> Result<Client
     let opts = AwsOptions {
         profile: global.profile.clone(),
         region: region.map(str::to_string).or_else(|| global.region.clone()),
+        ..AwsOptions::default()
     };
     Ok(Clients::connect(&opts).await?)
+}
+
+/// The command's target from the global flags: the local sandbox when `sandbox` (using the
+/// emulator as `usage` says), else AWS.
+pub fn target(global: &GlobalArgs, sandbox: bool, usage: EmulatorUse) -> Target {
+    Target::new(
+        global.profile.clone(),
+        global.region.clone(),
+        sandbox,
+        usage,
+    )
 }
 
 /// The progress sink for the output format: bars and lines, or JSON lines on stderr (stdout then

@@ -9,7 +9,7 @@ use crate::Error;
 
 /// Renders and prints the template.
 pub fn run(global: &GlobalArgs, args: &TemplateArgs) -> Result<(), Error> {
-    let spec = load(&args.cluster, global.region.as_deref())?;
+    let spec = load(&args.cluster.spec_input(global.region.as_deref()))?;
     let template = render_cluster(&spec);
     print_template(&template, args.format)
 }

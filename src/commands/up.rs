@@ -1,13 +1,16 @@
 //! `swarm-aws up`: render the cluster template, create the stack or update it through a change set,
-//! follow it live, then print the outputs and the instance inventory.
+//! follow it live, print the outputs and the instance inventory, then bootstrap swarmd onto the
+//! provider's hosts of those instances (`--sandbox`: local hosts for the emulator's instances).
 
 use serde_json::json;
 
 use super::shared::{
-    connect, ctrl_c, outputs_json, outputs_text, print_json, print_text, progress_sink,
+    ctrl_c, outputs_json, outputs_text, print_json, print_text, progress_sink, target,
 };
+use crate::bootstrap::bootstrap_report;
 use crate::cli::{GlobalArgs, OutputFormat, UpArgs};
 use crate::inventory::inventory;
+use crate::provider::{swarmd_builds, EmulatorUse, HostProvider};
 use crate::spec::load::load;
 use crate::stack::deploy::resource_count;
 use crate::stack::{deploy, describe_stack, plan, DeployReport, DeployRequest};
@@ -16,7 +19,16 @@ use crate::Error;
 
 /// Runs `swarm-aws up`.
 pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
-    let spec = load(&args.cluster, global.region.as_deref())?;
+    let mut target = target(global, args.sandbox, EmulatorUse::Start);
+    let mut input = args.cluster.spec_input(global.region.as_deref());
+    target.provider.spec_defaults(&mut input.flags);
+    let spec = load(&input)?;
+    // Before anything is created: the build to install must be there.
+    let swarmd = if args.no_bootstrap || args.dry_run {
+        Vec::new()
+    } else {
+        swarmd_builds()?
+    };
     let template = render_cluster(&spec);
     let req = DeployRequest {
         stack: spec.name.clone(),
@@ -29,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
             .collect(),
         cluster: spec.name.clone(),
     };
-    let clients = connect(global, spec.region.as_deref()).await?;
+    let clients = target.connect(&spec.name, spec.region.as_deref()).await?;
 
     if args.dry_run {
         return dry_run(global, &clients, &req, resource_count(&template)).await;
@@ -81,14 +93,19 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     if args.no_bootstrap {
         return Ok(());
     }
-    // The orchestrator, over SSH on the instances (`--no-bootstrap` skips it; `swarm-aws
-    // bootstrap` resumes it).
-    eprintln!(
-        "bootstrapping swarmd over SSH on {} instance(s)",
-        inv.instances.len()
-    );
-    let report = super::bootstrap::aws_bootstrap(&clients, &info.id, &spec.name).await?;
-    super::bootstrap::print_report(global, &spec.name, &report)
+    // The orchestrator, over SSH on the hosts of the instances (`--no-bootstrap` skips it;
+    // `swarm-aws bootstrap` resumes it).
+    let provider = &target.provider;
+    provider.sync(&spec.name, &inv).await?;
+    let hosts = provider.hosts(&spec.name, &inv)?;
+    eprintln!("bootstrapping swarmd over SSH on {} host(s)", hosts.len());
+    let opts = provider.options(&spec.name, &swarmd)?;
+    let report = bootstrap_report(&hosts, &opts).await?;
+    super::bootstrap::print_report(global, &spec.name, &report)?;
+    if let (OutputFormat::Text, Some(next)) = (global.output, provider.next_step(&spec.name)) {
+        print_text(&format!("{next}\n"))?;
+    }
+    Ok(())
 }
 
 async fn dry_run(
@@ -107,5 +124,5 @@ async fn dry_run(
         };
     }
     let p = plan(clients, req).await?;
-    super::scale::print_plan(global, &req.stack, &p)
+    super::scale_print::print_plan(global, &req.stack, &p)
 }

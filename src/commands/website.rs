@@ -37,7 +37,7 @@ fn template(args: &WebsiteTemplateArgs) -> Result<(), Error> {
             }),
         };
     let spec = validate_website(
-        &args.common,
+        &args.common.website_input(),
         target(&args.primary, &args.primary_dns, &args.primary_zone_id),
         target(
             &args.secondary,
@@ -62,7 +62,7 @@ pub fn default_stack_name(domain: &str) -> String {
 
 async fn up(global: &GlobalArgs, args: &WebsiteUpArgs) -> Result<(), Error> {
     let spec = validate_website(
-        &args.common,
+        &args.common.website_input(),
         Target::Cluster(args.primary.clone()),
         Target::Cluster(args.secondary.clone()),
     )

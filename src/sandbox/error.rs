@@ -115,3 +115,13 @@ impl SandboxError {
         }
     }
 }
+
+impl SandboxError {
+    /// The exit code: 2 for a name or size the user must change, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SandboxError::InvalidName { .. } | SandboxError::TooManyHosts { .. } => 2,
+            _ => 1,
+        }
+    }
+}

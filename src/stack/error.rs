@@ -1,9 +1,10 @@
-//! The stack layer's error enum: one variant per AWS call (carrying the ids involved) plus the
-//! conditions a user must act on, each with a one-line hint.
+//! The stack layer's error enum: one variant per CloudFormation call (carrying the ids involved)
+//! plus the conditions a user must act on, each with a one-line hint. The other AWS calls
+//! (inventory, scale-in, website records) fail with [`crate::cloud_error::CloudError`].
 
 use crate::aws::AwsError;
 
-/// Everything that can go wrong in the stack lifecycle, inventory and website layers.
+/// Everything that can go wrong in the stack lifecycle (and the SDK configuration it starts with).
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
     /// No region from `--region`, `AWS_REGION` or the profile.
@@ -119,48 +120,6 @@ pub enum StackError {
         /// Cause.
         source: AwsError,
     },
-    /// DescribeAutoScalingGroups failed.
-    #[error("DescribeAutoScalingGroups {groups:?} failed: {source}")]
-    DescribeAutoScalingGroups {
-        /// Group names asked for.
-        groups: Vec<String>,
-        /// Cause.
-        source: AwsError,
-    },
-    /// SetInstanceProtection failed.
-    #[error("SetInstanceProtection on group {group} ({count} instances) failed: {source}")]
-    SetInstanceProtection {
-        /// Group name.
-        group: String,
-        /// How many instances.
-        count: usize,
-        /// Cause.
-        source: AwsError,
-    },
-    /// DescribeInstances failed.
-    #[error("DescribeInstances ({count} instances) failed: {source}")]
-    DescribeInstances {
-        /// How many instance ids were asked for.
-        count: usize,
-        /// Cause.
-        source: AwsError,
-    },
-    /// DescribeLoadBalancers (classic ELB) failed.
-    #[error("DescribeLoadBalancers {name} failed: {source}")]
-    DescribeLoadBalancers {
-        /// Load balancer name.
-        name: String,
-        /// Cause.
-        source: AwsError,
-    },
-    /// ListResourceRecordSets failed.
-    #[error("ListResourceRecordSets for hosted zone {zone} failed: {source}")]
-    ListResourceRecordSets {
-        /// Hosted zone id.
-        zone: String,
-        /// Cause.
-        source: AwsError,
-    },
     /// The stack does not exist.
     #[error("stack {stack} does not exist in {region}")]
     NotFound {
@@ -222,6 +181,21 @@ pub enum StackError {
     Interrupted {
         /// Stack name.
         stack: String,
+    },
+    /// After an update, the stack's groups did not reach their sizes with addressed instances.
+    #[error(
+        "the groups of stack {stack} did not settle on {want} running instance(s) with addresses \
+         within {} s (now {have}); run `swarm-aws bootstrap` once they have", .waited.as_secs()
+    )]
+    InstancesNotSettled {
+        /// Stack name or id.
+        stack: String,
+        /// Live instances wanted.
+        want: usize,
+        /// Live instances seen last.
+        have: usize,
+        /// How long it waited.
+        waited: std::time::Duration,
     },
     /// A template or fixture was not valid JSON.
     #[error("template for stack {stack} is not valid JSON: {detail}")]
@@ -291,11 +265,7 @@ _ => self.aws_source().and_then(aws),
             | DescribeChangeSet { source, .. }
             | ExecuteChangeSet { source, .. }
             | DeleteChangeSet { source, .. }
-            | DeleteStack { source, .. }
-            | DescribeAutoScalingGroups { source, .. }
-            | DescribeInstances { source, .. }
-            | DescribeLoadBalancers { source, .. }
-            | ListResourceRecordSets { source, .. } => Some(source),
+            | DeleteStack { source, .. } => Some(source),
             _ => None,
         }
     }

@@ -166,7 +166,7 @@ pub fn render(args: &[&str]) -> String {
         .unwrap_or_else(|e| panic!("{args:?}: {e}"));
     let (value, format) = match &cli.command {
         Verb::Template(t) => {
-            let spec = load(&t.cluster, cli.global.region.as_deref())
+            let spec = load(&t.cluster.spec_input(cli.global.region.as_deref()))
                 .unwrap_or_else(|e| panic!("{args:?}: {e}"));
             (render_cluster(&spec), t.format)
         }
@@ -180,7 +180,7 @@ pub fn render(args: &[&str]) -> String {
                     }),
                 };
                 let spec = validate_website(
-                    &t.common,
+                    &t.common.website_input(),
                     target(&t.primary, &t.primary_dns, &t.primary_zone_id),
                     target(&t.secondary, &t.secondary_dns, &t.secondary_zone_id),
                 )

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::aws::{call, Clients};
 use crate::spec::SshKey;
 use crate::ssh::{cluster_config_dir, ClusterKey};
-use crate::Error;
+
+mod error;
+pub use error::KeyPairError;
 
 /// The record of a key pair swarm-aws made, in the cluster's config dir.
 pub const RECORD_FILE: &str = "key-pair.json";
@@ -47,34 +49,38 @@ pub struct KeyRecord {
     pub region: String,
 }
 
-fn fail(msg: impl Into<String>) -> Error {
-    Error::KeyPair(msg.into())
-}
-
-async fn exists(clients: &Clients, name: &str) -> Result<bool, Error> {
-    match call(clients.ec2.describe_key_pairs().key_names(name).send()).await {
-        Ok(out) => Ok(!out.key_pairs().is_empty()),
-        Err(e) if e.code.as_deref() == Some("InvalidKeyPair.NotFound") => Ok(false),
-        Err(e) => Err(fail(format!(
-            "cannot look up EC2 key pair {name} in {}: {e}",
-            clients.region
-        ))),
+fn local(path: &Path, e: impl std::fmt::Display) -> KeyPairError {
+    KeyPairError::Local {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
     }
 }
 
-fn config_dir(cluster: &str) -> Result<PathBuf, Error> {
-    cluster_config_dir(cluster).map_err(|e| fail(e.to_string()))
+async fn exists(clients: &Clients, name: &str) -> Result<bool, KeyPairError> {
+    match call(clients.ec2.describe_key_pairs().key_names(name).send()).await {
+        Ok(out) => Ok(!out.key_pairs().is_empty()),
+        Err(e) if e.code.as_deref() == Some("InvalidKeyPair.NotFound") => Ok(false),
+        Err(source) => Err(KeyPairError::Describe {
+            name: name.to_string(),
+            region: clients.region.clone(),
+            source,
+        }),
+    }
 }
 
-fn record(dir: &Path, name: &str, region: &str) -> Result<(), Error> {
-    std::fs::create_dir_all(dir)?;
+fn config_dir(cluster: &str) -> Result<PathBuf, KeyPairError> {
+    cluster_config_dir(cluster).map_err(|e| local(Path::new(cluster), e))
+}
+
+fn record(dir: &Path, name: &str, region: &str) -> Result<(), KeyPairError> {
+    std::fs::create_dir_all(dir).map_err(|e| local(dir, e))?;
     let text = serde_json::to_string_pretty(&KeyRecord {
         name: name.to_string(),
         region: region.to_string(),
     })
-    .map_err(std::io::Error::from)?;
-    std::fs::write(dir.join(RECORD_FILE), text)?;
-    Ok(())
+    .map_err(|e| local(dir, e))?;
+    let path = dir.join(RECORD_FILE);
+    std::fs::write(&path, text).map_err(|e| local(&path, e))
 }
 
 /// The private key path that goes with a public key path (`~/.ssh/id_ed25519.pub` →
@@ -85,30 +91,42 @@ pub fn private_half(public: &Path) -> Option<PathBuf> {
         .map(|stem| public.with_file_name(stem))
 }
 
+/// The private key that opens the cluster's hosts, given its config dir: the private half of
+/// `--ssh-public-key` when `up` recorded one ([`IDENTITY_FILE`]), else the cluster's own key.
+pub fn private_key_path(config_dir: &Path) -> PathBuf {
+    std::fs::read_to_string(config_dir.join(IDENTITY_FILE))
+        .ok()
+        .map(|p| PathBuf::from(p.trim()))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| config_dir.join(KEY_FILE))
+}
+
 /// Makes sure the key pair `name` for `cluster` exists as `key` asks (see the module doc).
 pub async fn ensure_key_pair(
     clients: &Clients,
     cluster: &str,
     name: &str,
     key: &SshKey,
-) -> Result<KeyAction, Error> {
+) -> Result<KeyAction, KeyPairError> {
     let region = clients.region.clone();
     match key {
         SshKey::Existing(_) => {
             if exists(clients, name).await? {
                 Ok(KeyAction::Existing)
             } else {
-                Err(fail(format!(
-                    "--key-name {name}: there is no EC2 key pair with this name in {region}; \
-                     create or import it there, or drop --key-name to let swarm-aws create one"
-                )))
+                Err(KeyPairError::NotFound {
+                    name: name.to_string(),
+                    region,
+                })
             }
         }
         SshKey::Import { path, public_key } => {
             let dir = config_dir(cluster)?;
-            std::fs::create_dir_all(&dir)?;
+            std::fs::create_dir_all(&dir).map_err(|e| local(&dir, e))?;
             if let Some(private) = private_half(path).filter(|p| p.exists()) {
-                std::fs::write(dir.join(IDENTITY_FILE), format!("{}\n", private.display()))?;
+                let identity = dir.join(IDENTITY_FILE);
+                std::fs::write(&identity, format!("{}\n", private.display()))
+                    .map_err(|e| local(&identity, e))?;
             }
             if exists(clients, name).await? {
                 return Ok(KeyAction::Reused);
@@ -123,15 +141,14 @@ pub async fn ensure_key_pair(
             let pair = exists(clients, name).await?;
             match (pair, key_path.exists()) {
                 (true, true) => Ok(KeyAction::Reused),
-                (true, false) => Err(fail(format!(
-                    "EC2 key pair {name} exists in {region} but its private key is not at {}; \
-                     delete the pair (`aws ec2 delete-key-pair --key-name {name}`) to let \
-                     swarm-aws create a new one, or pass --key-name/--ssh-public-key",
-                    key_path.display()
-                ))),
+                (true, false) => Err(KeyPairError::LostPrivateKey {
+                    name: name.to_string(),
+                    region,
+                    path: key_path,
+                }),
                 (false, true) => {
-                    let local = ClusterKey::load(&key_path).map_err(|e| fail(e.to_string()))?;
-                    import(clients, name, &local.public_openssh()).await?;
+                    let mine = ClusterKey::load(&key_path).map_err(|e| local(&key_path, e))?;
+                    import(clients, name, &mine.public_openssh()).await?;
                     record(&dir, name, &region)?;
                     Ok(KeyAction::Imported)
                 }
@@ -145,7 +162,7 @@ pub async fn ensure_key_pair(
     }
 }
 
-async fn import(clients: &Clients, name: &str, public_key: &str) -> Result<(), Error> {
+async fn import(clients: &Clients, name: &str, public_key: &str) -> Result<(), KeyPairError> {
     call(
         clients
             .ec2
@@ -156,15 +173,14 @@ async fn import(clients: &Clients, name: &str, public_key: &str) -> Result<(), E
     )
     .await
     .map(|_| ())
-    .map_err(|e| {
-        fail(format!(
-            "cannot import the public key as EC2 key pair {name} in {}: {e}",
-            clients.region
-        ))
+    .map_err(|source| KeyPairError::Import {
+        name: name.to_string(),
+        region: clients.region.clone(),
+        source,
     })
 }
 
-async fn create(clients: &Clients, name: &str, key_path: &Path) -> Result<(), Error> {
+async fn create(clients: &Clients, name: &str, key_path: &Path) -> Result<(), KeyPairError> {
     let out = call(
         clients
             .ec2
@@ -175,18 +191,18 @@ async fn create(clients: &Clients, name: &str, key_path: &Path) -> Result<(), Er
             .send(),
     )
     .await
-    .map_err(|e| {
-        fail(format!(
-            "cannot create EC2 key pair {name} in {}: {e}",
-            clients.region
-        ))
+    .map_err(|source| KeyPairError::Create {
+        name: name.to_string(),
+        region: clients.region.clone(),
+        source,
     })?;
     let material = out.key_material().unwrap_or_default();
     // OpenSSH (ed25519 on AWS) or PEM (RSA from older endpoints and emulators).
     let parsed = russh::keys::decode_secret_key(material.trim(), None).map_err(|e| {
-        fail(format!(
-            "EC2 returned key material for {name} that cannot be read: {e}"
-        ))
+        KeyPairError::BadMaterial {
+            name: name.to_string(),
+            detail: e.to_string(),
+        }
     });
     let key = match parsed {
         Ok(k) => ClusterKey::from_private_key(k),
@@ -197,33 +213,34 @@ async fn create(clients: &Clients, name: &str, key_path: &Path) -> Result<(), Er
         }
     };
     if let Some(dir) = key_path.parent() {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(|e| local(dir, e))?;
     }
-    key.save(key_path).map_err(|e| fail(e.to_string()))
+    key.save(key_path).map_err(|e| local(key_path, e))
 }
 
 /// After `down`: deletes the key pair swarm-aws made for `cluster` (if any) and its local
 /// record and private key. Returns the deleted pair's name.
-pub async fn delete_created(clients: &Clients, cluster: &str) -> Result<Option<String>, Error> {
+pub async fn delete_created(
+    clients: &Clients,
+    cluster: &str,
+) -> Result<Option<String>, KeyPairError> {
     let dir = config_dir(cluster)?;
     let path = dir.join(RECORD_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
     };
-    let rec: KeyRecord = serde_json::from_str(&text)
-        .map_err(|e| fail(format!("{} is unreadable: {e}", path.display())))?;
+    let rec: KeyRecord = serde_json::from_str(&text).map_err(|e| local(&path, e))?;
     if rec.region != clients.region {
         return Ok(None);
     }
     call(clients.ec2.delete_key_pair().key_name(&rec.name).send())
         .await
-        .map_err(|e| {
-            fail(format!(
-                "cannot delete EC2 key pair {} in {}: {e}",
-                rec.name, rec.region
-            ))
+        .map_err(|source| KeyPairError::Delete {
+            name: rec.name.clone(),
+            region: rec.region.clone(),
+            source,
         })?;
-    std::fs::remove_file(&path)?;
+    std::fs::remove_file(&path).map_err(|e| local(&path, e))?;
     for f in [KEY_FILE, "id_ed25519.pub"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
@@ -233,6 +250,20 @@ pub async fn delete_created(clients: &Clients, cluster: &str) -> Result<Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_key_of_up_ssh_public_key_is_the_recorded_identity() {
+        // `node ...` used to load id_ed25519 whatever `up --ssh-public-key` had recorded.
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(private_key_path(dir.path()), dir.path().join("id_ed25519"));
+        let mine = dir.path().join("mine");
+        std::fs::write(
+            dir.path().join(IDENTITY_FILE),
+            format!("{}\n", mine.display()),
+        )
+        .unwrap();
+        assert_eq!(private_key_path(dir.path()), mine);
+    }
 
     #[test]
     fn the_private_half_drops_pub() {

@@ -1,22 +1,44 @@
-//! `scale --sandbox`: resize a sandbox cluster and its membership together.
-//!
-//! Shrinking takes the leaving nodes out first (drain, demote managers, leave, stop swarmd),
-//! then updates the stack, then removes their hosts. Growing updates the stack, then adds one
-//! host per new instance and joins it (managers one by one as Raft voters, workers in parallel).
-//! `--dry-run` shows the change set and which nodes would join, drain, demote and leave.
+//! What `scale` prints: a dry run's change set, the membership part of a plan, and the outcome of
+//! a scale that moved the membership (pure text, plus writing it).
 
 use serde_json::json;
 
-use super::scale::{check_sizes, print_plan, request};
-use super::shared::{ctrl_c, print_json, print_text, progress_sink, require_stack};
-use crate::bootstrap::{scale_plan, BootstrapReport, LeaveReport, SandboxCluster, ScalePlan};
-use crate::cli::{GlobalArgs, OutputFormat, ScaleArgs};
-use crate::stack::deploy::check_updatable;
-use crate::stack::{deploy, plan, DeployReport};
+use super::shared::{print_json, print_text};
+use crate::bootstrap::{BootstrapReport, LeaveReport, ScalePlan};
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::stack::{DeployReport, Plan};
 use crate::Error;
 
-fn boot(e: crate::bootstrap::BootstrapError) -> Error {
-    Error::Sandbox(e.to_string())
+/// Prints a dry run's plan.
+pub fn print_plan(global: &GlobalArgs, stack: &str, p: &Plan) -> Result<(), Error> {
+    if global.output == OutputFormat::Json {
+        return print_json(&json!({"stack": stack, "dry_run": true, "plan": p}));
+    }
+    let mut text = format!("change set for stack {stack} (dry run: nothing changed)\n");
+    if p.is_empty() {
+        text.push_str("  no changes\n");
+    }
+    for (k, old, new) in &p.parameter_changes {
+        text.push_str(&format!("  parameter {k}: {old} -> {new}\n"));
+    }
+    if p.template_changed {
+        text.push_str("  template: changed\n");
+    }
+    for c in &p.changes {
+        let action = match (c.action.as_str(), c.replacement.as_deref()) {
+            ("Modify", Some("True")) => "replace".to_string(),
+            ("Modify", Some("Conditional")) => "modify (may replace)".to_string(),
+            (a, _) => a.to_ascii_lowercase(),
+        };
+        text.push_str(&format!(
+            "  {action:<20} {:<32} {}\n",
+            c.logical_id, c.resource_type
+        ));
+    }
+    if p.changes.is_empty() && !p.is_empty() {
+        text.push_str("  (the backend listed no resource-level changes)\n");
+    }
+    print_text(&text)
 }
 
 /// The membership part of a plan as text (pure).
@@ -55,7 +77,7 @@ pub fn membership_text(p: &ScalePlan) -> String {
     text
 }
 
-/// Prints the outcome of a scale that moved the membership (AWS and sandbox alike).
+/// Prints the outcome of a scale that moved the membership.
 pub fn print_scaled(
     global: &GlobalArgs,
     stack: &str,
@@ -86,48 +108,6 @@ pub fn print_scaled(
             joined.nodes.render()
         )),
     }
-}
-
-/// Runs `swarm-aws scale --sandbox`.
-pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
-    check_sizes(args.managers, args.workers)?;
-    let global = super::sandbox::use_sandbox_emulator(global)?;
-    let swarmd = super::sandbox::locate_swarmd()?;
-    let clients = super::shared::connect(&global, None).await?;
-    let info = require_stack(&clients, &args.name).await?;
-    check_updatable(&info)?;
-    let mut cluster = SandboxCluster::open(&args.name, &swarmd)
-        .await
-        .map_err(boot)?;
-    let members = cluster.members().await.map_err(boot)?;
-    let membership = scale_plan(
-        &members,
-        args.managers.map(|m| m as usize),
-        args.workers.map(|w| w as usize),
-    )
-    .map_err(|e| Error::Sandbox(e.to_string()))?;
-    let req = request(&clients, &info, args).await?;
-
-    if args.dry_run {
-        let change_set = plan(&clients, &req).await?;
-        if global.output == OutputFormat::Json {
-            return print_json(&json!({
-                "stack": info.name, "dry_run": true, "plan": change_set, "nodes": membership,
-            }));
-        }
-        print_plan(&global, &info.name, &change_set)?;
-        return print_text(&membership_text(&membership));
-    }
-
-    if global.output == OutputFormat::Text {
-        eprint!("{}", membership_text(&membership));
-    }
-    let left: Vec<LeaveReport> = cluster.shrink(&membership, &members).await.map_err(boot)?;
-    let mut sink = progress_sink(&global);
-    let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
-    cluster.remove_hosts(&membership).await.map_err(boot)?;
-    let joined = cluster.grow(&membership).await.map_err(boot)?;
-    print_scaled(&global, &info.name, &report, &membership, &left, &joined)
 }
 
 #[cfg(test)]

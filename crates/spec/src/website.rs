@@ -2,7 +2,6 @@
 //! primary, and the two load balancers the PRIMARY and SECONDARY records alias.
 
 use super::FieldError;
-use crate::cli::WebsiteCommonArgs;
 
 /// A validated failover website.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +59,28 @@ pub struct AliasTarget {
     pub zone_id: String,
 }
 
+/// What a failover website needs besides its two targets, as the user gave it (`--domain`,
+/// `--record-name`, `--hosted-zone-id`, `--health-check-*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebsiteInput {
+    /// Domain of the website.
+    pub domain: String,
+    /// Record to create (default: the domain).
+    pub record_name: Option<String>,
+    /// An existing hosted zone to use.
+    pub hosted_zone_id: Option<String>,
+    /// `http`, `https` or `tcp`.
+    pub health_check_protocol: String,
+    /// Port of the health check.
+    pub health_check_port: u16,
+    /// Path of the health check (http/https).
+    pub health_check_path: String,
+}
+
 /// Validates the parts of a website that come from flags; the targets come from flags or from the
 /// clusters' stack outputs.
 pub fn validate_website(
-    common: &WebsiteCommonArgs,
+    common: &WebsiteInput,
     primary: Target,
     secondary: Target,
 ) -> Result<WebsiteSpec, Vec<FieldError>> {
@@ -213,8 +230,8 @@ pub fn is_dns_name(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn common(domain: &str) -> WebsiteCommonArgs {
-        WebsiteCommonArgs {
+    fn common(domain: &str) -> WebsiteInput {
+        WebsiteInput {
             domain: domain.into(),
             record_name: None,
             hosted_zone_id: None,

@@ -1,6 +1,14 @@
-//! The cluster spec: flags, an optional TOML file and `SWARM_AWS_*` environment variables, merged
-//! ([`raw`]) and validated ([`validate`]) into one [`ClusterSpec`]. Validation is pure; reading the
-//! files is done by [`load`].
+//! swarm-aws-spec: the cluster spec and the failover website's spec.
+//!
+//! Background: a cluster is described by flags, an optional TOML file and `SWARM_AWS_*`
+//! environment variables. The CLI maps what the user typed to a plain [`raw::SpecInput`] (this
+//! crate knows no clap types); it is merged with the file ([`raw`]) and validated ([`validate`])
+//! into one [`ClusterSpec`]; a website's flags come as a [`website::WebsiteInput`].
+//!
+//! Design: validation is pure and reports every bad field at once ([`FieldError`]: the field, the
+//! value and the fix); reading the config file and the SSH public key is done by [`load`].
+//!
+//! Limits: nothing here talks to AWS; whether a region, zone or AMI exists is checked later.
 
 pub mod cidr;
 pub mod error;

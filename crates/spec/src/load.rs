@@ -3,23 +3,22 @@
 
 use std::path::{Path, PathBuf};
 
-use super::raw::RawSpec;
+use super::raw::{RawSpec, SpecInput};
 use super::validate::validate;
 use super::{ClusterSpec, SpecError};
-use crate::cli::ClusterArgs;
 
 /// The config file read when `--config` is not given and it exists in the working directory.
 pub const DEFAULT_CONFIG: &str = "swarm-aws.toml";
 
-/// Builds the spec from flags (with their environment variables), the config file and the global
-/// region.
-pub fn load(args: &ClusterArgs, region: Option<&str>) -> Result<ClusterSpec, SpecError> {
-    let file = match &args.config {
+/// Builds the spec from the flags (with their environment variables and the global region) and
+/// the config file.
+pub fn load(input: &SpecInput) -> Result<ClusterSpec, SpecError> {
+    let file = match &input.config {
         Some(path) => read_config(path)?,
         None if Path::new(DEFAULT_CONFIG).is_file() => read_config(Path::new(DEFAULT_CONFIG))?,
         None => RawSpec::default(),
     };
-    let raw = file.overlay(RawSpec::from_args(args, region));
+    let raw = file.overlay(input.flags.clone());
     let public_key = match &raw.ssh_public_key {
         Some(path) => Some(read_public_key(path)?),
         None => None,

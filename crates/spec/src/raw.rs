@@ -6,8 +6,6 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::cli::ClusterArgs;
-
 /// A cluster spec as written: every field optional, keys named like the flags.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -60,50 +58,31 @@ pub struct RawSpec {
     pub malformed_tags: Vec<String>,
 }
 
+/// What the spec is built from: the flags' values (with their environment variables, already
+/// applied by the CLI layer) and the config file to read, if one was named.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpecInput {
+    /// `--config`; `None` reads `./swarm-aws.toml` when it exists.
+    pub config: Option<PathBuf>,
+    /// The flags (and the global region), each unset field left to the file and the defaults.
+    pub flags: RawSpec,
+}
+
 impl RawSpec {
     /// Parses a config file's text.
     pub fn from_toml(text: &str) -> Result<RawSpec, toml::de::Error> {
         toml::from_str(text)
     }
 
-    /// The flags' values (clap has already applied the `SWARM_AWS_*` variables) and the global region.
-    pub fn from_args(args: &ClusterArgs, region: Option<&str>) -> RawSpec {
-        let mut tags = BTreeMap::new();
-        let mut malformed_tags = Vec::new();
-        for tag in &args.tags {
+    /// Splits `KEY=VALUE` tags into the tag map, keeping the malformed ones to report them.
+    pub fn set_tags<'a>(&mut self, tags: impl IntoIterator<Item = &'a String>) {
+        for tag in tags {
             match tag.split_once('=') {
                 Some((k, v)) => {
-                    tags.insert(k.to_string(), v.to_string());
+                    self.tags.insert(k.to_string(), v.to_string());
                 }
-                None => malformed_tags.push(tag.clone()),
+                None => self.malformed_tags.push(tag.clone()),
             }
-        }
-        RawSpec {
-            name: args.name.clone(),
-            region: region.map(str::to_string),
-            azs: args.azs,
-            zones: args.zones.clone(),
-            managers: args.managers,
-            workers: args.workers,
-            manager_instance_type: args.manager_instance_type.clone(),
-            worker_instance_type: args.worker_instance_type.clone(),
-            manager_disk_size: args.manager_disk_size,
-            manager_disk_type: args.manager_disk_type.clone(),
-            worker_disk_size: args.worker_disk_size,
-            worker_disk_type: args.worker_disk_type.clone(),
-            key_name: args.key_name.clone(),
-            ssh_public_key: args.ssh_public_key.clone(),
-            ssh_cidr: args.ssh_cidr.clone(),
-            allow_ssh_from_anywhere: args.allow_ssh_from_anywhere.then_some(true),
-            vpc_cidr: args.vpc_cidr.clone(),
-            ami: args.ami.clone(),
-            cloudwatch_logs: args.cloudwatch_logs,
-            publish: args
-                .publish
-                .as_ref()
-                .map(|p| p.iter().map(|&x| u32::from(x)).collect()),
-            tags,
-            malformed_tags,
         }
     }
 
@@ -202,16 +181,5 @@ mod tests {
         assert_eq!(merged.zones, Some(vec!["us-east-1a".to_string()]));
         assert_eq!(merged.managers, Some(3));
         assert_eq!(merged.tags.len(), 2);
-    }
-
-    #[test]
-    fn tags_without_equals_are_kept_for_the_error() {
-        let args = ClusterArgs {
-            tags: vec!["team=web".into(), "oops".into()],
-            ..Default::default()
-        };
-        let raw = RawSpec::from_args(&args, None);
-        assert_eq!(raw.tags["team"], "web");
-        assert_eq!(raw.malformed_tags, vec!["oops".to_string()]);
     }
 }

@@ -1,0 +1,261 @@
+//! The sandbox provider: the stack lives in the local emulator and one local host (a network
+//! namespace with a real sshd) stands for each of its live instances, as the roster records.
+
+use std::path::PathBuf;
+
+use super::emulator::{self, EmulatorUse};
+use super::{HostProvider, ProviderError};
+use crate::aws::{AwsErrorKind, AwsOptions};
+use crate::bootstrap::roster::Roster;
+use crate::bootstrap::{
+    host_node_id, remove_task_containers, sandbox_down, sandbox_options, BootstrapHost,
+    BootstrapOptions, NodeRole,
+};
+use crate::cluster_api::hosts::sandbox_candidates;
+use crate::cluster_api::{ApiOptions, ClusterApiError};
+use crate::inventory::{Inventory, Role};
+use crate::sandbox::{sandbox_state_root, Sandbox, SandboxError, SandboxHost};
+use crate::spec::raw::RawSpec;
+use crate::ssh::{cluster_config_dir, ClusterKey, KnownHosts};
+use crate::stack::StackError;
+use crate::Error;
+
+/// Cluster name when `--name` is not given.
+pub const DEFAULT_NAME: &str = "sandbox";
+/// The sandbox hosts' address range (see `sandbox::plan`): SSH is allowed from there only.
+pub const SSH_CIDR: &str = "10.213.0.0/16";
+/// Region of the emulated stack when none is given.
+pub const DEFAULT_REGION: &str = "us-east-1";
+const DEFAULT_MANAGERS: u32 = 3;
+const DEFAULT_WORKERS: u32 = 2;
+
+/// Local hosts for the emulator's instances.
+#[derive(Debug)]
+pub struct SandboxProvider {
+    usage: EmulatorUse,
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SandboxError> + Send + 'static,
+) -> Result<T, Error> {
+    Ok(tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ProviderError::Task(e.to_string()))??)
+}
+
+fn role(r: Role) -> NodeRole {
+    match r {
+        Role::Manager => NodeRole::Manager,
+        Role::Worker => NodeRole::Worker,
+    }
+}
+
+/// The live instances of `inv` with their roles, in inventory order.
+fn live(inv: &Inventory) -> Vec<(String, NodeRole)> {
+    inv.instances
+        .iter()
+        .filter(|i| i.is_live())
+        .map(|i| (i.id.clone(), role(i.role)))
+        .collect()
+}
+
+/// The cluster's SSH key (made by `up` with the key pair, or here).
+fn cluster_key(cluster: &str) -> Result<(ClusterKey, PathBuf), Error> {
+    let local = |e: &dyn std::fmt::Display| ProviderError::Local {
+        path: PathBuf::from(cluster),
+        detail: format!("the cluster's SSH key: {e}"),
+    };
+    let dir = cluster_config_dir(cluster).map_err(|e| local(&e))?;
+    let (key, _) =
+        ClusterKey::load_or_create(&dir, &format!("swarm-aws-{cluster}")).map_err(|e| local(&e))?;
+    Ok((key, dir))
+}
+
+impl SandboxProvider {
+    /// A provider that uses the emulator as `usage` says.
+    pub fn new(usage: EmulatorUse) -> Self {
+        SandboxProvider { usage }
+    }
+
+    /// The roster and hosts of the sandbox of `cluster` (empty when it has none yet).
+    fn state(cluster: &str) -> Result<(Sandbox, Roster, Vec<SandboxHost>), Error> {
+        let sandbox = Sandbox::new(cluster)?;
+        if !sandbox.exists() {
+            return Ok((sandbox, Roster::default(), Vec::new()));
+        }
+        let roster = Roster::load(&sandbox.state_dir())?.unwrap_or_default();
+        let hosts = sandbox.hosts()?;
+        Ok((sandbox, roster, hosts))
+    }
+
+    /// The roster's hosts of the live instances of `inv`.
+    fn live_hosts(cluster: &str, inv: &Inventory) -> Result<(Roster, Vec<SandboxHost>), Error> {
+        let (_, roster, hosts) = Self::state(cluster)?;
+        let live = live(inv);
+        let mut roster = roster;
+        roster
+            .instances
+            .retain(|id, _| live.iter().any(|(l, _)| l == id));
+        Ok((roster, hosts))
+    }
+}
+
+impl HostProvider for SandboxProvider {
+    fn aws_options(&mut self, cluster: &str, mut base: AwsOptions) -> Result<AwsOptions, Error> {
+        let emu = emulator::emulator(self.usage)?;
+        if emu.started {
+            emulator::mark_started(cluster)?;
+        }
+        base.region.get_or_insert_with(|| DEFAULT_REGION.into());
+        base.emulator_credentials = !emulator::user_has_credentials(base.profile.as_deref());
+        if emu.endpoint_url.is_some() {
+            base.endpoint_url = emu.endpoint_url;
+        }
+        Ok(base)
+    }
+
+    fn spec_defaults(&self, flags: &mut RawSpec) {
+        flags.name.get_or_insert_with(|| DEFAULT_NAME.into());
+        flags.region.get_or_insert_with(|| DEFAULT_REGION.into());
+        flags.ssh_cidr.get_or_insert_with(|| SSH_CIDR.into());
+        flags.managers.get_or_insert(DEFAULT_MANAGERS);
+        flags.workers.get_or_insert(DEFAULT_WORKERS);
+    }
+
+    async fn sync(&self, cluster: &str, inv: &Inventory) -> Result<(), Error> {
+        let (sandbox, mut roster, hosts) = Self::state(cluster)?;
+        let plan = roster.sync_plan(&live(inv));
+        if plan.is_noop() {
+            return Ok(());
+        }
+        let dir = sandbox.state_dir();
+        for (old, new) in &plan.rekey {
+            if let Some(p) = roster.instances.get(old) {
+                eprintln!(
+                    "sandbox: {}: now stands for instance {new} (the emulator replaced {old})",
+                    p.host
+                );
+            }
+            roster.rekey(old, new);
+        }
+        for id in &plan.remove {
+            let Some(part) = roster.instances.remove(id) else {
+                continue;
+            };
+            if let Some(h) = hosts.iter().find(|h| h.name == part.host) {
+                remove_host(&sandbox, h).await?;
+                eprintln!("sandbox: {}: removed (instance {id} is gone)", part.host);
+            }
+        }
+        if !plan.add.is_empty() {
+            let count = plan.add.len();
+            let sb = sandbox.clone();
+            let mut added = if sandbox.exists() {
+                blocking(move || sb.add_hosts(count)).await?
+            } else {
+                let public_key = cluster_key(cluster)?.0.public_openssh();
+                blocking(move || sb.create(count, &public_key)).await?
+            };
+            added.sort_by_key(|h| h.index);
+            for ((id, r), h) in plan.add.iter().zip(&added) {
+                roster.assign(id, &h.name, *r);
+            }
+            eprintln!(
+                "sandbox: {} host(s) started for new instance(s)",
+                added.len()
+            );
+        }
+        roster.save(&dir)?;
+        Ok(())
+    }
+
+    fn hosts(&self, cluster: &str, inv: &Inventory) -> Result<Vec<BootstrapHost>, Error> {
+        let (roster, hosts) = Self::live_hosts(cluster, inv)?;
+        Ok(roster.inventory(&hosts))
+    }
+
+    fn managers(&self, cluster: &str, inv: &Inventory) -> Result<Vec<BootstrapHost>, Error> {
+        let (roster, hosts) = Self::live_hosts(cluster, inv)?;
+        Ok(sandbox_candidates(&roster, &hosts))
+    }
+
+    fn options(&self, cluster: &str, swarmd: &[PathBuf]) -> Result<BootstrapOptions, Error> {
+        let sandbox = Sandbox::new(cluster)?;
+        let (key, _) = cluster_key(cluster)?;
+        let binary = swarmd.first().ok_or(ProviderError::NoSwarmd)?;
+        Ok(sandbox_options(&sandbox, &key, binary))
+    }
+
+    fn api_options(&self, cluster: &str, _ssh_user: &str) -> Result<ApiOptions, Error> {
+        let sandbox = Sandbox::new(cluster)?;
+        let config_dir = cluster_config_dir(cluster).map_err(|e| ClusterApiError::Inventory {
+            cluster: cluster.to_string(),
+            reason: e.to_string(),
+        })?;
+        let key =
+            ClusterKey::load(&crate::keypair::private_key_path(&config_dir)).map_err(|e| {
+                ClusterApiError::Inventory {
+                    cluster: cluster.to_string(),
+                    reason: format!(
+                        "cannot load the cluster's SSH key ({e}); it is created by `swarm-aws up`"
+                    ),
+                }
+            })?;
+        let known_hosts = KnownHosts::new(sandbox.state_dir().join("known_hosts"));
+        let mut opts = ApiOptions::new(cluster, key, known_hosts, &config_dir);
+        opts.connect.user = "root".into();
+        Ok(opts)
+    }
+
+    async fn remove(&self, cluster: &str, gone: &[String]) -> Result<(), Error> {
+        let (sandbox, mut roster, hosts) = Self::state(cluster)?;
+        for name in gone {
+            if let Some(h) = hosts.iter().find(|h| &h.name == name) {
+                remove_host(&sandbox, h).await?;
+            }
+            roster.remove_host(name);
+            roster.save(&sandbox.state_dir())?;
+            eprintln!("scale: {name}: sandbox host removed");
+        }
+        Ok(())
+    }
+
+    async fn teardown(&self, cluster: &str) -> Result<(), Error> {
+        sandbox_down(cluster).await?;
+        eprintln!("sandbox: hosts of {cluster} removed");
+        let others = Sandbox::list_all(&sandbox_state_root()).unwrap_or_default();
+        if emulator::stop_if_ours(cluster, !others.is_empty())? {
+            eprintln!("sandbox: stopped the local AWS emulator it had started");
+        }
+        Ok(())
+    }
+
+    fn stack_gone(&self, e: &Error) -> bool {
+        match e {
+            Error::Stack(StackError::NotFound { .. }) => true,
+            Error::Stack(s) => s
+                .aws_source()
+                .is_some_and(|a| a.kind == AwsErrorKind::Dispatch),
+            _ => false,
+        }
+    }
+
+    fn next_step(&self, cluster: &str) -> Option<String> {
+        Some(format!(
+            "Remove it all with: swarm-aws down --sandbox --name {cluster} --yes"
+        ))
+    }
+}
+
+/// Stops and removes one host, and the task containers its node left on the machine's engine.
+async fn remove_host(sandbox: &Sandbox, h: &SandboxHost) -> Result<(), Error> {
+    let node = host_node_id(&h.dir);
+    let sb = sandbox.clone();
+    let name = h.name.clone();
+    blocking(move || {
+        let removed = sb.remove_host(&name);
+        remove_task_containers(node.as_slice());
+        removed
+    })
+    .await
+}
