@@ -229,7 +229,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     assert_eq!(nodes(&shrunk).len(), 2, "{shrunk}");
     assert_eq!(
         shrunk["left"][0]["steps"],
-        serde_json::json!(["drain", "leave", "stop swarmd", "node rm --force"]),
+        serde_json::json!(["drain", "leave", "stop swarmd", "node rm"]),
         "{shrunk}"
     );
     let created: Vec<String> = netns()

@@ -1,5 +1,6 @@
 //! Taking nodes out of the cluster before their instances go. Workers: drain, `swarmd leave` on
-//! the node, stop swarmd. Managers: drain, demote, stop swarmd, `node rm --force` by the leader
+//! the node, stop swarmd, then `node rm` by a manager once the node shows Down (as in Docker, a
+//! node that left stays listed until removed). Managers: drain, demote, stop swarmd, `node rm --force` by the leader
 //! (its own `leave` would first have to wait until the node learned its new role from the log;
 //! the instance or host goes right after, so the leader removes it at once).
 //! A node whose host does not answer SSH is removed with `node rm --force`; the report says so.
@@ -8,11 +9,9 @@
 //! shrinks through configurations that keep a quorum; swarmd refuses a demotion that would cost
 //! it anyway.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
-use super::nodes::NodeRole;
+use super::nodes::{NodeRole, NodeStatus};
 use super::passthrough::{answering_manager, connect};
 use super::run::{BootstrapHost, BootstrapOptions};
 use super::scale_plan::Departure;
@@ -25,7 +24,8 @@ pub struct LeaveReport {
     pub host: String,
     /// Its address.
     pub addr: String,
-    /// The steps done, in order (`drain`, `demote`, `leave`, `stop swarmd`, `node rm --force`).
+    /// The steps done, in order (`drain`, `demote`, `leave`, `stop swarmd`, `node rm` or
+    /// `node rm --force`).
     pub steps: Vec<String>,
     /// Problems met and worked around (e.g. the host did not answer SSH).
     pub notes: Vec<String>,
@@ -106,28 +106,33 @@ pub async fn remove_nodes(
         if let Some(id) = &d.node_id {
             let addr = d.addr.clone();
             let left = rep.steps.iter().any(|s| s == "leave");
-            let gone = if left {
-                mgr.wait_nodes(
-                    &format!("wait for {} to leave node ls", d.host),
-                    Duration::from_secs(15).min(opts.timeout),
-                    |t| t.by_addr(&addr).is_none(),
-                )
-                .await
-                .is_ok()
+            // A node that left stays listed as Down (as in Docker) until `node rm`, which then
+            // needs no force; one that could not leave is removed by force.
+            let down = left
+                && mgr
+                    .wait_nodes(
+                        &format!("wait for {} to be Down", d.host),
+                        opts.timeout,
+                        |t| t.by_addr(&addr).is_none_or(|n| n.status == NodeStatus::Down),
+                    )
+                    .await
+                    .is_ok();
+            let (args, step): (&[&str], &str) = if down {
+                (&["node", "rm"], "node rm")
             } else {
-                false
+                (&["node", "rm", "--force"], "node rm --force")
             };
-            if !gone {
-                say(&d.host, "removing the node (node rm --force)");
-                mgr.verb(&["node", "rm", "--force", id]).await?;
-                mgr.wait_nodes(
-                    &format!("wait for {} to leave node ls", d.host),
-                    opts.timeout,
-                    |t| t.by_addr(&addr).is_none(),
-                )
-                .await?;
-                rep.steps.push("node rm --force".into());
-            }
+            say(&d.host, &format!("removing the node ({step})"));
+            let mut verb = args.to_vec();
+            verb.push(id);
+            mgr.verb(&verb).await?;
+            mgr.wait_nodes(
+                &format!("wait for {} to leave node ls", d.host),
+                opts.timeout,
+                |t| t.by_addr(&addr).is_none(),
+            )
+            .await?;
+            rep.steps.push(step.into());
         }
         say(&d.host, "removed from the cluster");
         reports.push(rep);
