@@ -10,13 +10,18 @@
 //!   addresses; ingress ports → a binding of the target port on an ephemeral host port on
 //!   the node's publish IP (where the routing mesh of every node forwards to; the bound
 //!   address is read back after start by [`bound_ports`] and reported in the task status);
+//! - hostname, user, groups, workdir, tty, read-only root, extra hosts (`host:ip`) and the
+//!   log driver with its options, as `docker service create` passes them;
+//! - volume mounts carry their labels, driver, driver options and nocopy; tmpfs mounts their
+//!   size and mode;
 //! - no engine restart policy: restarts are the orchestrator's job.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use bollard::models::{
-    ContainerCreateBody, HostConfig, Mount, MountTmpfsOptions, MountType, PortBinding,
+    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountTmpfsOptions, MountType,
+    MountVolumeOptions, MountVolumeOptionsDriverConfig, PortBinding,
 };
 use swarm_api::mount::MountType as ApiMountType;
 use swarm_api::publish::PublishMode;
@@ -72,15 +77,36 @@ fn mounts(task: &Task) -> Vec<Mount> {
                 ApiMountType::Tmpfs => MountType::TMPFS,
             }),
             read_only: Some(m.readonly),
-            tmpfs_options: (m.kind == ApiMountType::Tmpfs && m.tmpfs_size_bytes > 0).then(|| {
-                MountTmpfsOptions {
-                    size_bytes: Some(m.tmpfs_size_bytes),
-                    ..Default::default()
-                }
+            tmpfs_options: (m.kind == ApiMountType::Tmpfs
+                && (m.tmpfs_size_bytes > 0 || m.tmpfs_mode.is_some()))
+            .then(|| MountTmpfsOptions {
+                size_bytes: (m.tmpfs_size_bytes > 0).then_some(m.tmpfs_size_bytes),
+                mode: m.tmpfs_mode.map(i64::from),
+                ..Default::default()
             }),
+            volume_options: volume_options(m),
             ..Default::default()
         })
         .collect()
+}
+
+fn volume_options(m: &swarm_api::mount::Mount) -> Option<MountVolumeOptions> {
+    let to_map = |b: &std::collections::BTreeMap<String, String>| {
+        (!b.is_empty()).then(|| b.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    };
+    let driver = (m.volume_driver.is_some() || !m.volume_options.is_empty()).then(|| {
+        MountVolumeOptionsDriverConfig {
+            name: m.volume_driver.clone(),
+            options: to_map(&m.volume_options),
+        }
+    });
+    let any = m.volume_nocopy || !m.volume_labels.is_empty() || driver.is_some();
+    (m.kind == ApiMountType::Volume && any).then(|| MountVolumeOptions {
+        no_copy: m.volume_nocopy.then_some(true),
+        labels: to_map(&m.volume_labels),
+        driver_config: driver,
+        ..Default::default()
+    })
 }
 
 /// The ingress target ports of a task, each once (`target/protocol`), in spec order.
@@ -187,8 +213,21 @@ pub fn container_config(
             .then(|| (res.reservations.nano_cpus * 1024 / 1_000_000_000).max(2)),
         mounts: (!c.mounts.is_empty()).then(|| mounts(task)),
         port_bindings: (!bindings.is_empty()).then_some(bindings),
+        readonly_rootfs: c.read_only.then_some(true),
+        extra_hosts: (!c.hosts.is_empty()).then(|| c.hosts.clone()),
+        group_add: (!c.groups.is_empty()).then(|| c.groups.clone()),
+        log_config: task.spec.log_driver.as_ref().map(|d| HostConfigLogConfig {
+            typ: Some(d.name.clone()),
+            config: (!d.options.is_empty()).then(|| {
+                d.options
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            }),
+        }),
         ..Default::default()
     };
+    let text = |v: &str| (!v.is_empty()).then(|| v.to_string());
     ContainerCreateBody {
         image: Some(c.image.clone()),
         env: Some(env(task, node)),
@@ -196,6 +235,10 @@ pub fn container_config(
         entrypoint: (!c.command.is_empty()).then(|| c.command.clone()),
         cmd: (!c.args.is_empty()).then(|| c.args.clone()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        hostname: text(&c.hostname),
+        user: text(&c.user),
+        working_dir: text(&c.dir),
+        tty: c.tty.then_some(true),
         host_config: Some(host_config),
         ..Default::default()
     }
