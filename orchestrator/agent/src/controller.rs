@@ -105,6 +105,7 @@ pub async fn run_task<E: Executor>(
     let container_id = match prepared {
         Ok(id) => id,
         Err(e) => {
+            r.status.permanent = e.is_permanent();
             r.set(TaskState::Rejected, "preparing failed", Some(e.to_string()));
             return r.status;
         }

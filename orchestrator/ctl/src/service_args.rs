@@ -53,10 +53,10 @@ pub struct ContainerArgs {
     #[arg(short, long)]
     pub workdir: Option<String>,
     /// Mount the container's root filesystem as read only.
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub read_only: Option<bool>,
     /// Allocate a pseudo-TTY.
-    #[arg(short, long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(short, long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub tty: Option<bool>,
     /// Time to wait before force killing a container (ns|us|ms|s|m|h).
     #[arg(long, value_name = "DURATION")]
