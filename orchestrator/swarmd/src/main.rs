@@ -5,6 +5,8 @@
 //! a certificate of the cluster CA. Every client verb accepts `--format json`.
 
 mod admin_cmd;
+#[cfg(test)]
+mod book_tests;
 mod cli;
 mod client_cmd;
 mod daemon_cmd;

@@ -9,7 +9,9 @@
 //!   `service update --group-add/--host-rm/...`, `service update --rollback`, `service ps` of
 //!   several services and `--no-resolve` work;
 //! - `service create --mode global` returns once every node runs its task (`ls` says 3/3);
-//! - a service whose image exists nowhere fails at once, naming the image and the registry.
+//! - a service whose image exists nowhere fails at once, naming the image and the registry;
+//! - `node promote|demote|rm` take several nodes (a line per success, the failures at the
+//!   end, exit non-zero) and `node promote|demote|update` echo the node as typed.
 
 mod common;
 
@@ -403,4 +405,35 @@ fn dockers_flags_global_convergence_and_fail_fast() {
     );
     let o = svc(m, &["ps", web, "parity-none"]);
     assert!(!o.ok && o.stderr.contains("parity-none"), "{o:?}");
+
+    // node promote|demote of several nodes: each in turn, echoed as typed, failures last.
+    let o = m.cli(&["node", "promote", "w1", "parity-nonode"]);
+    assert!(!o.ok, "{o:?}");
+    assert!(
+        o.stdout
+            .contains("Node w1 promoted to a manager in the swarm."),
+        "{o:?}"
+    );
+    assert!(o.stderr.contains("parity-nonode"), "{o:?}");
+    common::wait_for("w1 a voter", common::WAIT, || {
+        (m.info()?["voters"].as_array()?.len() == 2).then_some(())
+    });
+    let o = m.cli(&["node", "demote", "parity-nonode", "w1"]);
+    assert!(!o.ok, "{o:?}");
+    assert!(
+        o.stdout.contains("Manager w1 demoted in the swarm."),
+        "{o:?}"
+    );
+    assert!(o.stderr.contains("parity-nonode"), "{o:?}");
+    let o = ok(
+        m.cli(&["node", "update", "--availability", "active", "w2"]),
+        "node update",
+        &c,
+    );
+    assert_eq!(o.stdout.trim(), "w2");
+    let o = m.cli(&["node", "rm", "parity-gone1", "parity-gone2"]);
+    assert!(
+        !o.ok && o.stderr.contains("parity-gone1") && o.stderr.contains("parity-gone2"),
+        "{o:?}"
+    );
 }
