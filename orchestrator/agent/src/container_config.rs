@@ -269,6 +269,7 @@ mod tests {
                     ApiMount::parse("type=tmpfs,target=/run,tmpfs-size=1M").unwrap(),
                     ApiMount::parse("type=bind,source=/etc,target=/host-etc,readonly").unwrap(),
                 ],
+                ..Default::default()
             },
             ..Default::default()
         };
@@ -304,6 +305,55 @@ mod tests {
             node_id: "n1".into(),
             hostname: "host-1".into(),
         }
+    }
+
+    #[test]
+    fn dockers_container_flags_reach_the_create_request() {
+        let mut t = task();
+        let c = &mut t.spec.container;
+        c.hostname = "h1".into();
+        c.user = "1000:1000".into();
+        c.dir = "/srv".into();
+        c.read_only = true;
+        c.tty = true;
+        c.groups = vec!["1234".into()];
+        c.hosts = vec!["db:10.0.0.5".into()];
+        c.mounts = vec![
+            ApiMount::parse("type=volume,source=v,target=/d,volume-label=a=b,volume-nocopy,volume-driver=local,volume-opt=o=1").unwrap(),
+            ApiMount::parse("type=tmpfs,target=/t,tmpfs-mode=700").unwrap(),
+        ];
+        t.spec.log_driver = Some(swarm_api::service::LogDriver {
+            name: "json-file".into(),
+            options: [("max-size".to_string(), "1m".to_string())].into(),
+        });
+        let cfg = container_config(&t, &node(), PUBLISH);
+        assert_eq!(cfg.hostname.as_deref(), Some("h1"));
+        assert_eq!(cfg.user.as_deref(), Some("1000:1000"));
+        assert_eq!(cfg.working_dir.as_deref(), Some("/srv"));
+        assert_eq!(cfg.tty, Some(true));
+        let h = cfg.host_config.unwrap();
+        assert_eq!(h.readonly_rootfs, Some(true));
+        assert_eq!(h.group_add, Some(vec!["1234".to_string()]));
+        assert_eq!(h.extra_hosts, Some(vec!["db:10.0.0.5".to_string()]));
+        let log = h.log_config.unwrap();
+        assert_eq!(log.typ.as_deref(), Some("json-file"));
+        assert_eq!(log.config.unwrap()["max-size"], "1m");
+        let m = h.mounts.unwrap();
+        let vo = m[0].volume_options.clone().unwrap();
+        assert_eq!(vo.no_copy, Some(true));
+        assert_eq!(vo.labels.unwrap()["a"], "b");
+        let d = vo.driver_config.unwrap();
+        assert_eq!(d.name.as_deref(), Some("local"));
+        assert_eq!(d.options.unwrap()["o"], "1");
+        assert_eq!(m[1].tmpfs_options.clone().unwrap().mode, Some(0o700));
+        // Nothing set: nothing sent (the image's and the engine's defaults apply).
+        let plain = container_config(&task(), &node(), PUBLISH);
+        assert_eq!(
+            (plain.hostname, plain.user, plain.working_dir, plain.tty),
+            (None, None, None, None)
+        );
+        let h = plain.host_config.unwrap();
+        assert!(h.log_config.is_none() && h.extra_hosts.is_none() && h.readonly_rootfs.is_none());
     }
 
     #[test]
