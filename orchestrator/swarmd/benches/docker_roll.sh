@@ -1,0 +1,55 @@
+#!/bin/sh
+# Docker's own swarm mode doing the work of the `services` bench's stop-first rolling-update
+# row (`cargo bench -p swarmd --bench services`, SWARMD_BENCH_ONLY=update), for a side-by-side
+# number: one node on this machine's daemon, 100 replicas of the SIGTERM-ignoring test image
+# (built by that bench: swarm-test/web:stubborn-v1/-v2), --stop-grace-period 2s,
+# --update-parallelism 10, delay 0, monitor 500 ms, stop-first. Prints the time from
+# `service update` to UpdateStatus "completed" and the most containers seen running at once.
+#
+# It runs `docker swarm init` and always `docker swarm leave --force` at the end, and refuses
+# to start unless the daemon's swarm is inactive (it leaves the daemon as it found it).
+# Usage: sh orchestrator/swarmd/benches/docker_roll.sh   (REPLICAS=N to change the count)
+set -eu
+
+replicas=${REPLICAS:-100}
+name=swarmd-bench-docker-roll
+state=$(docker info --format '{{.Swarm.LocalNodeState}}')
+if [ "$state" != inactive ]; then
+    echo "docker swarm is '$state' on this daemon: not touching it" >&2
+    exit 2
+fi
+for tag in stubborn-v1 stubborn-v2; do
+    docker image inspect "swarm-test/web:$tag" >/dev/null 2>&1 || {
+        echo "swarm-test/web:$tag missing: run the services bench first" >&2
+        exit 2
+    }
+done
+addr=$(hostname -I | awk '{print $1}')
+docker swarm init --advertise-addr "$addr" >/dev/null
+trap 'docker swarm leave --force >/dev/null 2>&1 || true' EXIT INT TERM
+
+running() {
+    docker ps -q --filter "label=com.docker.swarm.service.name=$name" | wc -l
+}
+
+docker service create --detach --quiet --name "$name" --replicas "$replicas" \
+    --stop-grace-period 2s --update-parallelism 10 --update-delay 0s \
+    --update-monitor 500ms --update-order stop-first --endpoint-mode dnsrr \
+    --no-resolve-image swarm-test/web:stubborn-v1 >/dev/null
+until [ "$(running)" -ge "$replicas" ]; do sleep 0.5; done
+
+start=$(date +%s.%N)
+docker service update --detach --quiet --no-resolve-image \
+    --image swarm-test/web:stubborn-v2 "$name" >/dev/null
+most=0
+while :; do
+    n=$(running)
+    [ "$n" -gt "$most" ] && most=$n
+    st=$(docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$name")
+    case "$st" in completed | paused | rollback_completed) break ;; esac
+    sleep 0.1
+done
+end=$(date +%s.%N)
+echo "docker swarm mode: rolling update $replicas replicas, par 10, SIGTERM ignored, grace 2 s, stop-first: $st in $(echo "$end - $start" | bc) s"
+echo "  most containers running at once: $most"
+docker service rm "$name" >/dev/null
