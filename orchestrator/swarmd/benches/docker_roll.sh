@@ -25,8 +25,17 @@ for tag in stubborn-v1 stubborn-v2; do
     }
 done
 addr=$(hostname -I | awk '{print $1}')
+# `swarm init` makes the docker_gwbridge network, which `swarm leave` keeps: remove it again
+# when it was not there before.
+had_gwbridge=$(docker network ls -q --filter name='^docker_gwbridge$')
+cleanup() {
+    docker swarm leave --force >/dev/null 2>&1 || true
+    if [ -z "$had_gwbridge" ]; then
+        docker network rm docker_gwbridge >/dev/null 2>&1 || true
+    fi
+}
 docker swarm init --advertise-addr "$addr" >/dev/null
-trap 'docker swarm leave --force >/dev/null 2>&1 || true' EXIT INT TERM
+trap cleanup EXIT INT TERM
 
 running() {
     docker ps -q --filter "label=com.docker.swarm.service.name=$name" | wc -l
