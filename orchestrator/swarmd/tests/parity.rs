@@ -195,6 +195,9 @@ fn dockers_flags_global_convergence_and_fail_fast() {
     let m1 = c.init("m1");
     c.join("w1", "worker", m1);
     c.join("w2", "worker", m1);
+    // Every agent reported its engine: all 3 nodes are eligible (a node that did not report
+    // yet is not counted, by Docker either).
+    common::svc::agents_ready(&c, m1, 3);
     let m = &c.nodes[m1];
 
     // --mode global returns once each of the 3 nodes runs its task; ls agrees right away.
