@@ -8,19 +8,22 @@
 #
 # It runs `docker swarm init` and always `docker swarm leave --force` at the end, and refuses
 # to start unless the daemon's swarm is inactive (it leaves the daemon as it found it).
-# Usage: sh orchestrator/swarmd/benches/docker_roll.sh   (REPLICAS=N to change the count)
+# Usage: sh orchestrator/swarmd/benches/docker_roll.sh   (REPLICAS=N to change the count;
+# FROM=swarm-test/web:v1 TO=swarm-test/web:v2 for the bench's first row, images that stop at once)
 set -eu
 
 replicas=${REPLICAS:-100}
+from=${FROM:-swarm-test/web:stubborn-v1}
+to=${TO:-swarm-test/web:stubborn-v2}
 name=swarmd-bench-docker-roll
 state=$(docker info --format '{{.Swarm.LocalNodeState}}')
 if [ "$state" != inactive ]; then
     echo "docker swarm is '$state' on this daemon: not touching it" >&2
     exit 2
 fi
-for tag in stubborn-v1 stubborn-v2; do
-    docker image inspect "swarm-test/web:$tag" >/dev/null 2>&1 || {
-        echo "swarm-test/web:$tag missing: run the services bench first" >&2
+for image in "$from" "$to"; do
+    docker image inspect "$image" >/dev/null 2>&1 || {
+        echo "$image missing: run the services bench first" >&2
         exit 2
     }
 done
@@ -44,12 +47,12 @@ running() {
 docker service create --detach --quiet --name "$name" --replicas "$replicas" \
     --stop-grace-period 2s --update-parallelism 10 --update-delay 0s \
     --update-monitor 500ms --update-order stop-first --endpoint-mode dnsrr \
-    --no-resolve-image swarm-test/web:stubborn-v1 >/dev/null
+    --no-resolve-image "$from" >/dev/null
 until [ "$(running)" -ge "$replicas" ]; do sleep 0.5; done
 
 start=$(date +%s.%N)
 docker service update --detach --quiet --no-resolve-image \
-    --image swarm-test/web:stubborn-v2 "$name" >/dev/null
+    --image "$to" "$name" >/dev/null
 most=0
 while :; do
     n=$(running)
@@ -59,6 +62,6 @@ while :; do
     sleep 0.1
 done
 end=$(date +%s.%N)
-echo "docker swarm mode: rolling update $replicas replicas, par 10, SIGTERM ignored, grace 2 s, stop-first: $st in $(echo "$end - $start" | bc) s"
+echo "docker swarm mode: rolling update $replicas replicas $from -> $to, par 10, grace 2 s, stop-first: $st in $(echo "$end - $start" | bc) s"
 echo "  most containers running at once: $most"
 docker service rm "$name" >/dev/null
