@@ -10,13 +10,18 @@
 //!   addresses; ingress ports → a binding of the target port on an ephemeral host port on
 //!   the node's publish IP (where the routing mesh of every node forwards to; the bound
 //!   address is read back after start by [`bound_ports`] and reported in the task status);
+//! - hostname, user, groups, workdir, tty, read-only root, extra hosts (`host:ip`) and the
+//!   log driver with its options, as `docker service create` passes them;
+//! - volume mounts carry their labels, driver, driver options and nocopy; tmpfs mounts their
+//!   size and mode;
 //! - no engine restart policy: restarts are the orchestrator's job.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use bollard::models::{
-    ContainerCreateBody, HostConfig, Mount, MountTmpfsOptions, MountType, PortBinding,
+    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountTmpfsOptions, MountType,
+    MountVolumeOptions, MountVolumeOptionsDriverConfig, PortBinding,
 };
 use swarm_api::mount::MountType as ApiMountType;
 use swarm_api::publish::PublishMode;
@@ -72,15 +77,36 @@ fn mounts(task: &Task) -> Vec<Mount> {
                 ApiMountType::Tmpfs => MountType::TMPFS,
             }),
             read_only: Some(m.readonly),
-            tmpfs_options: (m.kind == ApiMountType::Tmpfs && m.tmpfs_size_bytes > 0).then(|| {
-                MountTmpfsOptions {
-                    size_bytes: Some(m.tmpfs_size_bytes),
-                    ..Default::default()
-                }
+            tmpfs_options: (m.kind == ApiMountType::Tmpfs
+                && (m.tmpfs_size_bytes > 0 || m.tmpfs_mode.is_some()))
+            .then(|| MountTmpfsOptions {
+                size_bytes: (m.tmpfs_size_bytes > 0).then_some(m.tmpfs_size_bytes),
+                mode: m.tmpfs_mode.map(i64::from),
+                ..Default::default()
             }),
+            volume_options: volume_options(m),
             ..Default::default()
         })
         .collect()
+}
+
+fn volume_options(m: &swarm_api::mount::Mount) -> Option<MountVolumeOptions> {
+    let to_map = |b: &std::collections::BTreeMap<String, String>| {
+        (!b.is_empty()).then(|| b.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    };
+    let driver = (m.volume_driver.is_some() || !m.volume_options.is_empty()).then(|| {
+        MountVolumeOptionsDriverConfig {
+            name: m.volume_driver.clone(),
+            options: to_map(&m.volume_options),
+        }
+    });
+    let any = m.volume_nocopy || !m.volume_labels.is_empty() || driver.is_some();
+    (m.kind == ApiMountType::Volume && any).then(|| MountVolumeOptions {
+        no_copy: m.volume_nocopy.then_some(true),
+        labels: to_map(&m.volume_labels),
+        driver_config: driver,
+        ..Default::default()
+    })
 }
 
 /// The ingress target ports of a task, each once (`target/protocol`), in spec order.
@@ -187,8 +213,21 @@ pub fn container_config(
             .then(|| (res.reservations.nano_cpus * 1024 / 1_000_000_000).max(2)),
         mounts: (!c.mounts.is_empty()).then(|| mounts(task)),
         port_bindings: (!bindings.is_empty()).then_some(bindings),
+        readonly_rootfs: c.read_only.then_some(true),
+        extra_hosts: (!c.hosts.is_empty()).then(|| c.hosts.clone()),
+        group_add: (!c.groups.is_empty()).then(|| c.groups.clone()),
+        log_config: task.spec.log_driver.as_ref().map(|d| HostConfigLogConfig {
+            typ: Some(d.name.clone()),
+            config: (!d.options.is_empty()).then(|| {
+                d.options
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            }),
+        }),
         ..Default::default()
     };
+    let text = |v: &str| (!v.is_empty()).then(|| v.to_string());
     ContainerCreateBody {
         image: Some(c.image.clone()),
         env: Some(env(task, node)),
@@ -196,6 +235,10 @@ pub fn container_config(
         entrypoint: (!c.command.is_empty()).then(|| c.command.clone()),
         cmd: (!c.args.is_empty()).then(|| c.args.clone()),
         exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        hostname: text(&c.hostname),
+        user: text(&c.user),
+        working_dir: text(&c.dir),
+        tty: c.tty.then_some(true),
         host_config: Some(host_config),
         ..Default::default()
     }
@@ -226,6 +269,7 @@ mod tests {
                     ApiMount::parse("type=tmpfs,target=/run,tmpfs-size=1M").unwrap(),
                     ApiMount::parse("type=bind,source=/etc,target=/host-etc,readonly").unwrap(),
                 ],
+                ..Default::default()
             },
             ..Default::default()
         };
@@ -261,6 +305,55 @@ mod tests {
             node_id: "n1".into(),
             hostname: "host-1".into(),
         }
+    }
+
+    #[test]
+    fn dockers_container_flags_reach_the_create_request() {
+        let mut t = task();
+        let c = &mut t.spec.container;
+        c.hostname = "h1".into();
+        c.user = "1000:1000".into();
+        c.dir = "/srv".into();
+        c.read_only = true;
+        c.tty = true;
+        c.groups = vec!["1234".into()];
+        c.hosts = vec!["db:10.0.0.5".into()];
+        c.mounts = vec![
+            ApiMount::parse("type=volume,source=v,target=/d,volume-label=a=b,volume-nocopy,volume-driver=local,volume-opt=o=1").unwrap(),
+            ApiMount::parse("type=tmpfs,target=/t,tmpfs-mode=700").unwrap(),
+        ];
+        t.spec.log_driver = Some(swarm_api::service::LogDriver {
+            name: "json-file".into(),
+            options: [("max-size".to_string(), "1m".to_string())].into(),
+        });
+        let cfg = container_config(&t, &node(), PUBLISH);
+        assert_eq!(cfg.hostname.as_deref(), Some("h1"));
+        assert_eq!(cfg.user.as_deref(), Some("1000:1000"));
+        assert_eq!(cfg.working_dir.as_deref(), Some("/srv"));
+        assert_eq!(cfg.tty, Some(true));
+        let h = cfg.host_config.unwrap();
+        assert_eq!(h.readonly_rootfs, Some(true));
+        assert_eq!(h.group_add, Some(vec!["1234".to_string()]));
+        assert_eq!(h.extra_hosts, Some(vec!["db:10.0.0.5".to_string()]));
+        let log = h.log_config.unwrap();
+        assert_eq!(log.typ.as_deref(), Some("json-file"));
+        assert_eq!(log.config.unwrap()["max-size"], "1m");
+        let m = h.mounts.unwrap();
+        let vo = m[0].volume_options.clone().unwrap();
+        assert_eq!(vo.no_copy, Some(true));
+        assert_eq!(vo.labels.unwrap()["a"], "b");
+        let d = vo.driver_config.unwrap();
+        assert_eq!(d.name.as_deref(), Some("local"));
+        assert_eq!(d.options.unwrap()["o"], "1");
+        assert_eq!(m[1].tmpfs_options.clone().unwrap().mode, Some(0o700));
+        // Nothing set: nothing sent (the image's and the engine's defaults apply).
+        let plain = container_config(&task(), &node(), PUBLISH);
+        assert_eq!(
+            (plain.hostname, plain.user, plain.working_dir, plain.tty),
+            (None, None, None, None)
+        );
+        let h = plain.host_config.unwrap();
+        assert!(h.log_config.is_none() && h.extra_hosts.is_none() && h.readonly_rootfs.is_none());
     }
 
     #[test]

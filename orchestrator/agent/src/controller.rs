@@ -68,14 +68,18 @@ impl Reporter<'_> {
     }
 }
 
-/// Runs `task` to a terminal state. Setting `shutdown` to true stops it (SHUTDOWN).
+/// Runs `task` to a terminal state. Setting `shutdown` to true stops it (SHUTDOWN), with the
+/// task's `--stop-grace-period` when it has one, else `options.stop_grace`.
 pub async fn run_task<E: Executor>(
     exec: &E,
     task: &Task,
-    options: RunOptions,
+    mut options: RunOptions,
     updates: &mpsc::UnboundedSender<StatusUpdate>,
     mut shutdown: watch::Receiver<bool>,
 ) -> TaskStatus {
+    if let Some(ms) = task.spec.container.stop_grace_period_ms {
+        options.stop_grace = Duration::from_millis(ms);
+    }
     let mut r = Reporter {
         task_id: &task.id,
         updates,
@@ -101,6 +105,7 @@ pub async fn run_task<E: Executor>(
     let container_id = match prepared {
         Ok(id) => id,
         Err(e) => {
+            r.status.permanent = e.is_permanent();
             r.set(TaskState::Rejected, "preparing failed", Some(e.to_string()));
             return r.status;
         }

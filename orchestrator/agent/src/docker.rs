@@ -3,7 +3,7 @@
 //! Images: every prepare first tries to pull (bounded by `pull_timeout`); when the pull fails
 //! (no registry reachable, or the registry does not know the image) a local image of that
 //! name is used; when there is none the task is rejected with
-//! "image X not found locally and no registry reachable" — it never hangs on a pull.
+//! "image X not found locally nor in registry R" — it never hangs on a pull.
 //! Concurrent prepares of one image share one pull, and its result is reused for
 //! [`PULL_REUSE`] ([`crate::pull_cache`]).
 
@@ -78,6 +78,18 @@ pub fn describe_from(info: &SystemInfo) -> NodeDescription {
         },
         engine_labels,
         engine_version: info.server_version.clone().unwrap_or_default(),
+    }
+}
+
+/// The registry a pull of `image` asks: the first path component when it looks like a host
+/// (has a `.` or `:`, or is `localhost`), else Docker Hub (`docker.io`), as Docker resolves
+/// references.
+pub fn registry_of(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            first
+        }
+        _ => "docker.io",
     }
 }
 
@@ -180,6 +192,7 @@ impl DockerExecutor {
             Ok(_) => Ok(()),
             Err(e) if status_code(&e) == Some(404) => Err(AgentError::ImageNotFound {
                 image: image.to_string(),
+                registry: registry_of(image).to_string(),
                 pull_error,
             }),
             Err(e) => Err(docker_err("inspect image", image)(e)),
@@ -438,5 +451,17 @@ mod tests {
             "localhost:5000/web:v1"
         );
         assert_eq!(with_default_tag("web@sha256:abc"), "web@sha256:abc");
+    }
+
+    #[test]
+    fn registry_as_docker_resolves_it() {
+        assert_eq!(registry_of("nginx"), "docker.io");
+        assert_eq!(registry_of("swarm-test/web:v1"), "docker.io");
+        assert_eq!(registry_of("10.213.0.1:5000/web"), "10.213.0.1:5000");
+        assert_eq!(registry_of("localhost/web"), "localhost");
+        assert_eq!(
+            registry_of("ecr.example.com/team/app:v2"),
+            "ecr.example.com"
+        );
     }
 }

@@ -22,12 +22,12 @@ pub enum AgentError {
         source: bollard::errors::Error,
     },
     /// The image is neither pullable nor present locally.
-    #[error(
-        "image {image} not found locally and no registry reachable (pull failed: {pull_error})"
-    )]
+    #[error("image {image} not found locally nor in registry {registry} (pull failed: {pull_error}; fix: push the image there or build it on every node)")]
     ImageNotFound {
         /// The image reference.
         image: String,
+        /// The registry the pull asked ([`crate::docker::registry_of`]).
+        registry: String,
         /// Why the pull failed.
         pull_error: String,
     },
@@ -65,6 +65,12 @@ pub enum AgentError {
 }
 
 impl AgentError {
+    /// Running the task again cannot help (its image cannot be had): the controller marks
+    /// the task's status [`swarm_api::task::TaskStatus::permanent`].
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, AgentError::ImageNotFound { .. })
+    }
+
     /// True when Docker answered 404 (no such container/image).
     pub fn is_not_found(&self) -> bool {
         matches!(

@@ -262,7 +262,14 @@ impl<E: Executor + 'static> Worker<E> {
                     ..Default::default()
                 };
                 if let Some(id) = &container_id {
-                    match self.exec.stop(id, self.options.run.stop_grace).await {
+                    let grace = tasks
+                        .get(task_id.as_str())
+                        .and_then(|t| t.spec.container.stop_grace_period_ms)
+                        .map_or(
+                            self.options.run.stop_grace,
+                            std::time::Duration::from_millis,
+                        );
+                    match self.exec.stop(id, grace).await {
                         Ok(()) => status.exit_code = self.exec.wait(id).await.ok(),
                         Err(e) => {
                             status.message = "shutdown (stop failed)".into();

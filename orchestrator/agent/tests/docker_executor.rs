@@ -314,10 +314,11 @@ async fn missing_image_is_rejected_with_a_clear_error() {
     let err = st.err.unwrap();
     assert!(
         err.contains(
-            "image swarm-test/no-such-image:v0 not found locally and no registry reachable"
+            "image swarm-test/no-such-image:v0 not found locally nor in registry docker.io"
         ),
         "{err}"
     );
+    assert!(st.permanent, "a missing image is marked permanent");
     assert_eq!(
         run.states(),
         vec![

@@ -17,6 +17,7 @@ pub mod token;
 
 // Services and tasks (issue 6).
 pub mod constraint;
+pub mod container_flags;
 pub mod dispatch;
 mod kv;
 pub mod mount;

@@ -1,4 +1,8 @@
-//! Container mounts: `--mount type=volume|bind|tmpfs,source=..,target=..[,readonly]`.
+//! Container mounts: `--mount type=volume|bind|tmpfs,source=..,target=..[,readonly]`, with
+//! Docker's volume keys (`volume-label=K=V`, `volume-driver`, `volume-opt=K=V`,
+//! `volume-nocopy`) and tmpfs keys (`tmpfs-size`, `tmpfs-mode`, octal).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +43,33 @@ pub struct Mount {
     /// Size limit of a tmpfs mount in bytes (0 = unlimited).
     #[serde(default)]
     pub tmpfs_size_bytes: i64,
+    /// Permission bits of a tmpfs mount (`tmpfs-mode=1770`); None: Docker's default (1777).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmpfs_mode: Option<u32>,
+    /// Labels of a volume created for the mount (`volume-label=K=V`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volume_labels: BTreeMap<String, String>,
+    /// The driver of a volume created for the mount (`volume-driver`); None: `local`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_driver: Option<String>,
+    /// Options of that driver (`volume-opt=K=V`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volume_options: BTreeMap<String, String>,
+    /// Do not copy the image's files at the target into a new volume (`volume-nocopy`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub volume_nocopy: bool,
+}
+
+fn key_value(value: &str, key: &str, kv: &str) -> Result<(String, String), SpecError> {
+    match kv.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(SpecError::new(
+            FIELD,
+            value,
+            format!("{key} needs KEY=VALUE, got {kv:?}"),
+            format!("write {key}=KEY=VALUE"),
+        )),
+    }
 }
 
 impl Mount {
@@ -49,6 +80,11 @@ impl Mount {
         let mut target = None;
         let mut readonly = false;
         let mut tmpfs_size_bytes = 0;
+        let mut tmpfs_mode = None;
+        let mut volume_labels = BTreeMap::new();
+        let mut volume_driver = None;
+        let mut volume_options = BTreeMap::new();
+        let mut volume_nocopy = false;
         for (k, v) in split_pairs(FIELD, value, FIX)? {
             let need = |v: Option<&str>| {
                 v.filter(|s| !s.is_empty())
@@ -75,12 +111,34 @@ impl Mount {
                 "target" | "destination" | "dst" => target = Some(need(v)?),
                 "readonly" | "ro" => readonly = parse_bool(FIELD, value, k, v)?,
                 "tmpfs-size" => tmpfs_size_bytes = parse_memory(FIELD, &need(v)?)?,
+                "tmpfs-mode" => {
+                    let m = need(v)?;
+                    tmpfs_mode = Some(u32::from_str_radix(&m, 8).map_err(|_| {
+                        SpecError::new(
+                            FIELD,
+                            value,
+                            format!("tmpfs-mode {m:?} is not an octal file mode"),
+                            "write tmpfs-mode=1777 (octal)",
+                        )
+                    })?);
+                }
+                "volume-label" => {
+                    let (lk, lv) = key_value(value, k, &need(v)?)?;
+                    volume_labels.insert(lk, lv);
+                }
+                "volume-driver" => volume_driver = Some(need(v)?),
+                "volume-opt" => {
+                    let (ok, ov) = key_value(value, k, &need(v)?)?;
+                    volume_options.insert(ok, ov);
+                }
+                "volume-nocopy" => volume_nocopy = parse_bool(FIELD, value, k, v)?,
                 other => {
                     return Err(SpecError::new(
                         FIELD,
                         value,
                         format!("unknown option {other:?}"),
-                        "use type, source, target, readonly or tmpfs-size",
+                        "use type, source, target, readonly, volume-label, volume-driver, \
+                         volume-opt, volume-nocopy, tmpfs-size or tmpfs-mode",
                     ))
                 }
             }
@@ -94,6 +152,11 @@ impl Mount {
             target,
             readonly,
             tmpfs_size_bytes,
+            tmpfs_mode,
+            volume_labels,
+            volume_driver,
+            volume_options,
+            volume_nocopy,
         };
         m.validate_as(value)?;
         Ok(m)
@@ -105,6 +168,18 @@ impl Mount {
     }
 
     fn validate_as(&self, shown: &str) -> Result<(), SpecError> {
+        let volume_keys = !self.volume_labels.is_empty()
+            || self.volume_driver.is_some()
+            || !self.volume_options.is_empty()
+            || self.volume_nocopy;
+        if self.kind != MountType::Volume && volume_keys {
+            return Err(SpecError::new(
+                FIELD,
+                shown,
+                "volume-label, volume-driver, volume-opt and volume-nocopy only apply to volume mounts",
+                "remove them or use type=volume",
+            ));
+        }
         if !self.target.starts_with('/') {
             return Err(SpecError::new(
                 FIELD,
@@ -143,12 +218,14 @@ impl Mount {
                     "use type=bind for host paths, or a plain volume name",
                 ))
             }
-            _ if self.kind != MountType::Tmpfs && self.tmpfs_size_bytes != 0 => {
+            _ if self.kind != MountType::Tmpfs
+                && (self.tmpfs_size_bytes != 0 || self.tmpfs_mode.is_some()) =>
+            {
                 Err(SpecError::new(
                     FIELD,
                     shown,
-                    "tmpfs-size only applies to tmpfs mounts",
-                    "remove tmpfs-size or use type=tmpfs",
+                    "tmpfs-size and tmpfs-mode only apply to tmpfs mounts",
+                    "remove them or use type=tmpfs",
                 ))
             }
             _ => Ok(()),
@@ -179,6 +256,38 @@ mod tests {
             (m.kind, m.source, m.readonly),
             (MountType::Volume, None, false)
         );
+    }
+
+    #[test]
+    fn parses_dockers_volume_and_tmpfs_keys() {
+        let m = Mount::parse(
+            "type=volume,source=data,target=/d,volume-label=color=red,volume-label=shape=round,\
+             volume-driver=local,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-nocopy",
+        )
+        .unwrap();
+        assert_eq!(m.volume_labels["color"], "red");
+        assert_eq!(m.volume_labels["shape"], "round");
+        assert_eq!(m.volume_driver.as_deref(), Some("local"));
+        assert_eq!(m.volume_options["type"], "tmpfs");
+        assert_eq!(m.volume_options["device"], "tmpfs");
+        assert!(m.volume_nocopy);
+        let m = Mount::parse("type=tmpfs,target=/t,tmpfs-mode=1770").unwrap();
+        assert_eq!(m.tmpfs_mode, Some(0o1770));
+        for (bad, needle) in [
+            ("type=tmpfs,target=/t,tmpfs-mode=rwx", "not an octal"),
+            ("type=volume,target=/t,volume-label=novalue", "KEY=VALUE"),
+            (
+                "type=bind,source=/a,target=/t,volume-nocopy",
+                "only apply to volume",
+            ),
+            (
+                "type=volume,target=/t,tmpfs-mode=700",
+                "only apply to tmpfs",
+            ),
+        ] {
+            let e = Mount::parse(bad).unwrap_err().to_string();
+            assert!(e.contains(needle) && e.contains("--mount"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -71,6 +71,45 @@ pub struct ContainerSpec {
     /// Mounts.
     #[serde(default)]
     pub mounts: Vec<Mount>,
+    /// Time between SIGTERM and SIGKILL when the task stops (`--stop-grace-period`); None:
+    /// the node's default (10 s, as Docker's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_grace_period_ms: Option<u64>,
+    /// The container's hostname (`--hostname`); empty: Docker's default (the container id).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hostname: String,
+    /// The user the command runs as (`--user`, `name|uid[:group|gid]`); empty: the image's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    /// Supplementary groups of that user (`--group`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// The working directory of the command (`--workdir`); empty: the image's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dir: String,
+    /// Mount the root filesystem read-only (`--read-only`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub read_only: bool,
+    /// Allocate a pseudo-TTY (`--tty`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub tty: bool,
+    /// Extra `/etc/hosts` entries as `host:ip` (`--host`), Docker's `--add-host` form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+
+/// The log driver of a task's container (`--log-driver`, `--log-opt`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LogDriver {
+    /// The driver, e.g. `json-file`, `local`, `none`.
+    pub name: String,
+    /// Its options, e.g. `max-size=10m`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
 }
 
 /// Where tasks may go and how they spread.
@@ -105,6 +144,9 @@ pub struct TaskSpec {
     /// updater replaces all tasks once (a rolling restart) without any other spec change.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub force_update: u64,
+    /// The container's log driver; None: the engine's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_driver: Option<LogDriver>,
 }
 
 fn is_zero(v: &u64) -> bool {

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::constraint::{Constraint, PlacementPreference};
+use crate::container_flags::{parse_group, parse_host, ContainerFlags};
 use crate::mount::Mount;
 use crate::publish::PortConfig;
 use crate::resources::{parse_cpu, parse_memory, ResourceRequirements};
@@ -69,6 +70,15 @@ pub struct ServiceFlags {
     /// `--rollback-parallelism`, `--rollback-delay`, ... (into `rollback_config`)
     #[serde(default)]
     pub rollback: UpdateConfigFlags,
+    /// `--hostname`, `--user`, `--workdir`, `--read-only`, `--tty`, `--log-driver`, ...
+    #[serde(default)]
+    pub container: ContainerFlags,
+    /// `--group` (repeatable)
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// `--host host:ip` (repeatable)
+    #[serde(default)]
+    pub hosts: Vec<String>,
 }
 
 pub(crate) fn parse_count(field: &str, value: &str) -> Result<u64, SpecError> {
@@ -118,6 +128,13 @@ impl ServiceFlags {
         for m in &self.mounts {
             c.mounts.push(Mount::parse(m)?);
         }
+        for g in &self.groups {
+            c.groups.push(parse_group("--group", g)?);
+        }
+        for h in &self.hosts {
+            c.hosts.push(parse_host("--host", h)?);
+        }
+        self.container.apply(&mut task)?;
         let p = &mut task.placement;
         for s in &self.constraints {
             p.constraints.push(Constraint::parse(s)?);

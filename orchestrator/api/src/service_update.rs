@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::constraint::{Constraint, PlacementPreference};
+use crate::container_flags::{host_name, parse_group, parse_host, ContainerFlags};
 use crate::mount::Mount;
 use crate::publish::{PortConfig, Protocol};
 use crate::restart::parse_duration_ms;
@@ -185,6 +186,21 @@ pub struct UpdateFlags {
     pub update: UpdateConfigFlags,
     /// `--rollback-*`
     pub rollback: UpdateConfigFlags,
+    /// `--hostname`, `--user`, `--workdir`, `--read-only`, `--tty`, `--log-driver`, ...
+    #[serde(default)]
+    pub container: ContainerFlags,
+    /// `--group-add GROUP`
+    #[serde(default)]
+    pub group_add: Vec<String>,
+    /// `--group-rm GROUP`
+    #[serde(default)]
+    pub group_rm: Vec<String>,
+    /// `--host-add host:ip`
+    #[serde(default)]
+    pub host_add: Vec<String>,
+    /// `--host-rm host[:ip]`
+    #[serde(default)]
+    pub host_rm: Vec<String>,
 }
 
 /// Renames the field of an error raised by a shared parser (`--mount` → `--mount-add`).
@@ -321,6 +337,34 @@ impl UpdateFlags {
             c.mounts.retain(|x| x.target != m.target);
             c.mounts.push(m);
         }
+        for g in &self.group_rm {
+            let g = parse_group("--group-rm", g)?;
+            c.groups.retain(|x| *x != g);
+        }
+        for g in &self.group_add {
+            let g = parse_group("--group-add", g)?;
+            if !c.groups.contains(&g) {
+                c.groups.push(g);
+            }
+        }
+        for h in &self.host_rm {
+            let name = host_name(h);
+            if name.is_empty() {
+                return Err(SpecError::new(
+                    "--host-rm",
+                    h,
+                    "the host name is empty",
+                    "write --host-rm HOST (or HOST:IP)",
+                ));
+            }
+            c.hosts.retain(|x| host_name(x) != name);
+        }
+        for h in &self.host_add {
+            let h = parse_host("--host-add", h)?;
+            c.hosts.retain(|x| host_name(x) != host_name(&h));
+            c.hosts.push(h);
+        }
+        self.container.apply(t)?;
 
         let p = &mut t.placement;
         for v in &self.constraint_rm {

@@ -87,6 +87,10 @@ pub struct TaskStatus {
     /// The error that made the task fail or be rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub err: Option<String>,
+    /// The agent judged that running the task again cannot succeed (its image cannot be
+    /// had anywhere): `service create` stops waiting once every slot was rejected so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub permanent: bool,
     /// When the state was observed, Unix milliseconds.
     pub timestamp_ms: u64,
     /// Docker container id once created.

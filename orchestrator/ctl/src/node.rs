@@ -36,15 +36,17 @@ pub enum NodeVerb {
         #[arg(required = true)]
         nodes: Vec<String>,
     },
-    /// Make a worker a manager.
+    /// Promote one or more nodes to manager in the swarm.
     Promote {
-        /// Node id, id prefix or host name.
-        node: String,
+        /// Node ids, id prefixes or host names.
+        #[arg(required = true)]
+        nodes: Vec<String>,
     },
-    /// Make a manager a worker.
+    /// Demote one or more nodes from manager in the swarm.
     Demote {
-        /// Node id, id prefix or host name.
-        node: String,
+        /// Node ids, id prefixes or host names.
+        #[arg(required = true)]
+        nodes: Vec<String>,
     },
     /// Change availability and labels.
     Update {
@@ -60,10 +62,12 @@ pub enum NodeVerb {
         #[arg(long)]
         label_rm: Vec<String>,
     },
-    /// Remove a node from the cluster.
+    /// Remove one or more nodes from the swarm.
+    #[command(visible_alias = "remove")]
     Rm {
-        /// Node id, id prefix or host name.
-        node: String,
+        /// Node ids, id prefixes or host names.
+        #[arg(required = true)]
+        nodes: Vec<String>,
         /// Remove it even if it is not Down.
         #[arg(long)]
         force: bool,
@@ -133,21 +137,17 @@ pub async fn run_node(
                 write!(out, "{}", node_text(v))?;
             }
         }
-        NodeVerb::Promote { node } => {
-            let v: NodeView = client.post(&routes::node(&node, "promote"), &()).await?;
-            let text = format!(
-                "Node {} promoted to a manager in the swarm.",
-                format_node_id(v.node.id)
-            );
-            done(out, json, &v, &text)?;
+        NodeVerb::Promote { nodes } => {
+            each_node(client, &nodes, "promote", json, out, |typed| {
+                format!("Node {typed} promoted to a manager in the swarm.")
+            })
+            .await?;
         }
-        NodeVerb::Demote { node } => {
-            let v: NodeView = client.post(&routes::node(&node, "demote"), &()).await?;
-            let text = format!(
-                "Manager {} demoted in the swarm.",
-                format_node_id(v.node.id)
-            );
-            done(out, json, &v, &text)?;
+        NodeVerb::Demote { nodes } => {
+            each_node(client, &nodes, "demote", json, out, |typed| {
+                format!("Manager {typed} demoted in the swarm.")
+            })
+            .await?;
         }
         NodeVerb::Update {
             node,
@@ -165,17 +165,75 @@ pub async fn run_node(
                 label_rm,
             };
             let v: NodeView = client.post(&routes::node(&node, "update"), &req).await?;
-            done(out, json, &v, &format_node_id(v.node.id))?;
+            // Docker echoes the node as typed.
+            done(out, json, &v, &node)?;
         }
-        NodeVerb::Rm { node, force } => {
-            client
-                .post::<_, ()>(&routes::node(&node, "rm"), &ForceRequest { force })
-                .await?;
-            if json {
-                return write_json(out, &serde_json::json!({ "removed": node }));
+        NodeVerb::Rm { nodes, force } => {
+            let mut failures = Vec::new();
+            let mut removed = Vec::new();
+            for node in &nodes {
+                match client
+                    .post::<_, ()>(&routes::node(node, "rm"), &ForceRequest { force })
+                    .await
+                {
+                    Ok(()) => {
+                        if !json {
+                            writeln!(out, "{node}")?;
+                        }
+                        removed.push(node.clone());
+                    }
+                    Err(e) => failures.push(format!("{node}: {e}")),
+                }
             }
-            writeln!(out, "{node}")?;
+            if json {
+                let removed = match removed.as_slice() {
+                    [one] => serde_json::json!(one),
+                    _ => serde_json::json!(removed),
+                };
+                write_json(out, &serde_json::json!({ "removed": removed }))?;
+            }
+            if !failures.is_empty() {
+                bail!("{}", failures.join("\n"));
+            }
         }
+    }
+    Ok(())
+}
+
+/// `node promote|demote A B ...` as Docker runs them: each node in turn, a line per success
+/// naming the node as typed, the failures together at the end (exit non-zero if any).
+async fn each_node(
+    client: &Client,
+    nodes: &[String],
+    action: &str,
+    json: bool,
+    out: &mut impl Write,
+    text: impl Fn(&str) -> String,
+) -> Result<()> {
+    let mut failures = Vec::new();
+    let mut views = Vec::new();
+    for typed in nodes {
+        match client
+            .post::<_, NodeView>(&routes::node(typed, action), &())
+            .await
+        {
+            Ok(v) => {
+                if !json {
+                    writeln!(out, "{}", text(typed))?;
+                }
+                views.push(v);
+            }
+            Err(e) => failures.push(format!("{typed}: {e}")),
+        }
+    }
+    if json {
+        match views.as_slice() {
+            [one] => write_json(out, one)?,
+            _ => write_json(out, &views)?,
+        }
+    }
+    if !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
     }
     Ok(())
 }

@@ -3,7 +3,10 @@
 //! A task counts as done when it should run, runs, and was made from the service's current
 //! task template and ports (the updater's "dirty" test inverted). The service has converged
 //! when as many such tasks run as are desired, no other task is meant to run, and no rolling
-//! update or rollback is still in progress. A paused update or rollback stops the wait.
+//! update or rollback is still in progress. A paused update or rollback stops the wait, and
+//! so does a service whose every desired slot was rejected for a reason no retry can cure
+//! (the agent marks such a status `permanent`: the image cannot be had anywhere), with no
+//! task of the current spec running in it: waiting for the timeout would not help.
 //!
 //! [`slot_lines`] draws Docker's per-task bars (`1/3: running   [=====>]`) that `service create`
 //! and friends redraw in place on a terminal.
@@ -160,6 +163,9 @@ pub fn progress(service: &Service, tasks: &[Task], global_desired: Option<u64>) 
                 u
             })
         }
+        _ if desired > 0 && doomed_slots(service, tasks) >= desired => {
+            Outcome::Stopped("every task was rejected for a reason no retry can cure".to_string())
+        }
         Some(UpdateState::Updating) | Some(UpdateState::RollbackStarted) => Outcome::Waiting,
         _ if running == desired && meant.len() as u64 == desired => Outcome::Converged,
         _ => Outcome::Waiting,
@@ -169,6 +175,24 @@ pub fn progress(service: &Service, tasks: &[Task], global_desired: Option<u64>) 
         desired,
         outcome,
     }
+}
+
+/// Slots (replica numbers, or nodes of a global service) where a task of the current spec
+/// was rejected permanently and none of the current spec runs.
+fn doomed_slots(service: &Service, tasks: &[Task]) -> u64 {
+    use std::collections::BTreeSet;
+    let key = |t: &Task| (t.slot, t.node_id.clone().filter(|_| t.slot.is_none()));
+    let ours = || tasks.iter().filter(|t| current(t, service));
+    let running: BTreeSet<_> = ours()
+        .filter(|t| t.status.state == TaskState::Running)
+        .map(key)
+        .collect();
+    let doomed: BTreeSet<_> = ours()
+        .filter(|t| t.status.state == TaskState::Rejected && t.status.permanent)
+        .map(key)
+        .filter(|k| !running.contains(k))
+        .collect();
+    doomed.len() as u64
 }
 
 /// Why tasks do not run: errors of tasks meant to run and reasons of waiting ones, then
@@ -339,6 +363,42 @@ mod tests {
         );
         s.update_status.as_mut().unwrap().state = UpdateState::RollbackCompleted;
         assert_eq!(progress(&s, &ts, None).outcome, Outcome::Converged);
+    }
+
+    #[test]
+    fn every_slot_rejected_for_good_stops_the_wait() {
+        use TaskState::*;
+        let s = svc(2);
+        let gone = |slot: u64, permanent: bool| {
+            let mut t = task(&s, slot, "img:v2", Shutdown, Rejected);
+            t.id = format!("r{slot}{permanent}");
+            t.status.err = Some("image img:v2 not found locally nor in registry docker.io".into());
+            t.status.permanent = permanent;
+            t
+        };
+        // One slot rejected for good, the other still trying: wait.
+        let half = [gone(1, true), task(&s, 2, "img:v2", Running, Preparing)];
+        assert_eq!(progress(&s, &half, None).outcome, Outcome::Waiting);
+        // A rejection that a retry may cure (not permanent) does not stop the wait.
+        let curable = [gone(1, true), gone(2, false)];
+        assert_eq!(progress(&s, &curable, None).outcome, Outcome::Waiting);
+        // Both slots rejected for good, even with the restart's next try pending: stop.
+        let all = [
+            gone(1, true),
+            gone(2, true),
+            task(&s, 2, "img:v2", Running, Pending),
+        ];
+        assert_eq!(
+            progress(&s, &all, None).outcome,
+            Outcome::Stopped("every task was rejected for a reason no retry can cure".into())
+        );
+        // A slot where a task of the current spec runs is not doomed.
+        let ran = [
+            gone(1, true),
+            gone(2, true),
+            task(&s, 2, "img:v2", Running, Running),
+        ];
+        assert_eq!(progress(&s, &ran, None).outcome, Outcome::Waiting);
     }
 
     #[test]

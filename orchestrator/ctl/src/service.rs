@@ -40,13 +40,17 @@ pub enum ServiceVerb {
         #[arg(short, long, value_name = "KEY=VALUE")]
         filter: Vec<String>,
     },
-    /// List the tasks of a service (older tasks of a slot under it).
+    /// List the tasks of one or more services (older tasks of a slot under it).
     Ps {
-        /// Service id, id prefix or name.
-        service: String,
+        /// Service ids, id prefixes or names.
+        #[arg(required = true)]
+        services: Vec<String>,
         /// Do not truncate ids.
         #[arg(long)]
         no_trunc: bool,
+        /// Do not map node IDs to names.
+        #[arg(long)]
+        no_resolve: bool,
         /// Only display task IDs.
         #[arg(short, long)]
         quiet: bool,
@@ -114,7 +118,11 @@ pub async fn run_service(
     let json = format == Format::Json;
     match verb {
         ServiceVerb::Create(args) => {
-            let (flags, wait) = args.flags();
+            let env_files = args.env_file.clone();
+            let (mut flags, wait) = args.flags();
+            let mut env = read_env_files(&env_files)?;
+            env.append(&mut flags.env);
+            flags.env = env;
             let spec = flags.into_spec()?;
             let s: Service = client.post("/v1/services", &spec).await?;
             if json {
@@ -141,19 +149,41 @@ pub async fn run_service(
             Ok(())
         }
         ServiceVerb::Ps {
-            service,
+            services,
             no_trunc,
+            no_resolve,
             quiet,
             filter,
         } => {
             let f = Filters::parse(&filter, TASK_KEYS)?;
-            let mut tasks: Vec<Task> = client.get(&routes::service(&service, "tasks")).await?;
+            let mut tasks: Vec<Task> = Vec::new();
+            let mut missing = Vec::new();
+            for service in &services {
+                match client
+                    .get::<Vec<Task>>(&routes::service(service, "tasks"))
+                    .await
+                {
+                    Ok(ts) => {
+                        for t in ts {
+                            if !tasks.iter().any(|x| x.id == t.id) {
+                                tasks.push(t);
+                            }
+                        }
+                    }
+                    Err(e) => missing.push(format!("{service}: {e}")),
+                }
+            }
+            // Docker lists nothing when one of the services does not exist.
+            if !missing.is_empty() {
+                bail!("{}", missing.join("\n"));
+            }
             let hosts = hostnames(client).await;
             tasks.retain(|t| task_matches(&f, t, &hosts));
             if json {
                 return write_json(out, &tasks);
             }
-            let rows = ps_rows(&tasks, &hosts, now_ms(), no_trunc);
+            let shown = if no_resolve { HashMap::new() } else { hosts };
+            let rows = ps_rows(&tasks, &shown, now_ms(), no_trunc);
             if quiet {
                 for r in rows {
                     writeln!(out, "{}", r.id)?;
@@ -208,7 +238,18 @@ pub async fn run_service(
             Ok(())
         }
         ServiceVerb::Update(args) => {
+            let rollback = args.rollback;
             let (flags, key, wait) = args.flags();
+            if rollback {
+                if !flags.is_empty() {
+                    bail!(
+                        "invalid --rollback: other flags may not be combined with --rollback \
+                         (fix: run `service update --rollback {key}` alone, then update again)"
+                    );
+                }
+                let s: Service = client.post(&routes::service(&key, "rollback"), &()).await?;
+                return finish(client, &s, &key, wait, json, out).await;
+            }
             let cur: Service = client.get(&routes::service(&key, "")).await?;
             let spec = flags.apply(&cur.spec)?;
             let req = UpdateServiceRequest {
@@ -274,6 +315,22 @@ pub async fn run_service(
             Ok(())
         }
     }
+}
+
+/// The variables of `--env-file` files, in order (Docker's format, see
+/// [`swarm_api::container_flags::parse_env_file`]); a bare `KEY` takes this process's value.
+pub fn read_env_files(files: &[String]) -> Result<Vec<String>> {
+    let mut env = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| {
+            anyhow!("invalid --env-file {f:?}: {e} (fix: give the path of a readable file)")
+        })?;
+        let lookup = |k: &str| std::env::var(k).ok();
+        env.extend(swarm_api::container_flags::parse_env_file(
+            f, &text, &lookup,
+        )?);
+    }
+    Ok(env)
 }
 
 /// Gives lines that carry only their task id the task's container name (`web.1.ID`).

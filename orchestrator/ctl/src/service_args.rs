@@ -2,6 +2,7 @@
 //! flag structs ([`ServiceFlags`], [`UpdateFlags`]) that do the parsing and validation.
 
 use clap::Args;
+use swarm_api::container_flags::ContainerFlags;
 use swarm_api::service_flags::ServiceFlags;
 use swarm_api::service_update::{UpdateConfigFlags, UpdateFlags};
 
@@ -37,6 +38,50 @@ pub struct RestartArgs {
     /// Window used to evaluate the restart policy.
     #[arg(long, value_name = "DURATION")]
     pub restart_window: Option<String>,
+}
+
+/// Container flags shared by create and update (Docker's names and short forms).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ContainerArgs {
+    /// Container hostname.
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>]).
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Working directory inside the container.
+    #[arg(short, long)]
+    pub workdir: Option<String>,
+    /// Mount the container's root filesystem as read only.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub read_only: Option<bool>,
+    /// Allocate a pseudo-TTY.
+    #[arg(short, long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub tty: Option<bool>,
+    /// Time to wait before force killing a container (ns|us|ms|s|m|h).
+    #[arg(long, value_name = "DURATION")]
+    pub stop_grace_period: Option<String>,
+    /// Logging driver for service.
+    #[arg(long, value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Logging driver options (key=value); repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub log_opt: Vec<String>,
+}
+
+impl ContainerArgs {
+    fn flags(self) -> ContainerFlags {
+        ContainerFlags {
+            hostname: self.hostname,
+            user: self.user,
+            workdir: self.workdir,
+            read_only: self.read_only,
+            tty: self.tty,
+            stop_grace_period: self.stop_grace_period,
+            log_driver: self.log_driver,
+            log_opts: self.log_opt,
+        }
+    }
 }
 
 /// `--update-*` flags.
@@ -147,6 +192,15 @@ pub struct CreateArgs {
     /// Set environment variables (KEY=VALUE); repeatable.
     #[arg(short, long)]
     pub env: Vec<String>,
+    /// Read in a file of environment variables; repeatable (read before --env).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<String>,
+    /// Set one or more supplementary user groups for the container; repeatable.
+    #[arg(long)]
+    pub group: Vec<String>,
+    /// Set one or more custom host-to-IP mappings (host:ip); repeatable.
+    #[arg(long, value_name = "HOST:IP")]
+    pub host: Vec<String>,
     /// Service labels (key=value); repeatable.
     #[arg(short, long)]
     pub label: Vec<String>,
@@ -168,6 +222,9 @@ pub struct CreateArgs {
     /// Overwrite the default ENTRYPOINT of the image.
     #[arg(long)]
     pub entrypoint: Option<String>,
+    /// Container settings.
+    #[command(flatten)]
+    pub container: ContainerArgs,
     /// Resources.
     #[command(flatten)]
     pub resources: ResourceArgs,
@@ -191,7 +248,8 @@ pub struct CreateArgs {
 }
 
 impl CreateArgs {
-    /// The raw flags for [`ServiceFlags::into_spec`].
+    /// The raw flags for [`ServiceFlags::into_spec`]; `--env-file` is left to the caller
+    /// (it reads files), who puts those variables before `env`.
     pub fn flags(self) -> (ServiceFlags, WaitArgs) {
         let f = ServiceFlags {
             name: self.name,
@@ -218,6 +276,9 @@ impl CreateArgs {
             restart_window: self.restart.restart_window,
             update: self.update.flags(),
             rollback: self.rollback.flags(),
+            container: self.container.flags(),
+            groups: self.group,
+            hosts: self.host,
         };
         (f, self.wait)
     }
@@ -283,9 +344,27 @@ pub struct UpdateArgs {
     /// Remove a published port by its target port (80 or 53/udp).
     #[arg(long)]
     pub publish_rm: Vec<String>,
+    /// Add an additional supplementary user group to the container.
+    #[arg(long)]
+    pub group_add: Vec<String>,
+    /// Remove a previously added supplementary user group from the container.
+    #[arg(long)]
+    pub group_rm: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip).
+    #[arg(long, value_name = "HOST:IP")]
+    pub host_add: Vec<String>,
+    /// Remove a custom host-to-IP mapping (host or host:ip).
+    #[arg(long, value_name = "HOST")]
+    pub host_rm: Vec<String>,
     /// Force the update even if no changes require it (replaces every task).
     #[arg(long)]
     pub force: bool,
+    /// Rollback to previous specification (as `service rollback`; no other flag with it).
+    #[arg(long)]
+    pub rollback: bool,
+    /// Container settings.
+    #[command(flatten)]
+    pub container: ContainerArgs,
     /// Resources.
     #[command(flatten)]
     pub resources: ResourceArgs,
@@ -297,7 +376,7 @@ pub struct UpdateArgs {
     pub update: UpdateConfigArgs,
     /// Rollback config.
     #[command(flatten)]
-    pub rollback: RollbackConfigArgs,
+    pub rollback_config: RollbackConfigArgs,
     /// Waiting.
     #[command(flatten)]
     pub wait: WaitArgs,
@@ -338,7 +417,12 @@ impl UpdateArgs {
             restart_window: self.restart.restart_window,
             force: self.force,
             update: self.update.flags(),
-            rollback: self.rollback.flags(),
+            rollback: self.rollback_config.flags(),
+            container: self.container.flags(),
+            group_add: self.group_add,
+            group_rm: self.group_rm,
+            host_add: self.host_add,
+            host_rm: self.host_rm,
         };
         (f, self.service, self.wait)
     }

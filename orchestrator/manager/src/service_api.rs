@@ -14,6 +14,7 @@ use swarm_api::node::parse_node_id;
 use swarm_api::service::{Service, ServiceMode, ServiceSpec};
 use swarm_api::service_api::{LogsQuery, ServiceListEntry, TaskLogLine, UpdateServiceRequest};
 use swarm_api::task::{Task, TaskState};
+use swarm_reconcile::global::{eligibility, Eligibility};
 use swarm_store::state::ClusterState;
 use swarm_store::tasks::FindError;
 
@@ -64,14 +65,28 @@ fn bad_spec(spec: &ServiceSpec) -> Result<(), ManagerError> {
         .map_err(|e| ManagerError::BadRequest(e.to_string()))
 }
 
-/// How many tasks should run: replicas, or the nodes a global service has a live task on.
+/// How many tasks should run: replicas, or for a global service the nodes that should run
+/// one (as Docker counts them): every eligible node (ready, active, constraints hold), and a
+/// paused or not yet reporting node that still runs one. Counting tasks instead would say
+/// "0 out of 0" right after `service create`, before the orchestrator made any.
 fn desired(state: &ClusterState, s: &Service) -> u64 {
     match s.spec.mode {
         ServiceMode::Replicated { replicas } => replicas,
-        ServiceMode::Global => state
-            .tasks_of(&s.id)
-            .filter(|t| t.desired_state == TaskState::Running)
-            .count() as u64,
+        ServiceMode::Global => {
+            let has_task = |node: &str| {
+                state.tasks_of(&s.id).any(|t| {
+                    t.desired_state == TaskState::Running && t.node_id.as_deref() == Some(node)
+                })
+            };
+            crate::tick::node_infos(state)
+                .iter()
+                .filter(|n| match eligibility(n, &s.spec) {
+                    Eligibility::Run => true,
+                    Eligibility::Keep => has_task(&n.id),
+                    Eligibility::Remove => false,
+                })
+                .count() as u64
+        }
     }
 }
 

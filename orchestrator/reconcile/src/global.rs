@@ -85,8 +85,11 @@ pub fn orchestrate<'a>(
 ) -> (Vec<UpdSlot<'a>>, BTreeSet<String>) {
     let spec = &view.service.spec;
     let never = |_: &Task| false;
+    let nodes = crate::view::Nodes::new(view.nodes);
+    let node_dead = |t: &Task| nodes.is_dead(t.node_id.as_deref());
     let rules = |may_create| SlotRules {
         node_lost: &never,
+        node_dead: &node_dead,
         may_create,
         spec,
         version: view.service.version,

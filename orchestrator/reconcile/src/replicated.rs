@@ -19,7 +19,7 @@ use swarm_api::task::{Task, TaskState};
 
 use crate::action::{Action, Plan, Reason, SlotKey};
 use crate::error::ReconcileError;
-use crate::slots::{is_live, tend, SlotRules, UpdSlot};
+use crate::slots::{is_live, refill_reason, stop_wait_until, tend, SlotRules, UpdSlot};
 use crate::view::{ClusterView, Nodes};
 
 /// The tasks of a replicated service grouped by slot number.
@@ -86,9 +86,21 @@ pub fn orchestrate<'a>(
     plan: &mut Plan,
 ) -> (Vec<UpdSlot<'a>>, BTreeSet<u64>) {
     let replicas = usize::try_from(replicas).unwrap_or(usize::MAX);
+    let node_lost = |t: &Task| nodes.is_lost(t.node_id.as_deref());
+    let node_dead = |t: &Task| nodes.is_dead(t.node_id.as_deref());
+    let rules = SlotRules {
+        node_lost: &node_lost,
+        node_dead: &node_dead,
+        may_create: true,
+        spec: &view.service.spec,
+        version: view.service.version,
+        now_ms: view.now_ms,
+    };
+    // A slot whose task is still stopping stays occupied: it is refilled (by `tend`) once the
+    // old container is gone, not reused at once.
     let live: BTreeMap<u64, &Vec<&'a Task>> = slots
         .iter()
-        .filter(|(_, ts)| ts.iter().any(|t| is_live(t)))
+        .filter(|(_, ts)| ts.iter().any(|t| is_live(t)) || stop_wait_until(ts, &rules).is_some())
         .map(|(s, ts)| (*s, ts))
         .collect();
     let kept: BTreeSet<u64> = if live.len() > replicas {
@@ -108,14 +120,6 @@ pub fn orchestrate<'a>(
     } else {
         live.keys().copied().collect()
     };
-    let node_lost = |t: &Task| nodes.is_lost(t.node_id.as_deref());
-    let rules = SlotRules {
-        node_lost: &node_lost,
-        may_create: true,
-        spec: &view.service.spec,
-        version: view.service.version,
-        now_ms: view.now_ms,
-    };
     let mut upd = Vec::with_capacity(kept.len());
     for slot in &kept {
         upd.push(tend(&SlotKey::Replica(*slot), live[slot], &rules, plan));
@@ -126,11 +130,23 @@ pub fn orchestrate<'a>(
         while live.contains_key(&next) {
             next += 1;
         }
+        let history = slots.get(&next).map_or(&[][..], Vec::as_slice);
+        let reason = refill_reason(history, &view.service.spec);
         plan.push(Action::CreateTask {
             key: SlotKey::Replica(next),
             service_version: view.service.version,
-            reason: Reason::Missing,
+            reason,
         });
+        if reason == Reason::Update {
+            // A stop-first replacement: the updater counts it in flight.
+            upd.push(UpdSlot {
+                key: SlotKey::Replica(next),
+                dirty: None,
+                fresh: None,
+                busy: true,
+                changing: true,
+            });
+        }
         all.insert(next);
         next += 1;
     }

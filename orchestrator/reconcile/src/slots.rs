@@ -12,12 +12,20 @@
 //!   (swarmkit's `IsTaskDirty`: image, env, labels, mounts, resources, restart policy,
 //!   placement, command, ports or the `--force` counter). Changing only replicas does not
 //!   make tasks dirty.
+//! - *stopping*: told to stop (desired SHUTDOWN) while its container may still run (observed
+//!   ASSIGNED..RUNNING on a node that still reports). A slot with a stopping task is not
+//!   refilled until the task is observed terminal (or [`STOP_WAIT_MS`] passed): this is what
+//!   makes a stop-first update stop first (swarmkit's `DelayStart(..., waitStop=true)`).
 
 use swarm_api::service::ServiceSpec;
 use swarm_api::task::{Task, TaskState};
 
 use crate::action::{Action, Plan, Reason, SlotKey};
 use crate::restart::{self, Decision};
+
+/// How long a slot waits for a stopping task before it is refilled anyway (swarmkit's
+/// `defaultOldTaskTimeout`): a node that stopped reporting but is not marked down yet.
+pub const STOP_WAIT_MS: u64 = 60_000;
 
 /// Desired RUNNING, or COMPLETE after the restart policy gave up.
 pub fn is_live(t: &Task) -> bool {
@@ -35,6 +43,26 @@ pub fn ended_on_its_own(t: &Task) -> bool {
         t.status.state,
         TaskState::Failed | TaskState::Rejected | TaskState::Complete
     )
+}
+
+/// Told to stop, and its container may still run: desired SHUTDOWN (or beyond), observed
+/// between ASSIGNED and RUNNING. Whether its node still reports is the caller's question.
+pub fn is_stopping(t: &Task) -> bool {
+    t.desired_state >= TaskState::Shutdown
+        && t.status.state >= TaskState::Assigned
+        && !t.status.state.is_terminal()
+}
+
+/// Why an empty slot is refilled: [`Reason::Update`] when its newest task was made from an
+/// older spec (a stop-first update stopped it), else [`Reason::Missing`].
+pub fn refill_reason(history: &[&Task], spec: &ServiceSpec) -> Reason {
+    let newest = history
+        .iter()
+        .max_by(|a, b| (a.created_at_ms, &a.id).cmp(&(b.created_at_ms, &b.id)));
+    match newest {
+        Some(t) if is_dirty(t, spec) => Reason::Update,
+        _ => Reason::Missing,
+    }
 }
 
 /// Whether a service spec change needs new tasks (a rollout) rather than just a rescale.
@@ -59,6 +87,9 @@ pub struct UpdSlot<'a> {
     pub fresh: Option<&'a Task>,
     /// A restart is pending in this slot: the updater leaves it alone.
     pub busy: bool,
+    /// The slot is between two tasks: an old one is still stopping, or its replacement is
+    /// created by this plan. The updater counts it in flight.
+    pub changing: bool,
 }
 
 /// How housekeeping treats a slot's tasks.
@@ -66,6 +97,8 @@ pub struct UpdSlot<'a> {
 pub struct SlotRules<'f> {
     /// A live, not exited task on a lost node is replaced (replicated services).
     pub node_lost: &'f dyn Fn(&Task) -> bool,
+    /// The task's node is down or gone: a stopping task there will never report its end.
+    pub node_dead: &'f dyn Fn(&Task) -> bool,
     /// Exited tasks may be restarted here (false on a paused node of a global service).
     pub may_create: bool,
     /// The service's current spec.
@@ -76,8 +109,20 @@ pub struct SlotRules<'f> {
     pub now_ms: u64,
 }
 
+/// The earliest time a slot may be refilled when one of its tasks is still stopping on a
+/// node that reports (`None`: nothing to wait for).
+pub fn stop_wait_until(history: &[&Task], rules: &SlotRules<'_>) -> Option<u64> {
+    history
+        .iter()
+        .filter(|t| is_stopping(t) && !(rules.node_dead)(t))
+        .map(|t| t.updated_at_ms.saturating_add(STOP_WAIT_MS))
+        .filter(|until| *until > rules.now_ms)
+        .min()
+}
+
 /// Housekeeping of one kept slot: restart exited tasks (restart policy), replace tasks on lost
-/// nodes, refill an empty slot, drop duplicate tasks. Returns the slot as the updater sees it.
+/// nodes, refill an empty slot once no task of it is stopping, drop duplicate tasks. Returns
+/// the slot as the updater sees it.
 pub fn tend<'a>(
     key: &SlotKey,
     history: &[&'a Task],
@@ -134,10 +179,19 @@ pub fn tend<'a>(
         dirty: None,
         fresh: None,
         busy: waiting,
+        changing: false,
     };
     if running.is_empty() {
-        let reason = create.or((!waiting && !retired).then_some(Reason::Missing));
+        if let Some(until) = stop_wait_until(history, rules) {
+            // Stop first: the replacement starts once the old container is gone.
+            plan.wake_at(until);
+            slot.changing = true;
+            return slot;
+        }
+        let refill = refill_reason(history, rules.spec);
+        let reason = create.or((!waiting && !retired).then_some(refill));
         if let (Some(reason), true) = (reason, rules.may_create) {
+            slot.changing = reason == Reason::Update;
             plan.push(Action::CreateTask {
                 key: key.clone(),
                 service_version: rules.version,
@@ -169,6 +223,8 @@ pub fn tend<'a>(
         }
     }
     // A start-first replacement runs: the old task goes (even if the update paused since).
+    // The slot stays in flight until the old container is gone, so that start-first runs at
+    // most `parallelism` extra tasks.
     if let (Some(old), Some(new)) = (slot.dirty, slot.fresh) {
         if new.status.state == TaskState::Running {
             plan.push(Action::ShutdownTask {
@@ -176,7 +232,12 @@ pub fn tend<'a>(
                 reason: Reason::Update,
             });
             slot.dirty = None;
+            slot.changing = true;
         }
+    }
+    if let Some(until) = stop_wait_until(history, rules) {
+        plan.wake_at(until);
+        slot.changing = true;
     }
     slot
 }

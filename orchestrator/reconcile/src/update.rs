@@ -1,8 +1,9 @@
 //! The rolling updater (swarmkit `orchestrator/update/updater.go`), as a pure step function.
 //!
 //! swarmkit starts an updater per service when its tasks become dirty. `parallelism` workers
-//! each take a dirty slot, replace its task (stop-first: shut the old one down and create the
-//! new one together; start-first: create the new one and shut the old one down once it runs),
+//! each take a dirty slot, replace its task (stop-first: shut the old one down, and start the
+//! new one once the old one is observed stopped; start-first: create the new one and shut the
+//! old one down once it runs),
 //! wait for the new task to run, then sleep `delay` before taking the next slot. Tasks that
 //! fail or stop early count as failures; when failures exceed `max_failure_ratio` of the slots
 //! the failure action runs: `pause` (state paused, "update paused due to failure or early
@@ -13,9 +14,12 @@
 //!
 //! Here every one of those facts is derived from the store at each step, so a new leader
 //! resumes the update without any in-memory state:
-//! - a slot is *in flight* while its new task (made from the current spec after the update
-//!   started) is not running yet, or started running less than `delay` ago (a worker is busy
-//!   with it); at most `parallelism` slots are in flight, which bounds the tasks down at once;
+//! - a slot is *in flight* while its old task is still stopping (stop-first: the slot is
+//!   refilled only once the old container is gone, see [`crate::slots`]; start-first: the old
+//!   task stops after the new one runs), while its new task (made from the current spec after
+//!   the update started) is not running yet, or started running less than `delay` ago (a
+//!   worker is busy with it); at most `parallelism` slots are in flight, which bounds the tasks
+//!   down at once in stop-first and the extra tasks running at once in start-first;
 //! - failures are the tasks of the current spec created since the update started that ended
 //!   on their own (failed, rejected, completed);
 //! - the update completes when no slot is dirty or in flight and every new task has run for
@@ -161,6 +165,12 @@ pub fn step(input: &UpdateInput, plan: &mut Plan) {
     let mut settled = true;
     let mut candidates = Vec::new();
     for s in input.slots {
+        if s.changing {
+            // Stop-first: the old task is still stopping or its replacement was just made.
+            in_flight += 1;
+            settled = false;
+            continue;
+        }
         match (s.dirty, s.fresh) {
             (Some(_), Some(_)) => {
                 // start-first pair whose new task is not running yet (housekeeping shuts the
@@ -201,17 +211,22 @@ pub fn step(input: &UpdateInput, plan: &mut Plan) {
             .saturating_sub(in_flight)
     };
     for (s, old) in candidates.iter().take(capacity) {
-        if cfg.order == UpdateOrder::StopFirst || old.status.state.is_terminal() {
+        let stop_first = cfg.order == UpdateOrder::StopFirst;
+        if stop_first || old.status.state.is_terminal() {
             plan.push(Action::ShutdownTask {
                 task_id: old.id.clone(),
                 reason: Reason::Update,
             });
         }
-        plan.push(Action::CreateTask {
-            key: s.key.clone(),
-            service_version: input.service.version,
-            reason: Reason::Update,
-        });
+        // Stop-first with a container still up: the slot is refilled (`slots::tend`) once
+        // the old task is observed stopped, so old and new never run at once.
+        if !stop_first || old.status.state.is_terminal() || old.status.state < TaskState::Assigned {
+            plan.push(Action::CreateTask {
+                key: s.key.clone(),
+                service_version: input.service.version,
+                reason: Reason::Update,
+            });
+        }
     }
     if candidates.is_empty() && in_flight == 0 && settled {
         plan.push(Action::SetUpdateStatus(UpdateStatus {

@@ -370,7 +370,22 @@ fn scaling_during_an_update_creates_new_slots_with_the_new_spec() {
         m
     });
     assert_eq!(reasons.get(&Reason::Missing), Some(&2));
-    assert_eq!(reasons.get(&Reason::Update), Some(&1));
+    // Stop-first: the first old task is told to stop; its replacement comes once it stopped.
+    assert_eq!(reasons.get(&Reason::Update), None);
+    let update_stops = plan
+        .actions
+        .iter()
+        .filter(|a| {
+            matches!(
+                a,
+                Action::ShutdownTask {
+                    reason: Reason::Update,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(update_stops, 1);
     sim.apply(&plan);
     sim.converge(1_000, 100);
     assert_eq!(sim.running_with_image("web:v2"), 8);
@@ -404,4 +419,89 @@ fn a_failing_rollback_pauses() {
     }
     assert_eq!(update_creates(&sim.log).len(), creates);
     assert_eq!(state(&sim), Some(UpdateState::RollbackPaused));
+}
+
+/// Steps through a whole update whose stops take `stop_ms` (SIGTERM ignored, the grace
+/// period runs out); returns the most containers seen running at once and the update creates.
+fn update_with_slow_stops(order: UpdateOrder, parallelism: u64, stop_ms: u64) -> (usize, Sim) {
+    let cfg = UpdateConfig {
+        order,
+        ..update_config(parallelism, 0, 1_000)
+    };
+    let mut sim = running_v1(cfg);
+    sim.stop_ms = stop_ms;
+    sim.update_spec(|s| s.task.container.image = "web:v2".into());
+    let mut most = 0;
+    run_until(&mut sim, UpdateState::Completed, 500, 400, |sim| {
+        most = most.max(sim.containers_running());
+    });
+    sim.converge(500, 100);
+    assert_eq!(sim.running_with_image("web:v2"), REPLICAS as usize);
+    assert_eq!(sim.containers_running(), REPLICAS as usize);
+    (most, sim)
+}
+
+#[test]
+fn stop_first_starts_a_replacement_only_once_the_old_task_stopped() {
+    let (most, sim) = update_with_slow_stops(UpdateOrder::StopFirst, 2, 3_000);
+    assert_eq!(
+        most, REPLICAS as usize,
+        "stop-first ran old and new containers of a slot at once"
+    );
+    // Each replacement was created after its slot's old task was observed stopped.
+    for new in sim
+        .tasks
+        .iter()
+        .filter(|t| t.spec.container.image == "web:v2")
+    {
+        let old = sim
+            .tasks
+            .iter()
+            .find(|t| t.slot == new.slot && t.spec.container.image == "web:v1")
+            .unwrap();
+        assert_eq!(old.status.state, TaskState::Shutdown);
+        assert!(
+            old.status.timestamp_ms <= new.created_at_ms,
+            "slot {:?}: v2 created at {} before v1 stopped at {}",
+            new.slot,
+            new.created_at_ms,
+            old.status.timestamp_ms
+        );
+    }
+    let mut slots = update_creates(&sim.log);
+    slots.sort();
+    assert_eq!(
+        slots,
+        (1..=REPLICAS).map(SlotKey::Replica).collect::<Vec<_>>(),
+        "every slot replaced once, as an update"
+    );
+}
+
+#[test]
+fn start_first_overlap_is_bounded_by_parallelism_even_when_stops_are_slow() {
+    let (most, _) = update_with_slow_stops(UpdateOrder::StartFirst, 2, 3_000);
+    assert!(most > REPLICAS as usize, "start-first overlapped: {most}");
+    assert!(
+        most <= REPLICAS as usize + 2,
+        "{most} containers ran at once with parallelism 2"
+    );
+}
+
+#[test]
+fn a_stopping_task_on_a_silent_node_is_given_up_on_after_the_stop_wait() {
+    let mut sim = running_v1(update_config(1, 0, 0));
+    // The agents never report the stop (as if the node went silent without being marked down).
+    sim.stop_ms = u64::MAX / 2;
+    sim.update_spec(|s| s.task.container.image = "web:v2".into());
+    sim.step(1_000);
+    let t0 = sim.now;
+    // Nothing new for the stopping slot until the wait ends; then its replacement comes.
+    while sim.now < t0 + swarm_reconcile::slots::STOP_WAIT_MS - 2_000 {
+        sim.step(1_000);
+        assert_eq!(sim.running_with_image("web:v2"), 0, "at {}", sim.now);
+    }
+    for _ in 0..10 {
+        sim.step(1_000);
+    }
+    assert_eq!(sim.running_with_image("web:v2"), 1);
 }

@@ -8,6 +8,9 @@
 //!   `--down-after-ms` 1500 (the tests' value) and 5000 (the default);
 //! - rolling update: 100 replicas v1 → v2, parallelism 10, delay 0, monitor 500 ms: time to
 //!   status `completed` and the running tasks sampled through the roll (min / p10 / median);
+//!   then the same with an image whose PID 1 ignores SIGTERM and `--stop-grace-period 2s`
+//!   (each stop takes the whole grace period, as with many real images), with the most
+//!   containers seen running at once (stop-first: never more than the 100 replicas);
 //! - memory: VmRSS of the leader idle and with 200 tasks running.
 //!
 //! Run with `cargo bench -p swarmd --bench services`. `SWARMD_BENCH_RUNS=N` sets the runs per
@@ -28,6 +31,8 @@ use serde_json::{json, Value};
 
 const V1: &str = "swarm-test/web:v1";
 const V2: &str = "swarm-test/web:v2";
+/// v1 and v2 of an image whose PID 1 ignores SIGTERM.
+const STUBBORN: [&str; 2] = ["swarm-test/web:stubborn-v1", "swarm-test/web:stubborn-v2"];
 /// How often the bench polls the leader's API.
 const POLL: Duration = Duration::from_millis(50);
 /// Longest wait for any measured event.
@@ -37,6 +42,25 @@ fn images() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
     swarm_testimg::build_variant(&dir, V1, &[]).expect("build v1");
     swarm_testimg::build_variant(&dir, V2, &["--port", "80"]).expect("build v2");
+    for tag in STUBBORN {
+        swarm_testimg::build_variant(&dir, tag, &["--ignore-sigterm"]).expect("build stubborn");
+    }
+}
+
+/// Running containers of the service on this machine's daemon.
+fn running_containers(service: &str) -> usize {
+    let o = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-q",
+            "--filter",
+            &format!("label=com.docker.swarm.service.name={service}"),
+        ])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .count()
 }
 
 fn secs(d: Duration) -> String {
@@ -247,15 +271,26 @@ struct Roll {
     p10: usize,
     median: usize,
     samples: usize,
+    /// Most containers of the service seen running at once (stubborn run only).
+    most_containers: usize,
 }
 
-fn rolling_update() -> Roll {
-    let env = three_nodes(62, &[]);
+/// The rolling update; `stubborn`: images that ignore SIGTERM, a 2 s stop grace period.
+fn rolling_update(net: u8, stubborn: bool) -> Roll {
+    let env = three_nodes(net, &[]);
     let c = &env.c;
     let m = &c.nodes[0];
     let replicas = 100;
+    let (v1, v2) = if stubborn {
+        (STUBBORN[0], STUBBORN[1])
+    } else {
+        (V1, V2)
+    };
     let mut s = spec("roll", Some(replicas as u64));
-    s["task"]["container"]["image"] = json!(V1);
+    s["task"]["container"]["image"] = json!(v1);
+    if stubborn {
+        s["task"]["container"]["stop_grace_period_ms"] = json!(2_000);
+    }
     s["task"]["restart_policy"] = json!({ "condition": "any", "delay_ms": 200 });
     s["update_config"] = json!({ "parallelism": 10, "delay_ms": 0, "monitor_ms": 500 });
     create(m, s);
@@ -263,11 +298,15 @@ fn rolling_update() -> Roll {
         (tasks(m, "roll").iter().filter(|t| is_running(t)).count() == replicas).then_some(())
     });
     let t0 = Instant::now();
-    update(m, "roll", |s| s["task"]["container"]["image"] = json!(V2));
+    update(m, "roll", |s| s["task"]["container"]["image"] = json!(v2));
     let mut samples = Vec::new();
+    let mut most_containers = 0;
     let (took, state) = poll("the update to finish", || {
         let n = tasks(m, "roll").iter().filter(|t| is_running(t)).count();
         samples.push(n);
+        if stubborn {
+            most_containers = most_containers.max(running_containers("roll"));
+        }
         let svc = api(m, "/v1/services/roll", None).ok()?;
         let state = svc["update_status"]["state"].as_str()?.to_string();
         matches!(
@@ -285,6 +324,7 @@ fn rolling_update() -> Roll {
         p10: pct(&samples, 0.1),
         median: pct(&samples, 0.5),
         samples: samples.len(),
+        most_containers,
     }
 }
 
@@ -306,7 +346,8 @@ fn main() {
     images();
     let conv = run("converge").then(|| converge(runs));
     let loss = run("loss").then(|| (node_loss(61, 1500), node_loss(63, 5000)));
-    let roll = run("update").then(rolling_update);
+    let roll = run("update").then(|| rolling_update(62, false));
+    let stubborn = run("update").then(|| rolling_update(64, true));
 
     println!();
     println!(
@@ -367,6 +408,23 @@ fn main() {
         row(
             &format!("rolling update 100 replicas, par 10, delay 0: {}", r.state),
             secs(r.took),
+        );
+        row(
+            &format!(
+                "  running tasks during roll min/p10/median ({} samples)",
+                r.samples
+            ),
+            format!("{}/{}/{}", r.min, r.p10, r.median),
+        );
+    }
+    if let Some(r) = &stubborn {
+        row(
+            &format!("same, SIGTERM ignored, grace 2 s, stop-first: {}", r.state),
+            secs(r.took),
+        );
+        row(
+            "  most containers running at once (100 replicas)",
+            r.most_containers.to_string(),
         );
         row(
             &format!(

@@ -35,6 +35,41 @@ pub struct ClientOpts {
     pub format: Format,
 }
 
+/// [`ClientOpts`] of `swarmd service`: the same options, but `-H/--host` only before the
+/// verb (`swarmd service -H MANAGER create ...`, as `docker -H`), because `service create
+/// --host HOST:IP` is Docker's extra-hosts flag.
+#[derive(Debug, Clone, Args)]
+pub struct ServiceClientOpts {
+    /// The node's state directory (its local socket is used unless --host is given).
+    #[arg(
+        long,
+        env = "SWARMD_STATE_DIR",
+        default_value = "/var/lib/swarmd",
+        global = true
+    )]
+    pub state_dir: PathBuf,
+    /// A manager's address (HOST:PORT), reached over mutual TLS (before the verb).
+    #[arg(short = 'H', long = "host", env = "SWARMD_HOST")]
+    pub manager: Option<String>,
+    /// Directory with ca.pem, node.pem, node-key.pem for --host (default: STATE_DIR/certs).
+    #[arg(long, env = "SWARMD_CERT_DIR", global = true)]
+    pub cert_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
+    pub format: Format,
+}
+
+impl From<ServiceClientOpts> for ClientOpts {
+    fn from(o: ServiceClientOpts) -> Self {
+        ClientOpts {
+            state_dir: o.state_dir,
+            host: o.manager,
+            cert_dir: o.cert_dir,
+            format: o.format,
+        }
+    }
+}
+
 pub use swarm_ctl::{Format, NodeVerb, ServiceVerb};
 
 /// Daemon options shared by init, join and run.
@@ -155,7 +190,7 @@ pub enum Command {
     Service {
         /// Client options.
         #[command(flatten)]
-        client: ClientOpts,
+        client: ServiceClientOpts,
         /// The service verb.
         #[command(subcommand)]
         verb: ServiceVerb,

@@ -7,6 +7,8 @@
 mod addr;
 mod admin_cmd;
 mod argv;
+#[cfg(test)]
+mod book_tests;
 mod cli;
 mod client_cmd;
 mod daemon_cmd;
@@ -66,7 +68,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Run { daemon } => daemon_cmd::run(daemon).await,
         Command::Leave { client, force } => client_cmd::leave(client, force).await,
         Command::Node { client, verb } => client_cmd::node(client, verb).await,
-        Command::Service { client, verb } => client_cmd::service(client, verb).await,
+        Command::Service { client, verb } => client_cmd::service(client.into(), verb).await,
         Command::JoinToken {
             client,
             rotate,

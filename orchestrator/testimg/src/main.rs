@@ -6,8 +6,10 @@
 //!
 //! Options: `--port N` (default 80, or `$PORT`), `--exit-immediately` (exit at once, for
 //! update-failure tests), `--exit-code N` (the code used by `--exit-immediately` and
-//! `--exit-after-ms`, default 0), `--exit-after-ms N` (serve, then exit after N ms). SIGTERM
-//! and SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
+//! `--exit-after-ms`, default 0), `--exit-after-ms N` (serve, then exit after N ms),
+//! `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
+//! and ends with SIGKILL, as with a PID 1 that installs no handler). Otherwise SIGTERM and
+//! SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
@@ -19,6 +21,7 @@ struct Options {
     exit_immediately: bool,
     exit_code: i32,
     exit_after_ms: Option<u64>,
+    ignore_sigterm: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -30,6 +33,7 @@ fn parse_args() -> Result<Options, String> {
         exit_immediately: false,
         exit_code: 0,
         exit_after_ms: None,
+        ignore_sigterm: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -37,6 +41,7 @@ fn parse_args() -> Result<Options, String> {
         match a.as_str() {
             "--port" => o.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
             "--exit-immediately" => o.exit_immediately = true,
+            "--ignore-sigterm" => o.ignore_sigterm = true,
             "--exit-code" => {
                 o.exit_code = value("--exit-code")?.parse().map_err(|e| format!("--exit-code: {e}"))?
             }
@@ -44,7 +49,7 @@ fn parse_args() -> Result<Options, String> {
                 o.exit_after_ms =
                     Some(value("--exit-after-ms")?.parse().map_err(|e| format!("--exit-after-ms: {e}"))?)
             }
-            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms)")),
+            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm)")),
         }
     }
     Ok(o)
@@ -96,10 +101,13 @@ fn main() {
         );
         exit(o.exit_code);
     }
-    let signals = signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-    ]);
+    // PID 1 of a container ignores a signal it installs no handler for.
+    let handled: &[i32] = if o.ignore_sigterm {
+        &[signal_hook::consts::SIGINT]
+    } else {
+        &[signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT]
+    };
+    let signals = signal_hook::iterator::Signals::new(handled);
     match signals {
         Ok(mut s) => {
             std::thread::spawn(move || {

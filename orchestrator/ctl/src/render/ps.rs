@@ -55,10 +55,13 @@ fn error_text(t: &Task) -> String {
     format!("\"{text}\"")
 }
 
-fn group_key(t: &Task) -> (u64, String) {
+/// Tasks of one slot (or one node of a global service) of one service group together; the
+/// services of a `service ps a b` come in name order.
+fn group_key(t: &Task) -> (String, u64, String) {
+    let service = t.service_name.clone();
     match t.slot {
-        Some(s) => (s, String::new()),
-        None => (0, t.node_id.clone().unwrap_or_default()),
+        Some(s) => (service, s, String::new()),
+        None => (service, 0, t.node_id.clone().unwrap_or_default()),
     }
 }
 
@@ -77,7 +80,7 @@ pub fn ps_rows(
             .then(b.created_at_ms.cmp(&a.created_at_ms))
     });
     let mut rows = Vec::new();
-    let mut last: Option<(u64, String)> = None;
+    let mut last: Option<(String, u64, String)> = None;
     for t in sorted {
         let key = group_key(t);
         let base = t.slot_name();

@@ -142,6 +142,31 @@ fn spec_text(out: &mut String, s: &ServiceSpec) {
     if !c.env.is_empty() {
         let _ = writeln!(out, " Env:\t\t{}", c.env.join(" "));
     }
+    // As Docker's template: Dir, Hostname, User, Groups, Hosts, Read Only, TTY.
+    for (name, value) in [
+        (" Dir:\t\t", &c.dir),
+        (" Hostname:\t", &c.hostname),
+        (" User:\t\t", &c.user),
+    ] {
+        if !value.is_empty() {
+            let _ = writeln!(out, "{name}{value}");
+        }
+    }
+    if !c.groups.is_empty() {
+        let _ = writeln!(out, " Groups:\t{}", c.groups.join(" "));
+    }
+    if !c.hosts.is_empty() {
+        let _ = writeln!(out, " Hosts:\t\t{}", c.hosts.join(" "));
+    }
+    if c.read_only {
+        let _ = writeln!(out, " Read Only:\ttrue");
+    }
+    if c.tty {
+        let _ = writeln!(out, " TTY:\t\ttrue");
+    }
+    if let Some(g) = c.stop_grace_period_ms {
+        let _ = writeln!(out, " StopGracePeriod: {}", ms_text(g));
+    }
     for (k, v) in &c.labels {
         let _ = writeln!(out, " Label:\t\t{k}={v}");
     }
@@ -162,6 +187,15 @@ fn spec_text(out: &mut String, s: &ServiceSpec) {
         }
     }
     let r = &s.task.resources;
+    if let Some(d) = &s.task.log_driver {
+        let _ = writeln!(out, "Log Driver:\n Name:\t\t{}", d.name);
+        if !d.options.is_empty() {
+            let _ = writeln!(out, " LogOpts:");
+            for (k, v) in &d.options {
+                let _ = writeln!(out, "  {k}:\t{v}");
+            }
+        }
+    }
     if !r.reservations.is_zero() || !r.limits.is_zero() {
         let _ = writeln!(out, "Resources:");
         for (title, x) in [("Reservations", r.reservations), ("Limits", r.limits)] {
@@ -336,6 +370,16 @@ mod tests {
                     delay: Some("10s".into()),
                     ..Default::default()
                 },
+                container: swarm_api::container_flags::ContainerFlags {
+                    user: Some("1000".into()),
+                    workdir: Some("/srv".into()),
+                    read_only: Some(true),
+                    log_driver: Some("json-file".into()),
+                    log_opts: vec!["max-size=1m".into()],
+                    stop_grace_period: Some("2s".into()),
+                    ..Default::default()
+                },
+                hosts: vec!["db:10.0.0.5".into()],
                 ..Default::default()
             },
         );
@@ -358,6 +402,13 @@ mod tests {
             " Message:\tupdate paused due to failure",
             "CreatedAt:\t2 minutes ago",
             "UpdatedAt:\tAbout a minute ago",
+            " Dir:\t\t/srv",
+            " User:\t\t1000",
+            " Hosts:\t\tdb:10.0.0.5",
+            " Read Only:\ttrue",
+            " StopGracePeriod: 2s",
+            "Log Driver:\n Name:\t\tjson-file",
+            "  max-size:\t1m",
         ] {
             assert!(t.contains(want), "missing {want:?} in\n{t}");
         }

@@ -65,6 +65,9 @@ pub struct Sim {
     pub failing_images: BTreeSet<String>,
     /// Every action applied, in order.
     pub log: Vec<Action>,
+    /// How long an agent takes to stop a task after its desired state became SHUTDOWN (a
+    /// container whose PID 1 ignores SIGTERM takes the whole grace period).
+    pub stop_ms: u64,
 }
 
 impl Sim {
@@ -85,6 +88,7 @@ impl Sim {
             next_id: 1,
             failing_images: BTreeSet::new(),
             log: Vec::new(),
+            stop_ms: 0,
         }
     }
 
@@ -231,7 +235,9 @@ impl Sim {
                 continue;
             }
             let next = if t.desired_state >= TaskState::Shutdown {
-                Some(TaskState::Shutdown)
+                let stopped = t.status.state < TaskState::Running
+                    || now >= t.updated_at_ms.saturating_add(self.stop_ms);
+                stopped.then_some(TaskState::Shutdown)
             } else if t.desired_state == TaskState::Running
                 && t.status.state >= TaskState::Assigned
                 && t.status.state < TaskState::Running
@@ -312,6 +318,15 @@ impl Sim {
     pub fn running_with_image(&self, image: &str) -> usize {
         self.active()
             .filter(|t| t.status.state == TaskState::Running && t.spec.container.image == image)
+            .count()
+    }
+
+    /// Containers that run, whatever their task's desired state (a task told to stop runs
+    /// until its agent observed it stopped).
+    pub fn containers_running(&self) -> usize {
+        self.tasks
+            .iter()
+            .filter(|t| t.status.state == TaskState::Running)
             .count()
     }
 
