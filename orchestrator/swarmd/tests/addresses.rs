@@ -207,8 +207,10 @@ fn init_and_join_take_addresses_as_docker_does() {
         "node1",
         &["init", "--advertise-addr", "172.30.5.70"],
     );
+    // Initialised once the node lists itself (its own entry is applied a moment after the
+    // API answers).
     wait_for("the cluster initialised", WAIT, || {
-        m1.cli(&["node", "ls"]).ok.then_some(())
+        m1.cli(&["node", "inspect", "self"]).ok.then_some(())
     });
     let me = m1.cli(&["node", "inspect", "self"]).json();
     assert_eq!(me[0]["addr"], "172.30.5.70:2377", "{me}\n{}", m1.log());
