@@ -101,14 +101,8 @@ impl SandboxCluster {
         for d in &plan.leave {
             let sb = self.sandbox.clone();
             let name = d.host.clone();
-            let node = d.node_id.clone();
-            blocking(move || {
-                let removed = sb.remove_host(&name);
-                // Its swarmd is gone; the task containers it left on the shared engine go too.
-                super::sandbox::remove_task_containers(node.as_slice());
-                removed
-            })
-            .await?;
+            // Its engine, and the task containers in it, go with the host.
+            blocking(move || sb.remove_host(&name)).await?;
             self.roster.hosts.remove(&d.host);
             self.roster.save(&self.sandbox.state_dir())?;
             if self.opts.progress {

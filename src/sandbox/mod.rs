@@ -20,12 +20,15 @@
 //! the iptables FORWARD chain, so an ACCEPT rule for the bridge is inserted and removed with it.
 
 mod cmd;
+mod engine;
 mod error;
 mod hosts;
 pub mod plan;
+mod registry;
 mod sshd;
 mod state;
+mod sweep;
 
 pub use error::SandboxError;
-pub use hosts::{sandbox_state_root, Sandbox, SandboxHost};
+pub use hosts::{sandbox_state_root, Sandbox, SandboxHost, HOST_ENV};
 pub(crate) use state::{load_json, save_json};
