@@ -68,10 +68,18 @@ pub async fn up(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     )
     .await
     .map_err(|e| Error::Sandbox(e.to_string()))?;
+    let registry = Sandbox::new(&spec.name)
+        .and_then(|sb| sb.registry_addr())
+        .map_err(|e| Error::Sandbox(e.to_string()))?;
     match global.output {
-        OutputFormat::Json => print_json(&json!({ "cluster": spec.name, "nodes": table })),
+        OutputFormat::Json => print_json(&json!({
+            "cluster": spec.name,
+            "registry": registry.to_string(),
+            "nodes": table,
+        })),
         OutputFormat::Text => print_text(&format!(
-            "\nNodes of sandbox cluster {}:\n{}\nRemove it all with: swarm-aws down --sandbox --name {} --yes\n",
+            "\nNodes of sandbox cluster {}:\n{}\nImage registry: {registry} (docker tag IMAGE {registry}/IMAGE && docker push {registry}/IMAGE)\n\
+             Remove it all with: swarm-aws down --sandbox --name {} --yes\n",
             spec.name,
             table.render(),
             spec.name

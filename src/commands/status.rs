@@ -20,9 +20,16 @@ pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
         inv.with_role(Role::Manager).count(),
         inv.with_role(Role::Worker).count(),
     );
+    // A sandbox of this name has its own image registry.
+    let registry = crate::sandbox::Sandbox::new(&args.name)
+        .ok()
+        .filter(|sb| sb.exists())
+        .and_then(|sb| sb.registry_addr().ok())
+        .map(|a| a.to_string());
     match global.output {
         OutputFormat::Json => print_json(&json!({
             "stack": info.name,
+            "registry": registry,
             "region": clients.region,
             "status": info.status,
             "reason": info.reason,
@@ -52,6 +59,9 @@ pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
                     g.min,
                     g.max
                 ));
+            }
+            if let Some(registry) = &registry {
+                text.push_str(&format!("  registry: {registry} (sandbox)\n"));
             }
             text.push_str(&format!(
                 "  instances: {managers} manager(s), {workers} worker(s)\n\nOutputs:\n{}\n{}",
