@@ -68,9 +68,11 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
         swarmd_processes_under(&state) >= 4,
         "swarmd daemons run from the sandbox dirs"
     );
+    // Only this sandbox's namespaces: other sandboxes may come and go on this machine meanwhile.
+    let prefix = swarm_aws::sandbox::plan::Plan::new(&home.name, 0).netns_prefix();
     let created: Vec<String> = netns()
         .into_iter()
-        .filter(|n| !before.contains(n))
+        .filter(|n| !before.contains(n) && n.starts_with(&prefix))
         .collect();
     assert_eq!(
         created.len(),
@@ -106,7 +108,10 @@ fn test_image(registry: &str) -> String {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
     swarm_testimg::build_image(&dir, swarm_testimg::IMAGE).expect("build the test image");
     let image = format!("{registry}/{}", swarm_testimg::IMAGE);
-    for args in [vec!["tag", swarm_testimg::IMAGE, &image], vec!["push", &image]] {
+    for args in [
+        vec!["tag", swarm_testimg::IMAGE, &image],
+        vec!["push", &image],
+    ] {
         let out = Command::new("docker").args(&args).output().unwrap();
         assert!(out.status.success(), "docker {args:?}: {out:?}");
     }
@@ -179,7 +184,11 @@ fn service_survives_scaling(home: &Home, registry: &str) -> Vec<String> {
     }
     // The tasks run on the hosts' own engines (tests/sandbox_engines.rs checks each one).
     for id in &ids {
-        assert_eq!(containers_of(id), 0, "this machine's daemon holds tasks of {id}");
+        assert_eq!(
+            containers_of(id),
+            0,
+            "this machine's daemon holds tasks of {id}"
+        );
     }
 
     let grown = scale(home, "--workers", "3");

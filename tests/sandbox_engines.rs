@@ -91,7 +91,10 @@ fn hosts_run_their_tasks_on_their_own_engines_from_the_sandbox_registry() {
         .split_whitespace()
         .map(str::to_string)
         .collect();
-    assert!(pids.len() >= 4, "dockerd, containerd, swarmd, sshd: {pids:?}");
+    assert!(
+        pids.len() >= 4,
+        "dockerd, containerd, swarmd, sshd: {pids:?}"
+    );
     for pid in &pids {
         let _ = Command::new("kill").args(["-KILL", pid]).status();
     }
@@ -100,9 +103,11 @@ fn hosts_run_their_tasks_on_their_own_engines_from_the_sandbox_registry() {
     engines_run_exactly_their_tasks(&live, &tasks);
     machine_daemon_holds_none(&hosts);
 
+    // Only this sandbox's namespaces: other sandboxes may come and go on this machine meanwhile.
+    let prefix = swarm_aws::sandbox::plan::Plan::new(&home.name, 0).netns_prefix();
     let created: Vec<String> = netns()
         .into_iter()
-        .filter(|n| !before.contains(n))
+        .filter(|n| !before.contains(n) && n.starts_with(&prefix))
         .collect();
     assert_eq!(created.len(), 3, "{created:?}");
     home.down_leaves_nothing(&created);

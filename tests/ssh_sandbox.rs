@@ -393,12 +393,17 @@ fn destroy_leaves_nothing_behind_and_is_idempotent() {
     // 2 netns, 2 veths and the bridge, 2 engines' run dirs, the registry's DNAT rule, and the
     // processes: per host sshd, dockerd, containerd; the registry.
     assert_eq!(
-        (kinds("netns "), kinds("link "), kinds("engine dir "), kinds("iptables -t nat ")),
+        (
+            kinds("netns "),
+            kinds("link "),
+            kinds("engine dir "),
+            kinds("iptables -t nat ")
+        ),
         (2, 3, 2, 1),
         "{made:?}"
     );
     assert!(kinds("process ") >= 7, "{made:?}");
-       // One sshd daemon per host, running from the host's own config.
+    // One sshd daemon per host, running from the host's own config.
     for host in &f.hosts {
         let pid = std::fs::read_to_string(host.dir.join("sshd.pid")).unwrap();
         let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap();
