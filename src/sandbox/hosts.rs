@@ -479,7 +479,7 @@ impl Sandbox {
             sweep::remove_cgroup(&name);
         }
         let run_dirs = engine_run_dirs(&prefix);
-        sweep::unmount_under(&[&run_dirs[..], &[dir.clone()]].concat());
+        sweep::unmount_under(&[&run_dirs[..], std::slice::from_ref(&dir)].concat());
         for d in &run_dirs {
             let _ = std::fs::remove_dir_all(d);
         }
