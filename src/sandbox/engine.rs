@@ -91,11 +91,8 @@ impl Engine {
         let cfg = config(&self.netns, registries, storage_driver(&machine).as_deref());
         std::fs::write(&cfg_path, cfg).map_err(|e| SandboxError::io(&cfg_path, e))?;
         let log_path = self.log();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .map_err(|e| SandboxError::io(&log_path, e))?;
+        // A new log per start, so that wait_ready reads only this run's failure.
+        let log = std::fs::File::create(&log_path).map_err(|e| SandboxError::io(&log_path, e))?;
         let err = log
             .try_clone()
             .map_err(|e| SandboxError::io(&log_path, e))?;
@@ -136,9 +133,16 @@ impl Engine {
     /// Waits until the engine answers `GET /_ping` on its socket.
     pub fn wait_ready(&self, host: &str, timeout: Duration) -> Result<(), SandboxError> {
         let start = Instant::now();
+        let mut waited = timeout.as_secs();
         while start.elapsed() < timeout {
             if ping(&self.socket()) {
                 return Ok(());
+            }
+            // dockerd says so when it gives up (bad config, storage driver, ...): stop waiting.
+            let log = std::fs::read_to_string(self.log()).unwrap_or_default();
+            if log.contains("failed to start daemon") {
+                waited = start.elapsed().as_secs();
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -147,7 +151,7 @@ impl Engine {
         Err(SandboxError::EngineStart {
             host: host.to_string(),
             socket: self.socket(),
-            secs: timeout.as_secs(),
+            secs: waited,
             log: self.log(),
             log_tail: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
         })
