@@ -1,5 +1,8 @@
-//! Sandbox `up` to all-nodes-Ready for 3 managers + 5 workers (goal: <= 30 s on the dev machine),
-//! the bootstrap's share of it by phase, and parallel vs sequential worker joins. Prints a table.
+//! Sandbox `up` to all-nodes-Ready for 3 managers + 5 workers (goal: <= 15 s with a release build,
+//! each host with its own dockerd and the sandbox registry), the bootstrap's share of it by phase,
+//! and parallel vs sequential worker joins. Prints a table, then the memory (RSS and PSS from
+//! `/proc/PID/smaps_rollup`) of one idle worker host: every process in its namespace (its dockerd,
+//! containerd, sshd, swarmd), 5 s after all nodes were Ready.
 //!
 //! Needs root, iproute2, openssh-server/-client and a swarmd binary: `$SWARMD_BIN`, else `swarmd`
 //! in this bench's target dir (`cargo build --release -p swarmd`). `BENCH_RUNS` (default 1) runs
@@ -41,6 +44,33 @@ struct Sample {
     create: Duration,
     bootstrap: Duration,
     phases: PhaseTimings,
+    /// (process name, RSS kB, PSS kB) of one idle worker host.
+    memory: Vec<(String, u64, u64)>,
+}
+
+/// RSS and PSS (kB) of every process in `netns`.
+fn host_memory(netns: &str) -> Vec<(String, u64, u64)> {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "pids", netns])
+        .output()
+        .expect("ip netns pids");
+    let mut rows = Vec::new();
+    for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let field = |name: &str| {
+            rollup
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        rows.push((comm.trim().to_string(), field("Rss:"), field("Pss:")));
+    }
+    rows.sort();
+    rows
 }
 
 /// Destroys the sandbox even if the run panics.
@@ -77,11 +107,14 @@ fn one(rt: &tokio::runtime::Runtime, binary: &Path, parallelism: usize, n: usize
         .expect("bootstrap");
     let bootstrap = t1.elapsed();
     assert_eq!(report.nodes.ready_count(), MANAGERS + WORKERS);
+    std::thread::sleep(Duration::from_secs(5));
+    let memory = host_memory(&hosts[MANAGERS + WORKERS - 1].netns);
     drop(guard);
     Sample {
         create,
         bootstrap,
         phases: report.timings,
+        memory,
     }
 }
 
@@ -122,6 +155,7 @@ fn main() {
         "verify"
     );
     let mut n = 0;
+    let mut memory = Vec::new();
     for (label, parallelism) in [("parallel (8 at once)", 8), ("sequential (1)", 1)] {
         let samples: Vec<Sample> = (0..runs)
             .map(|_| {
@@ -143,5 +177,18 @@ fn main() {
             s(pick(&|x| x.phases.workers)),
             s(pick(&|x| x.phases.verify)),
         );
+        if memory.is_empty() {
+            memory = samples[0].memory.clone();
+        }
     }
+    println!("\none idle worker host (every process in its namespace):");
+    println!("{:<16} {:>10} {:>10}", "process", "RSS MB", "PSS MB");
+    let mb = |kb: u64| format!("{:.1}", kb as f64 / 1024.0);
+    for (comm, rss, pss) in &memory {
+        println!("{comm:<16} {:>10} {:>10}", mb(*rss), mb(*pss));
+    }
+    let (rss, pss) = memory
+        .iter()
+        .fold((0, 0), |(r, p), (_, rss, pss)| (r + rss, p + pss));
+    println!("{:<16} {:>10} {:>10}", "total", mb(rss), mb(pss));
 }

@@ -90,7 +90,7 @@ pub enum Command {
     /// Re-run the SSH bootstrap of the orchestrator: resumable, skips the nodes already in
     Bootstrap(BootstrapArgs),
     /// Show the stack's status, sizes, outputs and instances
-    Status(NameArgs),
+    Status(StatusArgs),
     /// List the swarm-aws clusters in the region
     Ls,
     /// Show the stack's events (history, or live with --follow)
@@ -415,6 +415,17 @@ pub struct NameArgs {
         value_name = "NAME"
     )]
     pub name: String,
+}
+
+/// `swarm-aws status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The cluster's name.
+    #[command(flatten)]
+    pub cluster: NameArgs,
+    /// A local sandbox cluster (made by `up --sandbox`): also prints its image registry
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 /// `swarm-aws events`.

@@ -101,6 +101,8 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
         nanos % 10_000
     ));
     let before = netns();
+    // Only this sandbox's namespaces: other sandboxes may come and go on this machine meanwhile.
+    let prefix = swarm_aws::sandbox::plan::Plan::new(&home.name, 0).netns_prefix();
     let up = home.json(&["up", "--sandbox", "--managers", "1", "--workers", "1"]);
     assert_eq!(nodes(&up).len(), 2, "{up}");
     eprintln!("up 1+1: {:?}", started.elapsed());
@@ -164,7 +166,10 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     }
     let ns_now = netns();
     assert_eq!(
-        ns_now.iter().filter(|n| !before.contains(n)).count(),
+        ns_now
+            .iter()
+            .filter(|n| !before.contains(n) && n.starts_with(&prefix))
+            .count(),
         5,
         "the dry run removed nothing"
     );
@@ -206,7 +211,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     }
     let created: Vec<String> = netns()
         .into_iter()
-        .filter(|n| !before.contains(n))
+        .filter(|n| !before.contains(n) && n.starts_with(&prefix))
         .collect();
     assert_eq!(
         created.len(),
@@ -234,7 +239,7 @@ fn scale_joins_workers_and_managers_then_demotes_and_removes_managers() {
     );
     let created: Vec<String> = netns()
         .into_iter()
-        .filter(|n| !before.contains(n))
+        .filter(|n| !before.contains(n) && n.starts_with(&prefix))
         .collect();
     assert_eq!(created.len(), 2, "{created:?}");
     hosts_follow_the_instances(&home);

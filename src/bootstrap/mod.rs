@@ -45,7 +45,6 @@ pub use run::{
     all_ready, bootstrap, bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport,
     PhaseTimings, SWARMD_PORT,
 };
-pub use sandbox::{bridge_ip, sandbox_down, sandbox_inventory, sandbox_options, sandbox_up_with};
-pub(crate) use sandbox::{host_node_id, remove_task_containers};
+pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up_with};
 pub use scale_plan::{scale_plan, Departure, Member, ScaleError, ScalePlan};
 pub use shrink::{remove_nodes, LeaveReport};

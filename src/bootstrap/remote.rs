@@ -52,6 +52,12 @@ impl RemoteLayout {
         self.path("usr/local/lib/swarmd/swarmd-start")
     }
 
+    /// The host's own environment for swarmd (e.g. `SWARMD_DOCKER_SOCKET`), if the host
+    /// provides one; read before the env file.
+    pub fn host_env_file(&self) -> String {
+        self.path("etc/swarmd/host.env")
+    }
+
     /// The env file (mode 0600; holds the join token).
     pub fn env_file(&self) -> String {
         self.path("etc/swarmd/swarmd.env")
@@ -192,10 +198,12 @@ pub fn start_script_text(l: &RemoteLayout) -> String {
     let bin = shell_quote(&l.binary());
     let state = shell_quote(&l.state_dir());
     let env = shell_quote(&l.env_file());
+    let host_env = shell_quote(&l.host_env_file());
     format!(
         r#"#!/bin/sh
 # Written by swarm-aws: starts swarmd. `run` once the state dir holds a node, else init or join.
 set -e
+if [ -f {host_env} ]; then set -a; . {host_env}; set +a; fi
 if [ -f {env} ]; then . {env}; fi
 [ -n "$SWARMD_HOSTNAME" ] || SWARMD_HOSTNAME=$(cat /proc/sys/kernel/hostname)
 if [ -n "$SWARMD_PUBLISH_IP" ]; then export SWARMD_PUBLISH_IP; else unset SWARMD_PUBLISH_IP; fi

@@ -147,7 +147,8 @@ impl Roster {
                     ssh_addr: SocketAddr::new(IpAddr::V4(h.addr), 22),
                     advertise_ip: IpAddr::V4(h.addr),
                     hostname: Some(part.hostname.clone()),
-                    publish_ip: Some(super::sandbox::bridge_ip(h.addr)),
+                    // Its own engine publishes container ports on the host's own address.
+                    publish_ip: None,
                     layout: RemoteLayout::under(&h.dir),
                 })
             })

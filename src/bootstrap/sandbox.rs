@@ -7,7 +7,7 @@
 //! sandbox stops it. The sandbox's known_hosts lives in the sandbox state dir: host keys are new
 //! with every sandbox, and go with it.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use super::nodes::NodeRole;
@@ -37,17 +37,12 @@ pub fn sandbox_inventory(hosts: &[SandboxHost], managers: usize) -> Vec<Bootstra
                 ssh_addr: SocketAddr::new(IpAddr::V4(h.addr), 22),
                 advertise_ip: IpAddr::V4(h.addr),
                 hostname: Some(hostname),
-                publish_ip: Some(bridge_ip(h.addr)),
+                // Its own engine publishes container ports on the host's own address.
+                publish_ip: None,
                 layout: RemoteLayout::under(&h.dir),
             }
         })
         .collect()
-}
-
-/// Where a sandbox host's containers publish ports: the bridge's address (`.1` of the host's
-/// /24), since the hosts share the machine's Docker engine in the root namespace.
-pub fn bridge_ip(host: Ipv4Addr) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::from((u32::from(host) & 0xffff_ff00) | 1))
 }
 
 /// Bootstrap options for a sandbox: plain daemons, known_hosts in the sandbox state dir.
@@ -129,64 +124,17 @@ pub async fn sandbox_up_with(
 /// links and state (idempotent).
 pub async fn sandbox_down(cluster: &str) -> Result<(), BootstrapError> {
     let sandbox = Sandbox::new(cluster)?;
-    tokio::task::spawn_blocking(move || {
-        // The hosts share this machine's Docker engine: their task containers outlive the
-        // hosts unless removed. Read the node ids before the state goes.
-        let nodes = sandbox_node_ids(&sandbox.state_dir());
-        let destroyed = sandbox.destroy();
-        remove_task_containers(&nodes);
-        destroyed
-    })
-    .await
-    .map_err(|e| BootstrapError::Task(e.to_string()))??;
+    // Each host's engine goes with its host, and its task containers with the engine.
+    tokio::task::spawn_blocking(move || sandbox.destroy())
+        .await
+        .map_err(|e| BootstrapError::Task(e.to_string()))??;
     Ok(())
-}
-
-/// The swarmd node id (16 hex digits) of the sandbox host whose dir is `dir`, if it joined.
-pub(crate) fn host_node_id(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("var/lib/swarmd/node.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["node_id"].as_u64().map(|id| format!("{id:016x}"))
-}
-
-/// The swarmd node ids (16 hex digits) of the sandbox's hosts, from their state directories.
-fn sandbox_node_ids(root: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| host_node_id(&e.path()))
-        .collect()
-}
-
-/// Removes every container labelled with one of `nodes` (`com.docker.swarm.node.id`); a
-/// machine without Docker has none.
-pub(crate) fn remove_task_containers(nodes: &[String]) {
-    for id in nodes {
-        let filter = format!("label=com.docker.swarm.node.id={id}");
-        let Ok(out) = std::process::Command::new("docker")
-            .args(["ps", "-aq", "--filter", &filter])
-            .output()
-        else {
-            return;
-        };
-        let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
-        if !ids.is_empty() {
-            let _ = std::process::Command::new("docker")
-                .args(["rm", "-f"])
-                .args(&ids)
-                .output();
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
     use std::path::PathBuf;
 
     #[test]

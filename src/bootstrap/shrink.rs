@@ -113,7 +113,10 @@ pub async fn remove_nodes(
                     .wait_nodes(
                         &format!("wait for {} to be Down", d.host),
                         opts.timeout,
-                        |t| t.by_addr(&addr).is_none_or(|n| n.status == NodeStatus::Down),
+                        |t| {
+                            t.by_addr(&addr)
+                                .is_none_or(|n| n.status == NodeStatus::Down)
+                        },
                     )
                     .await
                     .is_ok();

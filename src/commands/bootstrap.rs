@@ -16,24 +16,39 @@ pub(super) fn print_report(
     global: &GlobalArgs,
     cluster: &str,
     report: &BootstrapReport,
+    registry: Option<&str>,
 ) -> Result<(), Error> {
     let p = &report.plan;
     match global.output {
-        OutputFormat::Json => print_json(&json!({
-            "cluster": cluster,
-            "initialised": p.init.is_some(),
-            "joined": { "managers": p.managers.len(), "workers": p.workers.len() },
-            "skipped": p.skipped.len(),
-            "nodes": report.nodes,
-        })),
-        OutputFormat::Text => print_text(&format!(
-            "\ncluster {cluster}: {} initialised, {} manager(s) and {} worker(s) joined, {} already in\n{}",
-            usize::from(p.init.is_some()),
-            p.managers.len(),
-            p.workers.len(),
-            p.skipped.len(),
-            report.nodes.render()
-        )),
+        OutputFormat::Json => {
+            let mut doc = json!({
+                "cluster": cluster,
+                "initialised": p.init.is_some(),
+                "joined": { "managers": p.managers.len(), "workers": p.workers.len() },
+                "skipped": p.skipped.len(),
+                "nodes": report.nodes,
+            });
+            if let Some(registry) = registry {
+                doc["registry"] = json!(registry);
+            }
+            print_json(&doc)
+        }
+        OutputFormat::Text => {
+            let mut text = format!(
+                "\ncluster {cluster}: {} initialised, {} manager(s) and {} worker(s) joined, {} already in\n{}",
+                usize::from(p.init.is_some()),
+                p.managers.len(),
+                p.workers.len(),
+                p.skipped.len(),
+                report.nodes.render()
+            );
+            if let Some(r) = registry {
+                text.push_str(&format!(
+                    "Image registry: {r} (docker tag IMAGE {r}/IMAGE && docker push {r}/IMAGE)\n"
+                ));
+            }
+            print_text(&text)
+        }
     }
 }
 
@@ -49,5 +64,10 @@ pub async fn run(global: &GlobalArgs, args: &BootstrapArgs) -> Result<(), Error>
     let hosts = provider.hosts(&args.name, &inv)?;
     let opts = provider.options(&args.name, &swarmd)?;
     let report = bootstrap_report(&hosts, &opts).await?;
-    print_report(global, &args.name, &report)
+    print_report(
+        global,
+        &args.name,
+        &report,
+        provider.registry(&args.name).as_deref(),
+    )
 }

@@ -2,16 +2,19 @@
 
 use serde_json::json;
 
-use super::shared::{connect, outputs_json, outputs_text, print_json, print_text};
-use crate::cli::{GlobalArgs, NameArgs, OutputFormat};
+use super::shared::{outputs_json, outputs_text, print_json, print_text, target};
+use crate::cli::{GlobalArgs, OutputFormat, StatusArgs};
 use crate::inventory::{inventory, Role};
+use crate::provider::{EmulatorUse, HostProvider};
 use crate::stack::StackError;
 use crate::Error;
 
 /// Runs `swarm-aws status`.
-pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
-    let clients = connect(global, None).await?;
-    let info = super::shared::require_stack(&clients, &args.name).await?;
+pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<(), Error> {
+    let name = &args.cluster.name;
+    let mut target = target(global, args.sandbox, EmulatorUse::Existing);
+    let clients = target.connect(name, None).await?;
+    let info = super::shared::require_stack(&clients, name).await?;
     if !info.is_swarm_aws() {
         return Err(StackError::NotOurs { stack: info.name }.into());
     }
@@ -20,9 +23,12 @@ pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
         inv.with_role(Role::Manager).count(),
         inv.with_role(Role::Worker).count(),
     );
+    // A sandbox has its own image registry.
+    let registry = target.provider.registry(name);
     match global.output {
         OutputFormat::Json => print_json(&json!({
             "stack": info.name,
+            "registry": registry,
             "region": clients.region,
             "status": info.status,
             "reason": info.reason,
@@ -52,6 +58,9 @@ pub async fn run(global: &GlobalArgs, args: &NameArgs) -> Result<(), Error> {
                     g.min,
                     g.max
                 ));
+            }
+            if let Some(registry) = &registry {
+                text.push_str(&format!("  registry: {registry} (sandbox)\n"));
             }
             text.push_str(&format!(
                 "  instances: {managers} manager(s), {workers} worker(s)\n\nOutputs:\n{}\n{}",

@@ -101,7 +101,12 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     eprintln!("bootstrapping swarmd over SSH on {} host(s)", hosts.len());
     let opts = provider.options(&spec.name, &swarmd)?;
     let report = bootstrap_report(&hosts, &opts).await?;
-    super::bootstrap::print_report(global, &spec.name, &report)?;
+    super::bootstrap::print_report(
+        global,
+        &spec.name,
+        &report,
+        provider.registry(&spec.name).as_deref(),
+    )?;
     if let (OutputFormat::Text, Some(next)) = (global.output, provider.next_step(&spec.name)) {
         print_text(&format!("{next}\n"))?;
     }

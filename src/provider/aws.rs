@@ -72,4 +72,8 @@ impl HostProvider for AwsProvider {
     fn next_step(&self, _cluster: &str) -> Option<String> {
         None
     }
+
+    fn registry(&self, _cluster: &str) -> Option<String> {
+        None
+    }
 }

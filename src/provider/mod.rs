@@ -61,6 +61,9 @@ pub trait HostProvider {
     fn stack_gone(&self, e: &Error) -> bool;
     /// A line to print after `up`, when there is a next step worth naming.
     fn next_step(&self, cluster: &str) -> Option<String>;
+    /// The image registry the cluster's engines pull from, when the provider runs one (the
+    /// sandbox's; on AWS that role is ECR's, reached through the instance role).
+    fn registry(&self, cluster: &str) -> Option<String>;
 }
 
 /// The provider of one command.
@@ -114,6 +117,9 @@ impl HostProvider for Provider {
     }
     fn next_step(&self, cluster: &str) -> Option<String> {
         delegate!(self, p => p.next_step(cluster))
+    }
+    fn registry(&self, cluster: &str) -> Option<String> {
+        delegate!(self, p => p.registry(cluster))
     }
 }
 

@@ -7,10 +7,7 @@ use super::emulator::{self, EmulatorUse};
 use super::{HostProvider, ProviderError};
 use crate::aws::{AwsErrorKind, AwsOptions};
 use crate::bootstrap::roster::Roster;
-use crate::bootstrap::{
-    host_node_id, remove_task_containers, sandbox_down, sandbox_options, BootstrapHost,
-    BootstrapOptions, NodeRole,
-};
+use crate::bootstrap::{sandbox_down, sandbox_options, BootstrapHost, BootstrapOptions, NodeRole};
 use crate::cluster_api::hosts::sandbox_candidates;
 use crate::cluster_api::{ApiOptions, ClusterApiError};
 use crate::inventory::{Inventory, Role};
@@ -245,17 +242,19 @@ impl HostProvider for SandboxProvider {
             "Remove it all with: swarm-aws down --sandbox --name {cluster} --yes"
         ))
     }
+
+    fn registry(&self, cluster: &str) -> Option<String> {
+        Sandbox::new(cluster)
+            .ok()
+            .filter(Sandbox::exists)
+            .and_then(|sb| sb.registry_addr().ok())
+            .map(|a| a.to_string())
+    }
 }
 
-/// Stops and removes one host, and the task containers its node left on the machine's engine.
+/// Stops and removes one host; its engine, and the task containers in it, go with it.
 async fn remove_host(sandbox: &Sandbox, h: &SandboxHost) -> Result<(), Error> {
-    let node = host_node_id(&h.dir);
     let sb = sandbox.clone();
     let name = h.name.clone();
-    blocking(move || {
-        let removed = sb.remove_host(&name);
-        remove_task_containers(node.as_slice());
-        removed
-    })
-    .await
+    blocking(move || sb.remove_host(&name)).await
 }

@@ -88,6 +88,32 @@ pub enum SandboxError {
         /// The end of that log.
         log_tail: String,
     },
+    /// A host's container engine did not come up.
+    #[error("sandbox host {host}: its dockerd did not answer on {} within {secs}s; its log {}:\n{log_tail}", socket.display(), log.display())]
+    EngineStart {
+        /// The host.
+        host: String,
+        /// The engine's socket.
+        socket: PathBuf,
+        /// Seconds waited.
+        secs: u64,
+        /// The dockerd log file.
+        log: PathBuf,
+        /// The end of that log.
+        log_tail: String,
+    },
+    /// The sandbox's registry did not come up.
+    #[error("the sandbox registry did not answer on {addr} within {secs}s; its log {}:\n{log_tail}", log.display())]
+    RegistryStart {
+        /// Its address.
+        addr: String,
+        /// Seconds waited.
+        secs: u64,
+        /// The registry log file.
+        log: PathBuf,
+        /// The end of that log.
+        log_tail: String,
+    },
     /// The state file is unreadable or malformed.
     #[error("sandbox state {}: {reason}", path.display())]
     State {

@@ -7,9 +7,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::cmd::{euid, have, run, run_quiet};
-use super::plan::{self, Plan, MAX_HOSTS};
+use super::engine::{self, Engine};
+use super::plan::{self, Plan, ENGINE_RUN_ROOT, MAX_HOSTS};
+use super::registry::{self, Registry};
 use super::state::{HostState, State};
-use super::{sshd, SandboxError};
+use super::{sshd, sweep, SandboxError};
 
 /// Machine-wide subnet claims, shared by every state root: one file per claimed subnet index,
 /// holding the cluster name. On tmpfs, so claims vanish with the bridges at reboot.
@@ -17,6 +19,13 @@ const SUBNET_CLAIMS: &str = "/run/swarm-aws/sandbox-subnets";
 
 /// How long a host's sshd may take to start listening.
 const SSHD_START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a host's engine may take to answer `/_ping` (all hosts' engines start at once).
+const ENGINE_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The file, in a host's dir, with the environment the host gives swarmd (its engine's socket),
+/// read by swarmd's start wrapper as `/etc/swarmd/host.env` is on an instance.
+pub const HOST_ENV: &str = "etc/swarmd/host.env";
 
 /// The root of all sandbox state dirs: `$XDG_STATE_HOME/swarm-aws/sandbox` (or
 /// `~/.local/state/swarm-aws/sandbox`).
@@ -62,6 +71,16 @@ impl SandboxHost {
     /// The host's sshd log.
     pub fn sshd_log(&self) -> PathBuf {
         self.dir.join(sshd::LOG)
+    }
+
+    /// The Docker API socket of the host's own engine (its `dockerd` in the host's namespace).
+    pub fn docker_socket(&self) -> PathBuf {
+        engine::socket_in(&Path::new(ENGINE_RUN_ROOT).join(&self.netns))
+    }
+
+    /// The host's engine's log.
+    pub fn dockerd_log(&self) -> PathBuf {
+        self.dir.join(engine::LOG)
     }
 
     /// A `Command` that runs `program` inside this host's network namespace (`ip netns exec`).
@@ -185,6 +204,11 @@ impl Sandbox {
         run("ip", &["addr", "add", &gw, "dev", &bridge])?;
         run("ip", &["link", "set", &bridge, "up"])?;
         allow_bridge_forwarding(&bridge)?;
+        self.registry().start(
+            plan.registry_listen(),
+            plan.registry_addr(),
+            &plan.rule_comment(),
+        )?;
 
         self.make_hosts(&plan, &dir, &mut state, 0..count)
     }
@@ -216,6 +240,9 @@ impl Sandbox {
         for host in &added {
             sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)?;
         }
+        for host in &added {
+            engine_of(plan, host).wait_ready(&host.name, ENGINE_START_TIMEOUT)?;
+        }
         Ok(added.iter().map(SandboxHost::from_state).collect())
     }
 
@@ -246,7 +273,34 @@ impl Sandbox {
         let cfg_path = host.dir.join(sshd::CONFIG);
         let cfg = sshd::config(host.addr, &host.dir, &self.authorized_keys());
         std::fs::write(&cfg_path, cfg).map_err(|e| SandboxError::io(&cfg_path, e))?;
-        sshd::start(ns, &host.dir)
+        sshd::start(ns, &host.dir)?;
+
+        let engine = engine_of(plan, host);
+        let env_path = host.dir.join(HOST_ENV);
+        if let Some(parent) = env_path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| SandboxError::io(parent, e))?;
+        }
+        let env = format!(
+            "# written by swarm-aws: this sandbox host's own container engine\n\
+             SWARMD_DOCKER_SOCKET='{}'\n",
+            engine.socket().display()
+        );
+        std::fs::write(&env_path, env).map_err(|e| SandboxError::io(&env_path, e))?;
+        engine::route_registry(ns, plan.registry_addr(), plan.registry_listen())?;
+        engine.start(&trusted_registries(plan))
+    }
+
+    /// The sandbox's registry.
+    fn registry(&self) -> Registry {
+        Registry {
+            dir: self.state_dir().join(registry::DIR),
+        }
+    }
+
+    /// The registry's name in image references (`127.213.<k>.1:5000`): push to it from this
+    /// machine (`docker tag app ADDR/app && docker push ADDR/app`), name it in services.
+    pub fn registry_addr(&self) -> Result<std::net::SocketAddrV4, SandboxError> {
+        Ok(self.plan()?.registry_addr())
     }
 
     /// Adds `count` hosts to an existing sandbox (new instances after `scale`), on its bridge and
@@ -291,7 +345,10 @@ impl Sandbox {
         };
         let host = state.hosts[pos].clone();
         let plan = Plan::new(&self.cluster, state.subnet);
+        let engine = engine_of(&plan, &host);
+        engine.stop();
         sshd::kill_all_in(&host.netns);
+        engine.sweep();
         run_quiet("ip", &["netns", "del", &host.netns]);
         run_quiet("ip", &["link", "del", &plan.veth(host.index)]);
         state.next_index = state.next_index.max(host.index + 1);
@@ -325,27 +382,45 @@ impl Sandbox {
             })
     }
 
-    /// Stops every process on host `name`, sshd included (a "rebooting instance" drill).
+    /// Stops every process on host `name`, its engine (and its containers) and sshd included
+    /// (a "rebooting instance" drill). The engine's data root stays.
     pub fn stop_host(&self, name: &str) -> Result<(), SandboxError> {
         let host = self.host(name)?;
+        let engine = engine_of(&self.plan()?, &self.host_state(name)?);
+        engine.stop();
         sshd::kill_all_in(&host.netns);
+        engine.sweep();
         Ok(())
     }
 
-    /// Starts host `name`'s sshd again and waits until it listens.
+    /// Starts host `name`'s sshd and engine again and waits until both answer.
     pub fn start_host(&self, name: &str) -> Result<(), SandboxError> {
         let host = self.host(name)?;
+        let plan = self.plan()?;
+        let engine = engine_of(&plan, &self.host_state(name)?);
         sshd::start(&host.netns, &host.dir)?;
-        sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)
+        engine.start(&trusted_registries(&plan))?;
+        sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)?;
+        engine.wait_ready(&host.name, ENGINE_START_TIMEOUT)
     }
 
-    /// Gives host `name` a new host key and restarts its sshd (a "rebuilt instance" drill).
+    /// Gives host `name` a new host key and restarts it (a "rebuilt instance" drill).
     pub fn regenerate_host_key(&self, name: &str) -> Result<(), SandboxError> {
         let host = self.host(name)?;
-        sshd::kill_all_in(&host.netns);
+        self.stop_host(name)?;
         sshd::generate_host_key(&host.dir, &format!("{}@{}", host.name, self.cluster))?;
-        sshd::start(&host.netns, &host.dir)?;
-        sshd::wait_listening(&host.name, host.addr, &host.dir, SSHD_START_TIMEOUT)
+        self.start_host(name)
+    }
+
+    fn host_state(&self, name: &str) -> Result<HostState, SandboxError> {
+        self.load()?
+            .hosts
+            .into_iter()
+            .find(|h| h.name == name)
+            .ok_or_else(|| SandboxError::UnknownHost {
+                cluster: self.cluster.clone(),
+                host: name.to_string(),
+            })
     }
 
     /// Removes every process, namespace, veth, bridge, firewall rule and state file of this sandbox.
@@ -367,9 +442,46 @@ impl Sandbox {
             .filter(|n| n.starts_with(&prefix))
             .map(str::to_string)
             .collect();
+        let dir = self.state_dir();
+        let engines: Vec<Engine> = namespaces
+            .iter()
+            .map(|ns| {
+                let host_dir = state
+                    .as_ref()
+                    .and_then(|s| s.hosts.iter().find(|h| &h.netns == ns))
+                    .map(|h| h.dir.clone())
+                    .unwrap_or_else(|| dir.join("unknown-host"));
+                Engine {
+                    netns: ns.clone(),
+                    host_dir,
+                    run_dir: Path::new(ENGINE_RUN_ROOT).join(ns),
+                }
+            })
+            .collect();
+        // Engines stop in parallel: each waits for its dockerd to shut down.
+        std::thread::scope(|scope| {
+            for engine in &engines {
+                scope.spawn(move || {
+                    engine.stop();
+                    sshd::kill_all_in(&engine.netns);
+                    engine.sweep();
+                });
+            }
+        });
         for ns in &namespaces {
-            sshd::kill_all_in(ns);
             run_quiet("ip", &["netns", "del", ns]);
+        }
+        self.registry().stop();
+        sweep::remove_tagged_rules(&plan.rule_comment());
+        // Whatever engines left without a namespace (a crash between steps).
+        for name in sweep::cgroups_with_prefix(&prefix) {
+            sweep::kill_cgroup(&name);
+            sweep::remove_cgroup(&name);
+        }
+        let run_dirs = engine_run_dirs(&prefix);
+        sweep::unmount_under(&[&run_dirs[..], std::slice::from_ref(&dir)].concat());
+        for d in &run_dirs {
+            let _ = std::fs::remove_dir_all(d);
         }
         let veth_prefix = plan.veth_prefix();
         for link in links().into_iter().filter(|l| l.starts_with(&veth_prefix)) {
@@ -381,7 +493,6 @@ impl Sandbox {
         }
         remove_bridge_forwarding(&bridge);
         self.release_subnets();
-        let dir = self.state_dir();
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -453,6 +564,11 @@ fn preflight() -> Result<(), SandboxError> {
         ("ip", "iproute2"),
         (sshd::SSHD, "openssh-server"),
         ("ssh-keygen", "openssh-client"),
+        ("iptables", "iptables"),
+        ("nsenter", "util-linux"),
+        ("setsid", "util-linux"),
+        ("dockerd", "docker.io"),
+        (registry::REGISTRY, "docker-registry"),
     ] {
         if !have(program) {
             return Err(SandboxError::MissingProgram {
@@ -522,18 +638,94 @@ pub(crate) fn leftovers(cluster: &str) -> Vec<String> {
             found.push(format!("link {link}"));
         }
     }
+    for name in sweep::cgroups_with_prefix(&plan.netns_prefix()) {
+        found.push(format!("cgroup {name}"));
+    }
+    let run_dirs = engine_run_dirs(&plan.netns_prefix());
+    for m in sweep::mounts_under(&run_dirs) {
+        found.push(format!("mount {}", m.display()));
+    }
+    for d in run_dirs {
+        found.push(format!("engine dir {}", d.display()));
+    }
+    for (table, rule) in sweep::tagged_rules(&plan.rule_comment()) {
+        found.push(format!("iptables -t {table} {rule}"));
+    }
     found
+}
+
+/// The engine run dirs of namespaces starting with `prefix`.
+fn engine_run_dirs(prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(ENGINE_RUN_ROOT) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// The engine of `host`.
+fn engine_of(plan: &Plan, host: &HostState) -> Engine {
+    Engine {
+        netns: host.netns.clone(),
+        host_dir: host.dir.clone(),
+        run_dir: plan.engine_run_dir(host.index),
+    }
+}
+
+/// The registries a host's engine pulls from over plain HTTP: the sandbox registry's loopback
+/// name and its listening address.
+fn trusted_registries(plan: &Plan) -> Vec<String> {
+    vec![
+        plan.registry_addr().to_string(),
+        plan.registry_listen().to_string(),
+    ]
 }
 
 impl Sandbox {
     /// Names of sandbox resources of this cluster that still exist on the machine (namespaces,
-    /// links); empty after [`Sandbox::destroy`].
+    /// links, engine cgroups, run dirs and mounts, tagged iptables rules, mounts under the state
+    /// dir, processes running from its dirs); empty after [`Sandbox::destroy`].
     pub fn leftovers(&self) -> Vec<String> {
-        leftovers(&self.cluster)
+        let mut found = leftovers(&self.cluster);
+        for m in sweep::mounts_under(&[self.state_dir()]) {
+            found.push(format!("mount {}", m.display()));
+        }
+        let mut dirs = engine_run_dirs(&Plan::new(&self.cluster, 0).netns_prefix());
+        dirs.push(self.state_dir());
+        for p in processes_mentioning(&dirs) {
+            found.push(format!("process {p}"));
+        }
+        found
     }
 
     /// The state dir root.
     pub fn state_root(&self) -> &Path {
         &self.root
     }
+}
+
+/// Processes whose command line mentions one of `dirs` (`pid cmdline`).
+fn processes_mentioning(dirs: &[PathBuf]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let needles: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    let mut found = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(raw) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if needles.iter().any(|n| cmdline.contains(n.as_str())) {
+            found.push(format!("{name} {}", cmdline.trim()));
+        }
+    }
+    found
 }

@@ -14,18 +14,39 @@
 //!   reached from the root namespace, where `swarm-aws` runs; nothing is routed off this machine.
 //! - Each host's `sshd` uses its own config, host key, pid file and log under the state dir, accepts
 //!   only the cluster's public key for root (`UsePAM no`, no passwords).
+//! - Each host runs its own container engine (`engine.rs`): a `dockerd` started with
+//!   `nsenter --net` in its namespace, data root under the host's state dir, socket, pid file and
+//!   exec root under `/run/swarm-aws/engines/<netns>`, containers in the cgroup `/<netns>`. The
+//!   host tells swarmd its socket through `etc/swarmd/host.env` ([`HOST_ENV`]), which swarmd's
+//!   start wrapper reads. All hosts' engines start at once; `create`/`add_hosts` return once
+//!   every sshd listens and every engine answers `/_ping`.
+//! - The sandbox runs an image registry (`registry.rs`) on the gateway, named
+//!   `127.213.<k>.1:5000` in image references (DNAT in the root namespace and in each host's),
+//!   so `docker push` from this machine and the hosts' pulls use one name.
+//! - Teardown (`sweep.rs`) kills the engine's containers through its cgroup, lets dockerd shut
+//!   down (SIGTERM), kills what is left in the namespace, unmounts everything below the engine's
+//!   dirs (fuse-overlayfs rootfs, nsfs, the data root's bind mount), removes its cgroups and run
+//!   dir, then the namespace, veth, bridge, comment-tagged iptables rules and state. It works
+//!   after SIGKILL too (measured: dockerd leaves its mounts and shims then).
+//!
+//! Measured here: an engine answers `/_ping` ~0.5 s after start; dockerd's SIGTERM shutdown
+//! with its containers already killed takes ~1.2 s. The kernel has no IPVS: Docker's own VIPs
+//! and routing mesh do not work in these engines (swarmd's mesh does not use them).
 //!
 //! Limits: needs root (namespaces, bridges); IPv4 only; at most 200 hosts per cluster and 254
 //! sandboxes per machine. When `br_netfilter` is loaded (Docker loads it), bridged traffic passes
 //! the iptables FORWARD chain, so an ACCEPT rule for the bridge is inserted and removed with it.
 
 mod cmd;
+mod engine;
 mod error;
 mod hosts;
 pub mod plan;
+mod registry;
 mod sshd;
 mod state;
+mod sweep;
 
 pub use error::SandboxError;
-pub use hosts::{sandbox_state_root, Sandbox, SandboxHost};
+pub use hosts::{sandbox_state_root, Sandbox, SandboxHost, HOST_ENV};
 pub(crate) use state::{load_json, save_json};

@@ -1,6 +1,7 @@
 //! Names and addresses of a cluster's sandbox resources, derived from the cluster name (pure).
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::{Path, PathBuf};
 
 use super::SandboxError;
 
@@ -9,6 +10,17 @@ pub const MAX_HOSTS: usize = 200;
 
 /// First octet pair of every sandbox subnet: `10.213.<k>.0/24`.
 pub const SUBNET_PREFIX: [u8; 2] = [10, 213];
+
+/// First octet pair of every sandbox registry's name: `127.213.<k>.1:5000` (see
+/// [`Plan::registry_addr`]).
+pub const REGISTRY_PREFIX: [u8; 2] = [127, 213];
+
+/// The registry's port, on the gateway and on its loopback name.
+pub const REGISTRY_PORT: u16 = 5000;
+
+/// Where the hosts' engines keep their sockets, pid files and exec roots: one dir per host,
+/// named after its namespace (short, as unix socket paths are limited to 108 bytes; on tmpfs).
+pub const ENGINE_RUN_ROOT: &str = "/run/swarm-aws/engines";
 
 /// Checks that a cluster name can name sandbox resources: 1-64 of `[A-Za-z0-9_-]`.
 pub fn validate_cluster_name(name: &str) -> Result<(), SandboxError> {
@@ -108,6 +120,32 @@ impl Plan {
         Ipv4Addr::new(SUBNET_PREFIX[0], SUBNET_PREFIX[1], self.subnet, 250)
     }
 
+    /// The run dir of host `index`'s container engine (socket, pid file, exec root).
+    pub fn engine_run_dir(&self, index: usize) -> PathBuf {
+        Path::new(ENGINE_RUN_ROOT).join(self.netns(index))
+    }
+
+    /// The address the registry listens on: the gateway, port 5000 (plain HTTP).
+    pub fn registry_listen(&self) -> SocketAddrV4 {
+        SocketAddrV4::new(self.gateway(), REGISTRY_PORT)
+    }
+
+    /// The registry's name in image references, `127.213.<k>.1:5000`: a loopback address, so
+    /// this machine's Docker daemon pushes to it over plain HTTP without any configuration
+    /// (Docker trusts 127.0.0.0/8 as insecure by default); a DNAT rule in the root namespace and
+    /// one in each host's namespace send it to [`Plan::registry_listen`].
+    pub fn registry_addr(&self) -> SocketAddrV4 {
+        SocketAddrV4::new(
+            Ipv4Addr::new(REGISTRY_PREFIX[0], REGISTRY_PREFIX[1], self.subnet, 1),
+            REGISTRY_PORT,
+        )
+    }
+
+    /// The comment on every iptables rule of this sandbox, so that teardown finds them by name.
+    pub fn rule_comment(&self) -> String {
+        format!("swarm-aws-sandbox-{}", self.id)
+    }
+
     /// The host name of host `index` (what `list` shows).
     pub fn host_name(&self, index: usize) -> String {
         format!("host-{index}")
@@ -133,6 +171,12 @@ mod tests {
         assert_ne!(cluster_id("a"), cluster_id("b"));
         // Known FNV-1a vector.
         assert_eq!(cluster_id("a"), "e40c292c");
+        assert_eq!(p.registry_addr().to_string(), "127.213.7.1:5000");
+        assert_eq!(p.registry_listen().to_string(), "10.213.7.1:5000");
+        let sock = p
+            .engine_run_dir(199)
+            .join("exec/containerd/containerd.sock");
+        assert!(sock.as_os_str().len() < 100, "{}", sock.display());
         let k = preferred_subnet("anything");
         assert!((1..=254).contains(&k));
     }

@@ -60,8 +60,8 @@ impl Home {
         json_docs(&out).last().cloned().expect("a JSON document")
     }
 
-    /// `down --sandbox --yes`, then checks it left none of the `created` namespaces and no swarmd
-    /// running from the sandbox's dirs.
+    /// `down --sandbox --yes`, then checks it left none of the `created` namespaces and nothing
+    /// else of the sandbox (see `Sandbox::leftovers`).
     pub fn down_leaves_nothing(&self, created: &[String]) {
         let down = self.run(&["down", "--sandbox", "--name", &self.name, "--yes"]);
         assert!(
@@ -78,6 +78,16 @@ impl Home {
             0,
             "swarmd left running"
         );
+        // From the names alone: no namespace, veth, bridge, engine cgroup, engine run dir, mount
+        // (overlay, FUSE, nsfs, the data roots' bind mounts), tagged iptables rule, or process
+        // (dockerd, containerd, shims, fuse-overlayfs, registry, sshd, swarmd) of this sandbox.
+        let sandbox = swarm_aws::sandbox::Sandbox::with_state_root(
+            &self.name,
+            self.dir.path().join("state/swarm-aws/sandbox"),
+        )
+        .unwrap();
+        assert_eq!(sandbox.leftovers(), Vec::<String>::new());
+        assert!(!sandbox.state_dir().exists(), "state dir left behind");
     }
 
     /// The state dir of one sandbox host.
