@@ -80,6 +80,7 @@ fn hosts_run_their_tasks_on_their_own_engines_from_the_sandbox_registry() {
     );
     engines_run_exactly_their_tasks(&hosts, &tasks);
     machine_daemon_holds_none(&hosts);
+    hosts_offer_their_share(&home, &hosts);
 
     // A host dies: every process in its namespace gets SIGKILL.
     let victim = &hosts[2];
@@ -287,4 +288,68 @@ fn ok(out: &Output, what: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Each of the 3 hosts offers the scheduler a third of this machine's memory (not the whole
+/// machine, as every node did when it read its engine's figures), so a reservation above one
+/// host's share but below the machine's stays pending for lack of memory, as on instances.
+fn hosts_offer_their_share(home: &Home, hosts: &[Host]) {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let total_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("MemTotal");
+    let total = total_kib * 1024;
+    let third_mib = total / 3 / (1 << 20);
+    for h in hosts {
+        let out = home.run(&["node", "--cluster", &home.name, "inspect", &h.node_id]);
+        ok(&out, "node inspect");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mem = doc[0]["description"]["resources"]["memory_bytes"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{doc}"));
+        assert_eq!(mem, third_mib << 20, "a third of {total} bytes: {doc}");
+    }
+    // More than a host has, less than the machine: no node can take it.
+    let ask = format!("{}M", third_mib + 512);
+    let created = home.run(&[
+        "service",
+        "--cluster",
+        &home.name,
+        "create",
+        "--detach",
+        "--name",
+        "big",
+        "--reserve-memory",
+        &ask,
+        "--replicas",
+        "1",
+        "127.0.0.1:1/none",
+    ]);
+    ok(&created, "service create --detach big");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let ps = home.run(&[
+            "service",
+            "--cluster",
+            &home.name,
+            "ps",
+            "--no-trunc",
+            "big",
+        ]);
+        let text = String::from_utf8_lossy(&ps.stdout).into_owned();
+        if text.contains("insufficient memory on 3 nodes") {
+            assert!(text.contains("Pending"), "{text}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "big stayed without the pending reason: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let rm = home.run(&["service", "--cluster", &home.name, "rm", "big"]);
+    ok(&rm, "service rm big");
 }

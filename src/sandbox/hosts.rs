@@ -10,6 +10,7 @@ use super::cmd::{euid, have, run, run_quiet};
 use super::engine::{self, Engine};
 use super::plan::{self, Plan, ENGINE_RUN_ROOT, MAX_HOSTS};
 use super::registry::{self, Registry};
+use super::share::{self, Share};
 use super::state::{HostState, State};
 use super::{sshd, sweep, SandboxError};
 
@@ -190,6 +191,10 @@ impl Sandbox {
             subnet,
             hosts: Vec::new(),
             next_index: 0,
+            share: {
+                let (cpus, memory) = share::machine();
+                Some(Share::of(cpus, memory, count))
+            },
         };
         state.save(&dir)?;
 
@@ -234,7 +239,7 @@ impl Sandbox {
             state.hosts.push(host.clone());
             state.next_index = index + 1;
             state.save(dir)?;
-            self.make_host(plan, &host)?;
+            self.make_host(plan, &host, state.share)?;
             added.push(host);
         }
         for host in &added {
@@ -246,7 +251,12 @@ impl Sandbox {
         Ok(added.iter().map(SandboxHost::from_state).collect())
     }
 
-    fn make_host(&self, plan: &Plan, host: &HostState) -> Result<(), SandboxError> {
+    fn make_host(
+        &self,
+        plan: &Plan,
+        host: &HostState,
+        share: Option<Share>,
+    ) -> Result<(), SandboxError> {
         let ns = host.netns.as_str();
         let veth = plan.veth(host.index);
         run_quiet("ip", &["netns", "del", ns]);
@@ -281,9 +291,11 @@ impl Sandbox {
             std::fs::create_dir_all(parent).map_err(|e| SandboxError::io(parent, e))?;
         }
         let env = format!(
-            "# written by swarm-aws: this sandbox host's own container engine\n\
-             SWARMD_DOCKER_SOCKET='{}'\n",
-            engine.socket().display()
+            "# written by swarm-aws: this sandbox host's own container engine and its share of\n\
+             # the machine\n\
+             SWARMD_DOCKER_SOCKET='{}'\n{}",
+            engine.socket().display(),
+            share.map(|s| s.env_lines()).unwrap_or_default()
         );
         std::fs::write(&env_path, env).map_err(|e| SandboxError::io(&env_path, e))?;
         engine::route_registry(ns, plan.registry_addr(), plan.registry_listen())?;

@@ -20,6 +20,9 @@
 //!   host tells swarmd its socket through `etc/swarmd/host.env` ([`HOST_ENV`]), which swarmd's
 //!   start wrapper reads. All hosts' engines start at once; `create`/`add_hosts` return once
 //!   every sshd listens and every engine answers `/_ping`.
+//! - Each host offers the scheduler its share of this machine (`share.rs`: machine / hosts at
+//!   `up`, recorded in the state so hosts added later match), through `SWARMD_CPUS` and
+//!   `SWARMD_MEMORY` in the same file, as an instance offers its type's CPUs and memory.
 //! - The sandbox runs an image registry (`registry.rs`) on the gateway, named
 //!   `127.213.<k>.1:5000` in image references (DNAT in the root namespace and in each host's),
 //!   so `docker push` from this machine and the hosts' pulls use one name.
@@ -43,6 +46,7 @@ mod error;
 mod hosts;
 pub mod plan;
 mod registry;
+mod share;
 mod sshd;
 mod state;
 mod sweep;

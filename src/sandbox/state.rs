@@ -22,6 +22,10 @@ pub(crate) struct State {
     /// their addresses never come back with another host key).
     #[serde(default)]
     pub next_index: usize,
+    /// What each host offers the scheduler (set at creation; absent in older state files,
+    /// whose hosts then offer the whole machine as before).
+    #[serde(default)]
+    pub share: Option<super::share::Share>,
 }
 
 /// One host.
@@ -100,6 +104,7 @@ mod tests {
                 dir: tmp.path().join("host-0"),
             }],
             next_index: 1,
+            share: None,
         };
         state.save(tmp.path()).unwrap();
         assert_eq!(State::load(tmp.path()).unwrap(), Some(state));
