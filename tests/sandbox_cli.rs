@@ -16,7 +16,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use sandbox_home::{json_docs, netns, swarmd_processes_under, Home};
+use sandbox_home::{json_docs, netns, push_test_image, swarmd_processes_under, Home};
 use serde_json::Value;
 
 #[test]
@@ -102,22 +102,6 @@ fn containers_of(node_id: &str) -> usize {
         .count()
 }
 
-/// Builds the test image (`swarm-test/web:v1`, FROM scratch) on the local Docker daemon and
-/// pushes it to the sandbox's registry, whence the hosts' own engines pull it.
-fn test_image(registry: &str) -> String {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-    swarm_testimg::build_image(&dir, swarm_testimg::IMAGE).expect("build the test image");
-    let image = format!("{registry}/{}", swarm_testimg::IMAGE);
-    for args in [
-        vec!["tag", swarm_testimg::IMAGE, &image],
-        vec!["push", &image],
-    ] {
-        let out = Command::new("docker").args(&args).output().unwrap();
-        assert!(out.status.success(), "docker {args:?}: {out:?}");
-    }
-    image
-}
-
 /// `service ps` through the tunnel: tasks desired and observed RUNNING.
 fn running_tasks(home: &Home, service: &str) -> Vec<Value> {
     let ps = home.run(&[
@@ -155,7 +139,7 @@ fn node_list(doc: &Value) -> Vec<Value> {
 /// container check after `down`).
 fn service_survives_scaling(home: &Home, registry: &str) -> Vec<String> {
     let name = home.name.as_str();
-    let image = test_image(registry);
+    let image = push_test_image(registry);
     let image = image.as_str();
     let created = home.run(&[
         "service",

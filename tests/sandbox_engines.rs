@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use sandbox_home::{json_docs, netns, Home};
+use sandbox_home::{json_docs, netns, push_test_image, Home};
 use serde_json::Value;
 
 #[test]
@@ -145,26 +145,6 @@ fn hosts_of(home: &Home, count: usize) -> Vec<Host> {
         .collect();
     assert_eq!(hosts.len(), count);
     hosts
-}
-
-/// Builds the test image on this machine's daemon, tags it into the sandbox registry and pushes
-/// it there (plain HTTP on a loopback name: no daemon configuration needed).
-fn push_test_image(registry: &str) -> String {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-    swarm_testimg::build_image(&dir, swarm_testimg::IMAGE).expect("build the test image");
-    let image = format!("{registry}/{}", swarm_testimg::IMAGE);
-    let tag = Command::new("docker")
-        .args(["tag", swarm_testimg::IMAGE, &image])
-        .output()
-        .unwrap();
-    ok(&tag, "docker tag");
-    let push = Command::new("docker")
-        .args(["push", &image])
-        .output()
-        .unwrap();
-    ok(&push, "docker push");
-    let _ = Command::new("docker").args(["rmi", &image]).output();
-    image
 }
 
 /// Waits (up to 120 s) until `want` tasks of `web` run, all on `hosts`; returns (task, node).

@@ -8,6 +8,24 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// Builds the test image (`swarm-test/web:v1`, FROM scratch) on this machine's Docker daemon,
+/// tags it into the sandbox registry and pushes it there (plain HTTP on a loopback name: no
+/// daemon configuration needed), whence the hosts' own engines pull it. Returns its name there.
+pub fn push_test_image(registry: &str) -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
+    swarm_testimg::build_image(&dir, swarm_testimg::IMAGE).expect("build the test image");
+    let image = format!("{registry}/{}", swarm_testimg::IMAGE);
+    for args in [
+        vec!["tag", swarm_testimg::IMAGE, &image],
+        vec!["push", &image],
+    ] {
+        let out = Command::new("docker").args(&args).output().unwrap();
+        assert!(out.status.success(), "docker {args:?}: {out:?}");
+    }
+    let _ = Command::new("docker").args(["rmi", &image]).output();
+    image
+}
+
 /// One cluster's config and state home; `down --sandbox` runs when it is dropped.
 pub struct Home {
     /// The temporary home.
