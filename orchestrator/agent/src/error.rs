@@ -66,9 +66,11 @@ pub enum AgentError {
 
 impl AgentError {
     /// Running the task again cannot help (its image cannot be had): the controller marks
-    /// the task's status [`swarm_api::task::TaskStatus::permanent`].
+    /// the task's status [`swarm_api::task::TaskStatus::permanent`]. Only when the pull's
+    /// failure is final ([`pull_error_is_final`]); a registry that timed out, refused the
+    /// connection or answered 5xx may serve the image on the next try.
     pub fn is_permanent(&self) -> bool {
-        matches!(self, AgentError::ImageNotFound { .. })
+        matches!(self, AgentError::ImageNotFound { pull_error, .. } if pull_error_is_final(pull_error))
     }
 
     /// True when Docker answered 404 (no such container/image).
@@ -83,5 +85,45 @@ impl AgentError {
                 ..
             }
         )
+    }
+}
+
+/// Whether a pull failed for a reason a retry cannot cure: the registry answered that the image,
+/// tag or repository does not exist or may not be pulled, or its name does not resolve at all.
+/// Connection errors, time-outs and server errors are not final.
+pub fn pull_error_is_final(pull_error: &str) -> bool {
+    const FINAL: [&str; 7] = [
+        "manifest unknown",
+        "not found",
+        "does not exist",
+        "pull access denied",
+        "unauthorized",
+        "no such host",
+        "invalid reference format",
+    ];
+    let e = pull_error.to_ascii_lowercase();
+    FINAL.iter().any(|f| e.contains(f))
+}
+
+#[cfg(test)]
+mod pull_error_tests {
+    use super::pull_error_is_final;
+
+    #[test]
+    fn only_answers_that_no_retry_can_change_are_final() {
+        for e in [
+            "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.0.0.2:53: no such host",
+            "manifest for 127.213.9.1:5000/app:v9 not found: manifest unknown: manifest unknown",
+            "pull access denied for nope, repository does not exist or may require 'docker login'",
+        ] {
+            assert!(pull_error_is_final(e), "{e}");
+        }
+        for e in [
+            "Get \"http://127.213.9.1:5000/v2/\": dial tcp 127.213.9.1:5000: connect: connection refused",
+            "timed out after 120 s",
+            "received unexpected HTTP status: 503 Service Unavailable",
+        ] {
+            assert!(!pull_error_is_final(e), "{e}");
+        }
     }
 }

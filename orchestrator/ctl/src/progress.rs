@@ -163,11 +163,16 @@ pub fn progress(service: &Service, tasks: &[Task], global_desired: Option<u64>) 
                 u
             })
         }
-        _ if desired > 0 && doomed_slots(service, tasks) >= desired => {
+        Some(UpdateState::Updating) | Some(UpdateState::RollbackStarted)
+            if desired > 0 && doomed_slots(service, tasks, desired) >= desired =>
+        {
             Outcome::Stopped("every task was rejected for a reason no retry can cure".to_string())
         }
         Some(UpdateState::Updating) | Some(UpdateState::RollbackStarted) => Outcome::Waiting,
         _ if running == desired && meant.len() as u64 == desired => Outcome::Converged,
+        _ if desired > 0 && doomed_slots(service, tasks, desired) >= desired => {
+            Outcome::Stopped("every task was rejected for a reason no retry can cure".to_string())
+        }
         _ => Outcome::Waiting,
     };
     Progress {
@@ -177,12 +182,17 @@ pub fn progress(service: &Service, tasks: &[Task], global_desired: Option<u64>) 
     }
 }
 
-/// Slots (replica numbers, or nodes of a global service) where a task of the current spec
-/// was rejected permanently and none of the current spec runs.
-fn doomed_slots(service: &Service, tasks: &[Task]) -> u64 {
+/// Slots (replica numbers up to `desired`, or nodes of a global service) where a task of the
+/// current spec was rejected permanently and none of the current spec runs.
+fn doomed_slots(service: &Service, tasks: &[Task], desired: u64) -> u64 {
     use std::collections::BTreeSet;
     let key = |t: &Task| (t.slot, t.node_id.clone().filter(|_| t.slot.is_none()));
-    let ours = || tasks.iter().filter(|t| current(t, service));
+    let ours = || {
+        tasks
+            .iter()
+            .filter(|t| current(t, service))
+            .filter(move |t| t.slot.is_none_or(|s| s <= desired))
+    };
     let running: BTreeSet<_> = ours()
         .filter(|t| t.status.state == TaskState::Running)
         .map(key)
@@ -399,6 +409,15 @@ mod tests {
             task(&s, 2, "img:v2", Running, Running),
         ];
         assert_eq!(progress(&s, &ran, None).outcome, Outcome::Waiting);
+        // Scaled down to 1 with slot 1 running: the rejected slots beyond the replicas do not
+        // count, the service converged.
+        let one = svc(1);
+        let scaled = [
+            task(&one, 1, "img:v2", Running, Running),
+            gone(2, true),
+            gone(3, true),
+        ];
+        assert_eq!(progress(&one, &scaled, None).outcome, Outcome::Converged);
     }
 
     #[test]

@@ -21,11 +21,14 @@ fn guards_majority_loss_and_force_new_cluster() {
 
     // Lose m3: demoting a healthy manager would leave 1 of 2 reachable -> refused, with advice.
     c.nodes[m3].kill9();
-    wait_for("m3 Down", WAIT, || {
-        let nodes = c.nodes[m1].nodes()?;
-        let n = nodes.iter().find(|n| n["hostname"] == "m3")?;
-        (n["status"] == "down").then_some(())
-    });
+    // Both m1 (which demotes) and m2 (which leaves) judge from their own copy of the state.
+    for judge in [m1, m2] {
+        wait_for("m3 Down", WAIT, || {
+            let nodes = c.nodes[judge].nodes()?;
+            let n = nodes.iter().find(|n| n["hostname"] == "m3")?;
+            (n["status"] == "down").then_some(())
+        });
+    }
     let o = c.nodes[m1].cli(&["node", "demote", "m2"]);
     assert!(!o.ok, "{o:?}");
     assert!(
