@@ -89,10 +89,13 @@ impl AgentError {
 }
 
 /// Whether a pull failed for a reason a retry cannot cure: the registry answered that the image,
-/// tag or repository does not exist or may not be pulled, or its name does not resolve at all.
-/// Connection errors, time-outs and server errors are not final.
+/// tag or repository does not exist or may not be pulled, or the registry's name cannot be
+/// resolved (no such host, or no resolver answers: a node with no way out, as a sandbox host or
+/// an instance in a private subnet without NAT). Refused connections, time-outs of a resolved
+/// registry and server errors are not final.
 pub fn pull_error_is_final(pull_error: &str) -> bool {
-    const FINAL: [&str; 7] = [
+    const FINAL: [&str; 8] = [
+        "dial tcp: lookup ",
         "manifest unknown",
         "not found",
         "does not exist",
@@ -115,12 +118,14 @@ mod pull_error_tests {
             "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.0.0.2:53: no such host",
             "manifest for 127.213.9.1:5000/app:v9 not found: manifest unknown: manifest unknown",
             "pull access denied for nope, repository does not exist or may require 'docker login'",
+            "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.0.0.2:53: read udp 10.213.53.12:51728->10.0.0.2:53: i/o timeout",
         ] {
             assert!(pull_error_is_final(e), "{e}");
         }
         for e in [
             "Get \"http://127.213.9.1:5000/v2/\": dial tcp 127.213.9.1:5000: connect: connection refused",
             "timed out after 120 s",
+            "Get \"https://10.0.0.9:5000/v2/\": dial tcp 10.0.0.9:5000: i/o timeout",
             "received unexpected HTTP status: 503 Service Unavailable",
         ] {
             assert!(!pull_error_is_final(e), "{e}");
