@@ -20,7 +20,7 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use swarm_api::dispatch::NodeDescription;
+use swarm_api::node::NodeDescription;
 use swarm_api::resources::{Resources, NANO_CPUS_PER_CPU};
 use swarm_api::task::{BoundPort, Task};
 

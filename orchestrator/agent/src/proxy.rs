@@ -22,6 +22,9 @@ use tokio::sync::watch;
 /// The backends of one published port: task addresses (container IP and target port).
 pub type Backends = Arc<Vec<SocketAddr>>;
 
+/// How long a UDP session without traffic is kept by default.
+pub const DEFAULT_UDP_IDLE: Duration = Duration::from_secs(60);
+
 /// Tuning of a proxy.
 #[derive(Debug, Clone, Copy)]
 pub struct ProxyOptions {
@@ -35,7 +38,7 @@ impl Default for ProxyOptions {
     fn default() -> Self {
         ProxyOptions {
             connect_timeout: Duration::from_secs(3),
-            udp_idle: crate::udp_proxy::DEFAULT_UDP_IDLE,
+            udp_idle: DEFAULT_UDP_IDLE,
         }
     }
 }

@@ -146,6 +146,3 @@ pub async fn serve_udp(
         }
     }
 }
-
-/// How long a UDP session without traffic is kept.
-pub const DEFAULT_UDP_IDLE: Duration = Duration::from_secs(60);

@@ -7,29 +7,13 @@
 //! their desired state) and the routing-mesh table. The full set, not a diff, makes the
 //! protocol idempotent: a lost answer or a manager fail-over costs nothing but one period.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
+/// Kept here for callers of the protocol; it is defined with the node.
+pub use crate::node::NodeDescription;
 use crate::node::NodeId;
 use crate::publish::Protocol;
-use crate::resources::Resources;
 use crate::task::{Task, TaskStatus};
-
-/// What a node reports about its engine: capacity for reservations, engine labels for
-/// `engine.labels.*` constraints.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeDescription {
-    /// CPUs and memory of the node (Docker's `NCPU` and `MemTotal`).
-    #[serde(default)]
-    pub resources: Resources,
-    /// Docker engine labels.
-    #[serde(default)]
-    pub engine_labels: BTreeMap<String, String>,
-    /// Docker engine version, for `node inspect`.
-    #[serde(default)]
-    pub engine_version: String,
-}
 
 /// One observed status change of a task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

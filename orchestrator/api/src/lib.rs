@@ -30,3 +30,4 @@ pub mod service_flags;
 pub mod service_update;
 pub mod spec_error;
 pub mod task;
+pub mod update_policy;

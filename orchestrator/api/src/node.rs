@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::resources::Resources;
+
 /// A node's id: a random 64-bit number, also its Raft node id. Shown as 16 hex digits.
 pub type NodeId = u64;
 
@@ -178,7 +180,7 @@ pub struct Node {
     pub labels: BTreeMap<String, String>,
     /// Capacity and engine labels reported by the node's agent.
     #[serde(default)]
-    pub description: crate::dispatch::NodeDescription,
+    pub description: NodeDescription,
 }
 
 /// How a manager looks from the Raft side, computed when answering (not stored).
@@ -211,4 +213,19 @@ pub struct NodeView {
     pub node: Node,
     /// Raft view for managers, `None` for workers.
     pub manager_status: Option<ManagerStatus>,
+}
+
+/// What a node reports about its engine: capacity for reservations, engine labels for
+/// `engine.labels.*` constraints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeDescription {
+    /// CPUs and memory of the node (Docker's `NCPU` and `MemTotal`).
+    #[serde(default)]
+    pub resources: Resources,
+    /// Docker engine labels.
+    #[serde(default)]
+    pub engine_labels: BTreeMap<String, String>,
+    /// Docker engine version, for `node inspect`.
+    #[serde(default)]
+    pub engine_version: String,
 }

@@ -14,8 +14,8 @@ use crate::publish::PortConfig;
 use crate::resources::{parse_cpu, parse_memory, ResourceRequirements};
 use crate::restart::{parse_duration_ms, RestartCondition, RestartPolicy};
 use crate::service::{parse_label, EndpointSpec, ServiceMode, ServiceSpec, TaskSpec};
-use crate::service_update::UpdateConfigFlags;
 use crate::spec_error::SpecError;
+use crate::update_policy::{parse_count, UpdateConfigFlags};
 
 /// The `service create` flags exactly as given (None/empty = not given).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,17 +79,6 @@ pub struct ServiceFlags {
     /// `--host host:ip` (repeatable)
     #[serde(default)]
     pub hosts: Vec<String>,
-}
-
-pub(crate) fn parse_count(field: &str, value: &str) -> Result<u64, SpecError> {
-    value.trim().parse::<u64>().map_err(|_| {
-        SpecError::new(
-            field,
-            value,
-            "not a whole number",
-            format!("give {field} a number such as 3"),
-        )
-    })
 }
 
 impl ServiceFlags {

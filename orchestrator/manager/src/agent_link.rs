@@ -19,7 +19,7 @@ use swarm_api::dispatch::{SyncRequest, SyncResponse};
 use swarm_api::node::{format_node_id, Role};
 use swarm_api::resources::Resources;
 
-use crate::dispatcher::{AgentHandle, BoxFut};
+use crate::agent_handle::{AgentHandle, BoxFut};
 use crate::node::Node;
 
 /// Sends dispatcher syncs to a manager: this node itself if it is one, else the known

@@ -6,8 +6,6 @@
 //! (forwarded to the leader) and answers from its applied state with every task assigned to
 //! the node and the routing-mesh table.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -18,6 +16,7 @@ use swarm_api::dispatch::{SyncRequest, SyncResponse};
 use swarm_api::node::{format_node_id, Role};
 use swarm_api::service_api::{LogsQuery, TaskLogLine};
 
+pub use crate::agent_handle::{AgentHandle, BoxFut};
 use crate::auth::member_peer;
 use crate::error::ManagerError;
 use crate::mesh_table::mesh_table;
@@ -26,22 +25,6 @@ use crate::server::Peer;
 
 type S = State<Arc<Node>>;
 type E = Extension<Peer>;
-
-/// A boxed future returned by [`AgentHandle`].
-pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// What the node's API needs from the local agent.
-pub trait AgentHandle: Send + Sync {
-    /// The output of a task's container on this node: `(stderr, text)` lines.
-    fn logs<'a>(
-        &'a self,
-        task_id: &'a str,
-        tail: Option<usize>,
-    ) -> BoxFut<'a, Result<Vec<(bool, String)>, String>>;
-
-    /// Stops and removes every task container of this node (the node left the cluster).
-    fn remove_all(&self) -> BoxFut<'_, ()>;
-}
 
 /// The dispatcher and agent routes.
 pub fn routes() -> Router<Arc<Node>> {

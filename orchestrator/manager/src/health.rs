@@ -7,7 +7,6 @@
 //! so for them the acknowledgement alone decides. It carries no data and needs no certificate (the
 //! ELB cannot present one).
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,22 +19,7 @@ use swarm_store::state::ClusterState;
 use tokio::net::TcpListener;
 
 use crate::node::Node;
-
-/// Port of the health check (Docker for AWS's).
-pub const HEALTH_PORT: u16 = 44554;
-
-/// Where the health check listens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HealthListen {
-    /// No health endpoint.
-    #[default]
-    Off,
-    /// The node's advertise IP, port [`HEALTH_PORT`]; a port already taken is logged, not fatal
-    /// (several nodes may share a machine in tests).
-    AdvertiseIp,
-    /// This address; failing to bind it stops the daemon.
-    At(SocketAddr),
-}
+pub use crate::settings::{HealthListen, HEALTH_PORT};
 
 /// When the managers last acknowledged this node's heartbeat (shared with the heartbeat loop).
 #[derive(Debug, Clone, Default)]

@@ -19,6 +19,7 @@
 
 pub mod admin_api;
 pub mod agent;
+pub mod agent_handle;
 pub mod agent_link;
 pub mod auth;
 pub mod bootstrap;

@@ -70,7 +70,7 @@ pub struct Node {
     /// Set when the node left the cluster and should wipe its state on exit.
     pub left: std::sync::atomic::AtomicBool,
     /// The local task executor, once started (absent on nodes without a Docker engine).
-    pub agent: std::sync::OnceLock<Arc<dyn crate::dispatcher::AgentHandle>>,
+    pub agent: std::sync::OnceLock<Arc<dyn crate::agent_handle::AgentHandle>>,
     peers: Mutex<BTreeMap<String, Arc<Client>>>,
 }
 

@@ -2,7 +2,23 @@
 
 use std::time::Duration;
 
-use crate::health::HealthListen;
+use std::net::SocketAddr;
+
+/// Port of the health check (Docker for AWS's).
+pub const HEALTH_PORT: u16 = 44554;
+
+/// Where the health check listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HealthListen {
+    /// No health endpoint.
+    #[default]
+    Off,
+    /// The node's advertise IP, port [`HEALTH_PORT`]; a port already taken is logged, not fatal
+    /// (several nodes may share a machine in tests).
+    AdvertiseIp,
+    /// This address; failing to bind it stops the daemon.
+    At(SocketAddr),
+}
 
 /// Tunables; the defaults aim at sub-second failover and Down detection in 5 s.
 #[derive(Debug, Clone)]

@@ -247,7 +247,7 @@ pub fn schedule_pending(state: &ClusterState, now_ms: u64) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_api::dispatch::NodeDescription;
+    use swarm_api::node::NodeDescription;
     use swarm_api::resources::Resources;
     use swarm_api::service::{ContainerSpec, ServiceMode, ServiceSpec, TaskSpec};
 

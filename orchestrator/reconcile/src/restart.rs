@@ -16,7 +16,13 @@
 use swarm_api::restart::{RestartCondition, RestartPolicy};
 use swarm_api::task::{Task, TaskState};
 
-use crate::slots::ended_on_its_own;
+/// The task stopped without being asked to (failed, rejected, or completed).
+pub fn ended_on_its_own(t: &Task) -> bool {
+    matches!(
+        t.status.state,
+        TaskState::Failed | TaskState::Rejected | TaskState::Complete
+    )
+}
 
 /// The supervisor's answer for one exited task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,14 +37,6 @@ pub fn is_exited(t: &Task) -> bool {
     t.desired_state == TaskState::Running && t.status.state.is_terminal()
 }
 
-/// The task stopped without being asked to (failed, rejected, or completed).
-pub fn ended_on_its_own(t: &Task) -> bool {
-    matches!(
-        t.status.state,
-        TaskState::Failed | TaskState::Rejected | TaskState::Complete
-    )
-}
-
 /// Told to stop, and its container may still run: desired SHUTDOWN (or beyond), observed
 /// between ASSIGNED and RUNNING. Whether its node still reports is the caller's question.
 pub fn is_stopping(t: &Task) -> bool {

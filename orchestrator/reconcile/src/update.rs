@@ -43,7 +43,8 @@ use swarm_api::service::{
 use swarm_api::task::{Task, TaskState};
 
 use crate::action::{Action, Plan, Reason};
-use crate::slots::{ended_on_its_own, is_dirty, UpdSlot};
+use crate::restart::ended_on_its_own;
+use crate::slots::{is_dirty, UpdSlot};
 
 /// The monitor window of the default update config (Docker's `--update-monitor` default).
 pub const DEFAULT_MONITOR_MS: u64 = 5_000;
