@@ -9,7 +9,7 @@ use swarm_api::admin::{AdminCertResponse, DEFAULT_ADMIN_DAYS};
 use swarm_api::client::{Client, Target};
 use swarm_api::control::InfoResponse;
 use swarm_api::error::{ClientError, ErrorKind};
-use swarm_api::node::{NodeId, NodeView};
+use swarm_api::node::NodeId;
 use tokio::net::TcpListener;
 
 use super::credentials::admin_name;
@@ -161,7 +161,7 @@ impl ClusterApi {
     /// The host among `hosts` that runs the leader, if the leader is known and listed.
     async fn leader_host<'a>(&self, hosts: &'a [BootstrapHost]) -> Option<&'a BootstrapHost> {
         let leader: NodeId = self.info.leader?;
-        let nodes: Vec<NodeView> = self.client.get("/v1/nodes").await.ok()?;
+        let nodes = self.client.nodes().ls().await.ok()?;
         let addr = nodes.into_iter().find(|v| v.node.id == leader)?.node.addr;
         let ip: IpAddr = crate_host(&addr).parse().ok()?;
         hosts.iter().find(|h| h.advertise_ip == ip)
@@ -264,25 +264,22 @@ async fn open(
     })
     .with_server_name(Some(api_host))
     .with_timeout(opts.timeout);
-    let info: InfoResponse = client
-        .get("/v1/info")
-        .await
-        .map_err(|source| match &source {
-            ClientError::Api(e)
-                if e.kind == ErrorKind::Unauthorized && e.message.contains("revoked") =>
-            {
-                ClusterApiError::Revoked {
-                    host: h.id.clone(),
-                    message: e.message.clone(),
-                    cert: creds.cert_path(),
-                }
-            }
-            _ => ClusterApiError::Api {
+    let info = client.info().await.map_err(|source| match &source {
+        ClientError::Api(e)
+            if e.kind == ErrorKind::Unauthorized && e.message.contains("revoked") =>
+        {
+            ClusterApiError::Revoked {
                 host: h.id.clone(),
-                step: "GET /v1/info".into(),
-                source: Box::new(source),
-            },
-        })?;
+                message: e.message.clone(),
+                cert: creds.cert_path(),
+            }
+        }
+        _ => ClusterApiError::Api {
+            host: h.id.clone(),
+            step: "GET /v1/info".into(),
+            source: Box::new(source),
+        },
+    })?;
     Ok(ClusterApi {
         client,
         manager: h.clone(),

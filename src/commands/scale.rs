@@ -13,7 +13,6 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use swarm_api::node::NodeView;
 
 use super::scale_print::{membership_text, print_plan, print_scaled};
 use super::shared::{ctrl_c, print_json, print_text, progress_sink, require_stack, target};
@@ -160,7 +159,7 @@ async fn read_members(
     let managers = provider.managers(cluster, inv)?;
     let opts = provider.api_options(cluster, AWS_SSH_USER)?;
     let api = ClusterApi::connect(&managers, &opts).await?;
-    let views = api.client().get::<Vec<NodeView>>("/v1/nodes").await;
+    let views = api.client().nodes().ls().await;
     let host = api.manager().id.clone();
     api.close().await;
     let views = views.map_err(|source| ClusterApiError::Api {

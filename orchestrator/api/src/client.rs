@@ -18,6 +18,7 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use crate::error::{ClientError, ErrorBody, ErrorKind};
+use crate::routes::{Route, Verb};
 
 /// Where the client connects.
 #[derive(Clone)]
@@ -100,6 +101,30 @@ impl Client {
         body: &B,
     ) -> Result<R, ClientError> {
         self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Calls `route` with its path `params` filled in (see [`Route::path`]) and its body: the
+    /// route's types decide what may be sent and what comes back.
+    pub async fn send<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        route: &Route<Req, Resp>,
+        params: &[&str],
+        body: &Req,
+    ) -> Result<Resp, ClientError> {
+        self.send_to(route, &route.path(params), body).await
+    }
+
+    /// Like [`Client::send`] to a path already built from `route` (e.g. with a query).
+    pub async fn send_to<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        route: &Route<Req, Resp>,
+        path: &str,
+        body: &Req,
+    ) -> Result<Resp, ClientError> {
+        match route.verb {
+            Verb::Get => self.call::<Req, Resp>(Method::GET, path, None).await,
+            Verb::Post => self.call(Method::POST, path, Some(body)).await,
+        }
     }
 
     /// Sends one request and decodes the JSON answer (or the error body).

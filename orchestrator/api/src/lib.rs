@@ -10,8 +10,10 @@ pub mod client;
 pub mod cluster;
 pub mod command;
 pub mod control;
+pub mod control_client;
 pub mod error;
 pub mod node;
+pub mod routes;
 pub mod tls;
 pub mod token;
 

@@ -24,7 +24,6 @@ pub mod format;
 pub mod node;
 pub mod progress;
 pub mod render;
-pub mod routes;
 pub mod service;
 pub mod service_args;
 pub mod table;

@@ -6,13 +6,13 @@ use std::io::Write;
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use swarm_api::client::Client;
-use swarm_api::control::{ForceRequest, InfoResponse, UpdateNodeRequest};
+use swarm_api::control::UpdateNodeRequest;
 use swarm_api::node::{format_node_id, Availability, NodeView};
+use swarm_api::routes::{self, Route};
 
 use crate::filter::{node_matches, Filters, NODE_KEYS};
 use crate::format::{write_json, Format};
 use crate::render::{node_table, node_text};
-use crate::routes;
 
 /// `node ...`.
 #[derive(Debug, Clone, Subcommand)]
@@ -99,7 +99,7 @@ pub async fn run_node(
     match verb {
         NodeVerb::Ls { quiet, filter } => {
             let f = Filters::parse(&filter, NODE_KEYS)?;
-            let mut nodes: Vec<NodeView> = client.get("/v1/nodes").await?;
+            let mut nodes = client.nodes().ls().await?;
             nodes.retain(|n| node_matches(&f, n));
             if json {
                 return write_json(out, &nodes);
@@ -110,23 +110,19 @@ pub async fn run_node(
                 }
                 return Ok(());
             }
-            let me = client
-                .get::<InfoResponse>("/v1/info")
-                .await
-                .ok()
-                .map(|i| i.node_id);
+            let me = client.info().await.ok().map(|i| i.node_id);
             write!(out, "{}", node_table(&nodes, me))?;
         }
         NodeVerb::Inspect { pretty, nodes } => {
             let mut found = Vec::new();
             for key in &nodes {
                 let key = if key == "self" {
-                    let me: InfoResponse = client.get("/v1/info").await?;
+                    let me = client.info().await?;
                     format_node_id(me.node_id)
                 } else {
                     key.clone()
                 };
-                let v: NodeView = client.get(&routes::node(&key, "")).await?;
+                let v = client.nodes().inspect(&key).await?;
                 found.push(v);
             }
             // As docker: JSON (an array) unless --pretty; --format json wins over --pretty.
@@ -138,13 +134,13 @@ pub async fn run_node(
             }
         }
         NodeVerb::Promote { nodes } => {
-            each_node(client, &nodes, "promote", json, out, |typed| {
+            each_node(client, &nodes, &routes::NODE_PROMOTE, json, out, |typed| {
                 format!("Node {typed} promoted to a manager in the swarm.")
             })
             .await?;
         }
         NodeVerb::Demote { nodes } => {
-            each_node(client, &nodes, "demote", json, out, |typed| {
+            each_node(client, &nodes, &routes::NODE_DEMOTE, json, out, |typed| {
                 format!("Manager {typed} demoted in the swarm.")
             })
             .await?;
@@ -164,7 +160,7 @@ pub async fn run_node(
                 label_add: parse_labels(&label_add)?,
                 label_rm,
             };
-            let v: NodeView = client.post(&routes::node(&node, "update"), &req).await?;
+            let v = client.nodes().update(&node, &req).await?;
             // Docker echoes the node as typed.
             done(out, json, &v, &node)?;
         }
@@ -172,10 +168,7 @@ pub async fn run_node(
             let mut failures = Vec::new();
             let mut removed = Vec::new();
             for node in &nodes {
-                match client
-                    .post::<_, ()>(&routes::node(node, "rm"), &ForceRequest { force })
-                    .await
-                {
+                match client.nodes().rm(node, force).await {
                     Ok(()) => {
                         if !json {
                             writeln!(out, "{node}")?;
@@ -205,7 +198,7 @@ pub async fn run_node(
 async fn each_node(
     client: &Client,
     nodes: &[String],
-    action: &str,
+    action: &Route<(), NodeView>,
     json: bool,
     out: &mut impl Write,
     text: impl Fn(&str) -> String,
@@ -213,10 +206,7 @@ async fn each_node(
     let mut failures = Vec::new();
     let mut views = Vec::new();
     for typed in nodes {
-        match client
-            .post::<_, NodeView>(&routes::node(typed, action), &())
-            .await
-        {
+        match client.send(action, &[typed], &()).await {
             Ok(v) => {
                 if !json {
                     writeln!(out, "{}", text(typed))?;

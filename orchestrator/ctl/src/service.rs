@@ -1,5 +1,5 @@
 //! `service create|ls|ps|inspect|scale|update|rollback|rm|logs`: the verbs and their calls to
-//! the manager (routes and bodies in `swarm_api::service_api`).
+//! the manager (routes in `swarm_api::routes`, bodies in `swarm_api::service_api`).
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use swarm_api::client::Client;
-use swarm_api::node::{format_node_id, NodeView};
+use swarm_api::node::format_node_id;
 use swarm_api::service::{Service, ServiceMode};
-use swarm_api::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest};
+use swarm_api::service_api::{TaskLogLine, UpdateServiceRequest};
 use swarm_api::service_flags::{parse_scale, scale};
 use swarm_api::task::Task;
 
@@ -18,7 +18,6 @@ use crate::filter::{service_matches, task_matches, Filters, SERVICE_KEYS, TASK_K
 use crate::format::{write_json, Format};
 use crate::progress::{progress, slot_lines, task_errors, Outcome};
 use crate::render::{ps_rows, ps_table, service_pretty, service_table};
-use crate::routes;
 use crate::service_args::{CreateArgs, UpdateArgs, WaitArgs};
 use crate::time::now_ms;
 
@@ -124,7 +123,7 @@ pub async fn run_service(
             env.append(&mut flags.env);
             flags.env = env;
             let spec = flags.into_spec()?;
-            let s: Service = client.post("/v1/services", &spec).await?;
+            let s = client.services().create(&spec).await?;
             if json {
                 wait_converged(client, &s, wait, out, false).await?;
                 return write_json(out, &s);
@@ -134,7 +133,7 @@ pub async fn run_service(
         }
         ServiceVerb::Ls { quiet, filter } => {
             let f = Filters::parse(&filter, SERVICE_KEYS)?;
-            let mut list: Vec<ServiceListEntry> = client.get("/v1/services").await?;
+            let mut list = client.services().ls().await?;
             list.retain(|e| service_matches(&f, e));
             if json {
                 return write_json(out, &list);
@@ -159,10 +158,7 @@ pub async fn run_service(
             let mut tasks: Vec<Task> = Vec::new();
             let mut missing = Vec::new();
             for service in &services {
-                match client
-                    .get::<Vec<Task>>(&routes::service(service, "tasks"))
-                    .await
-                {
+                match client.services().tasks(service).await {
                     Ok(ts) => {
                         for t in ts {
                             if !tasks.iter().any(|x| x.id == t.id) {
@@ -196,7 +192,7 @@ pub async fn run_service(
         ServiceVerb::Inspect { pretty, services } => {
             let mut found = Vec::new();
             for key in &services {
-                let s: Service = client.get(&routes::service(key, "")).await?;
+                let s = client.services().inspect(key).await?;
                 found.push(s);
             }
             if pretty && !json {
@@ -247,31 +243,27 @@ pub async fn run_service(
                          (fix: run `service update --rollback {key}` alone, then update again)"
                     );
                 }
-                let s: Service = client.post(&routes::service(&key, "rollback"), &()).await?;
+                let s = client.services().rollback(&key).await?;
                 return finish(client, &s, &key, wait, json, out).await;
             }
-            let cur: Service = client.get(&routes::service(&key, "")).await?;
+            let cur = client.services().inspect(&key).await?;
             let spec = flags.apply(&cur.spec)?;
             let req = UpdateServiceRequest {
                 version: cur.version,
                 spec,
             };
-            let s: Service = client
-                .post(&routes::service(&cur.id, "update"), &req)
-                .await?;
+            let s = client.services().update(&cur.id, &req).await?;
             finish(client, &s, &key, wait, json, out).await
         }
         ServiceVerb::Rollback { service, wait } => {
-            let s: Service = client
-                .post(&routes::service(&service, "rollback"), &())
-                .await?;
+            let s = client.services().rollback(&service).await?;
             finish(client, &s, &service, wait, json, out).await
         }
         ServiceVerb::Rm { services } => {
             let mut failures = Vec::new();
             let mut removed = Vec::new();
             for key in &services {
-                match client.post::<_, ()>(&routes::service(key, "rm"), &()).await {
+                match client.services().rm(key).await {
                     Ok(()) => {
                         if !json {
                             writeln!(out, "{key}")?;
@@ -298,12 +290,11 @@ pub async fn run_service(
                     )
                 })?),
             };
-            let mut lines: Vec<TaskLogLine> =
-                client.get(&routes::service_logs(&service, tail)).await?;
+            let mut lines = client.services().logs(&service, tail).await?;
             if lines.iter().any(|l| l.task_name == l.task_id) {
                 // A worker answers with the bare task id (it has no copy of the task):
                 // name those lines from the task list.
-                let tasks: Vec<Task> = client.get(&routes::service(&service, "tasks")).await?;
+                let tasks = client.services().tasks(&service).await?;
                 name_log_lines(&mut lines, &tasks);
             }
             if json {
@@ -366,21 +357,20 @@ async fn finish(
 /// `service scale NAME=N` for one service: read, scale (a global service is refused), write
 /// back with the version read.
 async fn scale_one(client: &Client, name: &str, n: u64) -> Result<Service> {
-    let cur: Service = client.get(&routes::service(name, "")).await?;
+    let cur = client.services().inspect(name).await?;
     let spec = scale(&cur.spec, n)?;
     let req = UpdateServiceRequest {
         version: cur.version,
         spec,
     };
-    Ok(client
-        .post(&routes::service(&cur.id, "update"), &req)
-        .await?)
+    Ok(client.services().update(&cur.id, &req).await?)
 }
 
 /// Node id → host name, for `service ps` (empty when the node list cannot be read).
 async fn hostnames(client: &Client) -> HashMap<String, String> {
     client
-        .get::<Vec<NodeView>>("/v1/nodes")
+        .nodes()
+        .ls()
         .await
         .map(|nodes| {
             nodes
@@ -495,10 +485,10 @@ fn failure(name: &str, why: &str, tasks: &[Task]) -> String {
 
 /// The service, its tasks and (for a global service) the manager's desired count.
 async fn observe(client: &Client, id: &str) -> Result<(Service, Vec<Task>, Option<u64>)> {
-    let s: Service = client.get(&routes::service(id, "")).await?;
-    let tasks: Vec<Task> = client.get(&routes::service(id, "tasks")).await?;
+    let s = client.services().inspect(id).await?;
+    let tasks = client.services().tasks(id).await?;
     let global = if s.spec.mode == ServiceMode::Global {
-        let list: Vec<ServiceListEntry> = client.get("/v1/services").await?;
+        let list = client.services().ls().await?;
         list.iter()
             .find(|e| e.service.id == s.id)
             .map(|e| e.desired)

@@ -20,6 +20,7 @@ use swarm_api::admin::{
     RevokeAdminCertRequest, RevokeAdminCertResponse,
 };
 use swarm_api::command::Command;
+use swarm_api::routes;
 
 use crate::auth::control_peer;
 use crate::ca::{sign_admin_csr, CertKey};
@@ -30,9 +31,9 @@ use crate::server::Peer;
 /// The admin routes.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
-        .route("/v1/admin/cert", post(admin_cert))
-        .route("/v1/admin/certs", get(list))
-        .route("/v1/admin/certs/revoke", post(revoke))
+        .route(routes::ADMIN_CERT.pattern, post(admin_cert))
+        .route(routes::ADMIN_CERTS.pattern, get(list))
+        .route(routes::ADMIN_REVOKE.pattern, post(revoke))
 }
 
 async fn admin_cert(

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use swarm_api::control::{ForceRequest, HeartbeatRequest, HeartbeatResponse};
+use swarm_api::control::{ForceRequest, HeartbeatRequest};
 use swarm_api::node::Role;
+use swarm_api::routes;
 
 use crate::error::ManagerError;
 use crate::health::HeartbeatAcks;
@@ -28,11 +29,7 @@ pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String, acks:
         };
         if let Some(addr) = target {
             let req = HeartbeatRequest { node_id: n.id };
-            match n
-                .peer(&addr)
-                .post::<_, HeartbeatResponse>("/v1/heartbeat", &req)
-                .await
-            {
+            match n.peer(&addr).send(&routes::HEARTBEAT, &[], &req).await {
                 Ok(resp) => {
                     acks.record();
                     if !resp.managers.is_empty() && resp.managers != managers {
@@ -65,7 +62,7 @@ pub async fn leave_via_manager(n: &Node) -> Result<(), ManagerError> {
     for addr in managers {
         match n
             .peer(&addr)
-            .post::<_, ()>("/v1/self/leave", &ForceRequest { force: false })
+            .send(&routes::SELF_LEAVE, &[], &ForceRequest { force: false })
             .await
         {
             Ok(()) => return Ok(()),

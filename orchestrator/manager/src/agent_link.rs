@@ -18,6 +18,7 @@ use swarm_agent::NodeContext;
 use swarm_api::dispatch::{SyncRequest, SyncResponse};
 use swarm_api::node::{format_node_id, Role};
 use swarm_api::resources::Resources;
+use swarm_api::routes;
 
 use crate::agent_handle::{AgentHandle, BoxFut};
 use crate::node::Node;
@@ -63,7 +64,7 @@ impl SyncTransport for ManagerTransport {
         match self
             .node
             .peer(&addr)
-            .post::<_, SyncResponse>("/v1/dispatcher/sync", &req)
+            .send(&routes::DISPATCHER_SYNC, &[], &req)
             .await
         {
             Ok(r) => Ok(r),

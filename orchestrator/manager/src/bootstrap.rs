@@ -9,6 +9,7 @@ use swarm_api::cluster::ClusterInfo;
 use swarm_api::command::Command;
 use swarm_api::control::{JoinRequest, JoinResponse};
 use swarm_api::node::{Availability, Node as NodeRecord, NodeStatus, Role};
+use swarm_api::routes;
 use swarm_api::tls::pinned_client_config;
 use swarm_api::token::JoinToken;
 
@@ -126,8 +127,9 @@ pub async fn prepare_join(
         });
         let (key_pem, csr_pem) = new_key_and_csr()?;
         let resp: JoinResponse = client
-            .post(
-                "/v1/join",
+            .send(
+                &routes::JOIN,
+                &[],
                 &JoinRequest {
                     token: token.to_string(),
                     csr_pem,
@@ -171,7 +173,7 @@ pub async fn finish_join_manager(node: &Node) -> Result<(), ManagerError> {
     loop {
         let mut last = None;
         for addr in &managers {
-            match node.peer(addr).post::<_, ()>("/v1/join/voter", &()).await {
+            match node.peer(addr).send(&routes::JOIN_VOTER, &[], &()).await {
                 Ok(()) => return Ok(()),
                 Err(e) => last = Some(e),
             }

@@ -12,6 +12,7 @@ use swarm_api::control::{
     ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
 };
 use swarm_api::node::{format_node_id, NodeId, NodeStatus, NodeView, Role};
+use swarm_api::routes;
 use swarm_api::tls::certs_from_pem;
 use swarm_api::token::{fingerprint, JoinToken};
 
@@ -28,15 +29,15 @@ type E = Extension<Peer>;
 /// The control routes.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
-        .route("/v1/info", get(info))
-        .route("/v1/nodes", get(list))
-        .route("/v1/nodes/:key", get(inspect))
-        .route("/v1/nodes/:key/update", post(update))
-        .route("/v1/nodes/:key/promote", post(promote))
-        .route("/v1/nodes/:key/demote", post(demote))
-        .route("/v1/nodes/:key/rm", post(remove))
-        .route("/v1/join-token", post(join_token))
-        .route("/v1/leave", post(leave))
+        .route(routes::INFO.pattern, get(info))
+        .route(routes::NODES.pattern, get(list))
+        .route(routes::NODE.pattern, get(inspect))
+        .route(routes::NODE_UPDATE.pattern, post(update))
+        .route(routes::NODE_PROMOTE.pattern, post(promote))
+        .route(routes::NODE_DEMOTE.pattern, post(demote))
+        .route(routes::NODE_RM.pattern, post(remove))
+        .route(routes::JOIN_TOKEN.pattern, post(join_token))
+        .route(routes::LEAVE.pattern, post(leave))
 }
 
 fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {

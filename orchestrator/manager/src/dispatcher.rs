@@ -14,6 +14,7 @@ use axum::{Extension, Json, Router};
 use swarm_api::command::Command;
 use swarm_api::dispatch::{SyncRequest, SyncResponse};
 use swarm_api::node::{format_node_id, Role};
+use swarm_api::routes;
 use swarm_api::service_api::{LogsQuery, TaskLogLine};
 
 pub use crate::agent_handle::{AgentHandle, BoxFut};
@@ -29,8 +30,8 @@ type E = Extension<Peer>;
 /// The dispatcher and agent routes.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
-        .route("/v1/dispatcher/sync", post(sync))
-        .route("/v1/agent/tasks/:id/logs", get(agent_logs))
+        .route(routes::DISPATCHER_SYNC.pattern, post(sync))
+        .route(routes::AGENT_TASK_LOGS.pattern, get(agent_logs))
 }
 
 async fn sync(

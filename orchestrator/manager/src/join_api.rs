@@ -11,6 +11,7 @@ use swarm_api::control::{
     ForceRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse,
 };
 use swarm_api::node::{format_node_id, Node as NodeRecord, NodeStatus, Role};
+use swarm_api::routes;
 use swarm_api::tls::certs_from_pem;
 use swarm_api::token::{fingerprint, secrets_equal, JoinToken};
 
@@ -27,10 +28,10 @@ type E = Extension<Peer>;
 /// The node routes.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
-        .route("/v1/join", post(join))
-        .route("/v1/join/voter", post(become_voter))
-        .route("/v1/heartbeat", post(heartbeat))
-        .route("/v1/self/leave", post(self_leave))
+        .route(routes::JOIN.pattern, post(join))
+        .route(routes::JOIN_VOTER.pattern, post(become_voter))
+        .route(routes::HEARTBEAT.pattern, post(heartbeat))
+        .route(routes::SELF_LEAVE.pattern, post(self_leave))
 }
 
 fn check_addr(addr: &str) -> Result<(), ManagerError> {
@@ -152,7 +153,9 @@ async fn heartbeat(
                 .get_node(&l)
                 .map(|x| x.addr.clone())
                 .ok_or_else(|| ManagerError::NoQuorum("leader address unknown".into()))?;
-            n.peer(&addr).post::<_, ()>("/raft/heartbeat", &req).await?;
+            n.peer(&addr)
+                .post::<_, ()>(routes::raft::HEARTBEAT, &req)
+                .await?;
         }
         None => return Err(ManagerError::NoQuorum("no leader".into())),
     }

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use swarm_api::client::{Client, Target};
 use swarm_api::error::ClientError;
+use swarm_api::routes;
 use swarm_store::TypeConfig;
 
 /// Creates a [`PeerNetwork`] per target node.
@@ -95,7 +96,7 @@ impl RaftNetwork<TypeConfig> for PeerNetwork {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RpcErr<openraft::error::Infallible>> {
-        self.call("/raft/append", &rpc, &option).await
+        self.call(routes::raft::APPEND, &rpc, &option).await
     }
 
     async fn install_snapshot(
@@ -103,7 +104,7 @@ impl RaftNetwork<TypeConfig> for PeerNetwork {
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<InstallSnapshotResponse<u64>, RpcErr<InstallSnapshotError>> {
-        self.call("/raft/snapshot", &rpc, &option).await
+        self.call(routes::raft::SNAPSHOT, &rpc, &option).await
     }
 
     async fn vote(
@@ -111,6 +112,6 @@ impl RaftNetwork<TypeConfig> for PeerNetwork {
         rpc: VoteRequest<u64>,
         option: RPCOption,
     ) -> Result<VoteResponse<u64>, RpcErr<openraft::error::Infallible>> {
-        self.call("/raft/vote", &rpc, &option).await
+        self.call(routes::raft::VOTE, &rpc, &option).await
     }
 }

@@ -14,6 +14,7 @@ use swarm_api::client::{Client, Target};
 use swarm_api::command::{ApplyError, Command, CommandResponse};
 use swarm_api::error::{ClientError, ErrorKind};
 use swarm_api::node::{format_node_id, ManagerStatus, NodeId, NodeStatus, NodeView, Role};
+use swarm_api::routes;
 use swarm_store::state::ClusterState;
 use swarm_store::{SharedState, TypeConfig};
 use tokio::sync::watch;
@@ -285,7 +286,7 @@ impl Node {
                 Some(l) => match self.leader_addr(&m, l) {
                     Some(addr) => self
                         .peer(&addr)
-                        .post::<_, CommandResponse>("/raft/write", &cmd)
+                        .post::<_, CommandResponse>(routes::raft::WRITE, &cmd)
                         .await
                         .map_err(ManagerError::from)
                         .and_then(apply_result),
@@ -329,7 +330,7 @@ impl Node {
                 Some(l) => match self.leader_addr(&m, l) {
                     Some(addr) => self
                         .peer(&addr)
-                        .post::<_, ()>("/raft/membership", &op)
+                        .post::<_, ()>(routes::raft::MEMBERSHIP, &op)
                         .await
                         .map_err(ManagerError::from),
                     None => Err(self.no_quorum()),

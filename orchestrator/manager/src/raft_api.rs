@@ -14,6 +14,7 @@ use openraft::raft::{
 };
 use swarm_api::command::{Command, CommandResponse};
 use swarm_api::control::HeartbeatRequest;
+use swarm_api::routes;
 use swarm_store::TypeConfig;
 
 use crate::auth::raft_peer;
@@ -27,12 +28,12 @@ type E = Extension<Peer>;
 /// The Raft routes.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
-        .route("/raft/append", post(append))
-        .route("/raft/vote", post(vote))
-        .route("/raft/snapshot", post(snapshot))
-        .route("/raft/write", post(write))
-        .route("/raft/membership", post(membership))
-        .route("/raft/heartbeat", post(heartbeat))
+        .route(routes::raft::APPEND, post(append))
+        .route(routes::raft::VOTE, post(vote))
+        .route(routes::raft::SNAPSHOT, post(snapshot))
+        .route(routes::raft::WRITE, post(write))
+        .route(routes::raft::MEMBERSHIP, post(membership))
+        .route(routes::raft::HEARTBEAT, post(heartbeat))
 }
 
 async fn append(

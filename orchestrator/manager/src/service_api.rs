@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use swarm_api::command::Command;
 use swarm_api::node::parse_node_id;
+use swarm_api::routes;
 use swarm_api::service::{Service, ServiceMode, ServiceSpec};
 use swarm_api::service_api::{LogsQuery, ServiceListEntry, TaskLogLine, UpdateServiceRequest};
 use swarm_api::task::{Task, TaskState};
@@ -31,13 +32,14 @@ type E = Extension<Peer>;
 /// The service routes.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
-        .route("/v1/services", get(list).post(create))
-        .route("/v1/services/:key", get(inspect))
-        .route("/v1/services/:key/update", post(update))
-        .route("/v1/services/:key/rollback", post(rollback))
-        .route("/v1/services/:key/rm", post(remove))
-        .route("/v1/services/:key/tasks", get(tasks))
-        .route("/v1/services/:key/logs", get(logs))
+        .route(routes::SERVICES.pattern, get(list))
+        .route(routes::SERVICE_CREATE.pattern, post(create))
+        .route(routes::SERVICE.pattern, get(inspect))
+        .route(routes::SERVICE_UPDATE.pattern, post(update))
+        .route(routes::SERVICE_ROLLBACK.pattern, post(rollback))
+        .route(routes::SERVICE_RM.pattern, post(remove))
+        .route(routes::SERVICE_TASKS.pattern, get(tasks))
+        .route(routes::SERVICE_LOGS.pattern, get(logs))
 }
 
 fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
@@ -290,15 +292,13 @@ async fn logs(
         let Some(node) = parse_node_id(node_key).and_then(|id| state.nodes.get(&id)) else {
             continue;
         };
-        let path = match q.tail {
-            Some(tail) => format!("/v1/agent/tasks/{}/logs?tail={tail}", t.id),
-            None => format!("/v1/agent/tasks/{}/logs", t.id),
-        };
+        let route = &routes::AGENT_TASK_LOGS;
+        let path = routes::with_tail(route.path(&[&t.id]), q.tail);
         let lines: Result<Vec<TaskLogLine>, ManagerError> = if node.id == n.id {
             crate::dispatcher::local_logs(&n, &t.id, q.tail).await
         } else {
             n.peer(&node.addr)
-                .get(&path)
+                .send_to(route, &path, &())
                 .await
                 .map_err(ManagerError::from)
         };

@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use common::{wait_for, Cluster, WAIT};
 use swarm_api::client::{Client, Target};
 use swarm_api::control::UpdateNodeRequest;
-use swarm_api::node::NodeView;
 
 fn client(c: &Cluster, i: usize) -> Client {
     Client::new(Target::Unix(c.nodes[i].dir.join("swarmd.sock")))
@@ -85,7 +84,7 @@ fn failover(rt: &tokio::runtime::Runtime, trials: usize) -> Vec<Duration> {
         let elapsed = rt.block_on(async {
             loop {
                 let a = Instant::now();
-                let r: Result<NodeView, _> = cl.post("/v1/nodes/m1/update", &write_req(t)).await;
+                let r = cl.nodes().update("m1", &write_req(t)).await;
                 match r {
                     Ok(_) => return start.elapsed(),
                     Err(e) if std::env::var_os("SWARMD_BENCH_VERBOSE").is_some() => eprintln!(
@@ -125,8 +124,7 @@ fn throughput(
                 let mut k = w;
                 while Instant::now() < deadline {
                     let t0 = Instant::now();
-                    let r: Result<NodeView, _> =
-                        cl.post("/v1/nodes/m2/update", &write_req(k)).await;
+                    let r = cl.nodes().update("m2", &write_req(k)).await;
                     if r.is_ok() {
                         lat.push(t0.elapsed());
                     }

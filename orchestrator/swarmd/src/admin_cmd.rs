@@ -10,8 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use swarm_api::admin::{
-    validate_admin_days, validate_admin_name, AdminCertRecord, AdminCertRequest, AdminCertResponse,
-    RevokeAdminCertRequest, RevokeAdminCertResponse,
+    validate_admin_days, validate_admin_name, AdminCertRecord, AdminCertRequest,
 };
 use swarm_api::client::{Client, Target};
 
@@ -56,16 +55,12 @@ pub async fn admin_cert(
     validate_admin_days(days).map_err(|e| anyhow::anyhow!("--days: {e}"))?;
     let csr_pem = read_csr(&csr_file)?;
     let client = Client::new(Target::Unix(o.state_dir.join("swarmd.sock")));
-    let resp: AdminCertResponse = client
-        .post(
-            "/v1/admin/cert",
-            &AdminCertRequest {
-                csr_pem,
-                name,
-                days,
-            },
-        )
-        .await?;
+    let req = AdminCertRequest {
+        csr_pem,
+        name,
+        days,
+    };
+    let resp = client.admin().cert(&req).await?;
     if o.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&resp)?);
     } else {
@@ -108,7 +103,7 @@ pub async fn admin_certs(
     let client = crate::client_cmd::client(&o)?;
     match action {
         AdminCertAction::Ls => {
-            let records: Vec<AdminCertRecord> = client.get("/v1/admin/certs").await?;
+            let records = client.admin().certs().await?;
             if o.format == Format::Json {
                 println!("{}", serde_json::to_string_pretty(&records)?);
             } else {
@@ -116,9 +111,7 @@ pub async fn admin_certs(
             }
         }
         AdminCertAction::Revoke { key } => {
-            let resp: RevokeAdminCertResponse = client
-                .post("/v1/admin/certs/revoke", &RevokeAdminCertRequest { key })
-                .await?;
+            let resp = client.admin().revoke(key).await?;
             if o.format == Format::Json {
                 println!("{}", serde_json::to_string_pretty(&resp)?);
             } else {

@@ -3,7 +3,6 @@
 use anyhow::{Context, Result};
 use serde::Serialize;
 use swarm_api::client::Client;
-use swarm_api::control::{ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse};
 use swarm_api::node::{format_node_id, Role};
 use swarm_manager::state_dir::load_certs_from;
 
@@ -58,9 +57,7 @@ pub async fn join_token(o: ClientOpts, rotate: bool, quiet: bool, role: RoleArg)
         RoleArg::Worker => Role::Worker,
         RoleArg::Manager => Role::Manager,
     };
-    let t: JoinTokenResponse = client(&o)?
-        .post("/v1/join-token", &JoinTokenRequest { role, rotate })
-        .await?;
+    let t = client(&o)?.join_token(role, rotate).await?;
     if quiet {
         println!("{}", t.token);
     } else if o.format == Format::Json {
@@ -79,9 +76,7 @@ pub async fn join_token(o: ClientOpts, rotate: bool, quiet: bool, role: RoleArg)
 
 /// `swarmd leave`.
 pub async fn leave(o: ClientOpts, force: bool) -> Result<()> {
-    client(&o)?
-        .post::<_, ()>("/v1/leave", &ForceRequest { force })
-        .await?;
+    client(&o)?.leave(force).await?;
     if o.format == Format::Json {
         return print_json(&serde_json::json!({ "left": true }));
     }
@@ -91,7 +86,7 @@ pub async fn leave(o: ClientOpts, force: bool) -> Result<()> {
 
 /// `swarmd info`.
 pub async fn info(o: ClientOpts) -> Result<()> {
-    let i: InfoResponse = client(&o)?.get("/v1/info").await?;
+    let i = client(&o)?.info().await?;
     if o.format == Format::Json {
         return print_json(&i);
     }

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use common::{wait_for, Cluster, WAIT};
 use swarm_api::client::{Client, Target};
 use swarm_api::control::UpdateNodeRequest;
-use swarm_api::node::NodeView;
 
 struct Rng(u64);
 
@@ -83,7 +82,7 @@ fn random_kill_restart_pause_keeps_acknowledged_writes() {
                         label_rm: Vec::new(),
                     };
                     let cl = &clients[(seq as usize) % clients.len()];
-                    let r: Result<NodeView, _> = cl.post("/v1/nodes/m1/update", &req).await;
+                    let r = cl.nodes().update("m1", &req).await;
                     if r.is_ok() {
                         acked.lock().unwrap().insert(key);
                     } else {
