@@ -16,7 +16,7 @@
 //! the old one stopped. The manager calls
 //! it on every change of the service, its tasks or the nodes, and at `wake_at_ms`.
 //!
-//! Modules: [`view`] (input), [`action`] (output), [`slots`] (task grouping and
+//! Modules: [`view`] (input), [`action`] (output), [`commit`] (actions as store commands), [`slots`] (task grouping and
 //! classification), [`restart`] (restart supervisor), [`replicated`], [`global`],
 //! [`update`] (rolling updater), [`history`] (task history retention), [`rollback`] (spec
 //! swaps for `service rollback`).
@@ -28,6 +28,7 @@
 //! [`UpdateStatus`]: swarm_api::service::UpdateStatus
 
 pub mod action;
+pub mod commit;
 pub mod error;
 pub mod global;
 pub mod history;

@@ -5,13 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use swarm_api::command::Command;
 use swarm_api::resources::Resources;
 use swarm_api::service::{
     ContainerSpec, Service, ServiceMode, ServiceSpec, TaskSpec, UpdateConfig,
 };
-use swarm_api::task::{Task, TaskState, TaskStatus};
-use swarm_reconcile::{reconcile, rollback, Action, ClusterView, Plan};
+use swarm_api::task::{Task, TaskState};
+use swarm_reconcile::commit::commands_of;
+use swarm_reconcile::{reconcile, Action, ClusterView, Plan};
 use swarm_scheduler::{schedule, Availability, NodeInfo, NodeStatus, NodeTask, Outcome, Snapshot};
+use swarm_store::state::ClusterState;
 
 pub const GIB: i64 = 1 << 30;
 
@@ -106,59 +109,56 @@ impl Sim {
         self.tasks.iter().find(|t| t.id == id).unwrap()
     }
 
+    /// Applies `plan` as the managers do: the actions become store commands
+    /// ([`swarm_reconcile::commit::commands_of`]) applied by the real `ClusterState::apply`.
     pub fn apply(&mut self, plan: &Plan) {
         for a in &plan.actions {
-            self.log.push(a.clone());
-            match a {
-                Action::CreateTask {
-                    key,
-                    service_version,
-                    ..
-                } => {
-                    let id = format!("t{}", self.next_id);
-                    self.next_id += 1;
-                    self.tasks.push(Task {
-                        id,
-                        service_id: self.service.id.clone(),
-                        service_name: self.service.spec.name.clone(),
-                        slot: key.slot(),
-                        node_id: key.node_id().map(str::to_string),
-                        spec: self.service.spec.task.clone(),
-                        endpoint: self.service.spec.endpoint.clone(),
-                        service_version: *service_version,
-                        desired_state: TaskState::Running,
-                        status: TaskStatus {
-                            state: TaskState::New,
-                            timestamp_ms: self.now,
-                            ..Default::default()
-                        },
-                        created_at_ms: self.now,
-                        updated_at_ms: self.now,
-                    });
-                }
-                Action::ShutdownTask { task_id, .. } => {
-                    self.set_desired(task_id, TaskState::Shutdown)
-                }
-                Action::RetireTask { task_id } => self.set_desired(task_id, TaskState::Complete),
-                Action::DeleteTask { task_id } => self.tasks.retain(|t| &t.id != task_id),
-                Action::SetUpdateStatus(s) => self.service.update_status = Some(s.clone()),
-                Action::RollbackService { status } => {
-                    let r = rollback::apply_automatic(&self.service, status).unwrap();
-                    self.service.spec = r.spec;
-                    self.service.previous_spec = r.previous_spec;
-                    self.service.version += 1;
-                    self.service.update_status = Some(r.update_status);
-                }
+            if let Action::ShutdownTask { task_id, .. } = a {
+                self.assert_forward(task_id, TaskState::Shutdown);
+            }
+            if let Action::RetireTask { task_id } = a {
+                self.assert_forward(task_id, TaskState::Complete);
             }
         }
+        self.log.extend(plan.actions.iter().cloned());
+        let mut next = self.next_id;
+        let commands = commands_of(&self.service, plan.actions.clone(), self.now, &mut || {
+            next += 1;
+            format!("t{}", next - 1)
+        });
+        self.next_id = next;
+        let mut state = ClusterState::default();
+        state
+            .services
+            .insert(self.service.id.clone(), self.service.clone());
+        state.tasks = self
+            .tasks
+            .iter()
+            .map(|t| (t.id.clone(), t.clone()))
+            .collect();
+        for c in &commands {
+            if let Some(e) = state.apply(c).error {
+                panic!("{c:?}: {e:?}");
+            }
+        }
+        self.service = state.services.remove(&self.service.id).unwrap();
+        // Keep the order tasks were created in (tests index them).
+        let mut tasks: Vec<Task> = self
+            .tasks
+            .iter()
+            .filter_map(|t| state.tasks.remove(&t.id))
+            .collect();
+        for c in &commands {
+            if let Command::CreateTasks { tasks: new } = c {
+                tasks.extend(new.iter().filter_map(|t| state.tasks.remove(&t.id)));
+            }
+        }
+        self.tasks = tasks;
     }
 
-    fn set_desired(&mut self, id: &str, s: TaskState) {
-        let now = self.now;
-        let t = self.tasks.iter_mut().find(|t| t.id == id).unwrap();
+    fn assert_forward(&self, id: &str, s: TaskState) {
+        let t = self.task(id);
         assert!(t.desired_state <= s, "desired state of {id} moved back");
-        t.desired_state = s;
-        t.updated_at_ms = now;
     }
 
     /// The user updates the spec (what the manager's `service update` does: the old spec becomes
