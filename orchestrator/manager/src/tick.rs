@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use swarm_api::command::Command;
 use swarm_api::node::{self, format_node_id, Node};
-use swarm_api::service::Service;
 use swarm_api::task::{Task, TaskState};
 use swarm_reconcile::commit::commands_of;
 use swarm_reconcile::{reconcile, ClusterView};
@@ -180,7 +179,7 @@ mod tests {
     use super::*;
     use swarm_api::node::NodeDescription;
     use swarm_api::resources::Resources;
-    use swarm_api::service::{ContainerSpec, ServiceMode, ServiceSpec, TaskSpec};
+    use swarm_api::service::{ContainerSpec, Service, ServiceMode, ServiceSpec, TaskSpec};
 
     fn node(id: u64, ready: bool) -> Node {
         Node {
