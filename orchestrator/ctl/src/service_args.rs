@@ -84,77 +84,79 @@ impl ContainerArgs {
     }
 }
 
-/// `--update-*` flags.
-#[derive(Debug, Clone, Default, Args)]
-pub struct UpdateConfigArgs {
-    /// Maximum number of tasks updated simultaneously (0 to update all at once).
-    #[arg(long, value_name = "N")]
-    pub update_parallelism: Option<String>,
-    /// Delay between updates.
-    #[arg(long, value_name = "DURATION")]
-    pub update_delay: Option<String>,
-    /// Duration after each task update to monitor for failure.
-    #[arg(long, value_name = "DURATION")]
-    pub update_monitor: Option<String>,
-    /// Action on update failure: pause, continue or rollback.
-    #[arg(long, value_name = "ACTION")]
-    pub update_failure_action: Option<String>,
-    /// Failure rate to tolerate during an update.
-    #[arg(long, value_name = "RATIO")]
-    pub update_max_failure_ratio: Option<String>,
-    /// Update order: start-first or stop-first.
-    #[arg(long, value_name = "ORDER")]
-    pub update_order: Option<String>,
-}
-
-/// `--rollback-*` flags.
-#[derive(Debug, Clone, Default, Args)]
-pub struct RollbackConfigArgs {
-    /// Maximum number of tasks rolled back simultaneously (0 to roll back all at once).
-    #[arg(long, value_name = "N")]
-    pub rollback_parallelism: Option<String>,
-    /// Delay between task rollbacks.
-    #[arg(long, value_name = "DURATION")]
-    pub rollback_delay: Option<String>,
-    /// Duration after each task rollback to monitor for failure.
-    #[arg(long, value_name = "DURATION")]
-    pub rollback_monitor: Option<String>,
-    /// Action on rollback failure: pause or continue.
-    #[arg(long, value_name = "ACTION")]
-    pub rollback_failure_action: Option<String>,
-    /// Failure rate to tolerate during a rollback.
-    #[arg(long, value_name = "RATIO")]
-    pub rollback_max_failure_ratio: Option<String>,
-    /// Rollback order: start-first or stop-first.
-    #[arg(long, value_name = "ORDER")]
-    pub rollback_order: Option<String>,
-}
-
-impl UpdateConfigArgs {
-    fn flags(self) -> UpdateConfigFlags {
-        UpdateConfigFlags {
-            parallelism: self.update_parallelism,
-            delay: self.update_delay,
-            monitor: self.update_monitor,
-            failure_action: self.update_failure_action,
-            max_failure_ratio: self.update_max_failure_ratio,
-            order: self.update_order,
+/// One struct of rollout-policy flags under a prefix (`--update-*` or `--rollback-*`), with
+/// Docker's help texts. clap cannot prefix a flattened struct, so the flag set is written once
+/// here and stamped out twice; both map onto the same [`UpdateConfigFlags`].
+macro_rules! policy_args {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, help: [
+        $parallelism:literal, $delay:literal, $monitor:literal,
+        $failure_action:literal, $max_failure_ratio:literal, $order:literal $(,)?
+    ]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, Args)]
+        pub struct $name {
+            #[doc = $parallelism]
+            #[arg(id = concat!($prefix, "-parallelism"), long = concat!($prefix, "-parallelism"), value_name = "N")]
+            pub parallelism: Option<String>,
+            #[doc = $delay]
+            #[arg(id = concat!($prefix, "-delay"), long = concat!($prefix, "-delay"), value_name = "DURATION")]
+            pub delay: Option<String>,
+            #[doc = $monitor]
+            #[arg(id = concat!($prefix, "-monitor"), long = concat!($prefix, "-monitor"), value_name = "DURATION")]
+            pub monitor: Option<String>,
+            #[doc = $failure_action]
+            #[arg(id = concat!($prefix, "-failure-action"), long = concat!($prefix, "-failure-action"), value_name = "ACTION")]
+            pub failure_action: Option<String>,
+            #[doc = $max_failure_ratio]
+            #[arg(id = concat!($prefix, "-max-failure-ratio"), long = concat!($prefix, "-max-failure-ratio"), value_name = "RATIO")]
+            pub max_failure_ratio: Option<String>,
+            #[doc = $order]
+            #[arg(id = concat!($prefix, "-order"), long = concat!($prefix, "-order"), value_name = "ORDER")]
+            pub order: Option<String>,
         }
-    }
+
+        impl $name {
+            fn flags(self) -> UpdateConfigFlags {
+                UpdateConfigFlags {
+                    parallelism: self.parallelism,
+                    delay: self.delay,
+                    monitor: self.monitor,
+                    failure_action: self.failure_action,
+                    max_failure_ratio: self.max_failure_ratio,
+                    order: self.order,
+                }
+            }
+        }
+    };
 }
 
-impl RollbackConfigArgs {
-    fn flags(self) -> UpdateConfigFlags {
-        UpdateConfigFlags {
-            parallelism: self.rollback_parallelism,
-            delay: self.rollback_delay,
-            monitor: self.rollback_monitor,
-            failure_action: self.rollback_failure_action,
-            max_failure_ratio: self.rollback_max_failure_ratio,
-            order: self.rollback_order,
-        }
-    }
-}
+policy_args!(
+    /// `--update-*` flags.
+    UpdateConfigArgs,
+    "update",
+    help: [
+        "Maximum number of tasks updated simultaneously (0 to update all at once).",
+        "Delay between updates.",
+        "Duration after each task update to monitor for failure.",
+        "Action on update failure: pause, continue or rollback.",
+        "Failure rate to tolerate during an update.",
+        "Update order: start-first or stop-first.",
+    ]
+);
+
+policy_args!(
+    /// `--rollback-*` flags.
+    RollbackConfigArgs,
+    "rollback",
+    help: [
+        "Maximum number of tasks rolled back simultaneously (0 to roll back all at once).",
+        "Delay between task rollbacks.",
+        "Duration after each task rollback to monitor for failure.",
+        "Action on rollback failure: pause or continue.",
+        "Failure rate to tolerate during a rollback.",
+        "Rollback order: start-first or stop-first.",
+    ]
+);
 
 /// Whether and how long to wait for convergence (create, update, scale, rollback).
 #[derive(Debug, Clone, Copy, Default, Args)]

@@ -12,11 +12,7 @@ fn label_of(nodes: &[serde_json::Value], host: &str, key: &str) -> Option<String
 
 #[test]
 fn leader_failover_restart_and_promote() {
-    let mut c = Cluster::new(31);
-    let m1 = c.init("m1");
-    let m2 = c.join("m2", "manager", m1);
-    let m3 = c.join("m3", "manager", m1);
-    let w1 = c.join("w1", "worker", m1);
+    let (mut c, [m1, m2, m3, w1]) = Cluster::start(31, ["m1", "m2", "m3", "w1"]);
 
     // docker-like listing: 3 managers (one leader), one worker; workers have no manager status.
     let nodes = c.nodes[m2].nodes().expect("node ls on a follower");

@@ -48,11 +48,7 @@ fn random_kill_restart_pause_keeps_acknowledged_writes() {
     eprintln!("fault test seed {seed}, {schedules} schedules");
     let mut rng = Rng(seed);
 
-    let mut c = Cluster::new(35);
-    let m1 = c.init("m1");
-    let m2 = c.join("m2", "manager", m1);
-    let m3 = c.join("m3", "manager", m1);
-    let managers = [m1, m2, m3];
+    let (mut c, managers) = Cluster::start(35, ["m1", "m2", "m3"]);
     let sockets: Vec<_> = managers
         .iter()
         .map(|&i| c.nodes[i].dir.join("swarmd.sock"))

@@ -10,12 +10,7 @@ use common::{wait_for, Cluster, WAIT};
 
 #[test]
 fn manager_and_worker_leave_and_rm() {
-    let mut c = Cluster::new(38);
-    let m1 = c.init("m1");
-    let m2 = c.join("m2", "manager", m1);
-    let m3 = c.join("m3", "manager", m1);
-    let w1 = c.join("w1", "worker", m1);
-    let w2 = c.join("w2", "worker", m1);
+    let (mut c, [m1, m2, m3, w1, w2]) = Cluster::start(38, ["m1", "m2", "m3", "w1", "w2"]);
 
     // A manager's leave without --force is refused with Docker's message, and changes nothing.
     let o = c.nodes[m3].cli(&["leave"]);
@@ -98,10 +93,7 @@ fn manager_and_worker_leave_and_rm() {
 
 #[test]
 fn a_demoted_manager_leaves_like_a_worker() {
-    let mut c = Cluster::new(39);
-    let m1 = c.init("m1");
-    c.join("m2", "manager", m1);
-    let m3 = c.join("m3", "manager", m1);
+    let (mut c, [m1, _m2, m3]) = Cluster::start(39, ["m1", "m2", "m3"]);
 
     let o = c.nodes[m1].cli(&["node", "demote", "m3"]);
     assert!(o.ok, "{o:?}");

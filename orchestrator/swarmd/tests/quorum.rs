@@ -7,11 +7,7 @@ use common::{wait_for, Cluster, WAIT};
 
 #[test]
 fn guards_majority_loss_and_force_new_cluster() {
-    let mut c = Cluster::new(32);
-    let m1 = c.init("m1");
-    let m2 = c.join("m2", "manager", m1);
-    let m3 = c.join("m3", "manager", m1);
-    let w1 = c.join("w1", "worker", m1);
+    let (mut c, [m1, m2, m3, w1]) = Cluster::start(32, ["m1", "m2", "m3", "w1"]);
     let o = c.nodes[m1].cli(&["node", "update", "w1", "--label-add", "keep=me"]);
     assert!(o.ok, "{o:?}");
 

@@ -244,6 +244,23 @@ impl Cluster {
         self.nodes.len() - 1
     }
 
+    /// A running cluster on 127.0.`net`.0/24 of the nodes `names`, in order: the first inits,
+    /// the others join through it, `m*` as managers and `w*` as workers (the tests' names).
+    /// Returns the cluster and the nodes' indexes.
+    pub fn start<const N: usize>(net: u8, names: [&str; N]) -> (Cluster, [usize; N]) {
+        let mut c = Cluster::new(net);
+        let mut ids = [0; N];
+        for (k, name) in names.iter().enumerate() {
+            ids[k] = match (k, name.as_bytes().first()) {
+                (0, _) => c.init(name),
+                (_, Some(b'm')) => c.join(name, "manager", ids[0]),
+                (_, Some(b'w')) => c.join(name, "worker", ids[0]),
+                _ => panic!("node name {name:?}: start managers with m, workers with w"),
+            };
+        }
+        (c, ids)
+    }
+
     /// Starts the first manager with `swarmd init`.
     pub fn init(&mut self, name: &str) -> usize {
         let i = self.new_node(name);
