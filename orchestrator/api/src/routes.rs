@@ -7,8 +7,8 @@
 //! it gives. The typed verbs over it are in [`crate::control_client`]. A route string exists
 //! here once; a typo is a compile error instead of a 404 at run time.
 //!
-//! The Raft routes carry openraft's types, which this crate does not know: they are plain
-//! patterns in [`raft`].
+//! The Raft routes carry openraft's types, which this crate does not know: their bodies are
+//! [`OpenRaft`], and callers post the openraft types to [`Route::pattern`].
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -178,21 +178,25 @@ pub const DISPATCHER_SYNC: Route<SyncRequest, SyncResponse> = post("/v1/dispatch
 /// `GET /v1/agent/tasks/ID/logs[?tail=N]`: a task's output, on the node that runs it.
 pub const AGENT_TASK_LOGS: Route<(), Vec<TaskLogLine>> = get("/v1/agent/tasks/:id/logs");
 
-/// The Raft routes between managers (`POST`, bodies are openraft's types).
-pub mod raft {
-    /// AppendEntries.
-    pub const APPEND: &str = "/raft/append";
-    /// RequestVote.
-    pub const VOTE: &str = "/raft/vote";
-    /// InstallSnapshot.
-    pub const SNAPSHOT: &str = "/raft/snapshot";
-    /// A write forwarded to the leader.
-    pub const WRITE: &str = "/raft/write";
-    /// A membership change forwarded to the leader.
-    pub const MEMBERSHIP: &str = "/raft/membership";
-    /// A heartbeat forwarded to the leader.
-    pub const HEARTBEAT: &str = "/raft/heartbeat";
-}
+// Raft between managers: the bodies are openraft's types, which this crate does not know.
+
+/// Stands for an openraft body in the Raft routes (call them with `Client::post` and the
+/// openraft types).
+#[derive(Debug)]
+pub enum OpenRaft {}
+
+/// `POST /raft/append`: AppendEntries.
+pub const RAFT_APPEND: Route<OpenRaft, OpenRaft> = post("/raft/append");
+/// `POST /raft/vote`: RequestVote.
+pub const RAFT_VOTE: Route<OpenRaft, OpenRaft> = post("/raft/vote");
+/// `POST /raft/snapshot`: InstallSnapshot.
+pub const RAFT_SNAPSHOT: Route<OpenRaft, OpenRaft> = post("/raft/snapshot");
+/// `POST /raft/write`: a write forwarded to the leader.
+pub const RAFT_WRITE: Route<OpenRaft, OpenRaft> = post("/raft/write");
+/// `POST /raft/membership`: a membership change forwarded to the leader.
+pub const RAFT_MEMBERSHIP: Route<OpenRaft, OpenRaft> = post("/raft/membership");
+/// `POST /raft/heartbeat`: a heartbeat forwarded to the leader.
+pub const RAFT_HEARTBEAT: Route<OpenRaft, OpenRaft> = post("/raft/heartbeat");
 
 #[cfg(test)]
 mod tests {

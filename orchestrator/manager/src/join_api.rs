@@ -154,7 +154,7 @@ async fn heartbeat(
                 .map(|x| x.addr.clone())
                 .ok_or_else(|| ManagerError::NoQuorum("leader address unknown".into()))?;
             n.peer(&addr)
-                .post::<_, ()>(routes::raft::HEARTBEAT, &req)
+                .post::<_, ()>(routes::RAFT_HEARTBEAT.pattern, &req)
                 .await?;
         }
         None => return Err(ManagerError::NoQuorum("no leader".into())),

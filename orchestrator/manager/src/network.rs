@@ -96,7 +96,7 @@ impl RaftNetwork<TypeConfig> for PeerNetwork {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RpcErr<openraft::error::Infallible>> {
-        self.call(routes::raft::APPEND, &rpc, &option).await
+        self.call(routes::RAFT_APPEND.pattern, &rpc, &option).await
     }
 
     async fn install_snapshot(
@@ -104,7 +104,7 @@ impl RaftNetwork<TypeConfig> for PeerNetwork {
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<InstallSnapshotResponse<u64>, RpcErr<InstallSnapshotError>> {
-        self.call(routes::raft::SNAPSHOT, &rpc, &option).await
+        self.call(routes::RAFT_SNAPSHOT.pattern, &rpc, &option).await
     }
 
     async fn vote(
@@ -112,6 +112,6 @@ impl RaftNetwork<TypeConfig> for PeerNetwork {
         rpc: VoteRequest<u64>,
         option: RPCOption,
     ) -> Result<VoteResponse<u64>, RpcErr<openraft::error::Infallible>> {
-        self.call(routes::raft::VOTE, &rpc, &option).await
+        self.call(routes::RAFT_VOTE.pattern, &rpc, &option).await
     }
 }

@@ -286,7 +286,7 @@ impl Node {
                 Some(l) => match self.leader_addr(&m, l) {
                     Some(addr) => self
                         .peer(&addr)
-                        .post::<_, CommandResponse>(routes::raft::WRITE, &cmd)
+                        .post::<_, CommandResponse>(routes::RAFT_WRITE.pattern, &cmd)
                         .await
                         .map_err(ManagerError::from)
                         .and_then(apply_result),
@@ -330,7 +330,7 @@ impl Node {
                 Some(l) => match self.leader_addr(&m, l) {
                     Some(addr) => self
                         .peer(&addr)
-                        .post::<_, ()>(routes::raft::MEMBERSHIP, &op)
+                        .post::<_, ()>(routes::RAFT_MEMBERSHIP.pattern, &op)
                         .await
                         .map_err(ManagerError::from),
                     None => Err(self.no_quorum()),

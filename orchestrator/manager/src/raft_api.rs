@@ -28,12 +28,12 @@ type E = Extension<Peer>;
 /// The Raft routes.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
-        .route(routes::raft::APPEND, post(append))
-        .route(routes::raft::VOTE, post(vote))
-        .route(routes::raft::SNAPSHOT, post(snapshot))
-        .route(routes::raft::WRITE, post(write))
-        .route(routes::raft::MEMBERSHIP, post(membership))
-        .route(routes::raft::HEARTBEAT, post(heartbeat))
+        .route(routes::RAFT_APPEND.pattern, post(append))
+        .route(routes::RAFT_VOTE.pattern, post(vote))
+        .route(routes::RAFT_SNAPSHOT.pattern, post(snapshot))
+        .route(routes::RAFT_WRITE.pattern, post(write))
+        .route(routes::RAFT_MEMBERSHIP.pattern, post(membership))
+        .route(routes::RAFT_HEARTBEAT.pattern, post(heartbeat))
 }
 
 async fn append(
