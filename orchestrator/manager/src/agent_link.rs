@@ -130,6 +130,30 @@ pub fn capped(engine: Resources, cap: Resources) -> Resources {
     }
 }
 
+/// A manager syncs with its own API, which refuses nodes its state does not list: right after
+/// `init` (or a manager's join) that state does not list this node yet, and the first sync would
+/// be told "not part of this cluster". So a node that counts itself among the managers waits
+/// (up to 10 s, then syncs anyway) until its own state lists it. False when the node stopped.
+async fn own_membership_applied(
+    node: &Node,
+    own_addr: &str,
+    stopped: &mut (impl std::future::Future<Output = ()> + Unpin),
+) -> bool {
+    let is_manager = node
+        .managers
+        .lock()
+        .map(|m| m.iter().any(|a| a == own_addr))
+        .unwrap_or(false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while is_manager && node.role().is_none() && tokio::time::Instant::now() < deadline {
+        tokio::select! {
+            _ = &mut *stopped => return false,
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    }
+    true
+}
+
 /// Connects to the engine (retrying until the node stops) and runs the dispatcher session.
 pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
     let mut stopped = Box::pin(node.stopped());
@@ -156,6 +180,9 @@ pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
     tracing::info!(socket = %cfg.docker_socket, "task executor ready");
     let worker = Arc::new(Worker::new(exec, WorkerOptions::new(cfg.mesh_ip)));
     let _ = node.agent.set(Arc::new(Logs(worker.clone())));
+    if !own_membership_applied(&node, &cfg.own_addr, &mut stopped).await {
+        return;
+    }
     let transport = ManagerTransport::new(node.clone(), cfg.own_addr);
     let cap = cfg.capacity;
     let describe = || {

@@ -104,7 +104,8 @@ impl RaftNetwork<TypeConfig> for PeerNetwork {
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<InstallSnapshotResponse<u64>, RpcErr<InstallSnapshotError>> {
-        self.call(routes::RAFT_SNAPSHOT.pattern, &rpc, &option).await
+        self.call(routes::RAFT_SNAPSHOT.pattern, &rpc, &option)
+            .await
     }
 
     async fn vote(

@@ -32,6 +32,10 @@ fn replicas_spread_constraints_drain_pause_pending_and_scale_down() {
     let web_id = web["id"].as_str().unwrap().to_string();
     wait_running(&c, m1, "web", &[("m1", 2), ("w1", 2), ("w2", 2)]);
     assert_eq!(running_containers(&web_id), 6);
+    // The first manager's agent synced (its tasks run) without being told, before its own
+    // membership applied, that it is not part of the cluster.
+    let log = c.nodes[m1].log();
+    assert!(!log.contains("is not part of this cluster"), "{log}");
 
     // A constraint pins them to the workers. The tasks are replaced one by one (a rolling
     // update), each placed by spread at that moment, so 3/3 and 4/2 are both possible.
