@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use swarm_api::publish::Protocol;
 use swarm_api::task::Task;
 
-use crate::filter::{check_all, check_dynamic, Explanation, Rejection, TaskNeeds};
+use crate::filter::{self, check_all, check_dynamic, Explanation, Rejection, TaskNeeds};
 use crate::node::{host_ports, Snapshot};
 use crate::state::{self, NodeState, Services};
 use crate::tree;
@@ -39,14 +39,15 @@ pub struct Decision {
     pub outcome: Outcome,
 }
 
+/// Tasks placed as one group: every filter sees them the same, and so does the spread
+/// ranking (same placement preferences).
 fn same_group(a: &Task, b: &Task) -> bool {
-    a.spec.resources.reservations == b.spec.resources.reservations
-        && a.spec.placement == b.spec.placement
-        && a.endpoint == b.endpoint
+    a.spec.placement.preferences == b.spec.placement.preferences && filter::same_group(a, b)
 }
 
 fn needs<'a>(t: &'a Task, service: u32, ports: &'a [(u16, Protocol)]) -> TaskNeeds<'a> {
     TaskNeeds {
+        task: t,
         service,
         reservations: t.spec.resources.reservations,
         constraints: &t.spec.placement.constraints,

@@ -1,6 +1,13 @@
-//! The filter pipeline: ready → availability → resources → constraints → host ports → max
-//! replicas. Each filter either passes a node or says why not (`Rejection`), and rejections
-//! are counted per reason to explain a pending task.
+//! The filter pipeline: one list, [`FILTERS`], of [`Filter`]s in order (ready and availability
+//! → resources → constraints → host ports → max replicas), one file each. Each filter either
+//! passes a node or says why not ([`Rejection`]), and rejections are counted per reason to
+//! explain a pending task (swarmkit's `Filter` with `SetTask`/`Check`/`Explain`: here the task
+//! comes in [`TaskNeeds`], `check` answers with the reason, [`Rejection::describe`] explains).
+//!
+//! Grouping follows from the list: tasks that every filter sees the same
+//! ([`Filter::same_group`]) get the same verdicts, so they are scheduled as one group. Adding a
+//! filter is its file plus its entry in [`FILTERS`]; its rejection can be a
+//! [`Rejection::Other`] with its own text.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,8 +16,16 @@ use swarm_api::constraint::{Constraint, ConstraintKey};
 use swarm_api::publish::Protocol;
 use swarm_api::resources::Resources;
 
-use crate::node::{Availability, NodeInfo, NodeStatus};
+use swarm_api::task::Task;
+
+use crate::node::NodeInfo;
 use crate::state::NodeState;
+
+mod constraints;
+mod host_ports;
+mod max_replicas;
+mod ready;
+mod resources;
 
 /// Why a node cannot take a task; ordered like the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +48,8 @@ pub enum Rejection {
     MaxReplicas(u64),
     /// A preassigned node is not in the snapshot.
     UnknownNode(String),
+    /// Another filter's reason, e.g. `unsupported platform`: described as "REASON on N nodes".
+    Other(String),
 }
 
 impl Rejection {
@@ -55,6 +72,7 @@ impl Rejection {
             }
             Rejection::MaxReplicas(m) => format!("max replicas per node ({m}) reached on {nodes}"),
             Rejection::UnknownNode(id) => format!("node {id} not in the cluster"),
+            Rejection::Other(reason) => format!("{reason} on {nodes}"),
         }
     }
 }
@@ -91,6 +109,8 @@ impl Explanation {
 /// What the filters need to know about a task (shared by its whole group).
 #[derive(Debug, Clone, Copy)]
 pub struct TaskNeeds<'a> {
+    /// The task (the group's first), for filters that read more than the fields below.
+    pub task: &'a Task,
     /// Interned service id.
     pub service: u32,
     /// Reservations.
@@ -114,75 +134,42 @@ pub fn attribute<'n>(node: &'n NodeInfo, key: &ConstraintKey) -> Option<&'n str>
     }
 }
 
-/// Filters that never change while scheduling: ready and availability.
-pub fn check_node(node: &NodeInfo) -> Result<(), Rejection> {
-    if node.status != NodeStatus::Ready {
-        return Err(Rejection::NotReady);
-    }
-    match node.availability {
-        Availability::Active => Ok(()),
-        Availability::Pause => Err(Rejection::Paused),
-        Availability::Drain => Err(Rejection::Drained),
-    }
+/// One filter of the pipeline.
+pub trait Filter: Sync {
+    /// True when the verdict can change while a batch is placed (it reads the node's state):
+    /// the node that just took a task is checked again by these filters.
+    fn dynamic(&self) -> bool;
+
+    /// True when `a` and `b` look the same to this filter (the task fields it reads are equal).
+    fn same_group(&self, a: &Task, b: &Task) -> bool;
+
+    /// Passes `node` (in state `st`) for the task, or says why not.
+    fn check(&self, node: &NodeInfo, st: &NodeState, task: &TaskNeeds) -> Result<(), Rejection>;
 }
 
-/// The resource filter: the reservation fits in what is not yet reserved.
-pub fn check_resources(
-    node: &NodeInfo,
-    st: &NodeState,
-    needs: &TaskNeeds,
-) -> Result<(), Rejection> {
-    let r = needs.reservations;
-    if r.memory_bytes > 0 && node.total.memory_bytes - st.used.memory_bytes < r.memory_bytes {
-        return Err(Rejection::InsufficientMemory);
-    }
-    if r.nano_cpus > 0 && node.total.nano_cpus - st.used.nano_cpus < r.nano_cpus {
-        return Err(Rejection::InsufficientCpu);
-    }
-    Ok(())
-}
+/// The pipeline, in order: a node is rejected for the first filter that fails.
+pub static FILTERS: &[&dyn Filter] = &[
+    &ready::Ready,
+    &resources::Resources,
+    &constraints::Constraints,
+    &host_ports::HostPorts,
+    &max_replicas::MaxReplicas,
+];
 
-/// The constraint filter.
-pub fn check_constraints(node: &NodeInfo, needs: &TaskNeeds) -> Result<(), Rejection> {
-    for c in needs.constraints {
-        if !c.matches(attribute(node, &c.key)) {
-            return Err(Rejection::Constraint(c.to_string()));
-        }
-    }
-    Ok(())
-}
-
-/// The host-port filter: none of the task's host-mode ports is bound on the node.
-pub fn check_host_ports(st: &NodeState, needs: &TaskNeeds) -> Result<(), Rejection> {
-    for &(p, proto) in needs.host_ports {
-        if st.ports.contains(&(p, proto)) {
-            return Err(Rejection::HostPortInUse(p, proto));
-        }
-    }
-    Ok(())
-}
-
-/// The max-replicas filter.
-pub fn check_max_replicas(st: &NodeState, needs: &TaskNeeds) -> Result<(), Rejection> {
-    let m = needs.max_replicas_per_node;
-    if m > 0 && u64::from(st.service_count(needs.service)) >= m {
-        return Err(Rejection::MaxReplicas(m));
-    }
-    Ok(())
-}
-
-/// The filters whose outcome changes as tasks are placed (resources, ports, max replicas).
-pub fn check_dynamic(node: &NodeInfo, st: &NodeState, needs: &TaskNeeds) -> Result<(), Rejection> {
-    check_resources(node, st, needs)?;
-    check_host_ports(st, needs)?;
-    check_max_replicas(st, needs)
+/// Tasks that every filter sees the same (and so get the same verdict on every node).
+pub fn same_group(a: &Task, b: &Task) -> bool {
+    FILTERS.iter().all(|f| f.same_group(a, b))
 }
 
 /// The whole pipeline in order.
 pub fn check_all(node: &NodeInfo, st: &NodeState, needs: &TaskNeeds) -> Result<(), Rejection> {
-    check_node(node)?;
-    check_resources(node, st, needs)?;
-    check_constraints(node, needs)?;
-    check_host_ports(st, needs)?;
-    check_max_replicas(st, needs)
+    FILTERS.iter().try_for_each(|f| f.check(node, st, needs))
+}
+
+/// The filters whose outcome changes as tasks are placed (resources, ports, max replicas).
+pub fn check_dynamic(node: &NodeInfo, st: &NodeState, needs: &TaskNeeds) -> Result<(), Rejection> {
+    FILTERS
+        .iter()
+        .filter(|f| f.dynamic())
+        .try_for_each(|f| f.check(node, st, needs))
 }
