@@ -20,7 +20,7 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use swarm_api::node::NodeDescription;
+use swarm_api::node::{NodeDescription, Platform};
 use swarm_api::resources::{Resources, NANO_CPUS_PER_CPU};
 use swarm_api::task::{BoundPort, Task};
 
@@ -78,6 +78,10 @@ pub fn describe_from(info: &SystemInfo) -> NodeDescription {
         },
         engine_labels,
         engine_version: info.server_version.clone().unwrap_or_default(),
+        platform: Platform {
+            os: info.os_type.clone().unwrap_or_default(),
+            architecture: info.architecture.clone().unwrap_or_default(),
+        },
     }
 }
 
@@ -418,12 +422,18 @@ mod tests {
             mem_total: Some(8 << 30),
             labels: Some(vec!["zone=a".into(), "ssd".into(), "k=v=w".into()]),
             server_version: Some("20.10.24".into()),
+            os_type: Some("linux".into()),
+            architecture: Some("x86_64".into()),
             ..Default::default()
         };
         let d = describe_from(&info);
         assert_eq!(d.resources.nano_cpus, 4_000_000_000);
         assert_eq!(d.resources.memory_bytes, 8 << 30);
         assert_eq!(d.engine_version, "20.10.24");
+        assert_eq!(
+            (d.platform.os.as_str(), d.platform.architecture.as_str()),
+            ("linux", "x86_64")
+        );
         assert_eq!(
             d.engine_labels,
             BTreeMap::from([

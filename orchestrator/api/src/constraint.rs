@@ -18,6 +18,10 @@ pub enum ConstraintKey {
     NodeHostname,
     /// `node.role` (`manager` or `worker`)
     NodeRole,
+    /// `node.platform.os`: the node's operating system as its engine reports it (`linux`).
+    NodePlatformOs,
+    /// `node.platform.arch`: the node's CPU architecture as its engine reports it (`x86_64`).
+    NodePlatformArch,
     /// `node.labels.<name>`: labels set by an operator with `node update --label-add`.
     NodeLabel(String),
     /// `engine.labels.<name>`: labels of the Docker engine on the node.
@@ -30,6 +34,8 @@ impl fmt::Display for ConstraintKey {
             ConstraintKey::NodeId => f.write_str("node.id"),
             ConstraintKey::NodeHostname => f.write_str("node.hostname"),
             ConstraintKey::NodeRole => f.write_str("node.role"),
+            ConstraintKey::NodePlatformOs => f.write_str("node.platform.os"),
+            ConstraintKey::NodePlatformArch => f.write_str("node.platform.arch"),
             ConstraintKey::NodeLabel(l) => write!(f, "node.labels.{l}"),
             ConstraintKey::EngineLabel(l) => write!(f, "engine.labels.{l}"),
         }
@@ -37,7 +43,8 @@ impl fmt::Display for ConstraintKey {
 }
 
 impl ConstraintKey {
-    /// Parses `node.id`, `node.hostname`, `node.role`, `node.labels.X` or `engine.labels.X`;
+    /// Parses `node.id`, `node.hostname`, `node.role`, `node.platform.os|arch`, `node.labels.X`
+    /// or `engine.labels.X`;
     /// `field` and `whole` name the flag and its full value in errors.
     pub fn parse(field: &str, whole: &str, key: &str) -> Result<Self, SpecError> {
         let key = key.trim();
@@ -57,6 +64,8 @@ impl ConstraintKey {
             "node.id" => return Ok(ConstraintKey::NodeId),
             "node.hostname" => return Ok(ConstraintKey::NodeHostname),
             "node.role" => return Ok(ConstraintKey::NodeRole),
+            "node.platform.os" => return Ok(ConstraintKey::NodePlatformOs),
+            "node.platform.arch" => return Ok(ConstraintKey::NodePlatformArch),
             _ => {}
         }
         if let Some(name) = label("node.labels.")? {
@@ -69,7 +78,8 @@ impl ConstraintKey {
             field,
             whole,
             format!("unknown attribute {key:?}"),
-            "use node.id, node.hostname, node.role, node.labels.<name> or engine.labels.<name>",
+            "use node.id, node.hostname, node.role, node.platform.os, node.platform.arch, \
+             node.labels.<name> or engine.labels.<name>",
         ))
     }
 }
@@ -237,6 +247,12 @@ mod tests {
             (ConstraintKey::NodeRole, ConstraintOp::Ne)
         );
         assert_eq!(c.to_string(), "node.role!=manager");
+        let c = Constraint::parse("node.platform.os==linux").unwrap();
+        assert_eq!(c.key, ConstraintKey::NodePlatformOs);
+        assert_eq!(c.to_string(), "node.platform.os==linux");
+        let c = Constraint::parse("node.platform.arch!=aarch64").unwrap();
+        assert_eq!(c.key, ConstraintKey::NodePlatformArch);
+        assert_eq!(c.to_string(), "node.platform.arch!=aarch64");
         let c = Constraint::parse("engine.labels.ssd==true").unwrap();
         assert_eq!(c.key, ConstraintKey::EngineLabel("ssd".into()));
         assert_eq!(

@@ -228,4 +228,18 @@ pub struct NodeDescription {
     /// Docker engine version, for `node inspect`.
     #[serde(default)]
     pub engine_version: String,
+    /// OS and CPU architecture, for `node.platform.*` constraints.
+    #[serde(default)]
+    pub platform: Platform,
+}
+
+/// A node's platform as its engine reports it (Docker's `OSType` and `Architecture`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Platform {
+    /// `linux`, ...
+    #[serde(default)]
+    pub os: String,
+    /// `x86_64`, `aarch64`, ...
+    #[serde(default)]
+    pub architecture: String,
 }

@@ -62,6 +62,7 @@ pub fn node_infos(state: &ClusterState) -> Vec<NodeInfo> {
                 },
                 labels: n.labels.clone(),
                 engine_labels: n.description.engine_labels.clone(),
+                platform: n.description.platform.clone(),
                 availability: match n.availability {
                     node::Availability::Active => swarm_scheduler::Availability::Active,
                     node::Availability::Pause => swarm_scheduler::Availability::Pause,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use swarm_api::node::Platform;
 use swarm_api::publish::Protocol;
 use swarm_api::resources::Resources;
 
@@ -95,6 +96,8 @@ pub struct NodeInfo {
     pub labels: BTreeMap<String, String>,
     /// Engine labels (`engine.labels.*`).
     pub engine_labels: BTreeMap<String, String>,
+    /// OS and architecture (`node.platform.*`).
+    pub platform: Platform,
     /// active, pause or drain.
     pub availability: Availability,
     /// ready, down or unknown.
@@ -114,6 +117,7 @@ impl NodeInfo {
             role: NodeRole::Worker,
             labels: BTreeMap::new(),
             engine_labels: BTreeMap::new(),
+            platform: Platform::default(),
             availability: Availability::Active,
             status: NodeStatus::Ready,
             total,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use swarm_api::constraint::{Constraint, PlacementPreference};
+use swarm_api::node::Platform;
 use swarm_api::publish::{PortConfig, Protocol};
 use swarm_api::resources::{parse_memory, Resources};
 use swarm_api::service::{ContainerSpec, EndpointSpec, TaskSpec};
@@ -165,6 +166,58 @@ fn constraint_pins_tasks_to_matching_nodes() {
         }),
     );
     assert_eq!(per_node, counts(&[("b1", 2)]));
+}
+
+#[test]
+fn platform_constraints_pick_nodes_by_os_and_arch() {
+    let on = |id: &str, os: &str, arch: &str| {
+        let mut n = node(id);
+        n.platform = Platform {
+            os: os.into(),
+            architecture: arch.into(),
+        };
+        n
+    };
+    let snap = Snapshot {
+        nodes: vec![
+            on("x1", "linux", "x86_64"),
+            on("arm1", "linux", "aarch64"),
+            on("x2", "linux", "x86_64"),
+            node("unreported"),
+        ],
+    };
+    let arm = Constraint::parse("node.platform.arch==aarch64").unwrap();
+    let (per_node, pending) = tally(
+        &snap,
+        &tasks("web", 3, |t| {
+            t.spec.placement.constraints = vec![arm.clone()]
+        }),
+    );
+    assert_eq!(per_node, counts(&[("arm1", 3)]));
+    assert!(pending.is_empty());
+
+    // `!=` holds on every node that reports another architecture, and on one that reports none.
+    let not_arm = Constraint::parse("node.platform.arch!=aarch64").unwrap();
+    let (per_node, _) = tally(
+        &snap,
+        &tasks("web", 6, |t| {
+            t.spec.placement.constraints = vec![not_arm.clone()]
+        }),
+    );
+    assert_eq!(per_node, counts(&[("x1", 2), ("x2", 2), ("unreported", 2)]));
+
+    let windows = Constraint::parse("node.platform.os==windows").unwrap();
+    let (per_node, pending) = tally(
+        &snap,
+        &tasks("web", 1, |t| {
+            t.spec.placement.constraints = vec![windows.clone()]
+        }),
+    );
+    assert!(per_node.is_empty());
+    assert_eq!(
+        pending,
+        vec!["no suitable node (4 nodes not matching constraint node.platform.os==windows)"]
+    );
 }
 
 #[test]

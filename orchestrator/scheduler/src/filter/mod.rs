@@ -129,9 +129,16 @@ pub fn attribute<'n>(node: &'n NodeInfo, key: &ConstraintKey) -> Option<&'n str>
         ConstraintKey::NodeId => Some(&node.id),
         ConstraintKey::NodeHostname => Some(&node.hostname),
         ConstraintKey::NodeRole => Some(node.role.as_str()),
+        ConstraintKey::NodePlatformOs => non_empty(&node.platform.os),
+        ConstraintKey::NodePlatformArch => non_empty(&node.platform.architecture),
         ConstraintKey::NodeLabel(l) => node.labels.get(l).map(String::as_str),
         ConstraintKey::EngineLabel(l) => node.engine_labels.get(l).map(String::as_str),
     }
+}
+
+/// A reported value, None when the node did not report it.
+fn non_empty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
 }
 
 /// One filter of the pipeline.
