@@ -94,12 +94,19 @@ pub enum Role {
     Worker,
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Role {
+    /// `manager` or `worker`, as constraints and the CLI spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Role::Manager => "manager",
             Role::Worker => "worker",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

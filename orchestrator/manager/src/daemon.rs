@@ -19,7 +19,7 @@ use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
 use crate::{
-    admin_api, agent, agent_link, control_api, dispatcher, join_api, orchestrator, raft_api,
+    admin_api, agent, agent_link, dispatcher, join_api, node_api, orchestrator, raft_api,
     service_api,
 };
 
@@ -35,7 +35,7 @@ pub struct Daemon {
 pub fn router(node: Arc<Node>) -> Router {
     Router::new()
         .merge(raft_api::routes())
-        .merge(control_api::routes())
+        .merge(node_api::routes())
         .merge(join_api::routes())
         .merge(service_api::routes())
         .merge(dispatcher::routes())

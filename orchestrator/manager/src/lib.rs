@@ -6,7 +6,8 @@
 //!
 //! - [`bootstrap`]: `init` (root CA, first node, tokens), `join` (token → pinned CA → CSR →
 //!   signed certificate → voter for managers), `--force-new-cluster`.
-//! - [`raft_api`], [`control_api`], [`join_api`], [`admin_api`]: the HTTP routes; [`auth`] decides
+//! - [`raft_api`], [`node_api`], [`service_api`], [`join_api`], [`admin_api`]: the HTTP routes
+//!   (paths in `swarm_api::routes`); [`auth`] decides
 //!   who may call (nodes, admins with an admin certificate, the local socket).
 //! - [`health`]: the load balancer's plain-HTTP health check.
 //! - [`node::Node::write`]: writes go to the leader (forwarded) and fail fast with "no quorum";
@@ -24,7 +25,6 @@ pub mod agent_link;
 pub mod auth;
 pub mod bootstrap;
 pub mod ca;
-pub mod control_api;
 pub mod daemon;
 pub mod dispatcher;
 pub mod error;
@@ -34,6 +34,7 @@ pub mod liveness;
 pub mod mesh_table;
 pub mod network;
 pub mod node;
+pub mod node_api;
 pub mod orchestrator;
 pub mod ports;
 pub mod quorum;

@@ -14,7 +14,7 @@ use swarm_api::node::{self, format_node_id, Node};
 use swarm_api::task::{Task, TaskState};
 use swarm_reconcile::commit::commands_of;
 use swarm_reconcile::{reconcile, ClusterView};
-use swarm_scheduler::{schedule, NodeInfo, NodeRole, NodeTask, Outcome, Snapshot};
+use swarm_scheduler::{schedule, NodeInfo, NodeTask, Outcome, Snapshot};
 use swarm_store::state::ClusterState;
 
 /// What one step wants to commit and when it wants to run again.
@@ -56,18 +56,11 @@ pub fn node_infos(state: &ClusterState) -> Vec<NodeInfo> {
             let tasks = by_node.remove(id.as_str()).unwrap_or_default();
             NodeInfo {
                 hostname: n.hostname.clone(),
-                role: match n.role {
-                    node::Role::Manager => NodeRole::Manager,
-                    node::Role::Worker => NodeRole::Worker,
-                },
+                role: n.role,
                 labels: n.labels.clone(),
                 engine_labels: n.description.engine_labels.clone(),
                 platform: n.description.platform.clone(),
-                availability: match n.availability {
-                    node::Availability::Active => swarm_scheduler::Availability::Active,
-                    node::Availability::Pause => swarm_scheduler::Availability::Pause,
-                    node::Availability::Drain => swarm_scheduler::Availability::Drain,
-                },
+                availability: n.availability,
                 status: scheduler_status(n),
                 total: n.description.resources,
                 tasks,

@@ -9,37 +9,10 @@ use swarm_api::node::Platform;
 use swarm_api::publish::Protocol;
 use swarm_api::resources::Resources;
 
-/// Manager or worker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeRole {
-    /// Runs the Raft managers (and, unless drained, tasks).
-    Manager,
-    /// Runs tasks only.
-    Worker,
-}
+pub use swarm_api::node::{Availability, Role as NodeRole};
 
-impl NodeRole {
-    /// `manager` or `worker`, as constraints spell it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeRole::Manager => "manager",
-            NodeRole::Worker => "worker",
-        }
-    }
-}
-
-/// Operator-set availability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Availability {
-    /// Takes new tasks.
-    Active,
-    /// Keeps its tasks, takes no new ones.
-    Pause,
-    /// Takes no tasks; its tasks are moved away.
-    Drain,
-}
-
-/// Health as seen by the dispatcher.
+/// Health as seen by the dispatcher: the api's `NodeStatus` (Ready, Down) plus Unknown, a Ready
+/// node whose agent has not reported yet (no known capacity or executor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeStatus {
     /// Heartbeats arrive.

@@ -1,4 +1,5 @@
-//! The control API (`/v1/...`) behind `swarmd node|join-token|leave|info`.
+//! The node and cluster part of the control API (`/v1/info`, `/v1/nodes/...`, `/v1/join-token`,
+//! `/v1/leave`) behind `swarmd node|join-token|leave|info`; services are in [`crate::service_api`].
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
