@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use swarm_agent::controller::{run_task, RunOptions, StatusUpdate};
@@ -13,18 +12,13 @@ use swarm_agent::docker::{DockerExecutor, DEFAULT_SOCKET};
 use swarm_agent::{labels, Executor, NodeContext};
 use swarm_api::mount::Mount;
 use swarm_api::publish::PortConfig;
-use swarm_api::service::{ContainerSpec, EndpointSpec, TaskSpec};
 use swarm_api::task::{Task, TaskState, TaskStatus};
 use tokio::sync::{mpsc, watch};
 
-const IMAGE: &str = swarm_testimg::IMAGE;
+const IMAGE: &str = swarm_testkit::images::IMAGE;
 
 fn image() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-        swarm_testimg::build_image(&dir, IMAGE).expect("build the test image");
-    });
+    swarm_testkit::images::default_image(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
 }
 
 /// Removes every container of one test's service, also when the test panics.
@@ -64,30 +58,10 @@ fn unique(prefix: &str) -> String {
 
 fn task(name: &str, args: &[&str]) -> (Task, Cleanup) {
     let service_id = unique(&format!("svc-{name}"));
-    let t = Task {
-        id: unique("task"),
-        service_id: service_id.clone(),
-        service_name: format!("agent-test-{name}"),
-        slot: Some(1),
-        node_id: Some("node-a".into()),
-        spec: TaskSpec {
-            container: ContainerSpec {
-                image: IMAGE.into(),
-                args: args.iter().map(|s| s.to_string()).collect(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        endpoint: EndpointSpec::default(),
-        service_version: 1,
-        desired_state: TaskState::Running,
-        status: TaskStatus {
-            state: TaskState::Assigned,
-            ..Default::default()
-        },
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    };
+    let mut t = swarm_testkit::task(&unique("task"), &service_id, IMAGE, TaskState::Assigned);
+    t.service_name = format!("agent-test-{name}");
+    t.node_id = Some("node-a".into());
+    t.spec.container.args = args.iter().map(|s| s.to_string()).collect();
     (t, Cleanup { service_id })
 }
 

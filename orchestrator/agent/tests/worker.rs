@@ -6,7 +6,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use swarm_agent::docker::{DockerExecutor, DEFAULT_SOCKET};
@@ -15,20 +15,15 @@ use swarm_agent::worker::{Worker, WorkerOptions};
 use swarm_agent::{labels, Executor, NodeContext};
 use swarm_api::dispatch::{MeshPort, SyncRequest, SyncResponse, TaskReport};
 use swarm_api::publish::{PortConfig, Protocol};
-use swarm_api::service::{ContainerSpec, EndpointSpec, TaskSpec};
 use swarm_api::task::{Task, TaskState, TaskStatus};
 use tokio::sync::{oneshot, watch};
 
-const IMAGE: &str = swarm_testimg::IMAGE;
+const IMAGE: &str = swarm_testkit::images::IMAGE;
 const PUBLISH_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 41, 1));
 const WAIT: Duration = Duration::from_secs(120);
 
 fn image() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-        swarm_testimg::build_image(&dir, IMAGE).expect("build the test image");
-    });
+    swarm_testkit::images::default_image(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
 }
 
 fn unique(prefix: &str) -> String {
@@ -93,29 +88,12 @@ async fn executor(node_id: &str) -> DockerExecutor {
 }
 
 fn task(node_id: &str, service: &str, slot: u64) -> Task {
-    Task {
-        id: unique(&format!("task{slot}")),
-        service_id: format!("svc-{service}"),
-        service_name: format!("worker-test-{service}"),
-        slot: Some(slot),
-        node_id: Some(node_id.into()),
-        spec: TaskSpec {
-            container: ContainerSpec {
-                image: IMAGE.into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        endpoint: EndpointSpec::default(),
-        service_version: 1,
-        desired_state: TaskState::Running,
-        status: TaskStatus {
-            state: TaskState::Assigned,
-            ..Default::default()
-        },
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    }
+    let id = unique(&format!("task{slot}"));
+    let mut t = swarm_testkit::task(&id, &format!("svc-{service}"), IMAGE, TaskState::Assigned);
+    t.service_name = format!("worker-test-{service}");
+    t.slot = Some(slot);
+    t.node_id = Some(node_id.into());
+    t
 }
 
 /// The manager as far as one node sees it.

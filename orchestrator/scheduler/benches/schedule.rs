@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
 use swarm_api::constraint::{Constraint, PlacementPreference};
 use swarm_api::resources::Resources;
-use swarm_api::service::{ContainerSpec, EndpointSpec, TaskSpec};
-use swarm_api::task::{Task, TaskState, TaskStatus};
+use swarm_api::service::{ContainerSpec, TaskSpec};
+use swarm_api::task::{Task, TaskState};
 use swarm_scheduler::{schedule, NodeInfo, NodeRole, Outcome, Snapshot};
 
 const NODES: usize = 1_000;
@@ -65,23 +65,15 @@ fn tasks(with_pref: bool) -> Vec<Task> {
             spec.placement.preferences = vec![pref.clone()];
         }
         for i in 0..TASKS_PER_SERVICE {
-            out.push(Task {
-                id: format!("t{s}-{i}"),
-                service_id: format!("svc{s}"),
-                service_name: format!("svc{s}"),
-                slot: Some(i as u64 + 1),
-                node_id: None,
-                spec: spec.clone(),
-                endpoint: EndpointSpec::default(),
-                service_version: 1,
-                desired_state: TaskState::Running,
-                status: TaskStatus {
-                    state: TaskState::Pending,
-                    ..Default::default()
-                },
-                created_at_ms: 0,
-                updated_at_ms: 0,
-            });
+            let mut t = swarm_testkit::task(
+                &format!("t{s}-{i}"),
+                &format!("svc{s}"),
+                "img",
+                TaskState::Pending,
+            );
+            t.slot = Some(i as u64 + 1);
+            t.spec = spec.clone();
+            out.push(t);
         }
     }
     out

@@ -6,8 +6,7 @@ use swarm_api::constraint::{Constraint, PlacementPreference};
 use swarm_api::node::Platform;
 use swarm_api::publish::{PortConfig, Protocol};
 use swarm_api::resources::{parse_memory, Resources};
-use swarm_api::service::{ContainerSpec, EndpointSpec, TaskSpec};
-use swarm_api::task::{Task, TaskState, TaskStatus};
+use swarm_api::task::{Task, TaskState};
 use swarm_scheduler::{
     schedule, Availability, NodeInfo, NodeRole, NodeStatus, NodeTask, Outcome, Snapshot,
 };
@@ -35,29 +34,14 @@ fn labelled(id: &str, labels: &[(&str, &str)]) -> NodeInfo {
 }
 
 fn task(service: &str, i: usize) -> Task {
-    Task {
-        id: format!("{service}-t{i}"),
-        service_id: service.to_string(),
-        service_name: service.to_string(),
-        slot: Some(i as u64 + 1),
-        node_id: None,
-        spec: TaskSpec {
-            container: ContainerSpec {
-                image: "img".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        endpoint: EndpointSpec::default(),
-        service_version: 1,
-        desired_state: TaskState::Running,
-        status: TaskStatus {
-            state: TaskState::Pending,
-            ..Default::default()
-        },
-        created_at_ms: 0,
-        updated_at_ms: 0,
-    }
+    let mut t = swarm_testkit::task(
+        &format!("{service}-t{i}"),
+        service,
+        "img",
+        TaskState::Pending,
+    );
+    t.slot = Some(i as u64 + 1);
+    t
 }
 
 fn tasks(service: &str, n: usize, f: impl Fn(&mut Task)) -> Vec<Task> {

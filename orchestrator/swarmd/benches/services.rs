@@ -39,12 +39,9 @@ const POLL: Duration = Duration::from_millis(50);
 const LIMIT: Duration = Duration::from_secs(180);
 
 fn images() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-    swarm_testimg::build_variant(&dir, V1, &[]).expect("build v1");
-    swarm_testimg::build_variant(&dir, V2, &["--port", "80"]).expect("build v2");
-    for tag in STUBBORN {
-        swarm_testimg::build_variant(&dir, tag, &["--ignore-sigterm"]).expect("build stubborn");
-    }
+    let mut variants: Vec<(&str, &[&str])> = vec![(V1, &[]), (V2, &["--port", "80"])];
+    variants.extend(STUBBORN.iter().map(|&tag| (tag, &["--ignore-sigterm"][..])));
+    swarm_testkit::images::ensure(Path::new(env!("CARGO_TARGET_TMPDIR")), &variants);
 }
 
 /// Running containers of the service on this machine's daemon.

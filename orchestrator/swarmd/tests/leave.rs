@@ -93,7 +93,7 @@ fn manager_and_worker_leave_and_rm() {
 
 #[test]
 fn a_demoted_manager_leaves_like_a_worker() {
-    let (mut c, [m1, _m2, m3]) = Cluster::start(39, ["m1", "m2", "m3"]);
+    let (c, [m1, _m2, m3]) = Cluster::start(39, ["m1", "m2", "m3"]);
 
     let o = c.nodes[m1].cli(&["node", "demote", "m3"]);
     assert!(o.ok, "{o:?}");

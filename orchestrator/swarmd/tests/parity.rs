@@ -17,7 +17,6 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use common::{swarmd, Cluster, Node, Out};
@@ -29,15 +28,15 @@ const STUBBORN_V1: &str = "swarm-test/parity:stubborn-v1";
 const STUBBORN_V2: &str = "swarm-test/parity:stubborn-v2";
 
 fn images() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-        swarm_testimg::build_variant(&dir, V1, &[]).expect("build v1");
-        swarm_testimg::build_variant(&dir, V2, &["--port", "80"]).expect("build v2");
-        for tag in [STUBBORN_V1, STUBBORN_V2] {
-            swarm_testimg::build_variant(&dir, tag, &["--ignore-sigterm"]).expect("build");
-        }
-    });
+    swarm_testkit::images::ensure(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &[
+            (V1, &[]),
+            (V2, &["--port", "80"]),
+            (STUBBORN_V1, &["--ignore-sigterm"]),
+            (STUBBORN_V2, &["--ignore-sigterm"]),
+        ],
+    );
 }
 
 /// `swarmd service --state-dir DIR ARGS...`

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::sync::OnceLock;
 
 use common::{swarmd, wait_for, Cluster, Node, Out, WAIT};
 use serde_json::Value;
@@ -13,12 +12,8 @@ const V2: &str = "swarm-test/ctl:v2";
 
 /// Builds the test image under two tags (a changed tag is a changed spec: a rolling update).
 fn images() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-        swarm_testimg::build_image(&dir, V1).expect("build the test image");
-        swarm_testimg::build_image(&dir, V2).expect("build the test image");
-    });
+    let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    swarm_testkit::images::ensure(tmp, &[(V1, &[]), (V2, &[])]);
 }
 
 /// `swarmd service --state-dir DIR ARGS...` (the state dir goes first: `create` takes every

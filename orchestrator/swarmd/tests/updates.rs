@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use common::svc::{agents_ready, create, spec, tasks, update, Containers};
 use common::{api, wait_for, Cluster, Node, WAIT};
@@ -17,14 +16,14 @@ const V2: &str = "swarm-test/web:v2";
 const V3: &str = "swarm-test/web:v3-exits";
 
 fn images() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-        swarm_testimg::build_variant(&dir, V1, &[]).expect("build v1");
-        swarm_testimg::build_variant(&dir, V2, &["--port", "80"]).expect("build v2");
-        swarm_testimg::build_variant(&dir, V3, &["--exit-immediately", "--exit-code", "1"])
-            .expect("build v3");
-    });
+    swarm_testkit::images::ensure(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &[
+            (V1, &[]),
+            (V2, &["--port", "80"]),
+            (V3, &["--exit-immediately", "--exit-code", "1"]),
+        ],
+    );
 }
 
 fn web(replicas: u64, update_config: Value) -> Value {

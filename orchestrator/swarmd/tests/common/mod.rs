@@ -382,13 +382,7 @@ pub fn api(node: &Node, path: &str, body: Option<Value>) -> Result<Value, String
 
 /// Builds the test image once per process (`swarm-test/web:v1`) and returns its tag.
 pub fn test_image() -> &'static str {
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
-        swarm_testimg::build_image(&dir, swarm_testimg::IMAGE)
-            .unwrap_or_else(|e| panic!("cannot build the test image: {e}"));
-    });
-    swarm_testimg::IMAGE
+    swarm_testkit::images::default_image(Path::new(env!("CARGO_TARGET_TMPDIR")))
 }
 
 /// Removes every container a test's nodes created (label `com.docker.swarm.node.id`).

@@ -1,0 +1,14 @@
+//! Test support for the swarmd crates (a dev-dependency only): fixtures built in one place
+//! instead of by hand in every test, and the test images built once per test process.
+//!
+//! - [`task`]: a task of a service as the orchestrators create it, ready to be adjusted.
+//! - [`images`]: `swarm-test/*` images (the `swarm-testimg` server under several tags and
+//!   flags), built once per process on the local Docker daemon.
+//!
+//! Limits: the in-memory cluster of the reconcile tests (`reconcile/tests/common`) stays with
+//! them for now; it applies through the real `ClusterState::apply` already.
+
+pub mod images;
+pub mod task;
+
+pub use task::task;
