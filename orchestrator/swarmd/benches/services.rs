@@ -46,18 +46,7 @@ fn images() {
 
 /// Running containers of the service on this machine's daemon.
 fn running_containers(service: &str) -> usize {
-    let o = std::process::Command::new("docker")
-        .args([
-            "ps",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.swarm.service.name={service}"),
-        ])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .count()
+    common::running_labelled(&format!("com.docker.swarm.service.name={service}")).len()
 }
 
 fn secs(d: Duration) -> String {

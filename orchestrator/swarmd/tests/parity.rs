@@ -19,7 +19,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use common::{swarmd, Cluster, Node, Out};
+use common::{ok, svc, swarmd, Cluster, Node, Out};
 use serde_json::Value;
 
 const V1: &str = "swarm-test/parity:v1";
@@ -37,19 +37,6 @@ fn images() {
             (STUBBORN_V2, &["--ignore-sigterm"]),
         ],
     );
-}
-
-/// `swarmd service --state-dir DIR ARGS...`
-fn svc(n: &Node, args: &[&str]) -> Out {
-    let dir = n.dir.display().to_string();
-    let mut all = vec!["service", "--state-dir", &dir];
-    all.extend_from_slice(args);
-    swarmd(&all)
-}
-
-fn ok(o: Out, what: &str, c: &Cluster) -> Out {
-    assert!(o.ok, "{what} failed: {o:?}\n{}", c.logs());
-    o
 }
 
 /// Removes the containers (and named volumes) of the test's services, also after a panic.

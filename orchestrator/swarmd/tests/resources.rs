@@ -32,22 +32,10 @@ fn pending_reason(n: &Node, name: &str, want: &str) -> String {
 }
 
 fn nano_cpus_of_container(service: &str) -> i64 {
+    let ids = common::running_labelled(&format!("com.docker.swarm.service.name={service}"));
+    let id = ids.first().expect("a container");
     let o = std::process::Command::new("docker")
-        .args([
-            "ps",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.swarm.service.name={service}"),
-        ])
-        .output()
-        .expect("docker ps");
-    let id = String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .expect("a container")
-        .to_string();
-    let o = std::process::Command::new("docker")
-        .args(["inspect", "-f", "{{.HostConfig.NanoCpus}}", &id])
+        .args(["inspect", "-f", "{{.HostConfig.NanoCpus}}", id])
         .output()
         .expect("docker inspect");
     String::from_utf8_lossy(&o.stdout)

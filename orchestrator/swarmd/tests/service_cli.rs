@@ -3,8 +3,7 @@
 
 mod common;
 
-
-use common::{swarmd, wait_for, Cluster, Node, Out, WAIT};
+use common::{ok, svc, wait_for, Cluster, Node, WAIT};
 use serde_json::Value;
 
 const V1: &str = "swarm-test/ctl:v1";
@@ -14,20 +13,6 @@ const V2: &str = "swarm-test/ctl:v2";
 fn images() {
     let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     swarm_testkit::images::ensure(tmp, &[(V1, &[]), (V2, &[])]);
-}
-
-/// `swarmd service --state-dir DIR ARGS...` (the state dir goes first: `create` takes every
-/// argument after the image as the container's arguments).
-fn svc(n: &Node, args: &[&str]) -> Out {
-    let dir = n.dir.display().to_string();
-    let mut all = vec!["service", "--state-dir", &dir];
-    all.extend_from_slice(args);
-    swarmd(&all)
-}
-
-fn ok(o: Out, what: &str, c: &Cluster) -> Out {
-    assert!(o.ok, "{what} failed: {o:?}\n{}", c.logs());
-    o
 }
 
 /// Removes the containers of a service when the test ends, also after a panic.

@@ -66,6 +66,21 @@ impl Out {
     }
 }
 
+/// `swarmd service --state-dir DIR ARGS...` (the state dir goes first: `create` takes every
+/// argument after the image as the container's arguments).
+pub fn svc(n: &Node, args: &[&str]) -> Out {
+    let dir = n.dir.display().to_string();
+    let mut all = vec!["service", "--state-dir", &dir];
+    all.extend_from_slice(args);
+    swarmd(&all)
+}
+
+/// `o`, asserted successful (every node's log in the failure message).
+pub fn ok(o: Out, what: &str, c: &Cluster) -> Out {
+    assert!(o.ok, "{what} failed: {o:?}\n{}", c.logs());
+    o
+}
+
 /// Runs a client command.
 pub fn swarmd(args: &[&str]) -> Out {
     let out = Command::new(BIN)
@@ -383,6 +398,18 @@ pub fn api(node: &Node, path: &str, body: Option<Value>) -> Result<Value, String
 /// Builds the test image once per process (`swarm-test/web:v1`) and returns its tag.
 pub fn test_image() -> &'static str {
     swarm_testkit::images::default_image(Path::new(env!("CARGO_TARGET_TMPDIR")))
+}
+
+/// Ids of the running containers on this machine's daemon with `label` (`KEY=VALUE`).
+pub fn running_labelled(label: &str) -> Vec<String> {
+    let o = Command::new("docker")
+        .args(["ps", "-q", "--filter", &format!("label={label}")])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Removes every container a test's nodes created (label `com.docker.swarm.node.id`).

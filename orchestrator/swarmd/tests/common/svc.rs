@@ -133,16 +133,5 @@ pub fn wait_placement(
 
 /// Containers of a service on this machine's daemon that are running.
 pub fn running_containers(service_id: &str) -> usize {
-    let o = std::process::Command::new("docker")
-        .args([
-            "ps",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.swarm.service.id={service_id}"),
-        ])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .count()
+    super::running_labelled(&format!("com.docker.swarm.service.id={service_id}")).len()
 }
