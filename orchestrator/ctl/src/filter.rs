@@ -207,15 +207,7 @@ mod tests {
         .into_spec()
         .unwrap();
         let e = ServiceListEntry {
-            service: swarm_api::service::Service {
-                id: "abc123".into(),
-                version: 1,
-                spec,
-                previous_spec: None,
-                created_at_ms: 0,
-                updated_at_ms: 0,
-                update_status: None,
-            },
+            service: swarm_testkit::service("abc123", spec),
             running: 0,
             desired: 0,
         };

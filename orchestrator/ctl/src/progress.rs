@@ -249,15 +249,9 @@ mod tests {
         }
         .into_spec()
         .unwrap();
-        Service {
-            id: "s1".into(),
-            version: 2,
-            spec,
-            previous_spec: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            update_status: None,
-        }
+        let mut s = swarm_testkit::service("s1", spec);
+        s.version = 2;
+        s
     }
 
     fn task(s: &Service, slot: u64, image: &str, desired: TaskState, state: TaskState) -> Task {

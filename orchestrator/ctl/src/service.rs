@@ -501,8 +501,7 @@ async fn observe(client: &Client, id: &str) -> Result<(Service, Vec<Task>, Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_api::service::{EndpointSpec, TaskSpec};
-    use swarm_api::task::{TaskState, TaskStatus};
+    use swarm_api::task::TaskState;
 
     #[test]
     fn redraw_moves_up_over_what_it_drew_and_clears_leftover_lines() {
@@ -524,20 +523,10 @@ mod tests {
 
     #[test]
     fn log_lines_with_a_bare_task_id_get_the_container_name() {
-        let t = Task {
-            id: "abc".into(),
-            service_id: "s".into(),
-            service_name: "web".into(),
-            slot: Some(2),
-            node_id: Some("n1".into()),
-            spec: TaskSpec::default(),
-            endpoint: EndpointSpec::default(),
-            service_version: 1,
-            desired_state: TaskState::Running,
-            status: TaskStatus::default(),
-            created_at_ms: 0,
-            updated_at_ms: 0,
-        };
+        let mut t = swarm_testkit::task("abc", "s", "", TaskState::New);
+        t.service_name = "web".into();
+        t.slot = Some(2);
+        t.node_id = Some("n1".into());
         let line = |id: &str, name: &str| TaskLogLine {
             task_id: id.into(),
             task_name: name.into(),

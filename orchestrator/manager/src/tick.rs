@@ -173,7 +173,7 @@ mod tests {
     use super::*;
     use swarm_api::node::NodeDescription;
     use swarm_api::resources::Resources;
-    use swarm_api::service::{ContainerSpec, Service, ServiceMode, ServiceSpec, TaskSpec};
+    use swarm_api::service::{ContainerSpec, ServiceMode, ServiceSpec, TaskSpec};
 
     fn node(id: u64, ready: bool) -> Node {
         Node {
@@ -215,18 +215,8 @@ mod tests {
             },
             ..Default::default()
         };
-        s.services.insert(
-            "s1".into(),
-            Service {
-                id: "s1".into(),
-                version: 1,
-                spec,
-                previous_spec: None,
-                created_at_ms: 0,
-                updated_at_ms: 0,
-                update_status: None,
-            },
-        );
+        s.services
+            .insert("s1".into(), swarm_testkit::service("s1", spec));
         s
     }
 

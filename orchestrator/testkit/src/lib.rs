@@ -1,7 +1,8 @@
 //! Test support for the swarmd crates (a dev-dependency only): fixtures built in one place
 //! instead of by hand in every test, and the test images built once per test process.
 //!
-//! - [`task`]: a task of a service as the orchestrators create it, ready to be adjusted.
+//! - [`task()`]: a task of a service as the orchestrators create it, ready to be adjusted.
+//! - [`service()`]: a service as the managers store a new one.
 //! - [`images`]: `swarm-test/*` images (the `swarm-testimg` server under several tags and
 //!   flags), built once per process on the local Docker daemon.
 //!
@@ -9,6 +10,8 @@
 //! them for now; it applies through the real `ClusterState::apply` already.
 
 pub mod images;
+pub mod service;
 pub mod task;
 
+pub use service::service;
 pub use task::task;

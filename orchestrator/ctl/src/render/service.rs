@@ -286,15 +286,10 @@ mod tests {
         }
         .into_spec()
         .unwrap();
-        Service {
-            id: format!("{name}0123456789abcdef"),
-            version: 4,
-            spec,
-            previous_spec: None,
-            created_at_ms: 1_000,
-            updated_at_ms: 61_000,
-            update_status: None,
-        }
+        let mut s = swarm_testkit::service(&format!("{name}0123456789abcdef"), spec);
+        s.version = 4;
+        (s.created_at_ms, s.updated_at_ms) = (1_000, 61_000);
+        s
     }
 
     #[test]
