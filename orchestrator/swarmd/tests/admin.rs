@@ -9,7 +9,7 @@ mod common;
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use common::{swarmd, wait_for, Cluster, WAIT};
+use common::{remote_node_ls, swarmd, wait_for, Cluster, WAIT};
 use serde_json::Value;
 use swarm_api::admin::AdminCertRequest;
 use swarm_api::client::{Client, Target};
@@ -106,16 +106,11 @@ fn admin_certificates_reach_the_control_api_only() {
     let admin_dir = c.tmp().join("admin-client");
     write_cert_dir(&admin_dir, &ca_pem, &cert_pem, &key_pem);
     let admin_dir = admin_dir.display().to_string();
-    let o = swarmd(&[
-        "node",
-        "ls",
-        "--host",
+    let o = remote_node_ls(
         &maddr,
-        "--cert-dir",
-        &admin_dir,
-        "--format",
-        "json",
-    ]);
+        std::path::Path::new(&admin_dir),
+        &["--format", "json"],
+    );
     assert_eq!(o.json().as_array().map(Vec::len), Some(2), "{o:?}");
     let o = swarmd(&[
         "info",
@@ -210,14 +205,7 @@ fn admin_certificates_reach_the_control_api_only() {
         .cert_pem;
     let rogue_dir = c.tmp().join("rogue-client");
     write_cert_dir(&rogue_dir, &ca_pem, &rogue_cert, &rogue_key);
-    let o = swarmd(&[
-        "node",
-        "ls",
-        "--host",
-        &maddr,
-        "--cert-dir",
-        &rogue_dir.display().to_string(),
-    ]);
+    let o = remote_node_ls(&maddr, &rogue_dir, &[]);
     assert!(!o.ok && !o.stdout.contains("HOSTNAME"), "{o:?}");
 
     // Every signed certificate is listed; revoked, alice's certificate is refused from its next

@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{swarmd, Cluster, Out, BIN};
+use common::{remote_node_ls, Cluster, Out, BIN};
 
 /// Runs a `swarmd join` that must fail; kills it (and fails) if it keeps running.
 fn join_must_fail(c: &Cluster, name: &str, token: &str, manager: &str, ip: &str) -> Out {
@@ -107,38 +107,17 @@ fn tokens_and_certificates() {
 
     // Remote control API over mTLS: a manager certificate works...
     let m1_dir = c.nodes[m1].dir.clone();
-    let o = swarmd(&[
-        "node",
-        "ls",
-        "--host",
-        &maddr,
-        "--cert-dir",
-        &m1_dir.join("certs").display().to_string(),
-    ]);
+    let o = remote_node_ls(&maddr, &m1_dir.join("certs"), &[]);
     assert!(o.ok, "{o:?}");
     // ...a worker certificate of this cluster is forbidden...
     let wdir = c.tmp().join("w1-client");
     copy_certs(&c.nodes[w1].dir, &m1_dir, &wdir);
-    let o = swarmd(&[
-        "node",
-        "ls",
-        "--host",
-        &maddr,
-        "--cert-dir",
-        &wdir.display().to_string(),
-    ]);
+    let o = remote_node_ls(&maddr, &wdir, &[]);
     assert!(!o.ok && o.stderr.contains("only managers"), "{o:?}");
     // ...and a certificate from another CA is refused in the TLS handshake.
     let fdir = c.tmp().join("foreign-client");
     copy_certs(&other.nodes[o1].dir, &m1_dir, &fdir);
-    let o = swarmd(&[
-        "node",
-        "ls",
-        "--host",
-        &maddr,
-        "--cert-dir",
-        &fdir.display().to_string(),
-    ]);
+    let o = remote_node_ls(&maddr, &fdir, &[]);
     assert!(!o.ok, "{o:?}");
     assert!(
         o.stderr.contains("failed") && !o.stdout.contains("HOSTNAME"),

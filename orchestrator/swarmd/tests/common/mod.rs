@@ -66,6 +66,15 @@ impl Out {
     }
 }
 
+/// `swarmd node ls --host HOST --cert-dir DIR EXTRA...`: the control API over mutual TLS with
+/// the certificates in `cert_dir`.
+pub fn remote_node_ls(host: &str, cert_dir: &Path, extra: &[&str]) -> Out {
+    let dir = cert_dir.display().to_string();
+    let mut all = vec!["node", "ls", "--host", host, "--cert-dir", &dir];
+    all.extend_from_slice(extra);
+    swarmd(&all)
+}
+
 /// `swarmd service --state-dir DIR ARGS...` (the state dir goes first: `create` takes every
 /// argument after the image as the container's arguments).
 pub fn svc(n: &Node, args: &[&str]) -> Out {
