@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{replicated, update_config, Sim};
 use swarm_api::service::UpdateState;
-use swarm_api::task::{Task, TaskState, TaskStatus};
+use swarm_api::task::TaskState;
 use swarm_reconcile::{reconcile, Action, ClusterView, Reason};
 use swarm_scheduler::NodeStatus;
 
@@ -27,23 +27,16 @@ fn big_cluster() -> Sim {
     let mut sim = Sim::new(replicated("web:v1", 10_000), &refs);
     let spec = sim.service.spec.task.clone();
     sim.tasks = (0..10_000u64)
-        .map(|i| Task {
-            id: format!("t{i}"),
-            service_id: sim.service.id.clone(),
-            service_name: "web".into(),
-            slot: Some(i + 1),
-            node_id: Some(nodes[(i % 1_000) as usize].clone()),
-            spec: spec.clone(),
-            endpoint: Default::default(),
-            service_version: 1,
-            desired_state: TaskState::Running,
-            status: TaskStatus {
-                state: TaskState::Running,
-                timestamp_ms: 1_000,
-                ..Default::default()
-            },
-            created_at_ms: 1_000,
-            updated_at_ms: 1_000,
+        .map(|i| {
+            let mut t =
+                swarm_testkit::task(&format!("t{i}"), &sim.service.id, "", TaskState::Running);
+            t.service_name = "web".into();
+            t.slot = Some(i + 1);
+            t.node_id = Some(nodes[(i % 1_000) as usize].clone());
+            t.spec = spec.clone();
+            t.status.timestamp_ms = 1_000;
+            (t.created_at_ms, t.updated_at_ms) = (1_000, 1_000);
+            t
         })
         .collect();
     sim.next_id = 100_000;

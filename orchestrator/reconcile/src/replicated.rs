@@ -156,26 +156,13 @@ pub fn orchestrate<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_api::task::TaskStatus;
 
     fn t(slot: u64, node: Option<&str>, state: TaskState) -> Task {
-        Task {
-            id: format!("t{slot}"),
-            service_id: "s".into(),
-            service_name: "web".into(),
-            slot: Some(slot),
-            node_id: node.map(str::to_string),
-            spec: Default::default(),
-            endpoint: Default::default(),
-            service_version: 1,
-            desired_state: TaskState::Running,
-            status: TaskStatus {
-                state,
-                ..Default::default()
-            },
-            created_at_ms: 0,
-            updated_at_ms: 0,
-        }
+        let mut t = swarm_testkit::task(&format!("t{slot}"), "s", "", state);
+        t.service_name = "web".into();
+        t.slot = Some(slot);
+        t.node_id = node.map(str::to_string);
+        t
     }
 
     #[test]

@@ -4,30 +4,18 @@ mod common;
 
 use common::{replicated, Sim};
 use swarm_api::restart::{RestartCondition, RestartPolicy};
-use swarm_api::service::TaskSpec;
-use swarm_api::task::{Task, TaskState, TaskStatus};
+use swarm_api::task::{Task, TaskState};
 use swarm_reconcile::restart::{decide, Decision};
 use swarm_reconcile::{Action, Reason};
 
 fn task(id: &str, state: TaskState, exit_at: u64) -> Task {
-    Task {
-        id: id.into(),
-        service_id: "svc1".into(),
-        service_name: "web".into(),
-        slot: Some(1),
-        node_id: Some("n1".into()),
-        spec: TaskSpec::default(),
-        endpoint: Default::default(),
-        service_version: 1,
-        desired_state: TaskState::Shutdown,
-        status: TaskStatus {
-            state,
-            timestamp_ms: exit_at,
-            ..Default::default()
-        },
-        created_at_ms: exit_at.saturating_sub(1),
-        updated_at_ms: exit_at,
-    }
+    let mut t = swarm_testkit::task(id, "svc1", "", state);
+    t.service_name = "web".into();
+    t.node_id = Some("n1".into());
+    t.desired_state = TaskState::Shutdown;
+    t.status.timestamp_ms = exit_at;
+    (t.created_at_ms, t.updated_at_ms) = (exit_at.saturating_sub(1), exit_at);
+    t
 }
 
 fn policy(condition: RestartCondition, max: Option<u64>, window_ms: u64) -> RestartPolicy {
