@@ -3,9 +3,7 @@
 //! Every test labels its containers with its own service id and removes them on drop.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use swarm_agent::controller::{run_task, RunOptions, StatusUpdate};
 use swarm_agent::docker::{DockerExecutor, DEFAULT_SOCKET};
@@ -137,22 +135,7 @@ async fn container_ip(exec: &DockerExecutor, id: &str) -> String {
 
 /// GET / on addr, retried until it answers (the server may need a moment to listen).
 fn http_get(addr: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let attempt = (|| -> std::io::Result<String> {
-            let mut s = TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(5))?;
-            s.set_read_timeout(Some(Duration::from_secs(10)))?;
-            s.write_all(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")?;
-            let mut out = String::new();
-            s.read_to_string(&mut out)?;
-            Ok(out)
-        })();
-        match attempt {
-            Ok(body) if body.starts_with("HTTP/1.1 200") => return body,
-            other if Instant::now() > deadline => panic!("GET {addr} never answered: {other:?}"),
-            _ => std::thread::sleep(Duration::from_millis(100)),
-        }
-    }
+    swarm_testkit::http::get_ok(addr, Duration::from_secs(60))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -248,32 +248,9 @@ impl Node {
 
 /// GET / on addr, retried until it answers (the server may need a moment to listen).
 async fn http_get(addr: String) -> String {
-    tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Write};
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let attempt = (|| -> std::io::Result<String> {
-                let mut s = std::net::TcpStream::connect_timeout(
-                    &addr.parse().unwrap(),
-                    Duration::from_secs(5),
-                )?;
-                s.set_read_timeout(Some(Duration::from_secs(10)))?;
-                s.write_all(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")?;
-                let mut out = String::new();
-                s.read_to_string(&mut out)?;
-                Ok(out)
-            })();
-            match attempt {
-                Ok(body) if body.starts_with("HTTP/1.1 200") => return body,
-                other if std::time::Instant::now() > deadline => {
-                    panic!("GET {addr} never answered: {other:?}")
-                }
-                _ => std::thread::sleep(Duration::from_millis(100)),
-            }
-        }
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || swarm_testkit::http::get_ok(&addr, Duration::from_secs(60)))
+        .await
+        .unwrap()
 }
 
 fn inspect_running(container: &str) -> Option<bool> {

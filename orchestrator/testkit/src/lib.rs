@@ -3,12 +3,14 @@
 //!
 //! - [`task()`]: a task of a service as the orchestrators create it, ready to be adjusted.
 //! - [`service()`]: a service as the managers store a new one.
+//! - [`http::get_ok`]: `GET /` on the test server until it answers.
 //! - [`images`]: `swarm-test/*` images (the `swarm-testimg` server under several tags and
 //!   flags), built once per process on the local Docker daemon.
 //!
 //! Limits: the in-memory cluster of the reconcile tests (`reconcile/tests/common`) stays with
 //! them for now; it applies through the real `ClusterState::apply` already.
 
+pub mod http;
 pub mod images;
 pub mod service;
 pub mod task;
