@@ -216,6 +216,8 @@ pub fn container_config(
         readonly_rootfs: c.read_only.then_some(true),
         extra_hosts: (!c.hosts.is_empty()).then(|| c.hosts.clone()),
         group_add: (!c.groups.is_empty()).then(|| c.groups.clone()),
+        cap_add: (!c.cap_add.is_empty()).then(|| c.cap_add.clone()),
+        cap_drop: (!c.cap_drop.is_empty()).then(|| c.cap_drop.clone()),
         log_config: task.spec.log_driver.as_ref().map(|d| HostConfigLogConfig {
             typ: Some(d.name.clone()),
             config: (!d.options.is_empty()).then(|| {
@@ -318,6 +320,8 @@ mod tests {
         c.tty = true;
         c.groups = vec!["1234".into()];
         c.hosts = vec!["db:10.0.0.5".into()];
+        c.cap_add = vec!["CAP_NET_ADMIN".into()];
+        c.cap_drop = vec!["ALL".into()];
         c.mounts = vec![
             ApiMount::parse("type=volume,source=v,target=/d,volume-label=a=b,volume-nocopy,volume-driver=local,volume-opt=o=1").unwrap(),
             ApiMount::parse("type=tmpfs,target=/t,tmpfs-mode=700").unwrap(),
@@ -335,6 +339,8 @@ mod tests {
         assert_eq!(h.readonly_rootfs, Some(true));
         assert_eq!(h.group_add, Some(vec!["1234".to_string()]));
         assert_eq!(h.extra_hosts, Some(vec!["db:10.0.0.5".to_string()]));
+        assert_eq!(h.cap_add, Some(vec!["CAP_NET_ADMIN".to_string()]));
+        assert_eq!(h.cap_drop, Some(vec!["ALL".to_string()]));
         let log = h.log_config.unwrap();
         assert_eq!(log.typ.as_deref(), Some("json-file"));
         assert_eq!(log.config.unwrap()["max-size"], "1m");
@@ -354,6 +360,7 @@ mod tests {
         );
         let h = plain.host_config.unwrap();
         assert!(h.log_config.is_none() && h.extra_hosts.is_none() && h.readonly_rootfs.is_none());
+        assert!(h.cap_add.is_none() && h.cap_drop.is_none());
     }
 
     #[test]

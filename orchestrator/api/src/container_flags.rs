@@ -1,6 +1,6 @@
 //! The container flags `service create` and `service update` share (Docker's names):
 //! `--hostname`, `--user`, `--workdir`, `--read-only`, `--tty`, `--stop-grace-period`,
-//! `--log-driver`, `--log-opt`; plus the list flags `--group`/`--group-add`/`--group-rm`,
+//! `--log-driver`, `--log-opt`, `--cap-add`, `--cap-drop`; plus the list flags `--group`/`--group-add`/`--group-rm`,
 //! `--host`/`--host-add`/`--host-rm` and the `--env-file` format ([`parse_env_file`]).
 //!
 //! Raw strings in, a changed [`TaskSpec`] out; every bad value is a [`SpecError`] naming
@@ -41,6 +41,12 @@ pub struct ContainerFlags {
     /// `--log-opt k=v` (repeatable; needs `--log-driver`, as in Docker)
     #[serde(default)]
     pub log_opts: Vec<String>,
+    /// `--cap-add CAP` (repeatable): add a kernel capability (and stop dropping it)
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    /// `--cap-drop CAP` (repeatable): drop a kernel capability (and stop adding it)
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
 }
 
 impl ContainerFlags {
@@ -73,6 +79,22 @@ impl ContainerFlags {
         }
         if let Some(g) = &self.stop_grace_period {
             c.stop_grace_period_ms = Some(parse_duration_ms("--stop-grace-period", g)?);
+        }
+        // As Docker's `service update`: an added capability is no longer dropped and the
+        // other way round; the same on create, which starts from none.
+        for v in &self.cap_add {
+            let cap = parse_capability("--cap-add", v)?;
+            c.cap_drop.retain(|d| *d != cap);
+            if !c.cap_add.contains(&cap) {
+                c.cap_add.push(cap);
+            }
+        }
+        for v in &self.cap_drop {
+            let cap = parse_capability("--cap-drop", v)?;
+            c.cap_add.retain(|a| *a != cap);
+            if !c.cap_drop.contains(&cap) {
+                c.cap_drop.push(cap);
+            }
         }
         match (&self.log_driver, self.log_opts.is_empty()) {
             (None, false) => {
@@ -107,6 +129,26 @@ impl ContainerFlags {
         }
         Ok(())
     }
+}
+
+/// Normalises one `--cap-add`/`--cap-drop` value as Docker does: upper case with the `CAP_`
+/// prefix (`net_admin` -> `CAP_NET_ADMIN`), `ALL` as it is.
+pub fn parse_capability(field: &str, value: &str) -> Result<String, SpecError> {
+    let v = value.trim().to_ascii_uppercase();
+    let name = v.strip_prefix("CAP_").unwrap_or(&v);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(SpecError::new(
+            field,
+            value,
+            "not a capability name",
+            format!("give {field} a capability such as NET_ADMIN (or ALL)"),
+        ));
+    }
+    Ok(if name == "ALL" {
+        "ALL".to_string()
+    } else {
+        format!("CAP_{name}")
+    })
 }
 
 /// Checks one `--host host:ip` value (Docker's `--add-host` form) and returns it trimmed.
@@ -204,6 +246,7 @@ mod tests {
             stop_grace_period: Some("2s".into()),
             log_driver: Some("json-file".into()),
             log_opts: vec!["max-size=10m".into(), "max-file=3".into()],
+            ..Default::default()
         }
         .apply(&mut t)
         .unwrap();
@@ -225,6 +268,42 @@ mod tests {
         .apply(&mut t)
         .unwrap();
         assert!(!t.container.read_only && t.container.tty);
+    }
+
+    #[test]
+    fn capabilities_are_normalised_and_add_and_drop_undo_each_other() {
+        let mut t = TaskSpec::default();
+        ContainerFlags {
+            cap_add: vec![
+                "net_admin".into(),
+                "CAP_SYS_TIME".into(),
+                "net_admin".into(),
+            ],
+            cap_drop: vec!["all".into()],
+            ..Default::default()
+        }
+        .apply(&mut t)
+        .unwrap();
+        assert_eq!(t.container.cap_add, ["CAP_NET_ADMIN", "CAP_SYS_TIME"]);
+        assert_eq!(t.container.cap_drop, ["ALL"]);
+        // An update that drops an added capability and adds back a dropped one.
+        ContainerFlags {
+            cap_add: vec!["ALL".into()],
+            cap_drop: vec!["sys_time".into()],
+            ..Default::default()
+        }
+        .apply(&mut t)
+        .unwrap();
+        assert_eq!(t.container.cap_add, ["CAP_NET_ADMIN", "ALL"]);
+        assert_eq!(t.container.cap_drop, ["CAP_SYS_TIME"]);
+        let e = ContainerFlags {
+            cap_add: vec!["net admin".into()],
+            ..Default::default()
+        }
+        .apply(&mut TaskSpec::default())
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--cap-add") && e.contains("net admin"), "{e}");
     }
 
     #[test]

@@ -96,6 +96,12 @@ pub struct ContainerSpec {
     /// Extra `/etc/hosts` entries as `host:ip` (`--host`), Docker's `--add-host` form.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
+    /// Kernel capabilities added to the engine's default set (`--cap-add`), `CAP_*` or `ALL`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    /// Kernel capabilities dropped from it (`--cap-drop`), `CAP_*` or `ALL`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
 }
 
 fn is_false(v: &bool) -> bool {

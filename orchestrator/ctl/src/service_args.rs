@@ -67,6 +67,12 @@ pub struct ContainerArgs {
     /// Logging driver options (key=value); repeatable.
     #[arg(long, value_name = "KEY=VALUE")]
     pub log_opt: Vec<String>,
+    /// Add Linux capabilities; repeatable.
+    #[arg(long, value_name = "CAPABILITY")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities; repeatable.
+    #[arg(long, value_name = "CAPABILITY")]
+    pub cap_drop: Vec<String>,
 }
 
 impl ContainerArgs {
@@ -80,6 +86,8 @@ impl ContainerArgs {
             stop_grace_period: self.stop_grace_period,
             log_driver: self.log_driver,
             log_opts: self.log_opt,
+            cap_add: self.cap_add,
+            cap_drop: self.cap_drop,
         }
     }
 }

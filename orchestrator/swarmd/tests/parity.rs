@@ -277,6 +277,10 @@ fn dockers_flags_global_convergence_and_fail_fast() {
             "type=tmpfs,target=/scratch,tmpfs-mode=1770",
             "--stop-grace-period",
             "3s",
+            "--cap-add",
+            "net_admin",
+            "--cap-drop",
+            "MKNOD",
             V1,
             "--port",
             "8080",
@@ -308,6 +312,12 @@ fn dockers_flags_global_convergence_and_fail_fast() {
     );
     assert_eq!(host["LogConfig"]["Type"], "json-file");
     assert_eq!(host["LogConfig"]["Config"]["max-size"], "1m");
+    assert_eq!(
+        host["CapAdd"],
+        serde_json::json!(["CAP_NET_ADMIN"]),
+        "{host}"
+    );
+    assert_eq!(host["CapDrop"], serde_json::json!(["CAP_MKNOD"]), "{host}");
     let mounts = host["Mounts"].as_array().unwrap();
     let data = mounts.iter().find(|m| m["Target"] == "/data").unwrap();
     assert_eq!(data["VolumeOptions"]["NoCopy"], true, "{data}");
@@ -331,6 +341,8 @@ fn dockers_flags_global_convergence_and_fail_fast() {
                 "--host-add",
                 "queue:10.0.0.7",
                 "--tty=false",
+                "--cap-drop",
+                "net_admin",
                 web,
             ],
         ),
@@ -345,6 +357,16 @@ fn dockers_flags_global_convergence_and_fail_fast() {
         serde_json::json!(["cache:10.0.0.6", "queue:10.0.0.7"])
     );
     assert_eq!(ct["Config"]["Tty"], false);
+    // update --cap-drop of an added capability: no longer added, dropped.
+    assert!(
+        host["CapAdd"].as_array().is_none_or(Vec::is_empty),
+        "{host}"
+    );
+    assert_eq!(
+        host["CapDrop"],
+        serde_json::json!(["CAP_MKNOD", "CAP_NET_ADMIN"]),
+        "{host}"
+    );
     // update --rollback is `service rollback`; other flags with it are refused.
     let o = svc(m, &["update", "--rollback", "--group-add", "1", web]);
     assert!(!o.ok && o.stderr.contains("--rollback"), "{o:?}");
