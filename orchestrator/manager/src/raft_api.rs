@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/raft/vote", post(vote))
         .route("/raft/snapshot", post(snapshot))
         .route("/raft/write", post(write))
+        .route("/raft/read-index", post(read_index))
         .route("/raft/membership", post(membership))
         .route("/raft/heartbeat", post(heartbeat))
 }
@@ -72,6 +73,16 @@ async fn write(
     raft_peer(&n, p)?;
     n.write_local(cmd).await?;
     Ok(Json(CommandResponse::default()))
+}
+
+/// The leader's read index for a follower's linearizable read (see [`crate::read_index`]).
+async fn read_index(
+    State(n): S,
+    Extension(p): E,
+    Json(()): Json<()>,
+) -> Result<Json<Option<u64>>, ManagerError> {
+    raft_peer(&n, p)?;
+    Ok(Json(n.read_index_local().await?))
 }
 
 async fn membership(

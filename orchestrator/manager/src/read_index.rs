@@ -1,0 +1,72 @@
+//! Linearizable reads on any manager, by read index (Raft thesis §6.4).
+//!
+//! The contract: `service inspect` (`GET /v1/services/{key}`) and the check of `service
+//! update`'s version read through [`Node::read_barrier`], so they see every write that
+//! completed before they began, on the leader and on followers alike. The leader confirms it
+//! still leads with a round of heartbeats to a quorum (openraft's `ensure_linearizable`) and
+//! waits until it applied its commit index; a follower asks the leader for that index
+//! (`/raft/read-index`) and waits until it applied it itself. Without quorum the barrier fails
+//! with "no quorum" instead of answering from an old state.
+//!
+//! Every other read (`node ls`, `service ls`, tasks, `info`) serves this manager's last applied
+//! state and may be stale on a follower or on a leader cut off from the majority; that is
+//! what keeps them answering without quorum.
+
+use std::time::{Duration, Instant};
+
+use crate::error::ManagerError;
+use crate::node::Node;
+
+impl Node {
+    /// Waits until this manager's applied state includes every write committed before the call;
+    /// fails with "no quorum" if no leader with a majority confirms within the write timeout.
+    pub async fn read_barrier(&self) -> Result<(), ManagerError> {
+        let deadline = Instant::now() + self.settings.write_timeout;
+        loop {
+            let m = self.metrics();
+            let attempt = match m.current_leader {
+                Some(l) if l == self.id => self.read_index_local().await.map(|_| ()),
+                Some(l) => match self.leader_addr(&m, l) {
+                    Some(addr) => match self
+                        .peer(&addr)
+                        .post::<_, Option<u64>>("/raft/read-index", &())
+                        .await
+                    {
+                        Ok(index) => self.wait_applied(index, deadline).await,
+                        Err(e) => Err(ManagerError::from(e)),
+                    },
+                    None => Err(self.no_quorum()),
+                },
+                None => Err(self.no_quorum()),
+            };
+            match attempt {
+                Err(e) if crate::node::retryable(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) if crate::node::retryable(&e) => return Err(self.no_quorum()),
+                other => return other,
+            }
+        }
+    }
+
+    /// On the leader: confirms leadership with a quorum and waits until the state machine applied
+    /// the commit index; returns that index (the read index).
+    pub async fn read_index_local(&self) -> Result<Option<u64>, ManagerError> {
+        match tokio::time::timeout(self.settings.write_timeout, self.raft.ensure_linearizable())
+            .await
+        {
+            Ok(Ok(log_id)) => Ok(log_id.map(|l| l.index)),
+            Ok(Err(_)) | Err(_) => Err(self.no_quorum()),
+        }
+    }
+
+    async fn wait_applied(&self, index: Option<u64>, deadline: Instant) -> Result<(), ManagerError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.raft
+            .wait(Some(left.max(Duration::from_millis(1))))
+            .applied_index_at_least(index, "read barrier")
+            .await
+            .map(|_| ())
+            .map_err(|_| self.no_quorum())
+    }
+}
