@@ -307,10 +307,11 @@ impl Node {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(e) if retryable(&e) => return Err(self.no_quorum()),
-                Err(ManagerError::Conflict(msg)) if uncertain => {
+                // (a conflict from the leader, or forwarded from it)
+                Err(e) if uncertain && e.kind() == ErrorKind::Conflict => {
                     return Err(ManagerError::NoQuorum(format!(
                         "the write's outcome is unknown: an attempt was cut off, and the retry \
-                         was refused ({msg}), perhaps because the first attempt took effect; \
+                         was refused ({e}), perhaps because the first attempt took effect; \
                          read the object again"
                     )))
                 }
