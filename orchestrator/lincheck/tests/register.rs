@@ -36,7 +36,10 @@ fn linearizable(h: &[Op]) -> bool {
     match check(&model(), h, 1_000_000) {
         Verdict::Linearizable(order) => {
             let known = h.iter().filter(|o| o.ret.is_some()).count();
-            assert!(order.len() >= known, "every known operation is in the order");
+            assert!(
+                order.len() >= known,
+                "every known operation is in the order"
+            );
             true
         }
         Verdict::NotLinearizable { .. } => false,
@@ -122,10 +125,7 @@ fn unknown_outcome_may_have_happened_or_not() {
     let h = [cas(0, 0, None, 1, "b", false), read(1, 5, 6, 1, "a")];
     assert!(linearizable(&h));
     // But it cannot take effect twice nor before it was invoked.
-    let h = [
-        read(1, 0, 1, 2, "b"),
-        cas(0, 2, None, 1, "b", false),
-    ];
+    let h = [read(1, 0, 1, 2, "b"), cas(0, 2, None, 1, "b", false)];
     assert!(!linearizable(&h));
     // Nor once seen can it be unseen.
     let h = [
@@ -168,7 +168,10 @@ fn many_concurrent_unknown_outcomes_stay_cheap() {
         .collect();
     h.push(cas(98, 50, Some(51), 1, "b", true));
     h.push(read(99, 52, 53, 2, "b"));
-    assert!(matches!(check(&model(), &h, 100_000), Verdict::Linearizable(_)));
+    assert!(matches!(
+        check(&model(), &h, 100_000),
+        Verdict::Linearizable(_)
+    ));
     h.push(read(99, 54, 55, 1, "a"));
     assert!(matches!(
         check(&model(), &h, 100_000),

@@ -243,7 +243,11 @@ impl Node {
         m.millis_since_quorum_ack.is_some_and(|ms| ms <= limit)
     }
 
-    pub(crate) fn leader_addr(&self, m: &RaftMetrics<u64, BasicNode>, leader: NodeId) -> Option<String> {
+    pub(crate) fn leader_addr(
+        &self,
+        m: &RaftMetrics<u64, BasicNode>,
+        leader: NodeId,
+    ) -> Option<String> {
         m.membership_config
             .membership()
             .get_node(&leader)

@@ -60,7 +60,11 @@ impl Node {
         }
     }
 
-    async fn wait_applied(&self, index: Option<u64>, deadline: Instant) -> Result<(), ManagerError> {
+    async fn wait_applied(
+        &self,
+        index: Option<u64>,
+        deadline: Instant,
+    ) -> Result<(), ManagerError> {
         let left = deadline.saturating_duration_since(Instant::now());
         self.raft
             .wait(Some(left.max(Duration::from_millis(1))))

@@ -119,7 +119,7 @@ fn throughput(
     secs: u64,
 ) -> (usize, Duration, Vec<Duration>, usize) {
     let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let clients: Vec<Arc<Client>> = (0..writers).map(|_| Arc::new(client(&c, leader))).collect();
+    let clients: Vec<Arc<Client>> = (0..writers).map(|_| Arc::new(client(c, leader))).collect();
     let (n, elapsed, mut lat) = rt.block_on(async {
         let deadline = Instant::now() + Duration::from_secs(secs);
         let start = Instant::now();
@@ -263,8 +263,16 @@ fn main() {
                 format!("commit throughput, 3 managers, {w} writers"),
                 format!("{rate:.0} w/s")
             );
-            println!("{:<44} {:>14}", format!("  latency p50 ({w} writers)"), ms(pct(lat, 0.5)));
-            println!("{:<44} {:>14}", format!("  latency p99 ({w} writers)"), ms(pct(lat, 0.99)));
+            println!(
+                "{:<44} {:>14}",
+                format!("  latency p50 ({w} writers)"),
+                ms(pct(lat, 0.5))
+            );
+            println!(
+                "{:<44} {:>14}",
+                format!("  latency p99 ({w} writers)"),
+                ms(pct(lat, 0.99))
+            );
             println!("{:<44} {:>14}", format!("  errors ({w} writers)"), errors);
         }
     }

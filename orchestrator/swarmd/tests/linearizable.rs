@@ -66,7 +66,10 @@ impl Partition {
         let mut rules = Vec::new();
         for o in others {
             for (s, d) in [(one, o.as_str()), (o.as_str(), one)] {
-                assert!(iptables("-I", s, d), "iptables failed (the test needs root)");
+                assert!(
+                    iptables("-I", s, d),
+                    "iptables failed (the test needs root)"
+                );
                 rules.push((s.to_string(), d.to_string()));
             }
         }
@@ -111,7 +114,10 @@ fn classify(r: Result<Value, ClientError>) -> Seen {
 
 fn register_of(s: &Value) -> Option<(u64, String)> {
     let version = s["version"].as_u64()?;
-    let value = s["spec"]["labels"][LABEL].as_str().unwrap_or("").to_string();
+    let value = s["spec"]["labels"][LABEL]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     Some((version, value))
 }
 
@@ -193,7 +199,8 @@ struct Tally {
     leader_faults: usize,
 }
 
-fn run(default_schedules: u64) {
+/// One run on the subnet 127.0.`net`.0/24 (each test its own, so they may run at once).
+fn run(default_schedules: u64, net: u8) {
     let seed = env_u64("SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -203,7 +210,7 @@ fn run(default_schedules: u64) {
     let schedules = env_u64("SCHEDULES").unwrap_or(default_schedules);
     eprintln!("linearizability test: SEED={seed} SCHEDULES={schedules}");
 
-    let mut c = Cluster::new(44);
+    let mut c = Cluster::new(net);
     let m1 = c.init("m1");
     let m2 = c.join("m2", "manager", m1);
     let m3 = c.join("m3", "manager", m1);
@@ -259,7 +266,10 @@ fn run(default_schedules: u64) {
             _ => None,
         })
         .collect();
-    assert!(!kinds.is_empty(), "NEMESIS names no fault kind (kill, pause, partition)");
+    assert!(
+        !kinds.is_empty(),
+        "NEMESIS names no fault kind (kill, pause, partition)"
+    );
     let mut rng = Rng(seed | 1);
     let mut tally = Tally::default();
     for s in 0..schedules {
@@ -331,7 +341,11 @@ fn run(default_schedules: u64) {
         tally.partitions,
         tally.leader_faults
     );
-    assert!(reads > 0 && cas_ok > 0, "the clients made no progress\n{}", c.logs());
+    assert!(
+        reads > 0 && cas_ok > 0,
+        "the clients made no progress\n{}",
+        c.logs()
+    );
     match verdict {
         Verdict::Linearizable(_) => {}
         Verdict::NotLinearizable { longest } => {
@@ -363,11 +377,11 @@ fn run(default_schedules: u64) {
 
 #[test]
 fn cas_and_reads_linearize_under_kills_pauses_and_partitions() {
-    run(10);
+    run(10, 44);
 }
 
 #[test]
 #[ignore = "long run: 200 schedules (SEED=, SCHEDULES=)"]
 fn cas_and_reads_linearize_long_run() {
-    run(200);
+    run(200, 50);
 }
