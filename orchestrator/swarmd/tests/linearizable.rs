@@ -128,7 +128,7 @@ async fn client_loop(
     sockets: Vec<std::path::PathBuf>,
     start: Instant,
     stop: Arc<AtomicBool>,
-    history: Arc<Mutex<Vec<Op>>>,
+    history: Arc<Mutex<Vec<(Op, usize)>>>,
 ) {
     let mut rng = Rng(seed | 1);
     let clients: Vec<Client> = sockets
@@ -139,7 +139,8 @@ async fn client_loop(
     let mut last: Option<Value> = None;
     let mut n = 0u64;
     while !stop.load(Ordering::SeqCst) {
-        let cl = &clients[rng.below(clients.len() as u64) as usize];
+        let server = rng.below(clients.len() as u64) as usize;
+        let cl = &clients[server];
         let cas_from = last.take().filter(|_| rng.below(10) < 7);
         match cas_from {
             None => {
@@ -148,12 +149,15 @@ async fn client_loop(
                 let ret = now();
                 if let Seen::Answer(v) = r {
                     if let Some(state) = register_of(&v) {
-                        history.lock().unwrap().push(Operation {
-                            client: id,
-                            input: Input::Read,
-                            call,
-                            ret: Some((ret, Output::Read(state))),
-                        });
+                        history.lock().unwrap().push((
+                            Operation {
+                                client: id,
+                                input: Input::Read,
+                                call,
+                                ret: Some((ret, Output::Read(state))),
+                            },
+                            server,
+                        ));
                         last = Some(v);
                     }
                 } else {
@@ -180,12 +184,15 @@ async fn client_loop(
                     Seen::Conflict => Some((ret, Output::Conflict)),
                     Seen::Unknown => None,
                 };
-                history.lock().unwrap().push(Operation {
-                    client: id,
-                    input: Input::Cas { expect, value },
-                    call,
-                    ret,
-                });
+                history.lock().unwrap().push((
+                    Operation {
+                        client: id,
+                        input: Input::Cas { expect, value },
+                        call,
+                        ret,
+                    },
+                    server,
+                ));
             }
         }
     }
@@ -322,8 +329,9 @@ fn run(default_schedules: u64, net: u8) {
     stop.store(true, Ordering::SeqCst);
     clients.join().expect("client threads");
 
-    let mut history = history.lock().unwrap().clone();
-    history.sort_by_key(|o| o.call);
+    let mut records = history.lock().unwrap().clone();
+    records.sort_by_key(|(o, _)| o.call);
+    let (history, servers): (Vec<Op>, Vec<usize>) = records.into_iter().unzip();
     let count = |f: &dyn Fn(&Op) -> bool| history.iter().filter(|o| f(o)).count();
     let reads = count(&|o| o.input == Input::Read);
     let cas_ok = count(&|o| matches!(o.ret, Some((_, Output::Ok))));
@@ -352,11 +360,11 @@ fn run(default_schedules: u64, net: u8) {
             let lines: Vec<String> = history
                 .iter()
                 .enumerate()
-                .map(|(i, o)| format!("{i:5} {o:?}"))
+                .map(|(i, o)| format!("{i:5} m{} {o:?}", servers[i] + 1))
                 .collect();
             panic!(
                 "history of SEED={seed} SCHEDULES={schedules} is not linearizable\n\
-                 longest linearizable prefix: {longest:?}\nhistory (by invocation):\n{}",
+                 longest linearizable prefix: {longest:?}\nhistory (by invocation; mN = the manager asked):\n{}",
                 lines.join("\n")
             );
         }
