@@ -4,7 +4,7 @@
 //! update`'s version read through [`Node::read_barrier`], so they see every write that
 //! completed before they began, on the leader and on followers alike. The leader confirms it
 //! still leads with a round of heartbeats to a quorum (openraft's `ensure_linearizable`) and
-//! waits until it applied its commit index; a follower asks the leader for that index
+//! waits until it applied every entry its log held when the read began; a follower asks the leader for that index
 //! (`/raft/read-index`) and waits until it applied it itself. Without quorum the barrier fails
 //! with "no quorum" instead of answering from an old state.
 //!
@@ -50,14 +50,26 @@ impl Node {
     }
 
     /// On the leader: confirms leadership with a quorum and waits until the state machine applied
-    /// the commit index; returns that index (the read index).
+    /// everything in this leader's log when the call began; returns that index (the read index).
+    ///
+    /// Not openraft's read log id alone (`max(committed, first entry of the term)`): a leader
+    /// restarted after kill -9 takes its leadership back at once (openraft restores a committed
+    /// vote of its own) with the committed index it last saved, which may be older than what it
+    /// had acknowledged to clients before the crash (found by the linearizability test as a
+    /// read going back in time). Every acknowledged write is in the leader's log, so waiting
+    /// for the log's last index to be applied (it is committed by then) covers it.
     pub async fn read_index_local(&self) -> Result<Option<u64>, ManagerError> {
-        match tokio::time::timeout(self.settings.write_timeout, self.raft.ensure_linearizable())
-            .await
-        {
-            Ok(Ok(log_id)) => Ok(log_id.map(|l| l.index)),
-            Ok(Err(_)) | Err(_) => Err(self.no_quorum()),
-        }
+        let last_log = self.metrics().last_log_index;
+        let confirmed =
+            tokio::time::timeout(self.settings.write_timeout, self.raft.ensure_linearizable())
+                .await;
+        let read = match confirmed {
+            Ok(Ok(log_id)) => log_id.map(|l| l.index).max(last_log),
+            Ok(Err(_)) | Err(_) => return Err(self.no_quorum()),
+        };
+        let deadline = Instant::now() + self.settings.write_timeout;
+        self.wait_applied(read, deadline).await?;
+        Ok(read)
     }
 
     async fn wait_applied(
