@@ -194,8 +194,14 @@ impl Client {
                     target: target.clone(),
                     message: e.to_string(),
                 })?;
+            // Whether a failure leaves the request surely unsent (so sending it again is safe
+            // even for a POST that must not take effect twice).
+            let mut unsent = true;
             let res = match sender.ready().await {
-                Ok(()) => sender.send_request(req).await,
+                Ok(()) => sender.try_send_request(req).await.map_err(|mut e| {
+                    unsent = e.take_message().is_some();
+                    e.into_error()
+                }),
                 Err(e) => Err(e),
             };
             match res {
@@ -214,7 +220,11 @@ impl Client {
                 }
                 Err(e) => {
                     *guard = None;
-                    if !(reused && attempt == 0) {
+                    // A stale kept-alive connection: retry once on a new one, unless the request
+                    // may have reached the server and is not idempotent (its outcome is then
+                    // unknown, and the caller must hear so).
+                    let may_retry = unsent || method == Method::GET;
+                    if !(reused && attempt == 0 && may_retry) {
                         return Err(ClientError::Http {
                             target,
                             message: e.to_string(),

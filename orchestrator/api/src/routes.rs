@@ -193,6 +193,8 @@ pub const RAFT_VOTE: Route<OpenRaft, OpenRaft> = post("/raft/vote");
 pub const RAFT_SNAPSHOT: Route<OpenRaft, OpenRaft> = post("/raft/snapshot");
 /// `POST /raft/write`: a write forwarded to the leader.
 pub const RAFT_WRITE: Route<OpenRaft, OpenRaft> = post("/raft/write");
+/// `POST /raft/read-index`: the leader's read index for a follower's linearizable read.
+pub const RAFT_READ_INDEX: Route<OpenRaft, OpenRaft> = post("/raft/read-index");
 /// `POST /raft/membership`: a membership change forwarded to the leader.
 pub const RAFT_MEMBERSHIP: Route<OpenRaft, OpenRaft> = post("/raft/membership");
 /// `POST /raft/heartbeat`: a heartbeat forwarded to the leader.

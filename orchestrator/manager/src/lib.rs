@@ -11,7 +11,7 @@
 //!   who may call (nodes, admins with an admin certificate, the local socket).
 //! - [`health`]: the load balancer's plain-HTTP health check.
 //! - [`node::Node::write`]: writes go to the leader (forwarded) and fail fast with "no quorum";
-//!   reads serve the last applied state.
+//!   reads serve the last applied state, except the ones behind [`read_index`] (linearizable).
 //! - [`quorum`] and [`liveness`]: pure quorum guards and Ready/Down decisions.
 //!
 //! Limits: certificates are not renewed or revoked (a removed node is refused because it is no
@@ -40,6 +40,7 @@ pub mod ports;
 pub mod quorum;
 pub mod raft_api;
 pub mod random;
+pub mod read_index;
 pub mod server;
 pub mod service_api;
 pub mod settings;

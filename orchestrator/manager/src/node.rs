@@ -198,9 +198,13 @@ impl Node {
 
     /// All nodes with their manager status.
     pub fn node_views(&self) -> Vec<NodeView> {
-        let state = self.snapshot();
         let leader = self.metrics().current_leader;
-        state
+        // Under the read lock: no copy of the whole state per call (it is on every write path).
+        let Ok(applied) = self.state.read() else {
+            return Vec::new();
+        };
+        applied
+            .state
             .nodes
             .values()
             .map(|n| NodeView {
@@ -240,7 +244,11 @@ impl Node {
         m.millis_since_quorum_ack.is_some_and(|ms| ms <= limit)
     }
 
-    fn leader_addr(&self, m: &RaftMetrics<u64, BasicNode>, leader: NodeId) -> Option<String> {
+    pub(crate) fn leader_addr(
+        &self,
+        m: &RaftMetrics<u64, BasicNode>,
+        leader: NodeId,
+    ) -> Option<String> {
         m.membership_config
             .membership()
             .get_node(&leader)
@@ -265,7 +273,7 @@ impl Node {
             .clone()
     }
 
-    fn no_quorum(&self) -> ManagerError {
+    pub(crate) fn no_quorum(&self) -> ManagerError {
         let voters = self.voters().len();
         ManagerError::NoQuorum(format!(
             "no leader with a majority of the {voters} managers (need {}); writes are refused until \
@@ -276,9 +284,13 @@ impl Node {
     }
 
     /// Commits a command through the leader (forwarding if needed). Fails with "no quorum" when
-    /// no leader with a majority commits it within the write timeout.
+    /// no leader with a majority commits it within the write timeout; its outcome is then
+    /// unknown (it may still commit). A command refused after an attempt whose outcome is unknown
+    /// (its refusal may come from that attempt's own effect, as for a compare-and-set) fails
+    /// the same way instead of as a conflict.
     pub async fn write(&self, cmd: Command) -> Result<(), ManagerError> {
         let deadline = Instant::now() + self.settings.write_timeout;
+        let mut uncertain = false;
         loop {
             let m = self.metrics();
             let attempt = match m.current_leader {
@@ -296,9 +308,18 @@ impl Node {
             };
             match attempt {
                 Err(e) if retryable(&e) && Instant::now() < deadline => {
+                    uncertain |= !never_sent(&e);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(e) if retryable(&e) => return Err(self.no_quorum()),
+                // (a conflict from the leader, or forwarded from it)
+                Err(e) if uncertain && e.kind() == ErrorKind::Conflict => {
+                    return Err(ManagerError::NoQuorum(format!(
+                        "the write's outcome is unknown: an attempt was cut off, and the retry \
+                         was refused ({e}), perhaps because the first attempt took effect; \
+                         read the object again"
+                    )))
+                }
                 other => return other,
             }
         }
@@ -436,7 +457,7 @@ where
     .await
 }
 
-fn retryable(e: &ManagerError) -> bool {
+pub(crate) fn retryable(e: &ManagerError) -> bool {
     match e {
         ManagerError::NoQuorum(_) => true,
         ManagerError::Client(c) => {
@@ -447,6 +468,14 @@ fn retryable(e: &ManagerError) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a failed attempt surely never reached the leader (so it cannot have taken effect).
+fn never_sent(e: &ManagerError) -> bool {
+    matches!(
+        e,
+        ManagerError::Client(ClientError::Connect { .. } | ClientError::Tls { .. })
+    )
 }
 
 fn apply_result(resp: CommandResponse) -> Result<(), ManagerError> {

@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<Node>> {
         .route(routes::RAFT_VOTE.pattern, post(vote))
         .route(routes::RAFT_SNAPSHOT.pattern, post(snapshot))
         .route(routes::RAFT_WRITE.pattern, post(write))
+        .route(routes::RAFT_READ_INDEX.pattern, post(read_index))
         .route(routes::RAFT_MEMBERSHIP.pattern, post(membership))
         .route(routes::RAFT_HEARTBEAT.pattern, post(heartbeat))
 }
@@ -73,6 +74,16 @@ async fn write(
     raft_peer(&n, p)?;
     n.write_local(cmd).await?;
     Ok(Json(CommandResponse::default()))
+}
+
+/// The leader's read index for a follower's linearizable read (see [`crate::read_index`]).
+async fn read_index(
+    State(n): S,
+    Extension(p): E,
+    Json(()): Json<()>,
+) -> Result<Json<Option<u64>>, ManagerError> {
+    raft_peer(&n, p)?;
+    Ok(Json(n.read_index_local().await?))
 }
 
 async fn membership(

@@ -153,6 +153,7 @@ async fn inspect(
     Path(key): Path<String>,
 ) -> Result<Json<Service>, ManagerError> {
     manager_only(&n, p)?;
+    n.read_barrier().await?;
     current(&n, &key)
 }
 
@@ -163,6 +164,8 @@ async fn update(
     Json(req): Json<UpdateServiceRequest>,
 ) -> Result<Json<Service>, ManagerError> {
     manager_only(&n, p)?;
+    // The version check must see every update that completed before this one began.
+    n.read_barrier().await?;
     let state = n.snapshot();
     let old = find(&state, &key)?;
     if req.version != old.version {
