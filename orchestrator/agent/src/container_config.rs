@@ -289,6 +289,7 @@ mod tests {
                     PortConfig::parse("published=18080,target=8080,mode=host").unwrap(),
                     PortConfig::parse("9000:90").unwrap(),
                 ],
+                ..Default::default()
             },
             service_version: 1,
             desired_state: TaskState::Running,

@@ -30,3 +30,7 @@ pub mod service_flags;
 pub mod service_update;
 pub mod spec_error;
 pub mod task;
+
+// Overlay networks (issue 15).
+pub mod network;
+pub mod network_alloc;
