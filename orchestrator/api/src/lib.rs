@@ -34,3 +34,4 @@ pub mod task;
 // Overlay networks (issue 15).
 pub mod network;
 pub mod network_alloc;
+pub mod network_api;

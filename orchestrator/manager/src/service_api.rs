@@ -127,6 +127,7 @@ async fn create(
             spec.name
         )));
     }
+    crate::network_api::resolve_networks(&state, &mut spec)?;
     assign_ingress(&mut spec, None, state.services.values().map(|s| &s.spec))
         .map_err(ManagerError::Conflict)?;
     let now = now_ms();
@@ -178,6 +179,7 @@ async fn update(
             old.spec.name
         )));
     }
+    crate::network_api::resolve_networks(&state, &mut spec)?;
     assign_ingress(
         &mut spec,
         Some(&old.spec),
