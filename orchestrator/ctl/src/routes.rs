@@ -28,6 +28,15 @@ pub fn service(key: &str, verb: &str) -> String {
     }
 }
 
+/// `/v1/networks/KEY[/verb]`.
+pub fn network(key: &str, verb: &str) -> String {
+    if verb.is_empty() {
+        format!("/v1/networks/{}", encode(key))
+    } else {
+        format!("/v1/networks/{}/{verb}", encode(key))
+    }
+}
+
 /// `/v1/services/KEY/logs[?tail=N]`.
 pub fn service_logs(key: &str, tail: Option<usize>) -> String {
     match tail {
