@@ -27,6 +27,7 @@ pub mod error;
 pub mod executor;
 pub mod labels;
 pub mod mesh;
+pub mod overlay_hook;
 pub mod plan;
 pub mod proxy;
 pub mod pull_cache;
