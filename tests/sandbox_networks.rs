@@ -2,7 +2,7 @@
 //! (1 manager + 1 worker, each host with its own engine): `network create` makes two overlay
 //! networks; a 2-replica `server` service on the worker joins `backend` with an alias; a
 //! `client` task on the manager host reaches it across hosts by service name (its VIP), by
-//! `tasks.server` and by the alias; a task on the `other` network never resolves or reaches
+//! `tasks.server` and by the alias, and a dnsrr `db` service by its tasks' addresses; a task on the `other` network never resolves or reaches
 //! it; `network rm` of a network in use is refused naming the services; after the server's
 //! tasks are replaced (`service update --force`) the name reaches a new task; once the
 //! services are gone the networks are removed (`rm`, `prune`). Needs root, the emulator
@@ -175,11 +175,22 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         "service create server",
     );
     let servers = c.wait_running("server", 2);
+    ok(
+        &c.verb(
+            "service",
+            &[
+                "create", "--name", "db", "--replicas", "2", "--endpoint-mode", "dnsrr",
+                "--constraint", "node.role==worker", "--network", "backend", &image,
+            ],
+        ),
+        "service create db",
+    );
+    let dbs = c.wait_running("db", 2);
     for (name, net, probes) in [
         (
             "client",
             "backend",
-            vec!["server:80", "tasks.server:80", "api:80"],
+            vec!["server:80", "tasks.server:80", "api:80", "db:80"],
         ),
         ("outsider", "other", vec!["server:80"]),
     ] {
@@ -226,6 +237,17 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         seen == servers
     });
     assert!(logs.contains("resolve tasks.server ips="));
+    // dnsrr: the name answers with both tasks' addresses, no VIP.
+    let logs = c.wait_logs("client", 60, "db by its task addresses", |l| {
+        l.lines().any(|x| {
+            x.split_once("resolve db ips=")
+                .is_some_and(|(_, ips)| ips.trim().split(',').count() == 2)
+        }) && answers(l, "db:80").iter().any(|(_, t)| dbs.contains(t))
+    });
+    for (ip, task) in answers(&logs, "db:80") {
+        assert_ne!(ip, vip);
+        assert!(dbs.contains(&task), "{task} is not a db task");
+    }
 
     // The other network's task never resolves nor reaches the server.
     let outsider = c.wait_logs("outsider", 60, "three lookups", |l| {
@@ -256,7 +278,7 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
 
     // Once no service uses them, the networks go.
     ok(
-        &c.verb("service", &["rm", "client", "server", "outsider"]),
+        &c.verb("service", &["rm", "client", "server", "outsider", "db"]),
         "service rm",
     );
     ok(&c.verb("network", &["rm", "backend"]), "network rm backend");
