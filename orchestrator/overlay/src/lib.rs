@@ -15,8 +15,9 @@
 //! before); the overlay interface only carries the network's subnet.
 //!
 //! Limits: devices are made with the `ip`/`bridge`/`nft` tools (iproute2 and nftables), not
-//! netlink sockets yet; no IPsec (`--opt encrypted` is refused by the manager); an
-//! `--internal` network has no gateway route, but a task keeps its default bridge route out.
+//! netlink sockets yet; no IPsec (`--opt encrypted` is refused by the manager). A task whose
+//! networks are all `--internal` loses its default route (no way out); a task with any other
+//! network keeps Docker's bridge as its way out.
 
 pub mod cmd;
 pub mod dns;
@@ -50,6 +51,7 @@ struct Attached {
     pid: u32,
     nets: BTreeSet<String>,
     vip_rules: String,
+    sealed: bool,
 }
 
 #[derive(Default)]
@@ -212,6 +214,7 @@ impl Overlay {
                                 pid,
                                 nets: BTreeSet::new(),
                                 vip_rules: String::new(),
+                                sealed: false,
                             },
                         );
                         // The task's resolver is the node's DNS on its first network's gateway.
@@ -254,6 +257,16 @@ impl Overlay {
                         first.get_or_insert(e);
                     }
                 }
+            }
+            // A task on internal networks only has no route out (not even Docker's bridge).
+            let all_internal = atts.iter().all(|att| {
+                view.networks
+                    .iter()
+                    .any(|n| n.id == att.network_id && n.internal)
+            });
+            if all_internal && !a.sealed && a.nets.len() == atts.len() {
+                let _ = cmd::in_netns(a.pid, "ip", &["route", "del", "default"], None).await;
+                a.sealed = true;
             }
             // VIPs of the services on the task's networks.
             let mut vips = Vec::new();
