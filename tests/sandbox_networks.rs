@@ -63,7 +63,13 @@ impl Cluster<'_> {
     }
 
     /// Waits (up to `secs`) until `cond` holds on the logs of `service`; returns them.
-    fn wait_logs(&self, service: &str, secs: u64, what: &str, cond: impl Fn(&str) -> bool) -> String {
+    fn wait_logs(
+        &self,
+        service: &str,
+        secs: u64,
+        what: &str,
+        cond: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let logs = self.logs(service);
@@ -145,7 +151,14 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
     assert_eq!(backend["Scope"], "swarm");
     let other = c.json(
         "network",
-        &["create", "--driver", "overlay", "--subnet", "10.0.77.0/24", "other"],
+        &[
+            "create",
+            "--driver",
+            "overlay",
+            "--subnet",
+            "10.0.77.0/24",
+            "other",
+        ],
     );
     assert_eq!(other["IPAM"]["Config"][0]["Gateway"], "10.0.77.1");
     let enc = c.verb("network", &["create", "--opt", "encrypted", "secret"]);
@@ -168,8 +181,16 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         &c.verb(
             "service",
             &[
-                "create", "--name", "server", "--replicas", "2", "--constraint",
-                "node.role==worker", "--network", "name=backend,alias=api", &image,
+                "create",
+                "--name",
+                "server",
+                "--replicas",
+                "2",
+                "--constraint",
+                "node.role==worker",
+                "--network",
+                "name=backend,alias=api",
+                &image,
             ],
         ),
         "service create server",
@@ -179,8 +200,18 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         &c.verb(
             "service",
             &[
-                "create", "--name", "db", "--replicas", "2", "--endpoint-mode", "dnsrr",
-                "--constraint", "node.role==worker", "--network", "backend", &image,
+                "create",
+                "--name",
+                "db",
+                "--replicas",
+                "2",
+                "--endpoint-mode",
+                "dnsrr",
+                "--constraint",
+                "node.role==worker",
+                "--network",
+                "backend",
+                &image,
             ],
         ),
         "service create db",
@@ -195,8 +226,15 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         ("outsider", "other", vec!["server:80"]),
     ] {
         let mut args = vec![
-            "create", "--name", name, "--constraint", "node.role==manager", "--network", net,
-            "--detach", &image,
+            "create",
+            "--name",
+            name,
+            "--constraint",
+            "node.role==manager",
+            "--network",
+            net,
+            "--detach",
+            &image,
         ];
         for p in &probes {
             args.extend(["--probe", p]);
@@ -208,15 +246,23 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
     let rm = c.verb("network", &["rm", "backend"]);
     assert!(!rm.status.success());
     let err = String::from_utf8_lossy(&rm.stderr);
-    assert!(err.contains("in use") && err.contains("client") && err.contains("server"), "{err}");
+    assert!(
+        err.contains("in use") && err.contains("client") && err.contains("server"),
+        "{err}"
+    );
 
     // By name (the VIP), by tasks.NAME (a task address), by alias: a server task answers.
     let vip = backend_vip(&c);
-    let logs = c.wait_logs("client", 120, "answers by name, tasks.NAME and alias", |l| {
-        ["server:80", "tasks.server:80", "api:80"]
-            .iter()
-            .all(|p| answers(l, p).iter().any(|(_, t)| servers.contains(t)))
-    });
+    let logs = c.wait_logs(
+        "client",
+        120,
+        "answers by name, tasks.NAME and alias",
+        |l| {
+            ["server:80", "tasks.server:80", "api:80"]
+                .iter()
+                .all(|p| answers(l, p).iter().any(|(_, t)| servers.contains(t)))
+        },
+    );
     for (ip, task) in answers(&logs, "server:80") {
         assert_eq!(ip, vip, "the name answers with the service's VIP");
         assert!(servers.contains(&task), "{task} is not a server task");
@@ -225,7 +271,10 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         .into_iter()
         .map(|(ip, _)| ip)
         .collect();
-    assert!(!by_tasks.contains(&vip), "tasks.server answers task addresses");
+    assert!(
+        !by_tasks.contains(&vip),
+        "tasks.server answers task addresses"
+    );
     // The VIP spreads connections: both replicas answer through it (the name and the alias
     // both resolve to the VIP, so their connections share one rotation).
     let logs = c.wait_logs("client", 60, "both replicas behind the VIP", |l| {

@@ -208,9 +208,7 @@ pub fn split_addr(addr: &str) -> Option<(Ipv4Addr, u8)> {
 impl NetworkSpec {
     /// Whether `--opt encrypted` was given (any value but `false`).
     pub fn encrypted(&self) -> bool {
-        self.options
-            .get("encrypted")
-            .is_some_and(|v| v != "false")
+        self.options.get("encrypted").is_some_and(|v| v != "false")
     }
 
     /// Checks the name, driver, subnets, gateways and ranges; refuses `encrypted`, which the
@@ -400,7 +398,9 @@ pub fn parse_network_flag(value: &str) -> Result<NetworkAttachmentConfig, SpecEr
     let mut target = None;
     let mut aliases = Vec::new();
     for part in value.split(',') {
-        let (k, v) = part.split_once('=').ok_or_else(|| bad("a field has no '='"))?;
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| bad("a field has no '='"))?;
         match k.trim() {
             "name" | "target" => target = Some(v.trim().to_string()),
             "alias" => aliases.push(v.trim().to_string()),
@@ -449,7 +449,9 @@ mod tests {
         let mut f = flags(&["10.0.9.0/24"]);
         f.ip_ranges = vec!["10.0.10.0/25".into()];
         assert_eq!(f.into_spec().unwrap_err().field, "--ip-range");
-        let e = flags(&["10.0.0.0/16", "10.0.9.0/24"]).into_spec().unwrap_err();
+        let e = flags(&["10.0.0.0/16", "10.0.9.0/24"])
+            .into_spec()
+            .unwrap_err();
         assert!(e.reason.contains("overlaps"), "{e}");
         let mut f = flags(&[]);
         f.options = vec!["encrypted".into()];
@@ -472,10 +474,10 @@ mod tests {
         assert_eq!(a.aliases, vec!["db", "mysql"]);
         assert!(parse_network_flag("alias=db").is_err());
         assert!(parse_network_flag("name=x,colour=red").is_err());
+        assert_eq!(EndpointMode::parse("DNSRR").unwrap(), EndpointMode::Dnsrr);
         assert_eq!(
-            EndpointMode::parse("DNSRR").unwrap(),
-            EndpointMode::Dnsrr
+            EndpointMode::parse("x").unwrap_err().field,
+            "--endpoint-mode"
         );
-        assert_eq!(EndpointMode::parse("x").unwrap_err().field, "--endpoint-mode");
     }
 }

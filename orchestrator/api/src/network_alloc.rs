@@ -28,7 +28,9 @@ pub struct Exhausted {
 /// The smallest VNI at or above [`FIRST_VNI`] that no network in `taken` uses.
 pub fn free_vni(taken: impl IntoIterator<Item = u32>) -> u32 {
     let taken: BTreeSet<u32> = taken.into_iter().collect();
-    (FIRST_VNI..).find(|v| !taken.contains(v)).unwrap_or(FIRST_VNI)
+    (FIRST_VNI..)
+        .find(|v| !taken.contains(v))
+        .unwrap_or(FIRST_VNI)
 }
 
 /// The first `10.0.N.0/24` (N from `first`) that overlaps no subnet in `taken`, with its
@@ -140,7 +142,13 @@ mod tests {
         }
         assert_eq!(
             got,
-            ["10.0.9.2/29", "10.0.9.3/29", "10.0.9.4/29", "10.0.9.5/29", "10.0.9.6/29"]
+            [
+                "10.0.9.2/29",
+                "10.0.9.3/29",
+                "10.0.9.4/29",
+                "10.0.9.5/29",
+                "10.0.9.6/29"
+            ]
         );
         let e = allocate(&mut n, &used).unwrap_err();
         assert_eq!(e.network, "backend");
@@ -182,7 +190,9 @@ mod tests {
         let mut used = BTreeSet::from([addr_u32(&a).unwrap()]);
         for _ in 0..3 {
             let x = addr_u32(&allocate(&mut n, &used).unwrap()).unwrap();
-            assert!((u32::from(Ipv4Addr::new(10, 0, 9, 128))..=u32::from(Ipv4Addr::new(10, 0, 9, 131))).contains(&x));
+            assert!((u32::from(Ipv4Addr::new(10, 0, 9, 128))
+                ..=u32::from(Ipv4Addr::new(10, 0, 9, 131)))
+                .contains(&x));
             used.insert(x);
         }
         assert!(allocate(&mut n, &used).is_err());

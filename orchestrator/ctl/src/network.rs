@@ -214,10 +214,7 @@ pub async fn run_network(
         NetworkVerb::Rm { networks } => {
             let mut failures = Vec::new();
             for key in &networks {
-                match client
-                    .post::<_, ()>(&routes::network(key, "rm"), &())
-                    .await
-                {
+                match client.post::<_, ()>(&routes::network(key, "rm"), &()).await {
                     Ok(()) => writeln!(out, "{key}")?,
                     Err(e) => failures.push(format!("{key}: {e}")),
                 }

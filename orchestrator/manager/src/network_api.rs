@@ -132,7 +132,10 @@ async fn create(
         ));
     }
     let state = n.snapshot();
-    if state.find_network(&spec.name).is_some_and(|x| x.spec.name == spec.name) {
+    if state
+        .find_network(&spec.name)
+        .is_some_and(|x| x.spec.name == spec.name)
+    {
         return Err(ManagerError::Conflict(format!(
             "a network named {} already exists; choose another name",
             spec.name

@@ -155,9 +155,12 @@ mod tests {
                 },
             );
         }
-        s.tasks.insert("t1".into(), task("t1", 1, TaskState::Running));
-        s.tasks.insert("t2".into(), task("t2", 2, TaskState::Starting));
-        s.tasks.insert("t3".into(), task("t3", 2, TaskState::Running));
+        s.tasks
+            .insert("t1".into(), task("t1", 1, TaskState::Running));
+        s.tasks
+            .insert("t2".into(), task("t2", 2, TaskState::Starting));
+        s.tasks
+            .insert("t3".into(), task("t3", 2, TaskState::Running));
         let att = |n: &str, a: &str| Attachment {
             network_id: n.into(),
             addr: a.into(),

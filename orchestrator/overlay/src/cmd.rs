@@ -62,5 +62,7 @@ pub async fn in_netns(
 
 /// Whether the interface `name` exists in this namespace.
 pub async fn link_exists(name: &str) -> bool {
-    run("ip", &["link", "show", "dev", name], None).await.is_ok()
+    run("ip", &["link", "show", "dev", name], None)
+        .await
+        .is_ok()
 }

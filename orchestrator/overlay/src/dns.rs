@@ -146,7 +146,9 @@ async fn forward(upstreams: &[SocketAddr], query: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         let mut buf = vec![0u8; 4096];
-        if let Ok(Ok((n, _))) = tokio::time::timeout(Duration::from_secs(2), sock.recv_from(&mut buf)).await {
+        if let Ok(Ok((n, _))) =
+            tokio::time::timeout(Duration::from_secs(2), sock.recv_from(&mut buf)).await
+        {
             buf.truncate(n);
             return Some(buf);
         }
@@ -156,7 +158,11 @@ async fn forward(upstreams: &[SocketAddr], query: &[u8]) -> Option<Vec<u8>> {
 
 /// Serves DNS on `sock` (a network's gateway, port 53) from `records` until the task is
 /// aborted.
-pub async fn serve(sock: UdpSocket, records: Arc<RwLock<Records>>, upstreams: Arc<Vec<SocketAddr>>) {
+pub async fn serve(
+    sock: UdpSocket,
+    records: Arc<RwLock<Records>>,
+    upstreams: Arc<Vec<SocketAddr>>,
+) {
     let sock = Arc::new(sock);
     let mut buf = vec![0u8; 4096];
     loop {
@@ -282,10 +288,12 @@ mod tests {
     fn answers_a_records_and_leaves_other_names_to_forward() {
         let r = Records::from_view(&view());
         let mut q = Message::new();
-        q.set_id(7).set_recursion_desired(true).add_query(Query::query(
-            Name::from_ascii("tasks.web.").unwrap(),
-            RecordType::A,
-        ));
+        q.set_id(7)
+            .set_recursion_desired(true)
+            .add_query(Query::query(
+                Name::from_ascii("tasks.web.").unwrap(),
+                RecordType::A,
+            ));
         let bytes = answer(&r, ip("10.0.1.3"), &q.to_vec().unwrap()).unwrap();
         let m = Message::from_vec(&bytes).unwrap();
         assert_eq!(m.id(), 7);
@@ -293,11 +301,17 @@ mod tests {
         let got: Vec<String> = m.answers().iter().map(|a| a.data().to_string()).collect();
         assert_eq!(got, vec!["10.0.1.4", "10.0.1.5"]);
         let mut q2 = Message::new();
-        q2.add_query(Query::query(Name::from_ascii("example.org.").unwrap(), RecordType::A));
+        q2.add_query(Query::query(
+            Name::from_ascii("example.org.").unwrap(),
+            RecordType::A,
+        ));
         assert!(answer(&r, ip("10.0.1.3"), &q2.to_vec().unwrap()).is_none());
         assert_eq!(
             upstreams("# x\nnameserver 10.213.1.1\nsearch lan\nnameserver ::1\n"),
-            vec!["10.213.1.1:53".parse::<SocketAddr>().unwrap(), "[::1]:53".parse().unwrap()]
+            vec![
+                "10.213.1.1:53".parse::<SocketAddr>().unwrap(),
+                "[::1]:53".parse().unwrap()
+            ]
         );
     }
 }

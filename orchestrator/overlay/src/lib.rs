@@ -84,14 +84,14 @@ impl Overlay {
     }
 
     async fn container(&self, id: &str) -> Result<(u32, Option<String>), OverlayError> {
-        let c = self
-            .docker
-            .inspect_container(id, None)
-            .await
-            .map_err(|e| OverlayError::Docker {
-                id: id.into(),
-                cause: e.to_string(),
-            })?;
+        let c =
+            self.docker
+                .inspect_container(id, None)
+                .await
+                .map_err(|e| OverlayError::Docker {
+                    id: id.into(),
+                    cause: e.to_string(),
+                })?;
         let pid = c
             .state
             .and_then(|s| s.pid)
@@ -304,7 +304,11 @@ impl OverlayHook for Overlay {
         view: &'a OverlayView,
         running: &'a [(String, String)],
     ) -> BoxFut<'a, Result<(), String>> {
-        Box::pin(async move { self.reconcile(view, running).await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            self.reconcile(view, running)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -49,7 +49,13 @@ mod tests {
         let (h, c) = veth("abcdefghijklmnopqrstuvwxy", 4097);
         assert_eq!(h, "svabcdefg4097");
         assert_eq!(c, "scabcdefg4097");
-        for n in [bridge(16_777_215), vxlan(16_777_215), h, c, task_if(16_777_215)] {
+        for n in [
+            bridge(16_777_215),
+            vxlan(16_777_215),
+            h,
+            c,
+            task_if(16_777_215),
+        ] {
             assert!(n.len() <= 15, "{n}");
         }
         assert_eq!(mac(Ipv4Addr::new(10, 0, 9, 3)), "02:42:0a:00:09:03");

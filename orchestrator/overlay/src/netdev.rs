@@ -41,7 +41,16 @@ pub async fn ensure_network(vni: u32, gateways: &[String]) -> Result<(), Overlay
         run(
             "ip",
             &[
-                "link", "add", &vx, "type", "vxlan", "id", &id, "dstport", &port, "proxy",
+                "link",
+                "add",
+                &vx,
+                "type",
+                "vxlan",
+                "id",
+                &id,
+                "dstport",
+                &port,
+                "proxy",
                 "nolearning",
             ],
             None,
@@ -52,7 +61,15 @@ pub async fn ensure_network(vni: u32, gateways: &[String]) -> Result<(), Overlay
     run("ip", &["link", "set", &vx, "up"], None).await?;
     // Docker's engine loads br_netfilter and drops forwarded frames by default: let frames
     // bridged within this network through (idempotent: checked first).
-    let rule = ["FORWARD", "-i", br.as_str(), "-o", br.as_str(), "-j", "ACCEPT"];
+    let rule = [
+        "FORWARD",
+        "-i",
+        br.as_str(),
+        "-o",
+        br.as_str(),
+        "-j",
+        "ACCEPT",
+    ];
     let mut check = vec!["-C"];
     check.extend_from_slice(&rule);
     if run("iptables", &check, None).await.is_err() {
@@ -91,7 +108,15 @@ pub async fn add_peer(vni: u32, peer: &Peer) -> Result<(), OverlayError> {
     run(
         "bridge",
         &[
-            "fdb", "replace", &mac, "dev", &vx, "dst", &peer.node_ip, "self", "permanent",
+            "fdb",
+            "replace",
+            &mac,
+            "dev",
+            &vx,
+            "dst",
+            &peer.node_ip,
+            "self",
+            "permanent",
         ],
         None,
     )
@@ -99,7 +124,15 @@ pub async fn add_peer(vni: u32, peer: &Peer) -> Result<(), OverlayError> {
     run(
         "ip",
         &[
-            "neigh", "replace", &ip, "lladdr", &mac, "dev", &vx, "nud", "permanent",
+            "neigh",
+            "replace",
+            &ip,
+            "lladdr",
+            &mac,
+            "dev",
+            &vx,
+            "nud",
+            "permanent",
         ],
         None,
     )

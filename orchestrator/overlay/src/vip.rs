@@ -47,7 +47,10 @@ mod tests {
         assert!(r.contains(
             "ip daddr 10.0.9.2 dnat to numgen inc mod 2 map { 0 : 10.0.9.3, 1 : 10.0.9.4 }"
         ));
-        assert!(!r.contains("10.0.9.5"), "a VIP without running tasks has no rule");
+        assert!(
+            !r.contains("10.0.9.5"),
+            "a VIP without running tasks has no rule"
+        );
         assert!(r.starts_with("table ip swarm_vip\ndelete table ip swarm_vip\n"));
     }
 }

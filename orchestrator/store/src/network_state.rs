@@ -155,11 +155,8 @@ impl ClusterState {
         }
         // Release.
         let tasks = &self.tasks;
-        self.network_attachments.retain(|id, _| {
-            tasks
-                .get(id)
-                .is_some_and(|t| !t.status.state.is_terminal())
-        });
+        self.network_attachments
+            .retain(|id, _| tasks.get(id).is_some_and(|t| !t.status.state.is_terminal()));
         let services = &self.services;
         self.service_vips.retain(|id, vips| {
             let Some(s) = services.get(id) else {
@@ -168,7 +165,13 @@ impl ClusterState {
             if s.spec.endpoint.mode != EndpointMode::Vip {
                 return false;
             }
-            vips.retain(|v| s.spec.task.networks.iter().any(|n| n.target == v.network_id));
+            vips.retain(|v| {
+                s.spec
+                    .task
+                    .networks
+                    .iter()
+                    .any(|n| n.target == v.network_id)
+            });
             true
         });
         // In use, per network.
@@ -210,21 +213,26 @@ impl ClusterState {
             let u = used.entry(nid.clone()).or_default();
             if let Ok(addr) = allocate(net, u) {
                 u.extend(addr_u32(&addr));
-                self.service_vips
-                    .entry(sid)
-                    .or_default()
-                    .push(VirtualIp {
-                        network_id: nid,
-                        addr,
-                    });
+                self.service_vips.entry(sid).or_default().push(VirtualIp {
+                    network_id: nid,
+                    addr,
+                });
             }
         }
         // Task addresses.
         let want: Vec<(String, String)> = self
             .tasks
             .values()
-            .filter(|t| !t.status.state.is_terminal() && t.desired_state <= swarm_api::task::TaskState::Running)
-            .flat_map(|t| t.spec.networks.iter().map(|n| (t.id.clone(), n.target.clone())))
+            .filter(|t| {
+                !t.status.state.is_terminal()
+                    && t.desired_state <= swarm_api::task::TaskState::Running
+            })
+            .flat_map(|t| {
+                t.spec
+                    .networks
+                    .iter()
+                    .map(|n| (t.id.clone(), n.target.clone()))
+            })
             .collect();
         for (tid, nid) in want {
             let have = self
@@ -390,8 +398,14 @@ mod tests {
             s.apply(&network("n3", "a", None)).error,
             Some(ApplyError::NetworkExists { name: "a".into() })
         );
-        let e = s.apply(&network("n4", "c", Some("10.0.1.0/25"))).error.unwrap();
-        assert!(e.to_string().contains("overlaps 10.0.1.0/24 of network a"), "{e}");
+        let e = s
+            .apply(&network("n4", "c", Some("10.0.1.0/25")))
+            .error
+            .unwrap();
+        assert!(
+            e.to_string().contains("overlaps 10.0.1.0/24 of network a"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -404,7 +418,11 @@ mod tests {
         s.apply(&Command::CreateTasks { tasks });
         let all = addrs(&s, "n1");
         assert_eq!(all.len(), 4);
-        assert_eq!(all.iter().collect::<BTreeSet<_>>().len(), 4, "no address twice");
+        assert_eq!(
+            all.iter().collect::<BTreeSet<_>>().len(),
+            4,
+            "no address twice"
+        );
         // A task that stopped gives its address back; its replacement gets a new one.
         let t1 = s.network_attachments["t1"][0].addr.clone();
         s.tasks.get_mut("t1").unwrap().status.state = TaskState::Failed;
@@ -412,9 +430,15 @@ mod tests {
             tasks: vec![task("t4", &s, "web")],
         });
         assert!(!s.network_attachments.contains_key("t1"));
-        assert_ne!(s.network_attachments["t4"][0].addr, t1, "not reused at once");
+        assert_ne!(
+            s.network_attachments["t4"][0].addr, t1,
+            "not reused at once"
+        );
         // In use: refused, naming the service.
-        let e = s.apply(&Command::RemoveNetwork { id: "n1".into() }).error.unwrap();
+        let e = s
+            .apply(&Command::RemoveNetwork { id: "n1".into() })
+            .error
+            .unwrap();
         assert_eq!(
             e,
             ApplyError::NetworkInUse {
@@ -431,7 +455,10 @@ mod tests {
         }
         s.apply(&Command::DeleteTasks { ids: vec![] });
         assert!(addrs(&s, "n1").is_empty());
-        assert_eq!(s.apply(&Command::RemoveNetwork { id: "n1".into() }).error, None);
+        assert_eq!(
+            s.apply(&Command::RemoveNetwork { id: "n1".into() }).error,
+            None
+        );
     }
 
     #[test]
