@@ -3,7 +3,8 @@
 //! networks; a 2-replica `server` service on the worker joins `backend` with an alias; a
 //! `client` task on the manager host reaches it across hosts by service name (its VIP), by
 //! `tasks.server` and by the alias, and a dnsrr `db` service by its tasks' addresses; a task on the `other` network never resolves or reaches
-//! it; `network rm` of a network in use is refused naming the services; after the server's
+//! it; a task on an `--internal` network has no way out while one on another network has;
+//! `network rm` of a network in use is refused naming the services; after the server's
 //! tasks are replaced (`service update --force`) the name reaches a new task; once the
 //! services are gone the networks are removed (`rm`, `prune`). Needs root, the emulator
 //! (scripts/test) and Docker; run under `flock /tmp/sandbox.lock`.
@@ -144,6 +145,13 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         .to_string();
     let image = push_test_image(&registry);
     let c = Cluster { home: &home };
+    // The sandbox registry's address on the hosts' bridge: outside every overlay network.
+    let outside = format!(
+        "{}:5000",
+        registry
+            .trim_end_matches(":5000")
+            .replacen("127.213.", "10.213.", 1)
+    );
 
     // Networks: a default subnet, a given one; encrypted refused; ingress is built in.
     let backend = c.json("network", &["create", "-d", "overlay", "backend"]);
@@ -167,6 +175,10 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
     assert!(
         enc_err.contains("encrypted") && enc_err.contains("not supported"),
         "{enc_err}"
+    );
+    ok(
+        &c.verb("network", &["create", "--internal", "sealed"]),
+        "network create --internal",
     );
     let ls = c.verb("network", &["ls"]);
     ok(&ls, "network ls");
@@ -223,7 +235,8 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
             "backend",
             vec!["server:80", "tasks.server:80", "api:80", "db:80"],
         ),
-        ("outsider", "other", vec!["server:80"]),
+        ("outsider", "other", vec!["server:80", outside.as_str()]),
+        ("inmate", "sealed", vec![outside.as_str()]),
     ] {
         let mut args = vec![
             "create",
@@ -309,6 +322,24 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
     );
     assert!(!outsider.contains("got=task="), "{}", tail(&outsider, 20));
 
+    // A task on a normal network reaches the outside world; one on an internal network only
+    // does not.
+    let probe = format!("probe {outside} ip=");
+    c.wait_logs("outsider", 60, "the outside reached", |l| {
+        l.lines().any(|x| x.contains(&probe) && x.contains(" got="))
+    });
+    let inmate = c.wait_logs("inmate", 60, "three failed tries", |l| {
+        l.lines()
+            .filter(|x| x.contains(&probe) && x.contains(" error="))
+            .count()
+            >= 3
+    });
+    assert!(
+        !inmate.lines().any(|x| x.contains(" got=")),
+        "a task on an internal network reached the outside:\n{}",
+        tail(&inmate, 20)
+    );
+
     // Replaced server tasks (new tasks, new addresses) are reachable by name again.
     ok(
         &c.verb("service", &["update", "--force", "server"]),
@@ -327,10 +358,16 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
 
     // Once no service uses them, the networks go.
     ok(
-        &c.verb("service", &["rm", "client", "server", "outsider", "db"]),
+        &c.verb(
+            "service",
+            &["rm", "client", "server", "outsider", "db", "inmate"],
+        ),
         "service rm",
     );
-    ok(&c.verb("network", &["rm", "backend"]), "network rm backend");
+    ok(
+        &c.verb("network", &["rm", "backend", "sealed"]),
+        "network rm backend sealed",
+    );
     let pruned = c.verb("network", &["prune", "--force"]);
     ok(&pruned, "network prune");
     assert!(

@@ -225,6 +225,7 @@ pub fn container_config(
                     .collect()
             }),
         }),
+        network_mode: swarm_api::network::isolated(&task.spec.networks).then(|| "none".into()),
         ..Default::default()
     };
     let text = |v: &str| (!v.is_empty()).then(|| v.to_string());

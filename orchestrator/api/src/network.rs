@@ -82,6 +82,16 @@ pub struct NetworkAttachmentConfig {
     /// Extra DNS names of the service on that network.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The network is `--internal` (filled in by the manager, so a node knows before it
+    /// creates the container).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+}
+
+/// Whether a task on `networks` has no way out: it joins networks and all are internal (its
+/// container then gets no Docker bridge at all).
+pub fn isolated(networks: &[NetworkAttachmentConfig]) -> bool {
+    !networks.is_empty() && networks.iter().all(|n| n.internal)
 }
 
 /// How other tasks find a service's tasks (`--endpoint-mode`).
@@ -393,6 +403,7 @@ pub fn parse_network_flag(value: &str) -> Result<NetworkAttachmentConfig, SpecEr
         return Ok(NetworkAttachmentConfig {
             target: value.trim().to_string(),
             aliases: vec![],
+            internal: false,
         });
     }
     let mut target = None;
@@ -411,7 +422,11 @@ pub fn parse_network_flag(value: &str) -> Result<NetworkAttachmentConfig, SpecEr
     let target = target
         .filter(|t| !t.is_empty())
         .ok_or_else(|| bad("no name="))?;
-    Ok(NetworkAttachmentConfig { target, aliases })
+    Ok(NetworkAttachmentConfig {
+        target,
+        aliases,
+        internal: false,
+    })
 }
 
 #[cfg(test)]

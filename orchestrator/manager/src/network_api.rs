@@ -105,6 +105,7 @@ pub fn resolve_networks(state: &ClusterState, spec: &mut ServiceSpec) -> Result<
             )));
         }
         a.target = net.id.clone();
+        a.internal = net.spec.internal;
     }
     Ok(())
 }

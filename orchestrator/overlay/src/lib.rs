@@ -16,8 +16,8 @@
 //!
 //! Limits: devices are made with the `ip`/`bridge`/`nft` tools (iproute2 and nftables), not
 //! netlink sockets yet; no IPsec (`--opt encrypted` is refused by the manager). A task whose
-//! networks are all `--internal` loses its default route (no way out); a task with any other
-//! network keeps Docker's bridge as its way out.
+//! networks are all `--internal` is created without Docker's bridge (`NetworkMode: none`, by
+//! the agent), so it has no way out; a task with any other network keeps Docker's bridge.
 
 pub mod cmd;
 pub mod dns;
@@ -51,7 +51,6 @@ struct Attached {
     pid: u32,
     nets: BTreeSet<String>,
     vip_rules: String,
-    sealed: bool,
 }
 
 #[derive(Default)]
@@ -214,7 +213,6 @@ impl Overlay {
                                 pid,
                                 nets: BTreeSet::new(),
                                 vip_rules: String::new(),
-                                sealed: false,
                             },
                         );
                         // The task's resolver is the node's DNS on its first network's gateway.
@@ -257,16 +255,6 @@ impl Overlay {
                         first.get_or_insert(e);
                     }
                 }
-            }
-            // A task on internal networks only has no route out (not even Docker's bridge).
-            let all_internal = atts.iter().all(|att| {
-                view.networks
-                    .iter()
-                    .any(|n| n.id == att.network_id && n.internal)
-            });
-            if all_internal && !a.sealed && a.nets.len() == atts.len() {
-                let _ = cmd::in_netns(a.pid, "ip", &["route", "del", "default"], None).await;
-                a.sealed = true;
             }
             // VIPs of the services on the task's networks.
             let mut vips = Vec::new();

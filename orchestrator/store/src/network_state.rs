@@ -331,6 +331,7 @@ mod tests {
             .map(|n| NetworkAttachmentConfig {
                 target: n.to_string(),
                 aliases: vec![],
+                internal: false,
             })
             .collect();
         Command::CreateService {

@@ -3,7 +3,8 @@
 //! Every second, for each probe: asks the nameserver of `/etc/resolv.conf` for NAME's A
 //! records (a hand-made UDP query: the static binary has no resolver library it can rely on),
 //! prints `resolve NAME ips=A,B`, then sends `GET /` to the first address and prints
-//! `probe NAME:PORT ip=A got=<first line of the answer>` (or `error=...`).
+//! `probe NAME:PORT ip=A got=<last line of the answer>` (or `error=...`). A NAME that is an
+//! IPv4 address is used as it is.
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
@@ -93,7 +94,11 @@ pub fn run(probes: &[(String, u16)]) -> ! {
     loop {
         for (name, port) in probes {
             id = id.wrapping_add(1);
-            match resolve(name, id) {
+            let found = match name.parse::<Ipv4Addr>() {
+                Ok(ip) => Ok(vec![ip]),
+                Err(_) => resolve(name, id),
+            };
+            match found {
                 Ok(ips) => {
                     let list: Vec<String> = ips.iter().map(Ipv4Addr::to_string).collect();
                     println!("resolve {name} ips={}", list.join(","));
