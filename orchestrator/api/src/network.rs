@@ -482,6 +482,19 @@ mod tests {
     }
 
     #[test]
+    fn only_tasks_on_internal_networks_alone_are_isolated() {
+        let net = |internal| NetworkAttachmentConfig {
+            target: "n".into(),
+            aliases: vec![],
+            internal,
+        };
+        assert!(!isolated(&[]), "no network: Docker's bridge as before");
+        assert!(isolated(&[net(true)]));
+        assert!(isolated(&[net(true), net(true)]));
+        assert!(!isolated(&[net(true), net(false)]));
+    }
+
+    #[test]
     fn network_flag_forms() {
         assert_eq!(parse_network_flag("backend").unwrap().target, "backend");
         let a = parse_network_flag("name=backend,alias=db,alias=mysql").unwrap();
