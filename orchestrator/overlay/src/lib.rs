@@ -121,9 +121,12 @@ impl Overlay {
                     Some(format!("{}/{len}", c.gateway))
                 })
                 .collect();
-            if let Err(e) = netdev::ensure_network(net.vni, &gateways).await {
-                first.get_or_insert(e);
-                continue;
+            // Made once per network while this process runs (a restarted agent re-checks).
+            if !st.networks.contains_key(&net.vni) {
+                if let Err(e) = netdev::ensure_network(net.vni, &gateways).await {
+                    first.get_or_insert(e);
+                    continue;
+                }
             }
             let ns = st.networks.entry(net.vni).or_insert_with(|| NetState {
                 peers: BTreeSet::new(),
