@@ -463,6 +463,38 @@ mod tests {
     }
 
     #[test]
+    fn a_new_leader_from_a_snapshot_continues_without_handing_out_an_address_twice() {
+        let mut s = init();
+        s.apply(&network("n1", "a", Some("10.0.9.0/28")));
+        s.apply(&service("web", &["n1"]));
+        let first: Vec<Task> = (1..=4).map(|i| task(&format!("t{i}"), &s, "web")).collect();
+        s.apply(&Command::CreateTasks { tasks: first });
+        s.tasks.get_mut("t2").unwrap().status.state = TaskState::Failed;
+        s.apply(&Command::DeleteTasks {
+            ids: vec!["t2".into()],
+        });
+        // The state as a snapshot installs it on another manager, which then leads.
+        let json = serde_json::to_string(&s).unwrap();
+        let mut next: ClusterState = serde_json::from_str(&json).unwrap();
+        let more: Vec<Task> = (5..=9)
+            .map(|i| task(&format!("t{i}"), &next, "web"))
+            .collect();
+        next.apply(&Command::CreateTasks { tasks: more });
+        let all = addrs(&next, "n1");
+        let unique: BTreeSet<&String> = all.iter().collect();
+        assert_eq!(
+            all.len(),
+            unique.len(),
+            "an address handed out twice: {all:?}"
+        );
+        // /28: 13 host addresses; the VIP and 8 live tasks hold 9 of them.
+        assert_eq!(all.len(), 9);
+        // The cursor came with the snapshot: t2's released address is not reused at once.
+        assert_eq!(next.network_attachments["t5"][0].addr, "10.0.9.7/28");
+        assert!(!all.contains(&"10.0.9.4/28".to_string()), "{all:?}");
+    }
+
+    #[test]
     fn dnsrr_services_have_no_vip_and_every_replica_computes_the_same() {
         let mut a = init();
         a.apply(&network("n1", "a", None));
