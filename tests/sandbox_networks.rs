@@ -2,7 +2,8 @@
 //! (1 manager + 1 worker, each host with its own engine): `network create` makes two overlay
 //! networks; a 2-replica `server` service on the worker joins `backend` with an alias; a
 //! `client` task on the manager host reaches it across hosts by service name (its VIP), by
-//! `tasks.server` and by the alias, and a dnsrr `db` service by its tasks' addresses; a task on the `other` network never resolves or reaches
+//! `tasks.server` and by the alias (and the server's published port answers on every node
+//! through the routing mesh), and a dnsrr `db` service by its tasks' addresses; a task on the `other` network never resolves or reaches
 //! it; a task on an `--internal` network has no way out while one on another network has;
 //! `network rm` of a network in use is refused naming the services; after the server's
 //! tasks are replaced (`service update --force`) the name reaches a new task; once the
@@ -202,6 +203,8 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
                 "node.role==worker",
                 "--network",
                 "name=backend,alias=api",
+                "--publish",
+                "18080:80",
                 &image,
             ],
         ),
@@ -253,6 +256,31 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
             args.extend(["--probe", p]);
         }
         ok(&c.verb("service", &args), &format!("service create {name}"));
+    }
+
+    // The routing mesh still publishes a service on a custom network on every node.
+    let sandbox = swarm_aws::sandbox::Sandbox::with_state_root(
+        &home.name,
+        home.dir.path().join("state/swarm-aws/sandbox"),
+    )
+    .unwrap();
+    for h in sandbox.hosts().unwrap() {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let body = http_get(&format!("{}:18080", h.addr));
+            if let Some(task) = body.as_deref().and_then(|b| b.split("task=").nth(1)) {
+                let task = task.split_whitespace().next().unwrap_or_default();
+                assert!(servers.contains(task), "{task} via the mesh on {}", h.name);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "port 18080 on {} ({}) never answered: {body:?}",
+                h.name,
+                h.addr
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 
     // Removing a network in use is refused, naming its services.
@@ -389,6 +417,18 @@ fn tasks_find_and_reach_each_other_across_hosts_by_name_on_their_networks_only()
         .filter(|n| !before.contains(n) && n.starts_with(&prefix))
         .collect();
     home.down_leaves_nothing(&created);
+}
+
+/// `GET /` on `addr`; the answer's text, or None when nothing answered.
+fn http_get(addr: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let sock: std::net::SocketAddr = addr.parse().ok()?;
+    let mut s = std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
 }
 
 /// The VIP of `server` on `backend` (from `network inspect`).
