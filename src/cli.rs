@@ -103,6 +103,8 @@ pub enum Command {
     Node(NodeArgs),
     /// Manage the cluster's services through its leader (SSH tunnel, mutual TLS)
     Service(ServiceArgs),
+    /// Manage the cluster's overlay networks through its leader (SSH tunnel, mutual TLS)
+    Network(NetworkArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -488,6 +490,17 @@ pub struct ServiceArgs {
     /// The service verb.
     #[command(subcommand)]
     pub verb: ServiceVerb,
+}
+
+/// `swarm-aws network`.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// The network verb.
+    #[command(subcommand)]
+    pub verb: swarm_ctl::NetworkVerb,
 }
 
 pub use swarm_ctl::{NodeVerb, ServiceVerb};

@@ -35,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Website(args) => website::run(global, args).await,
         Command::Node(args) => node::run(global, args).await,
         Command::Service(args) => node::run_service(global, args).await,
+        Command::Network(args) => node::run_network(global, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -10,7 +10,7 @@ use std::io::Write;
 use swarm_api::client::Client;
 
 use super::api::connect_api;
-use crate::cli::{ApiTargetArgs, GlobalArgs, NodeArgs, OutputFormat, ServiceArgs};
+use crate::cli::{ApiTargetArgs, GlobalArgs, NetworkArgs, NodeArgs, OutputFormat, ServiceArgs};
 use crate::cluster_api::{ClusterApi, ClusterApiError};
 use crate::Error;
 
@@ -53,6 +53,15 @@ pub async fn run(global: &GlobalArgs, args: &NodeArgs) -> Result<(), Error> {
     let verb = args.verb.clone();
     with_api(global, &args.target, |client, out| {
         Box::pin(swarm_ctl::run_node(client, verb, format(global), out))
+    })
+    .await
+}
+
+/// Runs `swarm-aws network ...`.
+pub async fn run_network(global: &GlobalArgs, args: &NetworkArgs) -> Result<(), Error> {
+    let verb = args.verb.clone();
+    with_api(global, &args.target, |client, out| {
+        Box::pin(swarm_ctl::run_network(client, verb, format(global), out))
     })
     .await
 }

@@ -227,6 +227,7 @@ pub fn container_config(
                     .collect()
             }),
         }),
+        network_mode: swarm_api::network::isolated(&task.spec.networks).then(|| "none".into()),
         ..Default::default()
     };
     let text = |v: &str| (!v.is_empty()).then(|| v.to_string());
@@ -291,6 +292,7 @@ mod tests {
                     PortConfig::parse("published=18080,target=8080,mode=host").unwrap(),
                     PortConfig::parse("9000:90").unwrap(),
                 ],
+                ..Default::default()
             },
             service_version: 1,
             desired_state: TaskState::Running,

@@ -17,7 +17,8 @@
 //! [`session::run_session`] is the sync loop with the managers over a
 //! [`session::SyncTransport`].
 //!
-//! Limits: no networks/overlay, secrets, configs or health checks yet; images are pulled
+//! Overlay networks are wired by an [`overlay_hook::OverlayHook`] (the `swarm-overlay` crate)
+//! after every answer. Limits: no secrets, configs or health checks yet; images are pulled
 //! without registry credentials.
 
 pub mod container_config;
@@ -27,6 +28,7 @@ pub mod error;
 pub mod executor;
 pub mod labels;
 pub mod mesh;
+pub mod overlay_hook;
 pub mod plan;
 pub mod proxy;
 pub mod pull_cache;

@@ -93,6 +93,7 @@ pub struct Worker<E: Executor + 'static> {
     shared: Arc<Shared>,
     updates: mpsc::UnboundedSender<StatusUpdate>,
     forwarder: JoinHandle<()>,
+    overlay: std::sync::OnceLock<Arc<dyn crate::overlay_hook::OverlayHook>>,
 }
 
 fn now_ms() -> u64 {
@@ -153,7 +154,13 @@ impl<E: Executor + 'static> Worker<E> {
             shared,
             updates,
             forwarder,
+            overlay: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Wires this node's task containers into their overlay networks after every answer.
+    pub fn set_overlay(&self, hook: Arc<dyn crate::overlay_hook::OverlayHook>) {
+        let _ = self.overlay.set(hook);
     }
 
     /// The executor.
@@ -191,6 +198,16 @@ impl<E: Executor + 'static> Worker<E> {
                 None
             }
         };
+        if let (Some(hook), Some(containers)) = (self.overlay.get(), &containers) {
+            let running: Vec<(String, String)> = containers
+                .iter()
+                .filter(|c| c.state == crate::executor::ContainerState::Running)
+                .map(|c| (c.task_id.clone(), c.container_id.clone()))
+                .collect();
+            if let Err(e) = hook.apply(&resp.overlay, &running).await {
+                first_error.get_or_insert(AgentError::Mesh(format!("overlay: {e}")));
+            }
+        }
         if let Some(containers) = containers {
             let active: HashSet<String> = st.controllers.keys().cloned().collect();
             let actions = plan(

@@ -112,6 +112,7 @@ impl FakeManager {
                 tasks,
                 mesh: Vec::new(),
                 period_ms: 200,
+                overlay: Default::default(),
             }),
             requests: Mutex::new(Vec::new()),
             reports: watch::channel(Vec::new()).0,

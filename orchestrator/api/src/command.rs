@@ -157,6 +157,17 @@ pub enum Command {
         /// Their serials.
         serials: Vec<String>,
     },
+    /// Creates an overlay network. The state machine fills in what is missing (a free
+    /// default subnet, the VNI) so concurrent creates never collide.
+    CreateNetwork {
+        /// The network (its `vni` and missing subnets are assigned on apply).
+        network: crate::network::Network,
+    },
+    /// Removes a network; refused while a service uses it.
+    RemoveNetwork {
+        /// The network id.
+        id: String,
+    },
     /// Several commands applied in order in one log entry (one reconciliation step). Every
     /// command is applied even if an earlier one was refused; the first refusal is returned.
     Batch {
@@ -226,6 +237,32 @@ pub enum ApplyError {
         expected: u64,
         /// The stored version.
         actual: u64,
+    },
+    /// A network with this name (or id) exists already.
+    #[error("a network named {name} already exists; choose another name")]
+    NetworkExists {
+        /// The taken name.
+        name: String,
+    },
+    /// No network with this id.
+    #[error("network {id} not found")]
+    NetworkNotFound {
+        /// The missing id.
+        id: String,
+    },
+    /// The network is used by services.
+    #[error("network {name} is in use by service(s) {}; remove them or `service update --network-rm {name}` first", services.join(", "))]
+    NetworkInUse {
+        /// The network's name.
+        name: String,
+        /// The services that use it.
+        services: Vec<String>,
+    },
+    /// A subnet overlaps another network's, or none is free.
+    #[error("{message}")]
+    NetworkSubnet {
+        /// What is wrong, naming the subnet and the other network.
+        message: String,
     },
     /// A rollback was asked but there is no previous spec.
     #[error("service {name} has no previous spec to roll back to")]

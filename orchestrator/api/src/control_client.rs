@@ -13,6 +13,8 @@ use crate::control::{
     ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
 };
 use crate::error::ClientError;
+use crate::network::NetworkSpec;
+use crate::network_api::{NetworkView, PruneResponse};
 use crate::node::{NodeView, Role};
 use crate::routes::{self, with_tail};
 use crate::service::{Service, ServiceSpec};
@@ -30,6 +32,11 @@ impl Client {
     /// The service verbs.
     pub fn services(&self) -> Services<'_> {
         Services(self)
+    }
+
+    /// The network verbs.
+    pub fn networks(&self) -> Networks<'_> {
+        Networks(self)
     }
 
     /// The admin certificate verbs (local socket only).
@@ -52,6 +59,36 @@ impl Client {
     pub async fn leave(&self, force: bool) -> Result<()> {
         self.send(&routes::LEAVE, &[], &ForceRequest { force })
             .await
+    }
+}
+
+/// The network verbs of a [`Client`]; `key` is an id, a unique id prefix or a name.
+pub struct Networks<'a>(&'a Client);
+
+impl Networks<'_> {
+    /// Every network, with its services and addresses.
+    pub async fn ls(&self) -> Result<Vec<NetworkView>> {
+        self.0.send(&routes::NETWORKS, &[], &()).await
+    }
+
+    /// Creates a network.
+    pub async fn create(&self, spec: &NetworkSpec) -> Result<NetworkView> {
+        self.0.send(&routes::NETWORK_CREATE, &[], spec).await
+    }
+
+    /// One network.
+    pub async fn inspect(&self, key: &str) -> Result<NetworkView> {
+        self.0.send(&routes::NETWORK, &[key], &()).await
+    }
+
+    /// Removes a network no service uses.
+    pub async fn rm(&self, key: &str) -> Result<()> {
+        self.0.send(&routes::NETWORK_RM, &[key], &()).await
+    }
+
+    /// Removes every unused network; answers what went.
+    pub async fn prune(&self) -> Result<PruneResponse> {
+        self.0.send(&routes::NETWORK_PRUNE, &[], &()).await
     }
 }
 

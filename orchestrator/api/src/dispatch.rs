@@ -63,4 +63,7 @@ pub struct SyncResponse {
     pub mesh: Vec<MeshPort>,
     /// Sync again within this period.
     pub period_ms: u64,
+    /// The overlay networks of the node's tasks (issue 15).
+    #[serde(default)]
+    pub overlay: crate::network_api::OverlayView,
 }

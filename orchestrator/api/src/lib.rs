@@ -33,3 +33,8 @@ pub mod service_update;
 pub mod spec_error;
 pub mod task;
 pub mod update_policy;
+
+// Overlay networks (issue 15).
+pub mod network;
+pub mod network_alloc;
+pub mod network_api;

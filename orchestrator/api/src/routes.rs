@@ -22,6 +22,8 @@ use crate::control::{
     JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
 };
 use crate::dispatch::{SyncRequest, SyncResponse};
+use crate::network::NetworkSpec;
+use crate::network_api::{NetworkView, PruneResponse};
 use crate::node::NodeView;
 use crate::service::{Service, ServiceSpec};
 use crate::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest};
@@ -152,6 +154,19 @@ pub const SERVICE_RM: Route<(), ()> = post("/v1/services/:key/rm");
 pub const SERVICE_TASKS: Route<(), Vec<Task>> = get("/v1/services/:key/tasks");
 /// `GET /v1/services/KEY/logs[?tail=N]`.
 pub const SERVICE_LOGS: Route<(), Vec<TaskLogLine>> = get("/v1/services/:key/logs");
+
+// Networks (control API, managers only).
+
+/// `GET /v1/networks`.
+pub const NETWORKS: Route<(), Vec<NetworkView>> = get("/v1/networks");
+/// `POST /v1/networks`: create one (the state machine assigns subnet and VNI).
+pub const NETWORK_CREATE: Route<NetworkSpec, NetworkView> = post("/v1/networks");
+/// `POST /v1/networks/prune`: remove every network no service uses.
+pub const NETWORK_PRUNE: Route<(), PruneResponse> = post("/v1/networks/prune");
+/// `GET /v1/networks/KEY` (id, unique id prefix or name).
+pub const NETWORK: Route<(), NetworkView> = get("/v1/networks/:key");
+/// `POST /v1/networks/KEY/rm` (refused while a service uses it).
+pub const NETWORK_RM: Route<(), ()> = post("/v1/networks/:key/rm");
 
 // Admin certificates (local socket only).
 

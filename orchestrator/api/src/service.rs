@@ -153,6 +153,9 @@ pub struct TaskSpec {
     /// The container's log driver; None: the engine's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_driver: Option<LogDriver>,
+    /// The overlay networks the tasks join (`--network`); ids after the manager resolved them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<crate::network::NetworkAttachmentConfig>,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -165,6 +168,13 @@ pub struct EndpointSpec {
     /// The ports.
     #[serde(default)]
     pub ports: Vec<PortConfig>,
+    /// vip or dnsrr (`--endpoint-mode`).
+    #[serde(default, skip_serializing_if = "is_vip")]
+    pub mode: crate::network::EndpointMode,
+}
+
+fn is_vip(m: &crate::network::EndpointMode) -> bool {
+    *m == crate::network::EndpointMode::Vip
 }
 
 impl EndpointSpec {
@@ -468,6 +478,7 @@ mod tests {
             },
             endpoint: EndpointSpec {
                 ports: vec![PortConfig::parse("8080:80").unwrap()],
+                ..Default::default()
             },
             ..Default::default()
         }
@@ -556,6 +567,7 @@ mod tests {
                 PortConfig::parse("published=9090,target=90,mode=host").unwrap(),
                 PortConfig::parse("target=91,mode=host").unwrap(),
             ],
+            ..Default::default()
         };
         let hp: Vec<_> = e.host_ports().map(|p| p.published).collect();
         assert_eq!(hp, vec![Some(9090)]);

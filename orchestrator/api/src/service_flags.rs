@@ -79,6 +79,12 @@ pub struct ServiceFlags {
     /// `--host host:ip` (repeatable)
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// `--network NAME|name=..,alias=..` (repeatable)
+    #[serde(default)]
+    pub networks: Vec<String>,
+    /// `--endpoint-mode vip|dnsrr`
+    #[serde(default)]
+    pub endpoint_mode: Option<String>,
 }
 
 impl ServiceFlags {
@@ -123,6 +129,9 @@ impl ServiceFlags {
         for h in &self.hosts {
             c.hosts.push(parse_host("--host", h)?);
         }
+        for n in &self.networks {
+            task.networks.push(crate::network::parse_network_flag(n)?);
+        }
         self.container.apply(&mut task)?;
         let p = &mut task.placement;
         for s in &self.constraints {
@@ -162,6 +171,10 @@ impl ServiceFlags {
                     .iter()
                     .map(|p| PortConfig::parse(p))
                     .collect::<Result<_, _>>()?,
+                mode: match &self.endpoint_mode {
+                    Some(m) => crate::network::EndpointMode::parse(m)?,
+                    None => Default::default(),
+                },
             },
             update_config: self.update.apply("--update", None)?,
             rollback_config: self.rollback.apply("--rollback", None)?,

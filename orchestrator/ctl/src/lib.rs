@@ -21,6 +21,8 @@
 pub mod connect;
 pub mod filter;
 pub mod format;
+pub mod network;
+pub mod network_args;
 pub mod node;
 pub mod progress;
 pub mod render;
@@ -31,5 +33,6 @@ pub mod time;
 
 pub use connect::{tls_client, unix_client};
 pub use format::Format;
+pub use network::{run_network, NetworkVerb};
 pub use node::{run_node, NodeVerb};
 pub use service::{run_service, ServiceVerb};

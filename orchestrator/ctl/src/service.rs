@@ -235,6 +235,7 @@ pub async fn run_service(
         }
         ServiceVerb::Update(args) => {
             let rollback = args.rollback;
+            let network = args.network.clone();
             let (flags, key, wait) = args.flags();
             if rollback {
                 if !flags.is_empty() {
@@ -248,6 +249,7 @@ pub async fn run_service(
             }
             let cur = client.services().inspect(&key).await?;
             let spec = flags.apply(&cur.spec)?;
+            let spec = network.apply(client, spec).await?;
             let req = UpdateServiceRequest {
                 version: cur.version,
                 spec,

@@ -235,6 +235,9 @@ pub struct CreateArgs {
     /// Container settings.
     #[command(flatten)]
     pub container: ContainerArgs,
+    /// Overlay networks (issue 15).
+    #[command(flatten)]
+    pub network: crate::network_args::CreateNetworkArgs,
     /// Resources.
     #[command(flatten)]
     pub resources: ResourceArgs,
@@ -289,6 +292,8 @@ impl CreateArgs {
             container: self.container.flags(),
             groups: self.group,
             hosts: self.host,
+            networks: self.network.network,
+            endpoint_mode: self.network.endpoint_mode,
         };
         (f, self.wait)
     }
@@ -375,6 +380,9 @@ pub struct UpdateArgs {
     /// Container settings.
     #[command(flatten)]
     pub container: ContainerArgs,
+    /// Overlay networks (issue 15).
+    #[command(flatten)]
+    pub network: crate::network_args::UpdateNetworkArgs,
     /// Resources.
     #[command(flatten)]
     pub resources: ResourceArgs,

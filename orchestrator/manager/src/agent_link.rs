@@ -179,6 +179,9 @@ pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
     };
     tracing::info!(socket = %cfg.docker_socket, "task executor ready");
     let worker = Arc::new(Worker::new(exec, WorkerOptions::new(cfg.mesh_ip)));
+    worker.set_overlay(Arc::new(swarm_overlay::Overlay::new(
+        worker.executor().client().clone(),
+    )));
     let _ = node.agent.set(Arc::new(Logs(worker.clone())));
     if !own_membership_applied(&node, &cfg.own_addr, &mut stopped).await {
         return;

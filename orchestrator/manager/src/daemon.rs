@@ -38,6 +38,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(node_api::routes())
         .merge(join_api::routes())
         .merge(service_api::routes())
+        .merge(crate::network_api::routes())
         .merge(dispatcher::routes())
         .merge(admin_api::routes())
         .with_state(node)

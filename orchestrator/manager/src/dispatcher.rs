@@ -79,6 +79,7 @@ async fn sync(
             .collect(),
         mesh: mesh_table(state),
         period_ms: n.settings.heartbeat_interval().as_millis() as u64,
+        overlay: crate::network_view::overlay_view(state, &key),
     }))
 }
 

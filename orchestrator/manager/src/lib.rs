@@ -33,6 +33,8 @@ pub mod join_api;
 pub mod liveness;
 pub mod mesh_table;
 pub mod network;
+pub mod network_api;
+pub mod network_view;
 pub mod node;
 pub mod node_api;
 pub mod orchestrator;

@@ -129,6 +129,7 @@ async fn create(
             spec.name
         )));
     }
+    crate::network_api::resolve_networks(&state, &mut spec)?;
     assign_ingress(&mut spec, None, state.services.values().map(|s| &s.spec))
         .map_err(ManagerError::Conflict)?;
     let now = now_ms();
@@ -183,6 +184,7 @@ async fn update(
             old.spec.name
         )));
     }
+    crate::network_api::resolve_networks(&state, &mut spec)?;
     assign_ingress(
         &mut spec,
         Some(&old.spec),

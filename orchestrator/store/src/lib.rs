@@ -20,6 +20,7 @@
 pub mod db;
 pub mod error;
 pub mod log_store;
+pub mod network_state;
 pub mod recover;
 pub mod state;
 pub mod state_machine;

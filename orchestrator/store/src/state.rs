@@ -26,15 +26,24 @@ pub struct ClusterState {
     /// Admin certificates signed by the managers, by serial.
     #[serde(default)]
     pub admin_certs: BTreeMap<String, AdminCertRecord>,
+    /// Overlay networks by id (issue 15).
+    #[serde(default)]
+    pub networks: BTreeMap<String, swarm_api::network::Network>,
+    /// Each task's addresses on its networks, by task id.
+    #[serde(default)]
+    pub network_attachments: BTreeMap<String, Vec<swarm_api::network::Attachment>>,
+    /// Each vip-mode service's virtual IPs, by service id.
+    #[serde(default)]
+    pub service_vips: BTreeMap<String, Vec<swarm_api::network::VirtualIp>>,
 }
 
 impl ClusterState {
     /// Applies one command. Pure and deterministic: the same command on the same state gives the
     /// same result on every replica. A rejected command leaves the state unchanged.
     pub fn apply(&mut self, cmd: &Command) -> CommandResponse {
-        CommandResponse {
-            error: self.try_apply(cmd).err(),
-        }
+        let error = self.try_apply(cmd).err();
+        self.sync_networks();
+        CommandResponse { error }
     }
 
     fn try_apply(&mut self, cmd: &Command) -> Result<(), ApplyError> {
@@ -129,6 +138,8 @@ impl ClusterState {
                     }
                 }
             }
+            Command::CreateNetwork { network } => self.create_network(network)?,
+            Command::RemoveNetwork { id } => self.remove_network(id)?,
             Command::Batch { commands } => {
                 let mut first = Ok(());
                 for c in commands {

@@ -195,6 +195,15 @@ pub enum Command {
         #[command(subcommand)]
         verb: ServiceVerb,
     },
+    /// Manage overlay networks.
+    Network {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The network verb.
+        #[command(subcommand)]
+        verb: swarm_ctl::NetworkVerb,
+    },
     /// Show or rotate a join token.
     JoinToken {
         /// Client options.

@@ -51,6 +51,12 @@ pub async fn service(o: ClientOpts, verb: ServiceVerb) -> Result<()> {
     swarm_ctl::run_service(&c, verb, o.format, &mut std::io::stdout().lock()).await
 }
 
+/// `swarmd network ...` (the verbs live in `swarm_ctl`).
+pub async fn network(o: ClientOpts, verb: swarm_ctl::NetworkVerb) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_network(&c, verb, o.format, &mut std::io::stdout().lock()).await
+}
+
 /// `swarmd join-token`.
 pub async fn join_token(o: ClientOpts, rotate: bool, quiet: bool, role: RoleArg) -> Result<()> {
     let role = match role {

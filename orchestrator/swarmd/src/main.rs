@@ -69,6 +69,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Leave { client, force } => client_cmd::leave(client, force).await,
         Command::Node { client, verb } => client_cmd::node(client, verb).await,
         Command::Service { client, verb } => client_cmd::service(client.into(), verb).await,
+        Command::Network { client, verb } => client_cmd::network(client, verb).await,
         Command::JoinToken {
             client,
             rotate,

@@ -7,9 +7,12 @@
 //! Options: `--port N` (default 80, or `$PORT`), `--exit-immediately` (exit at once, for
 //! update-failure tests), `--exit-code N` (the code used by `--exit-immediately` and
 //! `--exit-after-ms`, default 0), `--exit-after-ms N` (serve, then exit after N ms),
+//! `--probe NAME:PORT` (repeatable: be a client instead, see `probe`),
 //! `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
 //! and ends with SIGKILL, as with a PID 1 that installs no handler). Otherwise SIGTERM and
 //! SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
+
+mod probe;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
@@ -22,6 +25,7 @@ struct Options {
     exit_code: i32,
     exit_after_ms: Option<u64>,
     ignore_sigterm: bool,
+    probes: Vec<(String, u16)>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -34,6 +38,7 @@ fn parse_args() -> Result<Options, String> {
         exit_code: 0,
         exit_after_ms: None,
         ignore_sigterm: false,
+        probes: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -42,6 +47,12 @@ fn parse_args() -> Result<Options, String> {
             "--port" => o.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
             "--exit-immediately" => o.exit_immediately = true,
             "--ignore-sigterm" => o.ignore_sigterm = true,
+            "--probe" => {
+                let v = value("--probe")?;
+                let (name, port) = v.rsplit_once(':').ok_or("--probe takes NAME:PORT")?;
+                let port = port.parse().map_err(|e| format!("--probe port: {e}"))?;
+                o.probes.push((name.to_string(), port));
+            }
             "--exit-code" => {
                 o.exit_code = value("--exit-code")?.parse().map_err(|e| format!("--exit-code: {e}"))?
             }
@@ -49,7 +60,7 @@ fn parse_args() -> Result<Options, String> {
                 o.exit_after_ms =
                     Some(value("--exit-after-ms")?.parse().map_err(|e| format!("--exit-after-ms: {e}"))?)
             }
-            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm)")),
+            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe)")),
         }
     }
     Ok(o)
@@ -118,6 +129,9 @@ fn main() {
             });
         }
         Err(e) => eprintln!("swarm-test-web: cannot handle signals: {e}"),
+    }
+    if !o.probes.is_empty() {
+        probe::run(&o.probes);
     }
     if let Some(ms) = o.exit_after_ms {
         let code = o.exit_code;
