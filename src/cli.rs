@@ -328,6 +328,10 @@ pub struct UpArgs {
     /// Answer yes to every confirmation
     #[arg(short, long)]
     pub yes: bool,
+    /// Cluster engine: swarmd (the bundled orchestrator) or docker (Docker's own Swarm mode in
+    /// each host's engine) [default: swarmd for a new cluster, else the one it records]
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<crate::engine::EngineKind>,
 }
 
 /// `swarm-aws scale`.
@@ -362,6 +366,10 @@ pub struct ScaleArgs {
     /// `up --no-bootstrap`); the groups then pick which instances go
     #[arg(long, conflicts_with = "sandbox")]
     pub no_bootstrap: bool,
+    /// Cluster engine: swarmd (the bundled orchestrator) or docker (Docker's own Swarm mode in
+    /// each host's engine) [default: swarmd for a new cluster, else the one it records]
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<crate::engine::EngineKind>,
 }
 
 /// `swarm-aws down`.
@@ -402,6 +410,10 @@ pub struct BootstrapArgs {
     /// Bootstrap the local sandbox hosts (made by `up --sandbox`) instead of the stack's instances
     #[arg(long)]
     pub sandbox: bool,
+    /// Cluster engine: swarmd (the bundled orchestrator) or docker (Docker's own Swarm mode in
+    /// each host's engine) [default: swarmd for a new cluster, else the one it records]
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<crate::engine::EngineKind>,
 }
 
 /// Verbs that take only a cluster name.

@@ -1,0 +1,161 @@
+//! The docker engine: Docker's own Swarm mode in each host's Docker engine, driven over the same
+//! SSH connections as swarmd's bootstrap, with the docker CLI on the hosts.
+//!
+//! Design: [`command`] (pure) renders the remote docker command lines (the host's own engine
+//! socket; join tokens on stdin), [`nodes`] (pure) parses docker's node and swarm state into the
+//! bootstrap's types so the same planner and readiness check apply, [`host`] runs them on one
+//! host, [`bootstrap`] and [`shrink`] are the cluster-wide steps, [`verbs`] (pure) maps our
+//! `node` / `service` verbs onto docker's.
+//!
+//! Limits: the verbs run the docker CLI on a manager over SSH (its output is docker's own); the
+//! kernel of the sandbox machine has no IPVS, so Docker's VIPs and routing mesh (`--publish`
+//! through the ingress network) do not work there, while tasks, overlay networks and DNS do.
+//! The join token is in `docker swarm join`'s argv on the joining host while it runs (docker
+//! takes it no other way), never in what swarm-aws sends, prints or logs.
+
+pub mod bootstrap;
+pub mod command;
+pub mod host;
+pub mod nodes;
+pub mod shrink;
+pub mod verbs;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{ApiCluster, ClusterEngine, EngineKind};
+use crate::bootstrap::{
+    staying_managers, BootstrapHost, BootstrapOptions, BootstrapReport, LeaveReport, Member,
+    NodeTable, ScalePlan,
+};
+use crate::cli::{GlobalArgs, NodeVerb, OutputFormat, ServiceVerb};
+use crate::cluster_api::ClusterApiError;
+use crate::inventory::Inventory;
+use crate::provider::{HostProvider, Provider};
+use crate::spec::FieldError;
+use crate::Error;
+use host::DockerHost;
+use verbs::Unsupported;
+
+/// Docker Swarm's cluster-management port.
+pub const SWARM_PORT: u16 = 2377;
+
+/// Docker Swarm mode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DockerEngine;
+
+fn unsupported(e: Unsupported) -> Error {
+    Error::Fields(vec![FieldError::new(e.field, e.value, e.fix)])
+}
+
+/// SSH settings of the verbs: the API options' key, known_hosts and user.
+fn ssh_options(cluster: &ApiCluster) -> BootstrapOptions {
+    let mut opts = BootstrapOptions::new(
+        PathBuf::new(),
+        cluster.api.key.clone(),
+        cluster.api.known_hosts.clone(),
+    );
+    opts.connect = cluster.api.connect.clone();
+    opts.progress = false;
+    opts
+}
+
+/// Runs `docker ARGS` on the first manager that answers, its output passed through.
+async fn run_on_manager(cluster: &ApiCluster, args: Vec<String>) -> Result<(), Error> {
+    let opts = ssh_options(cluster);
+    let staying: Vec<&BootstrapHost> = cluster.managers.iter().collect();
+    let mgr = shrink::answering_manager(&staying, &opts)
+        .await
+        .map_err(|e| ClusterApiError::NoManager {
+            cluster: cluster.name.clone(),
+            tried: vec![e.to_string()],
+        })?;
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = mgr.docker_output(&words).await?;
+    std::io::stdout().write_all(&out.stdout)?;
+    std::io::stdout().flush()?;
+    if !out.success() {
+        return Err(ClusterApiError::Verb {
+            host: mgr.id.clone(),
+            message: format!(
+                "docker {} exited {}: {}",
+                words.first().copied().unwrap_or_default(),
+                out.exit_status,
+                out.stderr_str().trim()
+            ),
+        }
+        .into());
+    }
+    std::io::stderr().write_all(&out.stderr)?;
+    Ok(())
+}
+
+impl ClusterEngine for DockerEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Docker
+    }
+
+    fn builds(&self) -> Result<Vec<PathBuf>, Error> {
+        // The hosts bring the engine: nothing is installed.
+        Ok(Vec::new())
+    }
+
+    async fn bootstrap(
+        &self,
+        hosts: &[BootstrapHost],
+        opts: &BootstrapOptions,
+    ) -> Result<BootstrapReport, Error> {
+        Ok(bootstrap::bootstrap(hosts, opts).await?)
+    }
+
+    async fn node_table(
+        &self,
+        provider: &Provider,
+        cluster: &str,
+        inv: &Inventory,
+        opts: &BootstrapOptions,
+    ) -> Result<NodeTable, Error> {
+        let managers = provider.managers(cluster, inv)?;
+        let staying: Vec<&BootstrapHost> = managers.iter().collect();
+        let mgr = shrink::answering_manager(&staying, opts).await?;
+        Ok(mgr.node_table().await?)
+    }
+
+    async fn take_out(
+        &self,
+        hosts: &[BootstrapHost],
+        plan: &ScalePlan,
+        members: &[Member],
+        opts: &BootstrapOptions,
+    ) -> Result<Vec<LeaveReport>, Error> {
+        let staying = staying_managers(hosts, plan, members);
+        Ok(shrink::remove_nodes(hosts, &staying, &plan.leave, opts).await?)
+    }
+
+    async fn node(
+        &self,
+        global: &GlobalArgs,
+        cluster: &ApiCluster,
+        verb: NodeVerb,
+    ) -> Result<(), Error> {
+        let args = verbs::node_args(&verb, global.output == OutputFormat::Json)
+            .map_err(unsupported)?;
+        run_on_manager(cluster, args).await
+    }
+
+    async fn service(
+        &self,
+        global: &GlobalArgs,
+        cluster: &ApiCluster,
+        verb: ServiceVerb,
+    ) -> Result<(), Error> {
+        let args = verbs::service_args(&verb, global.output == OutputFormat::Json)
+            .map_err(unsupported)?;
+        run_on_manager(cluster, args).await
+    }
+}
+
+/// The docker host of `h` (for benches and tests that drive the engine directly).
+pub async fn connect(h: &BootstrapHost, opts: &BootstrapOptions) -> Result<DockerHost, Error> {
+    Ok(DockerHost::connect(h, opts).await?)
+}
