@@ -85,11 +85,7 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let clients = target.connect(&args.name, None).await?;
     let info = require_stack(&clients, &args.name).await?;
     check_updatable(&info)?;
-    let engine = Engine::of(choose(
-        &args.name,
-        args.engine,
-        Some(info.tag(ENGINE_TAG)),
-    )?);
+    let engine = Engine::of(choose(&args.name, args.engine, Some(info.tag(ENGINE_TAG)))?);
     let req = request(&clients, &info, args).await?;
     if args.no_bootstrap {
         return resize_stack(global, &clients, &info, &req, args.dry_run).await;

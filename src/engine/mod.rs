@@ -263,8 +263,15 @@ mod tests {
 
     #[test]
     fn an_existing_cluster_keeps_its_recorded_engine() {
-        assert_eq!(choose("c", None, Some(Some("docker"))).unwrap(), EngineKind::Docker);
-        assert_eq!(choose("c", None, Some(None)).unwrap(), EngineKind::Swarmd, "untagged");
+        assert_eq!(
+            choose("c", None, Some(Some("docker"))).unwrap(),
+            EngineKind::Docker
+        );
+        assert_eq!(
+            choose("c", None, Some(None)).unwrap(),
+            EngineKind::Swarmd,
+            "untagged"
+        );
         assert_eq!(
             choose("c", Some(EngineKind::Docker), Some(Some("docker"))).unwrap(),
             EngineKind::Docker
@@ -277,7 +284,10 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         let msg = e.to_string();
         assert!(msg.contains("--engine") && msg.contains("docker"), "{msg}");
-        assert!(msg.contains("prod runs swarmd") && msg.contains(ENGINE_TAG), "{msg}");
+        assert!(
+            msg.contains("prod runs swarmd") && msg.contains(ENGINE_TAG),
+            "{msg}"
+        );
         let e = choose("prod", None, Some(Some("nomad"))).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("nomad"), "{e}");

@@ -85,10 +85,14 @@ pub async fn bootstrap(
         remotes[i].init(&hosts[i].advertise_ip.to_string()).await?;
         let addr = leader_addr.clone();
         leader
-            .wait_nodes("wait for the new swarm to elect it leader", opts.timeout, |t| {
-                t.by_addr(&addr)
-                    .is_some_and(|n| n.manager_status == Some(ManagerStatus::Leader))
-            })
+            .wait_nodes(
+                "wait for the new swarm to elect it leader",
+                opts.timeout,
+                |t| {
+                    t.by_addr(&addr)
+                        .is_some_and(|n| n.manager_status == Some(ManagerStatus::Leader))
+                },
+            )
             .await?;
     }
     timings.init = lap();
@@ -96,7 +100,11 @@ pub async fn bootstrap(
     if !plan.managers.is_empty() {
         let token = leader.join_token(NodeRole::Manager).await?;
         for &i in &plan.managers {
-            say(opts, &hosts[i].id, "joining as a manager (docker swarm join)");
+            say(
+                opts,
+                &hosts[i].id,
+                "joining as a manager (docker swarm join)",
+            );
             remotes[i]
                 .join(&token, &hosts[i].advertise_ip.to_string(), &leader_addr)
                 .await?;
@@ -124,7 +132,10 @@ pub async fn bootstrap(
             let (token, addr) = (token.clone(), addr.clone());
             async move {
                 if progress {
-                    eprintln!("bootstrap: {}: joining as a worker (docker swarm join)", r.id);
+                    eprintln!(
+                        "bootstrap: {}: joining as a worker (docker swarm join)",
+                        r.id
+                    );
                 }
                 r.join(&token, &ip, &addr).await
             }

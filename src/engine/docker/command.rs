@@ -53,12 +53,18 @@ mod tests {
     #[test]
     fn docker_runs_against_the_hosts_own_socket_with_quoted_arguments() {
         let l = RemoteLayout::under("/sb/c/host-1");
-        let cmd = docker_command(&l, &["node", "update", "--label-add", "a=b c;rm -rf /", "x"]);
+        let cmd = docker_command(
+            &l,
+            &["node", "update", "--label-add", "a=b c;rm -rf /", "x"],
+        );
         assert!(
             cmd.contains("if [ -f '/sb/c/host-1/etc/swarmd/host.env' ]; then . '/sb/c/host-1/etc/swarmd/host.env'; fi"),
             "{cmd}"
         );
-        assert!(cmd.contains("${SWARMD_DOCKER_SOCKET:-/var/run/docker.sock}"), "{cmd}");
+        assert!(
+            cmd.contains("${SWARMD_DOCKER_SOCKET:-/var/run/docker.sock}"),
+            "{cmd}"
+        );
         assert!(
             cmd.ends_with("$S docker 'node' 'update' '--label-add' 'a=b c;rm -rf /' 'x'"),
             "{cmd}"
@@ -71,7 +77,9 @@ mod tests {
         assert!(cmd.contains("read -r T"), "{cmd}");
         assert!(cmd.contains("--token \"$T\""), "{cmd}");
         assert!(
-            cmd.ends_with("--advertise-addr '10.0.1.5' --listen-addr '10.0.1.5:2377' '10.0.1.4:2377'"),
+            cmd.ends_with(
+                "--advertise-addr '10.0.1.5' --listen-addr '10.0.1.5:2377' '10.0.1.4:2377'"
+            ),
             "{cmd}"
         );
         assert!(!cmd.contains("SWMTKN"), "{cmd}");

@@ -79,7 +79,9 @@ impl DockerHost {
 
     /// The engine's own view of its swarm membership.
     pub async fn local_swarm(&self) -> Result<LocalSwarm, BootstrapError> {
-        let out = self.docker(&["info", "--format", "{{json .Swarm}}"]).await?;
+        let out = self
+            .docker(&["info", "--format", "{{json .Swarm}}"])
+            .await?;
         LocalSwarm::parse(&out).map_err(|e| BootstrapError::Remote {
             host: self.id.clone(),
             step: "docker info".into(),

@@ -60,8 +60,28 @@ fn ssh_options(cluster: &ApiCluster) -> BootstrapOptions {
     opts
 }
 
-/// Runs `docker ARGS` on the first manager that answers, its output passed through.
-async fn run_on_manager(cluster: &ApiCluster, args: Vec<String>) -> Result<(), Error> {
+/// One JSON array of docker's JSON lines (`--format '{{json .}}'` prints one document a line),
+/// as `--output json` prints lists on swarmd; other output as it is (pure).
+pub fn json_lines_to_array(stdout: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(stdout);
+    let docs: Result<Vec<serde_json::Value>, _> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect();
+    match docs {
+        Ok(docs) if docs.iter().all(|d| d.is_object()) => {
+            let mut out = serde_json::to_vec(&docs).unwrap_or_default();
+            out.push(b'\n');
+            out
+        }
+        _ => stdout.to_vec(),
+    }
+}
+
+/// Runs `docker ARGS` on the first manager that answers, its output passed through (JSON lines
+/// made one array when `json`).
+async fn run_on_manager(cluster: &ApiCluster, args: Vec<String>, json: bool) -> Result<(), Error> {
     let opts = ssh_options(cluster);
     let staying: Vec<&BootstrapHost> = cluster.managers.iter().collect();
     let mgr = shrink::answering_manager(&staying, &opts)
@@ -72,7 +92,12 @@ async fn run_on_manager(cluster: &ApiCluster, args: Vec<String>) -> Result<(), E
         })?;
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = mgr.docker_output(&words).await?;
-    std::io::stdout().write_all(&out.stdout)?;
+    let stdout = if json {
+        json_lines_to_array(&out.stdout)
+    } else {
+        out.stdout.clone()
+    };
+    std::io::stdout().write_all(&stdout)?;
     std::io::stdout().flush()?;
     if !out.success() {
         return Err(ClusterApiError::Verb {
@@ -138,9 +163,9 @@ impl ClusterEngine for DockerEngine {
         cluster: &ApiCluster,
         verb: NodeVerb,
     ) -> Result<(), Error> {
-        let args = verbs::node_args(&verb, global.output == OutputFormat::Json)
-            .map_err(unsupported)?;
-        run_on_manager(cluster, args).await
+        let json = global.output == OutputFormat::Json;
+        let args = verbs::node_args(&verb, json).map_err(unsupported)?;
+        run_on_manager(cluster, args, json).await
     }
 
     async fn service(
@@ -149,13 +174,33 @@ impl ClusterEngine for DockerEngine {
         cluster: &ApiCluster,
         verb: ServiceVerb,
     ) -> Result<(), Error> {
-        let args = verbs::service_args(&verb, global.output == OutputFormat::Json)
-            .map_err(unsupported)?;
-        run_on_manager(cluster, args).await
+        let json = global.output == OutputFormat::Json;
+        let args = verbs::service_args(&verb, json).map_err(unsupported)?;
+        run_on_manager(cluster, args, json).await
     }
 }
 
 /// The docker host of `h` (for benches and tests that drive the engine directly).
 pub async fn connect(h: &BootstrapHost, opts: &BootstrapOptions) -> Result<DockerHost, Error> {
     Ok(DockerHost::connect(h, opts).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_become_one_array_and_other_output_stays() {
+        let lines = b"{\"ID\":\"a\"}\n{\"ID\":\"b\"}\n";
+        let v: serde_json::Value = serde_json::from_slice(&json_lines_to_array(lines)).unwrap();
+        assert_eq!(v, serde_json::json!([{"ID": "a"}, {"ID": "b"}]));
+        assert_eq!(json_lines_to_array(b""), b"[]\n");
+        let inspect = b"[\n  {\"ID\": \"a\"}\n]\n";
+        assert_eq!(
+            json_lines_to_array(inspect),
+            inspect.to_vec(),
+            "already a document"
+        );
+        assert_eq!(json_lines_to_array(b"web\n"), b"web\n".to_vec());
+    }
 }

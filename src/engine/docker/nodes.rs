@@ -152,7 +152,10 @@ mod tests {
         let t = parse_inspect(INSPECT).unwrap();
         assert_eq!(t.nodes.len(), 3);
         let leader = t.leader().unwrap();
-        assert_eq!(leader.addr, "10.213.1.10:2377", "the Raft address, not 0.0.0.0");
+        assert_eq!(
+            leader.addr, "10.213.1.10:2377",
+            "the Raft address, not 0.0.0.0"
+        );
         let m2 = t.by_addr("10.213.1.11:2377").unwrap();
         assert_eq!(m2.status, NodeStatus::Down);
         assert_eq!(m2.manager_status, Some(ManagerStatus::Unreachable));

@@ -36,7 +36,10 @@ pub async fn remove_nodes(
             notes: Vec::new(),
         };
         if let Some(id) = &d.node_id {
-            say(&d.host, "draining (docker node update --availability drain)");
+            say(
+                &d.host,
+                "draining (docker node update --availability drain)",
+            );
             mgr.docker(&["node", "update", "--availability", "drain", id])
                 .await?;
             rep.steps.push("drain".into());
@@ -115,7 +118,11 @@ pub async fn remove_nodes(
 
 /// `docker swarm leave` on the node; a demoted manager first waits until its engine knows it is
 /// a worker (else docker refuses without `--force`), and leaves with `--force` if it never does.
-async fn leave(r: &DockerHost, demoted: bool, timeout: Duration) -> Result<&'static str, BootstrapError> {
+async fn leave(
+    r: &DockerHost,
+    demoted: bool,
+    timeout: Duration,
+) -> Result<&'static str, BootstrapError> {
     if demoted {
         let start = Instant::now();
         while start.elapsed() < timeout {

@@ -97,7 +97,10 @@ impl Args {
         self.opt("--rollback-delay", &r.rollback_delay);
         self.opt("--rollback-monitor", &r.rollback_monitor);
         self.opt("--rollback-failure-action", &r.rollback_failure_action);
-        self.opt("--rollback-max-failure-ratio", &r.rollback_max_failure_ratio);
+        self.opt(
+            "--rollback-max-failure-ratio",
+            &r.rollback_max_failure_ratio,
+        );
         self.opt("--rollback-order", &r.rollback_order);
     }
     fn wait(&mut self, w: &WaitArgs) -> Result<(), Unsupported> {
@@ -314,11 +317,23 @@ mod tests {
     fn node_verbs_map_one_to_one() {
         assert_eq!(
             docker("node update --availability drain --label-add a=b n1", false).unwrap(),
-            ["node", "update", "--availability=drain", "--label-add=a=b", "n1"]
+            [
+                "node",
+                "update",
+                "--availability=drain",
+                "--label-add=a=b",
+                "n1"
+            ]
         );
         assert_eq!(
             docker("node ls -f role=manager", true).unwrap(),
-            ["node", "ls", "--filter=role=manager", "--format", "{{json .}}"]
+            [
+                "node",
+                "ls",
+                "--filter=role=manager",
+                "--format",
+                "{{json .}}"
+            ]
         );
         assert_eq!(
             docker("node rm --force n1 n2", false).unwrap(),
