@@ -11,7 +11,7 @@
 #[path = "common/sandbox_home.rs"]
 mod sandbox_home;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use serde_json::Value;
 use swarm_aws::sandbox::Sandbox;
 
 /// `docker ARGS` on this machine's CLI against one host's own engine.
-fn docker_on(socket: &PathBuf, args: &[&str]) -> Output {
+fn docker_on(socket: &Path, args: &[&str]) -> Output {
     Command::new("docker")
         .arg("-H")
         .arg(format!("unix://{}", socket.display()))
@@ -41,7 +41,7 @@ fn ok_stdout(out: &Output, what: &str) -> String {
 }
 
 /// `docker node ls` on a manager's engine: (status, manager status) per node.
-fn node_ls(socket: &PathBuf) -> Result<Vec<(String, String)>, String> {
+fn node_ls(socket: &Path) -> Result<Vec<(String, String)>, String> {
     let out = docker_on(
         socket,
         &["node", "ls", "--format", "{{.Status}}|{{.ManagerStatus}}"],
