@@ -330,6 +330,10 @@ pub struct UpArgs {
     /// Answer yes to every confirmation
     #[arg(short, long)]
     pub yes: bool,
+    /// Cluster engine: swarmd (the bundled orchestrator) or docker (Docker's own Swarm mode in
+    /// each host's engine) [default: swarmd for a new cluster, else the one it records]
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<crate::engine::EngineKind>,
 }
 
 /// `swarm-aws scale`.
@@ -364,6 +368,10 @@ pub struct ScaleArgs {
     /// `up --no-bootstrap`); the groups then pick which instances go
     #[arg(long, conflicts_with = "sandbox")]
     pub no_bootstrap: bool,
+    /// Cluster engine: swarmd (the bundled orchestrator) or docker (Docker's own Swarm mode in
+    /// each host's engine) [default: swarmd for a new cluster, else the one it records]
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<crate::engine::EngineKind>,
 }
 
 /// `swarm-aws down`.
@@ -404,6 +412,10 @@ pub struct BootstrapArgs {
     /// Bootstrap the local sandbox hosts (made by `up --sandbox`) instead of the stack's instances
     #[arg(long)]
     pub sandbox: bool,
+    /// Cluster engine: swarmd (the bundled orchestrator) or docker (Docker's own Swarm mode in
+    /// each host's engine) [default: swarmd for a new cluster, else the one it records]
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub engine: Option<crate::engine::EngineKind>,
 }
 
 /// Verbs that take only a cluster name.
@@ -500,10 +512,10 @@ pub struct NetworkArgs {
     pub target: ApiTargetArgs,
     /// The network verb.
     #[command(subcommand)]
-    pub verb: swarm_ctl::NetworkVerb,
+    pub verb: NetworkVerb,
 }
 
-pub use swarm_ctl::{NodeVerb, ServiceVerb};
+pub use swarm_ctl::{NetworkVerb, NodeVerb, ServiceVerb};
 
 /// Output formats of `template` verbs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod cloud_error;
 pub mod cluster_api;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod inventory;
 pub mod keypair;

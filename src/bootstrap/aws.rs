@@ -74,11 +74,11 @@ pub fn aws_options(
     cluster: &str,
     swarmd_builds: &[PathBuf],
 ) -> Result<BootstrapOptions, BootstrapError> {
-    let (swarmd_binary, more) = swarmd_builds.split_first().ok_or(BootstrapError::Input {
-        field: "swarmd binary",
-        value: String::new(),
-        fix: "give the swarmd build(s) to install with SWARMD_BIN",
-    })?;
+    // No build: an engine the hosts bring themselves (docker) installs nothing.
+    let (swarmd_binary, more) = match swarmd_builds.split_first() {
+        Some((first, more)) => (first.clone(), more),
+        None => (PathBuf::new(), &[][..]),
+    };
     let key_err = |step: &str, source| BootstrapError::Ssh {
         host: "local".into(),
         step: step.to_string(),

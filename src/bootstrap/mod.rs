@@ -28,7 +28,7 @@ mod passthrough;
 pub mod plan;
 pub mod remote;
 pub mod roster;
-mod run;
+pub(crate) mod run;
 mod sandbox;
 pub mod scale_plan;
 mod shrink;

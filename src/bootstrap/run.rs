@@ -424,7 +424,7 @@ async fn read_membership(
 
 /// Runs `f` on every input, at most `limit` at once; results in input order; the first error
 /// cancels the rest.
-async fn parallel<T, R, F, Fut>(
+pub(crate) async fn parallel<T, R, F, Fut>(
     inputs: Vec<T>,
     limit: usize,
     f: F,

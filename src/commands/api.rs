@@ -1,10 +1,11 @@
 //! Opening a cluster's API for the cluster verbs (`node ...`, `service ...`): the provider's
 //! managers of the stack's instances with its keys and known_hosts (a local sandbox's hosts when
-//! one of that name exists here, else the AWS instances), then [`ClusterApi::connect`].
+//! one of that name exists here, else the AWS instances) and the engine its stack records.
 
 use super::shared::{require_stack, target};
 use crate::cli::{ApiTargetArgs, GlobalArgs};
-use crate::cluster_api::{ClusterApi, ClusterApiError};
+use crate::cluster_api::ClusterApiError;
+use crate::engine::{choose, ApiCluster, Engine, ENGINE_TAG};
 use crate::inventory::inventory;
 use crate::provider::{EmulatorUse, HostProvider};
 use crate::sandbox::Sandbox;
@@ -25,15 +26,19 @@ fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
     }
 }
 
-/// Connects to the API of the cluster `args` names: the managers among the provider's hosts of
-/// its stack's instances (a local sandbox's hosts when a sandbox of that name exists here, else
-/// the instances).
-pub async fn connect_api(global: &GlobalArgs, args: &ApiTargetArgs) -> Result<ClusterApi, Error> {
+/// The cluster `args` names, for its verbs: its engine (as its stack records) and the managers
+/// among the provider's hosts of its stack's instances (a local sandbox's hosts when a sandbox
+/// of that name exists here, else the instances), with how to reach them.
+pub async fn api_cluster(
+    global: &GlobalArgs,
+    args: &ApiTargetArgs,
+) -> Result<(Engine, ApiCluster), Error> {
     let name = cluster_name(args)?;
     let local = Sandbox::new(&name).is_ok_and(|sb| sb.exists());
     let mut target = target(global, local, EmulatorUse::Existing);
     let clients = target.connect(&name, None).await?;
     let info = require_stack(&clients, &name).await?;
+    let engine = Engine::of(choose(&name, None, Some(info.tag(ENGINE_TAG)))?);
     let inv = inventory(&clients, &info.id).await?;
     let hosts = target.provider.managers(&name, &inv)?;
     if hosts.is_empty() {
@@ -43,6 +48,13 @@ pub async fn connect_api(global: &GlobalArgs, args: &ApiTargetArgs) -> Result<Cl
         }
         .into());
     }
-    let opts = target.provider.api_options(&name, &args.ssh_user)?;
-    Ok(ClusterApi::connect(&hosts, &opts).await?)
+    let api = target.provider.api_options(&name, &args.ssh_user)?;
+    Ok((
+        engine,
+        ApiCluster {
+            name,
+            managers: hosts,
+            api,
+        },
+    ))
 }

@@ -5,16 +5,18 @@
 use serde_json::json;
 
 use super::shared::{print_json, print_text, require_stack, target};
-use crate::bootstrap::{bootstrap_report, BootstrapReport};
+use crate::bootstrap::BootstrapReport;
 use crate::cli::{BootstrapArgs, GlobalArgs, OutputFormat};
+use crate::engine::{choose, ClusterEngine, Engine, EngineKind, ENGINE_TAG};
 use crate::inventory::inventory;
-use crate::provider::{swarmd_builds, EmulatorUse, HostProvider};
+use crate::provider::{EmulatorUse, HostProvider};
 use crate::Error;
 
 /// Prints a bootstrap's outcome.
 pub(super) fn print_report(
     global: &GlobalArgs,
     cluster: &str,
+    engine: EngineKind,
     report: &BootstrapReport,
     registry: Option<&str>,
 ) -> Result<(), Error> {
@@ -23,6 +25,7 @@ pub(super) fn print_report(
         OutputFormat::Json => {
             let mut doc = json!({
                 "cluster": cluster,
+                "engine": engine,
                 "initialised": p.init.is_some(),
                 "joined": { "managers": p.managers.len(), "workers": p.workers.len() },
                 "skipped": p.skipped.len(),
@@ -35,7 +38,7 @@ pub(super) fn print_report(
         }
         OutputFormat::Text => {
             let mut text = format!(
-                "\ncluster {cluster}: {} initialised, {} manager(s) and {} worker(s) joined, {} already in\n{}",
+                "\ncluster {cluster} ({engine}): {} initialised, {} manager(s) and {} worker(s) joined, {} already in\n{}",
                 usize::from(p.init.is_some()),
                 p.managers.len(),
                 p.workers.len(),
@@ -54,19 +57,22 @@ pub(super) fn print_report(
 
 /// Runs `swarm-aws bootstrap`.
 pub async fn run(global: &GlobalArgs, args: &BootstrapArgs) -> Result<(), Error> {
-    let swarmd = swarmd_builds()?;
     let mut target = target(global, args.sandbox, EmulatorUse::Existing);
     let clients = target.connect(&args.name, None).await?;
     let info = require_stack(&clients, &args.name).await?;
+    let kind = choose(&args.name, args.engine, Some(info.tag(ENGINE_TAG)))?;
+    let engine = Engine::of(kind);
+    let swarmd = engine.builds()?;
     let inv = inventory(&clients, &info.id).await?;
     let provider = &target.provider;
     provider.sync(&args.name, &inv).await?;
     let hosts = provider.hosts(&args.name, &inv)?;
     let opts = provider.options(&args.name, &swarmd)?;
-    let report = bootstrap_report(&hosts, &opts).await?;
+    let report = engine.bootstrap(&hosts, &opts).await?;
     print_report(
         global,
         &args.name,
+        kind,
         &report,
         provider.registry(&args.name).as_deref(),
     )

@@ -17,14 +17,11 @@ use serde_json::json;
 use super::scale_print::{membership_text, print_plan, print_scaled};
 use super::shared::{ctrl_c, print_json, print_text, progress_sink, require_stack, target};
 use crate::aws::Clients;
-use crate::bootstrap::{
-    bootstrap_report, members_of, scale_plan, take_out, BootstrapHost, Member, NodeTable,
-    AWS_SSH_USER,
-};
+use crate::bootstrap::{members_of, scale_plan, BootstrapHost, BootstrapOptions, Member};
 use crate::cli::{GlobalArgs, OutputFormat, ScaleArgs};
-use crate::cluster_api::{ClusterApi, ClusterApiError};
+use crate::engine::{choose, ClusterEngine, Engine, ENGINE_TAG};
 use crate::inventory::{inventory, Inventory, Role};
-use crate::provider::{swarmd_builds, EmulatorUse, HostProvider, Provider};
+use crate::provider::{EmulatorUse, HostProvider, Provider};
 use crate::scale_in::{protection, set_protection};
 use crate::spec::{FieldError, MANAGER_COUNTS, MAX_WORKERS};
 use crate::stack::deploy::{check_updatable, template_body};
@@ -88,18 +85,19 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let clients = target.connect(&args.name, None).await?;
     let info = require_stack(&clients, &args.name).await?;
     check_updatable(&info)?;
+    let engine = Engine::of(choose(&args.name, args.engine, Some(info.tag(ENGINE_TAG)))?);
     let req = request(&clients, &info, args).await?;
     if args.no_bootstrap {
         return resize_stack(global, &clients, &info, &req, args.dry_run).await;
     }
     let provider = &target.provider;
     let cluster = req.cluster.as_str();
-    let swarmd = swarmd_builds()?;
+    let swarmd = engine.builds()?;
     let inv = inventory(&clients, &info.id).await?;
     provider.sync(cluster, &inv).await?;
     let hosts = provider.hosts(cluster, &inv)?;
     let opts = provider.options(cluster, &swarmd)?;
-    let members = read_members(provider, cluster, &inv, &hosts).await?;
+    let members = read_members(&engine, provider, cluster, &inv, &hosts, &opts).await?;
     let membership = scale_plan(
         &members,
         args.managers.map(|m| m as usize),
@@ -121,7 +119,9 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
         eprint!("{}", membership_text(&membership));
     }
     // The leaving nodes go first (drain, demote, leave, stop), then their hosts.
-    let left = take_out(&hosts, &membership, &members, &opts).await?;
+    let left = engine
+        .take_out(&hosts, &membership, &members, &opts)
+        .await?;
     let leaving: Vec<String> = membership.leave.iter().map(|d| d.host.clone()).collect();
     provider.remove(cluster, &leaving).await?;
     // The groups may only terminate the instances whose nodes left.
@@ -144,30 +144,21 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let inv = wait_for_instances(&clients, &info.id, want).await?;
     provider.sync(cluster, &inv).await?;
     let hosts = provider.hosts(cluster, &inv)?;
-    let joined = bootstrap_report(&hosts, &opts).await?;
+    let joined = engine.bootstrap(&hosts, &opts).await?;
     print_scaled(global, &info.name, &report, &membership, &left, &joined)
 }
 
-/// The membership of the cluster on `hosts`, read through its API (the node table of the
-/// leader), each host matched to its node; a host's age is its position in `hosts`.
+/// The membership of the cluster on `hosts`, read through its engine (the node table of a
+/// manager), each host matched to its node; a host's age is its position in `hosts`.
 async fn read_members(
+    engine: &Engine,
     provider: &Provider,
     cluster: &str,
     inv: &Inventory,
     hosts: &[BootstrapHost],
+    opts: &BootstrapOptions,
 ) -> Result<Vec<Member>, Error> {
-    let managers = provider.managers(cluster, inv)?;
-    let opts = provider.api_options(cluster, AWS_SSH_USER)?;
-    let api = ClusterApi::connect(&managers, &opts).await?;
-    let views = api.client().nodes().ls().await;
-    let host = api.manager().id.clone();
-    api.close().await;
-    let views = views.map_err(|source| ClusterApiError::Api {
-        host,
-        step: "GET /v1/nodes".into(),
-        source: Box::new(source),
-    })?;
-    let table = NodeTable::from_views(views);
+    let table = engine.node_table(provider, cluster, inv, opts).await?;
     let position = |id: &str| hosts.iter().position(|h| h.id == id).unwrap_or(0);
     Ok(members_of(hosts, &table, position))
 }

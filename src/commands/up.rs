@@ -7,10 +7,10 @@ use serde_json::json;
 use super::shared::{
     ctrl_c, outputs_json, outputs_text, print_json, print_text, progress_sink, target,
 };
-use crate::bootstrap::bootstrap_report;
 use crate::cli::{GlobalArgs, OutputFormat, UpArgs};
+use crate::engine::{choose, ClusterEngine, Engine, ENGINE_TAG};
 use crate::inventory::inventory;
-use crate::provider::{swarmd_builds, EmulatorUse, HostProvider};
+use crate::provider::{EmulatorUse, HostProvider};
 use crate::spec::load::load;
 use crate::stack::deploy::resource_count;
 use crate::stack::{deploy, describe_stack, plan, DeployReport, DeployRequest};
@@ -24,13 +24,11 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     target.provider.spec_defaults(&mut input.flags);
     let spec = load(&input)?;
     // Before anything is created: the build to install must be there.
-    let swarmd = if args.no_bootstrap || args.dry_run {
-        Vec::new()
-    } else {
-        swarmd_builds()?
-    };
+    if !(args.no_bootstrap || args.dry_run) {
+        Engine::of(args.engine.unwrap_or_default()).builds()?;
+    }
     let template = render_cluster(&spec);
-    let req = DeployRequest {
+    let mut req = DeployRequest {
         stack: spec.name.clone(),
         template: to_json_string(&template),
         parameters: Vec::new(),
@@ -42,6 +40,16 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         cluster: spec.name.clone(),
     };
     let clients = target.connect(&spec.name, spec.region.as_deref()).await?;
+    // The engine is recorded with the stack; an existing cluster keeps its own.
+    let existing = describe_stack(&clients.cfn, &req.stack).await?;
+    let kind = choose(
+        &spec.name,
+        args.engine,
+        existing.as_ref().map(|i| i.tag(ENGINE_TAG)),
+    )?;
+    let engine = Engine::of(kind);
+    req.tags.retain(|(k, _)| k != ENGINE_TAG);
+    req.tags.push((ENGINE_TAG.to_string(), kind.to_string()));
 
     if args.dry_run {
         return dry_run(global, &clients, &req, resource_count(&template)).await;
@@ -98,12 +106,13 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     let provider = &target.provider;
     provider.sync(&spec.name, &inv).await?;
     let hosts = provider.hosts(&spec.name, &inv)?;
-    eprintln!("bootstrapping swarmd over SSH on {} host(s)", hosts.len());
-    let opts = provider.options(&spec.name, &swarmd)?;
-    let report = bootstrap_report(&hosts, &opts).await?;
+    eprintln!("bootstrapping {kind} over SSH on {} host(s)", hosts.len());
+    let opts = provider.options(&spec.name, &engine.builds()?)?;
+    let report = engine.bootstrap(&hosts, &opts).await?;
     super::bootstrap::print_report(
         global,
         &spec.name,
+        kind,
         &report,
         provider.registry(&spec.name).as_deref(),
     )?;

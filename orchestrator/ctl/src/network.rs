@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 use swarm_api::client::Client;
 use swarm_api::network::NetworkFlags;
-use swarm_api::network_api::{NetworkView, PruneResponse};
+use swarm_api::network_api::NetworkView;
 
 use crate::format::{write_json, Format};
 use crate::table::table;

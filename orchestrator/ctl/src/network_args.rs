@@ -5,9 +5,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use swarm_api::client::Client;
 use swarm_api::network::{parse_network_flag, EndpointMode};
-use swarm_api::network_api::NetworkView;
 use swarm_api::service::ServiceSpec;
-
 
 /// `service create` network flags.
 #[derive(Debug, Clone, Default, Args)]

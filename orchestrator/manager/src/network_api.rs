@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use swarm_api::command::Command;
 use swarm_api::network::{Network, NetworkSpec};
-use swarm_api::routes;
 use swarm_api::network_api::{EndpointView, NetworkView, PruneResponse};
+use swarm_api::routes;
 use swarm_api::service::ServiceSpec;
 use swarm_store::state::ClusterState;
 

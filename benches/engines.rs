@@ -1,0 +1,421 @@
+//! swarmd and Docker Swarm mode side by side, in one run, on the same 3 sandbox hosts (all
+//! managers) and the same hosts' engines (issue #19): Docker Swarm first (`docker swarm init`/
+//! `join` in the hosts' dockerd), then every host leaves it and swarmd is bootstrapped onto the
+//! same hosts, whose dockerd then runs swarmd's tasks. Both use the same image (the test image,
+//! pushed to the sandbox registry) and the same CLI verbs (`docker -H <host's socket>` and
+//! `swarmd` on the host's local socket). Rows, each timed from the verb to the condition, read on
+//! the hosts' engines (running containers of the service, labelled alike by both):
+//! create N → N running; scale N→2N → 2N running; rolling update of 2N (parallelism 10, delay 0,
+//! a container label changed) → 2N running with the new label; `service ls` latency (median of
+//! 10); manager RSS (the leader's daemon, 2N tasks); `service rm` → no container left; leader
+//! failover (kill -9 the leader's daemon) → a write accepted by another manager.
+//!
+//! Needs root, the sandbox's tools and a swarmd binary (`$SWARMD_BIN`, else next to this bench
+//! in the target dir). `BENCH_N` (default 50) sets N.
+//! Run: `cargo build --release -p swarmd && cargo bench --bench engines`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use swarm_aws::bootstrap::remote::daemon_start_command;
+use swarm_aws::bootstrap::{sandbox_inventory, sandbox_options};
+use swarm_aws::engine::{ClusterEngine, Engine, EngineKind};
+use swarm_aws::sandbox::{Sandbox, SandboxHost};
+use swarm_aws::ssh::ClusterKey;
+
+const HOSTS: usize = 3;
+const SERVICE: &str = "benchweb";
+const LIMIT: Duration = Duration::from_secs(600);
+
+fn swarmd_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("SWARMD_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("swarmd");
+    if !bin.exists() {
+        eprintln!("no swarmd at {}: build it or set SWARMD_BIN", bin.display());
+        std::process::exit(2);
+    }
+    bin
+}
+
+/// Destroys the sandbox even if the run panics.
+struct Guard(Sandbox);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.destroy();
+    }
+}
+
+/// The CLI of one engine on one host.
+#[derive(Clone)]
+enum Cli {
+    Docker(PathBuf),
+    Swarmd { bin: PathBuf, state: String },
+}
+
+impl Cli {
+    fn of(kind: EngineKind, h: &SandboxHost, swarmd: &Path) -> Cli {
+        match kind {
+            EngineKind::Docker => Cli::Docker(h.docker_socket()),
+            EngineKind::Swarmd => Cli::Swarmd {
+                bin: swarmd.to_path_buf(),
+                state: h.dir.join("var/lib/swarmd").display().to_string(),
+            },
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = match self {
+            Cli::Docker(sock) => Command::new("docker")
+                .arg("-H")
+                .arg(format!("unix://{}", sock.display()))
+                .args(args)
+                .output(),
+            Cli::Swarmd { bin, state } => Command::new(bin)
+                .args(args)
+                .env("SWARMD_STATE_DIR", state)
+                .output(),
+        };
+        out.expect("the CLI runs")
+    }
+
+    fn ok(&self, args: &[&str]) {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Containers of the service on the hosts' engines: (running, running with label bench=v2, all).
+fn containers(sockets: &[PathBuf]) -> (usize, usize, usize) {
+    let count = |sock: &PathBuf, extra: &[&str]| {
+        let mut args = vec![
+            "-H".to_string(),
+            format!("unix://{}", sock.display()),
+            "ps".into(),
+            "-q".into(),
+            "--filter".into(),
+            format!("label=com.docker.swarm.service.name={SERVICE}"),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = Command::new("docker")
+            .args(&args)
+            .output()
+            .expect("docker ps");
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .count()
+    };
+    let mut t = (0, 0, 0);
+    for s in sockets {
+        t.0 += count(s, &[]);
+        t.1 += count(s, &["--filter", "label=bench=v2"]);
+        t.2 += count(s, &["-a"]);
+    }
+    t
+}
+
+fn until(what: &str, ok: impl Fn() -> bool) -> Duration {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < LIMIT, "{what}: not done after {LIMIT:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    start.elapsed()
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn read_pid(path: &Path) -> u32 {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .trim()
+        .parse()
+        .expect("a pid")
+}
+
+/// The leader daemon's pid on host `h`.
+fn daemon_pid(kind: EngineKind, h: &SandboxHost) -> u32 {
+    match kind {
+        EngineKind::Docker => read_pid(&h.docker_socket().with_file_name("docker.pid")),
+        EngineKind::Swarmd => read_pid(&h.dir.join("run/swarmd.pid")),
+    }
+}
+
+#[derive(Default, Clone)]
+struct Row {
+    name: String,
+    docker: f64,
+    swarmd: f64,
+    unit: &'static str,
+}
+
+fn measure(
+    kind: EngineKind,
+    hosts: &[SandboxHost],
+    sandbox: &Sandbox,
+    swarmd: &Path,
+    image: &str,
+    n: usize,
+) -> Vec<(String, f64, &'static str)> {
+    let cli: Vec<Cli> = hosts.iter().map(|h| Cli::of(kind, h, swarmd)).collect();
+    let sockets: Vec<PathBuf> = hosts.iter().map(|h| h.docker_socket()).collect();
+    let mut rows = Vec::new();
+    let secs = |d: Duration| d.as_secs_f64();
+    let (n_s, n2_s) = (n.to_string(), (2 * n).to_string());
+
+    let t = Instant::now();
+    cli[0].ok(&[
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        SERVICE,
+        "--replicas",
+        &n_s,
+        "--update-parallelism",
+        "10",
+        "--update-delay",
+        "0s",
+        image,
+    ]);
+    until("create", || containers(&sockets).0 >= n);
+    rows.push((
+        format!("service create --replicas {n} → all running"),
+        secs(t.elapsed()),
+        "s",
+    ));
+
+    let t = Instant::now();
+    cli[0].ok(&["service", "scale", "--detach", &format!("{SERVICE}={n2_s}")]);
+    until("scale", || containers(&sockets).0 >= 2 * n);
+    rows.push((
+        format!("scale {n} → {} → all running", 2 * n),
+        secs(t.elapsed()),
+        "s",
+    ));
+
+    let t = Instant::now();
+    cli[0].ok(&[
+        "service",
+        "update",
+        "--detach",
+        "--container-label-add",
+        "bench=v2",
+        SERVICE,
+    ]);
+    until("rolling update", || {
+        let (running, new, _) = containers(&sockets);
+        running == 2 * n && new == 2 * n
+    });
+    rows.push((
+        format!("rolling update of {} (par. 10, delay 0) → done", 2 * n),
+        secs(t.elapsed()),
+        "s",
+    ));
+
+    let mut ls: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            cli[0].ok(&["service", "ls"]);
+            t.elapsed()
+        })
+        .collect();
+    ls.sort();
+    rows.push((
+        "service ls latency (median of 10, CLI process)".into(),
+        ls[5].as_secs_f64() * 1000.0,
+        "ms",
+    ));
+
+    rows.push((
+        format!("leader daemon RSS with {} tasks", 2 * n),
+        rss_kb(daemon_pid(kind, &hosts[0])) as f64 / 1024.0,
+        "MiB",
+    ));
+
+    let t = Instant::now();
+    cli[0].ok(&["service", "rm", SERVICE]);
+    until("rm", || containers(&sockets).2 == 0);
+    rows.push((
+        "service rm → no container left".into(),
+        secs(t.elapsed()),
+        "s",
+    ));
+
+    // Leader failover: kill -9 host-0's daemon (it made the cluster and leads), then a write
+    // (a 0-replica service) through host-1 until one is accepted.
+    let pid = daemon_pid(kind, &hosts[0]);
+    let t = Instant::now();
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    // Each attempt is a new name: an attempt that failed on the client may still have been
+    // committed, and a retry of the same name would then fail for ever.
+    let attempt = std::cell::Cell::new(0usize);
+    let errors = std::cell::RefCell::new(Vec::new());
+    until("failover write", || {
+        let i = attempt.get();
+        attempt.set(i + 1);
+        let name = format!("benchfo{i}");
+        let out = cli[1].run(&[
+            "service",
+            "create",
+            "--detach",
+            "--name",
+            &name,
+            "--replicas",
+            "0",
+            image,
+        ]);
+        if !out.status.success() && errors.borrow().len() < 3 {
+            errors
+                .borrow_mut()
+                .push(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        out.status.success()
+    });
+    let took = t.elapsed();
+    eprintln!(
+        "{kind}: failover: {} attempt(s); first errors: {:?}",
+        attempt.get(),
+        errors.borrow()
+    );
+    rows.push((
+        "leader failover (kill -9) → write accepted".into(),
+        secs(took),
+        "s",
+    ));
+    for i in 0..attempt.get() {
+        cli[1].run(&["service", "rm", &format!("benchfo{i}")]);
+    }
+    // Bring host-0's daemon back (docker: its engine; swarmd: swarmd in its namespace).
+    match kind {
+        EngineKind::Docker => {
+            sandbox.stop_host(&hosts[0].name).unwrap();
+            sandbox.start_host(&hosts[0].name).unwrap();
+        }
+        EngineKind::Swarmd => {
+            let layout = swarm_aws::bootstrap::RemoteLayout::under(&hosts[0].dir);
+            let st = Command::new("nsenter")
+                .arg(format!("--net=/run/netns/{}", hosts[0].netns))
+                .args(["sh", "-c", &daemon_start_command(&layout)])
+                .status()
+                .unwrap();
+            assert!(st.success());
+        }
+    }
+    rows
+}
+
+fn main() {
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let swarmd = swarmd_binary();
+    let root = tempfile::tempdir().expect("temp dir");
+    let sandbox =
+        Sandbox::with_state_root("bnch-engines", root.path().join("sandbox")).expect("sandbox");
+    let key_dir = root.path().join("key");
+    std::fs::create_dir_all(&key_dir).unwrap();
+    let (key, _) = ClusterKey::load_or_create(&key_dir, "bench-engines").expect("key");
+    let guard = Guard(sandbox.clone());
+    let mut hosts = sandbox.create(HOSTS, &key.public_openssh()).expect("hosts");
+    hosts.sort_by_key(|h| h.index);
+    let inv = sandbox_inventory(&hosts, HOSTS);
+    let mut opts = sandbox_options(&sandbox, &key, &swarmd);
+    opts.progress = false;
+
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("testimg");
+    swarm_testimg::build_image(&dir, swarm_testimg::IMAGE).expect("build the test image");
+    let image = format!(
+        "{}/{}",
+        sandbox.registry_addr().unwrap(),
+        swarm_testimg::IMAGE
+    );
+    for args in [
+        vec!["tag", swarm_testimg::IMAGE, &image],
+        vec!["push", &image],
+    ] {
+        let out = Command::new("docker").args(&args).output().unwrap();
+        assert!(out.status.success(), "docker {args:?}: {out:?}");
+    }
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut table: Vec<Row> = Vec::new();
+    for kind in [EngineKind::Docker, EngineKind::Swarmd] {
+        let engine = Engine::of(kind);
+        let t = Instant::now();
+        rt.block_on(engine.bootstrap(&inv, &opts))
+            .expect("bootstrap");
+        eprintln!(
+            "{kind}: {HOSTS} managers Ready in {:.1}s",
+            t.elapsed().as_secs_f64()
+        );
+        let rows = measure(kind, &hosts, &sandbox, &swarmd, &image, n);
+        for (i, (name, v, unit)) in rows.into_iter().enumerate() {
+            eprintln!("{kind}: {name}: {v:.3} {unit}");
+            if table.len() <= i {
+                table.push(Row {
+                    name,
+                    unit,
+                    ..Row::default()
+                });
+            }
+            match kind {
+                EngineKind::Docker => table[i].docker = v,
+                EngineKind::Swarmd => table[i].swarmd = v,
+            }
+        }
+        if kind == EngineKind::Docker {
+            // The same hosts go to swarmd: every engine leaves Docker's swarm.
+            for h in &hosts {
+                let _ = Cli::Docker(h.docker_socket()).run(&["swarm", "leave", "--force"]);
+            }
+        }
+    }
+    println!(
+        "\nswarmd vs Docker Swarm mode, {HOSTS} sandbox hosts (all managers), N = {n}, same hosts' engines\n"
+    );
+    println!(
+        "{:<52} {:>12} {:>12} {:>16}",
+        "row", "docker", "swarmd", "swarmd/docker"
+    );
+    for r in &table {
+        println!(
+            "{:<52} {:>9.2} {:<3}{:>9.2} {:<3}{:>15.2}x",
+            r.name,
+            r.docker,
+            r.unit,
+            r.swarmd,
+            r.unit,
+            if r.docker > 0.0 {
+                r.swarmd / r.docker
+            } else {
+                f64::NAN
+            }
+        );
+    }
+    drop(guard);
+}
