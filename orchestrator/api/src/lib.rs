@@ -22,6 +22,7 @@ pub mod constraint;
 pub mod container_flags;
 pub mod dispatch;
 mod kv;
+pub mod label;
 pub mod mount;
 pub mod publish;
 pub mod resources;

@@ -362,7 +362,7 @@ impl NetworkFlags {
         }
         let mut labels = BTreeMap::new();
         for l in &self.labels {
-            let (k, v) = crate::service::parse_label("--label", l)?;
+            let (k, v) = crate::label::parse_label("--label", l)?;
             labels.insert(k, v);
         }
         let mut options = BTreeMap::new();

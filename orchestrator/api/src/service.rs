@@ -16,6 +16,8 @@ use crate::resources::ResourceRequirements;
 use crate::restart::RestartPolicy;
 use crate::spec_error::SpecError;
 
+pub use crate::label::parse_label;
+
 /// Replicated (N tasks anywhere) or global (one task per eligible node).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -413,20 +415,6 @@ pub fn validate_name(name: &str) -> Result<(), SpecError> {
         ));
     }
     Ok(())
-}
-
-/// Parses a `KEY=VALUE` label (`--label`, `--container-label`); a bare `KEY` gets an empty value.
-pub fn parse_label(field: &str, value: &str) -> Result<(String, String), SpecError> {
-    let (k, v) = value.split_once('=').unwrap_or((value, ""));
-    if k.trim().is_empty() {
-        return Err(SpecError::new(
-            field,
-            value,
-            "label name is empty",
-            format!("write {field} key=value"),
-        ));
-    }
-    Ok((k.trim().to_string(), v.to_string()))
 }
 
 /// A stored service: the spec plus the identity and bookkeeping the managers add.
