@@ -12,6 +12,8 @@
 //!   address is read back after start by [`bound_ports`] and reported in the task status);
 //! - hostname, user, groups, workdir, tty, read-only root, extra hosts (`host:ip`) and the
 //!   log driver with its options, as `docker service create` passes them;
+//! - `--dns`/`--dns-search`/`--dns-option` → `Dns`/`DnsSearch`/`DnsOptions` (the engine's
+//!   resolv.conf for a task with no overlay network; the overlay's otherwise);
 //! - volume mounts carry their labels, driver, driver options and nocopy; tmpfs mounts their
 //!   size and mode;
 //! - no engine restart policy: restarts are the orchestrator's job.
@@ -218,6 +220,11 @@ pub fn container_config(
         group_add: (!c.groups.is_empty()).then(|| c.groups.clone()),
         cap_add: (!c.cap_add.is_empty()).then(|| c.cap_add.clone()),
         cap_drop: (!c.cap_drop.is_empty()).then(|| c.cap_drop.clone()),
+        // Used by the engine for a task with no overlay network; on overlay networks the
+        // node's overlay reads them back from the container and serves them itself.
+        dns: (!c.dns.nameservers.is_empty()).then(|| c.dns.nameservers.clone()),
+        dns_search: (!c.dns.search.is_empty()).then(|| c.dns.search.clone()),
+        dns_options: (!c.dns.options.is_empty()).then(|| c.dns.options.clone()),
         log_config: task.spec.log_driver.as_ref().map(|d| HostConfigLogConfig {
             typ: Some(d.name.clone()),
             config: (!d.options.is_empty()).then(|| {
@@ -324,6 +331,11 @@ mod tests {
         c.hosts = vec!["db:10.0.0.5".into()];
         c.cap_add = vec!["CAP_NET_ADMIN".into()];
         c.cap_drop = vec!["ALL".into()];
+        c.dns = swarm_api::dns_config::DnsConfig {
+            nameservers: vec!["10.0.0.2".into()],
+            search: vec!["example.com".into()],
+            options: vec!["ndots:2".into()],
+        };
         c.mounts = vec![
             ApiMount::parse("type=volume,source=v,target=/d,volume-label=a=b,volume-nocopy,volume-driver=local,volume-opt=o=1").unwrap(),
             ApiMount::parse("type=tmpfs,target=/t,tmpfs-mode=700").unwrap(),
@@ -343,6 +355,9 @@ mod tests {
         assert_eq!(h.extra_hosts, Some(vec!["db:10.0.0.5".to_string()]));
         assert_eq!(h.cap_add, Some(vec!["CAP_NET_ADMIN".to_string()]));
         assert_eq!(h.cap_drop, Some(vec!["ALL".to_string()]));
+        assert_eq!(h.dns, Some(vec!["10.0.0.2".to_string()]));
+        assert_eq!(h.dns_search, Some(vec!["example.com".to_string()]));
+        assert_eq!(h.dns_options, Some(vec!["ndots:2".to_string()]));
         let log = h.log_config.unwrap();
         assert_eq!(log.typ.as_deref(), Some("json-file"));
         assert_eq!(log.config.unwrap()["max-size"], "1m");
@@ -363,6 +378,7 @@ mod tests {
         let h = plain.host_config.unwrap();
         assert!(h.log_config.is_none() && h.extra_hosts.is_none() && h.readonly_rootfs.is_none());
         assert!(h.cap_add.is_none() && h.cap_drop.is_none());
+        assert!(h.dns.is_none() && h.dns_search.is_none() && h.dns_options.is_none());
     }
 
     #[test]

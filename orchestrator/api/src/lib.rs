@@ -21,6 +21,7 @@ pub mod token;
 pub mod constraint;
 pub mod container_flags;
 pub mod dispatch;
+pub mod dns_config;
 mod kv;
 pub mod label;
 pub mod mount;

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::constraint::{Constraint, PlacementPreference};
+use crate::dns_config::DnsConfig;
 use crate::mount::Mount;
 use crate::publish::{PortConfig, PublishMode};
 use crate::resources::ResourceRequirements;
@@ -104,6 +105,10 @@ pub struct ContainerSpec {
     /// Kernel capabilities dropped from it (`--cap-drop`), `CAP_*` or `ALL`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cap_drop: Vec<String>,
+    /// Name servers, search domains and resolver options (`--dns`, `--dns-search`,
+    /// `--dns-option`).
+    #[serde(default, skip_serializing_if = "DnsConfig::is_empty")]
+    pub dns: DnsConfig,
 }
 
 fn is_false(v: &bool) -> bool {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::constraint::{Constraint, PlacementPreference};
 use crate::container_flags::{parse_group, parse_host, ContainerFlags};
+use crate::dns_config::DnsFlags;
 use crate::mount::Mount;
 use crate::publish::PortConfig;
 use crate::resources::{parse_cpu, parse_memory, ResourceRequirements};
@@ -85,6 +86,9 @@ pub struct ServiceFlags {
     /// `--endpoint-mode vip|dnsrr`
     #[serde(default)]
     pub endpoint_mode: Option<String>,
+    /// `--dns`, `--dns-search`, `--dns-option` (repeatable)
+    #[serde(default)]
+    pub dns: DnsFlags,
 }
 
 impl ServiceFlags {
@@ -132,6 +136,7 @@ impl ServiceFlags {
         for n in &self.networks {
             task.networks.push(crate::network::parse_network_flag(n)?);
         }
+        task.container.dns = self.dns.to_config()?;
         self.container.apply(&mut task)?;
         let p = &mut task.placement;
         for s in &self.constraints {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::constraint::{Constraint, PlacementPreference};
 use crate::container_flags::{host_name, parse_group, parse_host, ContainerFlags};
+use crate::dns_config::DnsUpdateFlags;
 use crate::mount::Mount;
 use crate::publish::{PortConfig, Protocol};
 use crate::service::{parse_label, ServiceSpec};
@@ -96,6 +97,9 @@ pub struct UpdateFlags {
     /// `--host-rm host[:ip]`
     #[serde(default)]
     pub host_rm: Vec<String>,
+    /// `--dns-add/-rm`, `--dns-search-add/-rm`, `--dns-option-add/-rm`
+    #[serde(default)]
+    pub dns: DnsUpdateFlags,
 }
 
 /// Renames the field of an error raised by a shared parser (`--mount` → `--mount-add`).
@@ -259,6 +263,7 @@ impl UpdateFlags {
             c.hosts.retain(|x| host_name(x) != host_name(&h));
             c.hosts.push(h);
         }
+        self.dns.apply(&mut t.container.dns)?;
         self.container.apply(t)?;
 
         let p = &mut t.placement;

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod connect;
+pub mod dns_args;
 pub mod filter;
 pub mod format;
 pub mod network;

@@ -238,6 +238,9 @@ pub struct CreateArgs {
     /// Overlay networks (issue 15).
     #[command(flatten)]
     pub network: crate::network_args::CreateNetworkArgs,
+    /// DNS servers, search domains and options.
+    #[command(flatten)]
+    pub dns: crate::dns_args::CreateDnsArgs,
     /// Resources.
     #[command(flatten)]
     pub resources: ResourceArgs,
@@ -294,6 +297,7 @@ impl CreateArgs {
             hosts: self.host,
             networks: self.network.network,
             endpoint_mode: self.network.endpoint_mode,
+            dns: self.dns.flags(),
         };
         (f, self.wait)
     }
@@ -383,6 +387,9 @@ pub struct UpdateArgs {
     /// Overlay networks (issue 15).
     #[command(flatten)]
     pub network: crate::network_args::UpdateNetworkArgs,
+    /// DNS servers, search domains and options.
+    #[command(flatten)]
+    pub dns: crate::dns_args::UpdateDnsArgs,
     /// Resources.
     #[command(flatten)]
     pub resources: ResourceArgs,
@@ -441,6 +448,7 @@ impl UpdateArgs {
             group_rm: self.group_rm,
             host_add: self.host_add,
             host_rm: self.host_rm,
+            dns: self.dns.flags(),
         };
         (f, self.service, self.wait)
     }
@@ -500,6 +508,14 @@ mod tests {
             "start-first",
             "--reserve-memory",
             "64M",
+            "--dns",
+            "10.0.0.2",
+            "--dns",
+            "10.0.0.3",
+            "--dns-search",
+            "example.com",
+            "--dns-option",
+            "ndots:2",
             "-d",
             "swarm-test/web:v1",
             "--port",
@@ -518,8 +534,18 @@ mod tests {
         assert_eq!(f.reserve_memory.as_deref(), Some("64M"));
         assert!(wait.detach);
         assert_eq!(wait.timeout, 120_000);
+        assert_eq!(f.dns.dns, ["10.0.0.2", "10.0.0.3"]);
         let spec = f.into_spec().unwrap();
         assert_eq!(spec.update_config.map(|u| u.parallelism), Some(2));
+        let dns = &spec.task.container.dns;
+        assert_eq!(dns.nameservers, ["10.0.0.2", "10.0.0.3"]);
+        assert_eq!(
+            (dns.search.as_slice(), dns.options.as_slice()),
+            (
+                &["example.com".to_string()][..],
+                &["ndots:2".to_string()][..]
+            )
+        );
     }
 
     #[test]
@@ -537,6 +563,18 @@ mod tests {
             "80",
             "--timeout",
             "1m30s",
+            "--dns-add",
+            "10.0.0.4",
+            "--dns-rm",
+            "10.0.0.2",
+            "--dns-search-add",
+            "b.example",
+            "--dns-search-rm",
+            "a.example",
+            "--dns-option-add",
+            "timeout:3",
+            "--dns-option-rm",
+            "ndots:2",
             "web",
         ]) else {
             panic!("not update")
@@ -546,6 +584,14 @@ mod tests {
         assert_eq!(f.image.as_deref(), Some("web:v2"));
         assert!(f.force);
         assert_eq!(f.env_rm, vec!["A"]);
+        assert_eq!(
+            (f.dns.dns_add.as_slice(), f.dns.dns_rm.as_slice()),
+            (&["10.0.0.4".to_string()][..], &["10.0.0.2".to_string()][..])
+        );
+        assert_eq!(f.dns.dns_search_add, ["b.example"]);
+        assert_eq!(f.dns.dns_search_rm, ["a.example"]);
+        assert_eq!(f.dns.dns_option_add, ["timeout:3"]);
+        assert_eq!(f.dns.dns_option_rm, ["ndots:2"]);
         assert_eq!(wait.timeout, 90_000);
         assert!(matches!(
             service(&["scale", "a=3", "b=5"]),

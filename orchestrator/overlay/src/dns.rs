@@ -4,7 +4,9 @@
 //! `SERVICE` and its aliases answer with the service's VIP (vip mode) or its running tasks'
 //! addresses (dnsrr); `tasks.SERVICE` with the running tasks' addresses. A task only sees the
 //! names of the networks it is on (found by the query's source address). Other names are
-//! forwarded to the host's resolvers. Messages are parsed and built with `hickory-proto`
+//! forwarded to the task's `--dns` servers when its service has some, else to the host's
+//! resolvers ([`upstreams_for`]); the task's resolv.conf ([`resolv_conf`]) points at the
+//! gateway and carries its `--dns-search` domains and `--dns-option`s. Messages are parsed and built with `hickory-proto`
 //! (the server side of hickory, `hickory-server`, brings a zone-authority framework this
 //! small dynamic table does not need).
 
@@ -122,6 +124,59 @@ pub fn answer(records: &Records, src: Ipv4Addr, query: &[u8]) -> Option<Vec<u8>>
     resp.to_vec().ok()
 }
 
+/// The `--dns` servers of each task on this node, by the task's overlay addresses.
+pub type TaskUpstreams = BTreeMap<Ipv4Addr, Vec<SocketAddr>>;
+
+/// Where a name the task at `src` asked for, and no network owns, is forwarded: the task's
+/// `--dns` servers if it has any, else the host's resolvers.
+pub fn upstreams_for<'a>(
+    src: Ipv4Addr,
+    per_task: &'a TaskUpstreams,
+    host: &'a [SocketAddr],
+) -> &'a [SocketAddr] {
+    per_task
+        .get(&src)
+        .filter(|s| !s.is_empty())
+        .map_or(host, Vec::as_slice)
+}
+
+/// `--dns` addresses (as the container's `HostConfig.Dns`) as servers on port 53; a value
+/// that is not an IP (none is: the manager checked them) is skipped.
+pub fn servers(ips: &[String]) -> Vec<SocketAddr> {
+    ips.iter()
+        .filter_map(|ip| ip.trim().parse::<std::net::IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53))
+        .collect()
+}
+
+/// The resolv.conf of a task on overlay networks (as Docker's for its embedded DNS): the
+/// node's DNS on `gateway` as the only name server, the task's search domains, and its
+/// options after `ndots:0` (left out when the task gives its own `ndots`).
+pub fn resolv_conf(gateway: &str, search: &[String], options: &[String]) -> String {
+    let mut text = format!(
+        "nameserver {gateway}
+"
+    );
+    if !search.is_empty() {
+        text.push_str(&format!(
+            "search {}
+",
+            search.join(" ")
+        ));
+    }
+    let mut opts: Vec<&str> = Vec::new();
+    if !options.iter().any(|o| o.starts_with("ndots:")) {
+        opts.push("ndots:0");
+    }
+    opts.extend(options.iter().map(String::as_str));
+    text.push_str(&format!(
+        "options {}
+",
+        opts.join(" ")
+    ));
+    text
+}
+
 /// The host's resolvers from `resolv.conf` text (port 53).
 pub fn upstreams(resolv_conf: &str) -> Vec<SocketAddr> {
     resolv_conf
@@ -157,10 +212,12 @@ async fn forward(upstreams: &[SocketAddr], query: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Serves DNS on `sock` (a network's gateway, port 53) from `records` until the task is
-/// aborted.
+/// aborted; other names go to the asking task's servers in `per_task`, else to `upstreams`
+/// (the host's).
 pub async fn serve(
     sock: UdpSocket,
     records: Arc<RwLock<Records>>,
+    per_task: Arc<RwLock<TaskUpstreams>>,
     upstreams: Arc<Vec<SocketAddr>>,
 ) {
     let sock = Arc::new(sock);
@@ -184,7 +241,10 @@ pub async fn serve(
             }
             None => {
                 let sock = sock.clone();
-                let ups = upstreams.clone();
+                let ups = {
+                    let t = per_task.read().unwrap_or_else(|e| e.into_inner());
+                    upstreams_for(src, &t, &upstreams).to_vec()
+                };
                 tokio::spawn(async move {
                     if let Some(bytes) = forward(&ups, &query).await {
                         let _ = sock.send_to(&bytes, from).await;
@@ -312,6 +372,47 @@ mod tests {
                 "10.213.1.1:53".parse::<SocketAddr>().unwrap(),
                 "[::1]:53".parse().unwrap()
             ]
+        );
+    }
+
+    #[test]
+    fn a_task_with_dns_servers_forwards_to_them_others_to_the_host() {
+        let host = upstreams("nameserver 10.213.1.1\n");
+        let mut per_task = TaskUpstreams::new();
+        per_task.insert(
+            ip("10.0.1.3"),
+            servers(&["192.0.2.53".into(), "2001:db8::53".into()]),
+        );
+        per_task.insert(ip("10.0.1.4"), vec![]);
+        assert_eq!(
+            upstreams_for(ip("10.0.1.3"), &per_task, &host),
+            [
+                "192.0.2.53:53".parse::<SocketAddr>().unwrap(),
+                "[2001:db8::53]:53".parse().unwrap()
+            ]
+        );
+        assert_eq!(upstreams_for(ip("10.0.1.4"), &per_task, &host), host);
+        assert_eq!(upstreams_for(ip("10.0.1.9"), &per_task, &host), host);
+    }
+
+    #[test]
+    fn resolv_conf_points_at_the_gateway_with_the_tasks_search_and_options() {
+        assert_eq!(
+            resolv_conf("10.0.1.1", &[], &[]),
+            "nameserver 10.0.1.1\noptions ndots:0\n"
+        );
+        assert_eq!(
+            resolv_conf(
+                "10.0.1.1",
+                &["example.com".into(), "corp.example.com".into()],
+                &["timeout:3".into(), "rotate".into()]
+            ),
+            "nameserver 10.0.1.1\nsearch example.com corp.example.com\noptions ndots:0 timeout:3 rotate\n"
+        );
+        // The task's own ndots replaces the default.
+        assert_eq!(
+            resolv_conf("10.0.1.1", &[], &["ndots:2".into()]),
+            "nameserver 10.0.1.1\noptions ndots:2\n"
         );
     }
 }

@@ -9,7 +9,8 @@
 //! makes this node match the [`OverlayView`]: for each network a task here uses, the bridge
 //! (holding the gateway) and the VXLAN port with static forwarding and proxy-ARP entries for
 //! every remote task ([`netdev`]); for each running task container, a veth moved into its
-//! namespace with its allocated address, the task's resolver pointed at the gateway, and its
+//! namespace with its allocated address, the task's resolver pointed at the gateway (with its
+//! `--dns-search` domains and `--dns-option`s), and its
 //! VIP table ([`vip`]); a DNS server on each gateway ([`dns`]). Task containers keep Docker's
 //! default bridge for the outside world and published ports (so the routing mesh works as
 //! before); the overlay interface only carries the network's subnet.
@@ -51,6 +52,18 @@ struct Attached {
     pid: u32,
     nets: BTreeSet<String>,
     vip_rules: String,
+    /// The task's `--dns` servers (from its container's `HostConfig.Dns`).
+    dns_servers: Vec<SocketAddr>,
+}
+
+/// What the overlay reads back from a task's container.
+struct ContainerInfo {
+    pid: u32,
+    resolv_conf_path: Option<String>,
+    /// `HostConfig.Dns`, `DnsSearch`, `DnsOptions` (the service's `--dns*` flags).
+    dns: Vec<String>,
+    dns_search: Vec<String>,
+    dns_options: Vec<String>,
 }
 
 #[derive(Default)]
@@ -65,24 +78,27 @@ struct State {
 pub struct Overlay {
     docker: Docker,
     records: Arc<RwLock<dns::Records>>,
+    per_task: Arc<RwLock<dns::TaskUpstreams>>,
     upstreams: Arc<Vec<SocketAddr>>,
     state: Mutex<State>,
 }
 
 impl Overlay {
     /// A data plane whose containers are found through `docker` (the node's engine); names
-    /// it does not know are forwarded to the resolvers of this host's `/etc/resolv.conf`.
+    /// it does not know are forwarded to the task's `--dns` servers, or (none given) to the
+    /// resolvers of this host's `/etc/resolv.conf`.
     pub fn new(docker: Docker) -> Self {
         let conf = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
         Overlay {
             docker,
             records: Arc::default(),
+            per_task: Arc::default(),
             upstreams: Arc::new(dns::upstreams(&conf)),
             state: Mutex::default(),
         }
     }
 
-    async fn container(&self, id: &str) -> Result<(u32, Option<String>), OverlayError> {
+    async fn container(&self, id: &str) -> Result<ContainerInfo, OverlayError> {
         let c =
             self.docker
                 .inspect_container(id, None)
@@ -96,7 +112,14 @@ impl Overlay {
             .and_then(|s| s.pid)
             .filter(|p| *p > 0)
             .ok_or_else(|| OverlayError::NoProcess(id.into()))?;
-        Ok((pid as u32, c.resolv_conf_path))
+        let hc = c.host_config.unwrap_or_default();
+        Ok(ContainerInfo {
+            pid: pid as u32,
+            resolv_conf_path: c.resolv_conf_path,
+            dns: hc.dns.unwrap_or_default(),
+            dns_search: hc.dns_search.unwrap_or_default(),
+            dns_options: hc.dns_options.unwrap_or_default(),
+        })
     }
 
     /// Makes the node match `view`; `running` are `(task id, container id)` of the running
@@ -145,6 +168,7 @@ impl Overlay {
                         Ok(sock) => ns.dns.push(tokio::spawn(dns::serve(
                             sock,
                             self.records.clone(),
+                            self.per_task.clone(),
                             self.upstreams.clone(),
                         ))),
                         Err(cause) => {
@@ -208,14 +232,15 @@ impl Overlay {
             }
             if !st.tasks.contains_key(task_id) {
                 match self.container(container_id).await {
-                    Ok((pid, resolv)) => {
+                    Ok(info) => {
                         st.tasks.insert(
                             task_id.clone(),
                             Attached {
                                 container_id: container_id.clone(),
-                                pid,
+                                pid: info.pid,
                                 nets: BTreeSet::new(),
                                 vip_rules: String::new(),
+                                dns_servers: dns::servers(&info.dns),
                             },
                         );
                         // The task's resolver is the node's DNS on its first network's gateway.
@@ -226,8 +251,8 @@ impl Overlay {
                                 .and_then(|n| n.ipam.first())
                                 .map(|c| c.gateway.clone())
                         });
-                        if let (Some(path), Some(gw)) = (resolv, gw) {
-                            let text = format!("nameserver {gw}\noptions ndots:0\n");
+                        if let (Some(path), Some(gw)) = (info.resolv_conf_path, gw) {
+                            let text = dns::resolv_conf(&gw, &info.dns_search, &info.dns_options);
                             if let Err(cause) = std::fs::write(&path, text) {
                                 first.get_or_insert(OverlayError::Io { path, cause });
                             }
@@ -285,6 +310,16 @@ impl Overlay {
                 }
             }
         }
+        // The `--dns` servers of the attached tasks, by their overlay addresses.
+        let mut per_task = dns::TaskUpstreams::new();
+        for (task_id, a) in st.tasks.iter().filter(|(_, a)| !a.dns_servers.is_empty()) {
+            for att in view.attachments.get(task_id).into_iter().flatten() {
+                if let Some((ip, _)) = split_addr(&att.addr) {
+                    per_task.insert(ip, a.dns_servers.clone());
+                }
+            }
+        }
+        *self.per_task.write().unwrap_or_else(|e| e.into_inner()) = per_task;
         first.map_or(Ok(()), Err)
     }
 }

@@ -281,6 +281,12 @@ fn dockers_flags_global_convergence_and_fail_fast() {
             "net_admin",
             "--cap-drop",
             "MKNOD",
+            "--dns",
+            "10.0.0.2",
+            "--dns-search",
+            "example.com",
+            "--dns-option",
+            "ndots:2",
             V1,
             "--port",
             "8080",
@@ -318,6 +324,26 @@ fn dockers_flags_global_convergence_and_fail_fast() {
         "{host}"
     );
     assert_eq!(host["CapDrop"], serde_json::json!(["CAP_MKNOD"]), "{host}");
+    // --dns* on a task with no overlay network: the engine's resolv.conf has them.
+    assert_eq!(host["Dns"], serde_json::json!(["10.0.0.2"]), "{host}");
+    assert_eq!(
+        host["DnsSearch"],
+        serde_json::json!(["example.com"]),
+        "{host}"
+    );
+    assert_eq!(host["DnsOptions"], serde_json::json!(["ndots:2"]), "{host}");
+    let resolv_path = ct["ResolvConfPath"].as_str().expect("ResolvConfPath");
+    let resolv = std::fs::read_to_string(resolv_path).expect("the container's resolv.conf");
+    for line in [
+        "nameserver 10.0.0.2",
+        "search example.com",
+        "options ndots:2",
+    ] {
+        assert!(
+            resolv.lines().any(|l| l.trim() == line),
+            "{line:?} in {resolv}"
+        );
+    }
     let mounts = host["Mounts"].as_array().unwrap();
     let data = mounts.iter().find(|m| m["Target"] == "/data").unwrap();
     assert_eq!(data["VolumeOptions"]["NoCopy"], true, "{data}");
@@ -343,6 +369,12 @@ fn dockers_flags_global_convergence_and_fail_fast() {
                 "--tty=false",
                 "--cap-drop",
                 "net_admin",
+                "--dns-rm",
+                "10.0.0.2",
+                "--dns-add",
+                "10.0.0.3",
+                "--dns-search-add",
+                "corp.example.com",
                 web,
             ],
         ),
@@ -357,6 +389,12 @@ fn dockers_flags_global_convergence_and_fail_fast() {
         serde_json::json!(["cache:10.0.0.6", "queue:10.0.0.7"])
     );
     assert_eq!(ct["Config"]["Tty"], false);
+    assert_eq!(host["Dns"], serde_json::json!(["10.0.0.3"]), "{host}");
+    assert_eq!(
+        host["DnsSearch"],
+        serde_json::json!(["example.com", "corp.example.com"]),
+        "{host}"
+    );
     // update --cap-drop of an added capability: no longer added, dropped.
     assert!(
         host["CapAdd"].as_array().is_none_or(Vec::is_empty),

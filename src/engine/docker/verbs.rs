@@ -258,6 +258,9 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
             a.many("--mount", &c.mount);
             a.many("--publish", &c.publish);
             a.opt("--entrypoint", &c.entrypoint);
+            a.many("--dns", &c.dns.dns);
+            a.many("--dns-search", &c.dns.dns_search);
+            a.many("--dns-option", &c.dns.dns_option);
             a.container(&c.container);
             a.resources(&c.resources);
             a.restart(&c.restart);
@@ -328,6 +331,12 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
                 ("--group-rm", &u.group_rm),
                 ("--host-add", &u.host_add),
                 ("--host-rm", &u.host_rm),
+                ("--dns-add", &u.dns.dns_add),
+                ("--dns-rm", &u.dns.dns_rm),
+                ("--dns-search-add", &u.dns.dns_search_add),
+                ("--dns-search-rm", &u.dns.dns_search_rm),
+                ("--dns-option-add", &u.dns.dns_option_add),
+                ("--dns-option-rm", &u.dns.dns_option_rm),
             ] {
                 a.many(name, vs);
             }
@@ -418,7 +427,8 @@ mod tests {
     fn service_create_keeps_every_flag_and_the_command() {
         let a = docker(
             "service create --name web --replicas 4 --max-replicas-per-node 2 -e A=1 \
-             --update-parallelism 10 --update-delay 0s --read-only -d reg/img:1 serve --port 80",
+             --update-parallelism 10 --update-delay 0s --read-only --dns 10.0.0.2 \
+             --dns-search example.com --dns-option ndots:2 -d reg/img:1 serve --port 80",
             false,
         )
         .unwrap();
@@ -431,6 +441,9 @@ mod tests {
                 "--replicas=4",
                 "--replicas-max-per-node=2",
                 "--env=A=1",
+                "--dns=10.0.0.2",
+                "--dns-search=example.com",
+                "--dns-option=ndots:2",
                 "--read-only=true",
                 "--update-parallelism=10",
                 "--update-delay=0s",
