@@ -261,6 +261,8 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
             a.many("--dns", &c.dns.dns);
             a.many("--dns-search", &c.dns.dns_search);
             a.many("--dns-option", &c.dns.dns_option);
+            a.many("--network", &c.network.network);
+            a.opt("--endpoint-mode", &c.network.endpoint_mode);
             a.container(&c.container);
             a.resources(&c.resources);
             a.restart(&c.restart);
@@ -337,9 +339,12 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
                 ("--dns-search-rm", &u.dns.dns_search_rm),
                 ("--dns-option-add", &u.dns.dns_option_add),
                 ("--dns-option-rm", &u.dns.dns_option_rm),
+                ("--network-add", &u.network.network_add),
+                ("--network-rm", &u.network.network_rm),
             ] {
                 a.many(name, vs);
             }
+            a.opt("--endpoint-mode", &u.network.endpoint_mode);
             a.flag("--force", u.force);
             a.flag("--rollback", u.rollback);
             a.container(&u.container);
@@ -385,6 +390,8 @@ mod tests {
         Node(NodeVerb),
         #[command(subcommand)]
         Service(ServiceVerb),
+        #[command(subcommand)]
+        Network(NetworkVerb),
     }
 
     fn docker(line: &str, json: bool) -> Result<Vec<String>, Unsupported> {
@@ -392,7 +399,27 @@ mod tests {
         match Cli::try_parse_from(words).unwrap().cmd {
             Cmd::Node(v) => node_args(&v, json),
             Cmd::Service(v) => service_args(&v, json),
+            Cmd::Network(v) => Ok(network_args(&v, json)),
         }
+    }
+
+    #[test]
+    fn network_verbs_map_one_to_one() {
+        let verb = |line: &str| docker(&format!("network {line}"), false).unwrap();
+        assert_eq!(
+            verb("create --subnet 10.9.0.0/24 --internal -o encrypted back"),
+            [
+                "network",
+                "create",
+                "--driver=overlay",
+                "--subnet=10.9.0.0/24",
+                "--internal",
+                "--opt=encrypted",
+                "back"
+            ]
+        );
+        assert_eq!(verb("rm a b"), ["network", "rm", "a", "b"]);
+        assert_eq!(verb("prune"), ["network", "prune", "--force"]);
     }
 
     #[test]
@@ -428,7 +455,8 @@ mod tests {
         let a = docker(
             "service create --name web --replicas 4 --max-replicas-per-node 2 -e A=1 \
              --update-parallelism 10 --update-delay 0s --read-only --dns 10.0.0.2 \
-             --dns-search example.com --dns-option ndots:2 -d reg/img:1 serve --port 80",
+             --dns-search example.com --dns-option ndots:2 --network name=back,alias=api \
+             --endpoint-mode dnsrr -d reg/img:1 serve --port 80",
             false,
         )
         .unwrap();
@@ -444,6 +472,8 @@ mod tests {
                 "--dns=10.0.0.2",
                 "--dns-search=example.com",
                 "--dns-option=ndots:2",
+                "--network=name=back,alias=api",
+                "--endpoint-mode=dnsrr",
                 "--read-only=true",
                 "--update-parallelism=10",
                 "--update-delay=0s",
