@@ -8,7 +8,9 @@
 //! create N → N running; scale N→2N → 2N running; rolling update of 2N (parallelism 10, delay 0,
 //! a container label changed) → 2N running with the new label; `service ls` latency (median of
 //! 10); manager RSS (the leader's daemon, 2N tasks); `service rm` → no container left; leader
-//! failover (kill -9 the leader's daemon) → a write accepted by another manager.
+//! failover (kill -9 the leader's daemon) → a write accepted by another manager; node loss (a
+//! new N-replica service, then host-2 loses its dockerd and, for swarmd, its swarmd) → N running
+//! on the other hosts.
 //!
 //! Needs root, the sandbox's tools and a swarmd binary (`$SWARMD_BIN`, else next to this bench
 //! in the target dir). `BENCH_N` (default 50) sets N.
@@ -325,7 +327,80 @@ fn measure(
             assert!(st.success());
         }
     }
+    rows.push(node_loss(kind, &cli, hosts, sandbox, image, n));
     rows
+}
+
+/// Node loss: a service of N replicas on the 3 hosts, then host-2 loses its engine and its
+/// manager (docker: its dockerd, which is both; swarmd: its dockerd and its swarmd, kill -9) →
+/// N running on the other two hosts. host-2's engine is started again afterwards.
+fn node_loss(
+    kind: EngineKind,
+    cli: &[Cli],
+    hosts: &[SandboxHost],
+    sandbox: &Sandbox,
+    image: &str,
+    n: usize,
+) -> (String, f64, &'static str) {
+    const LOST: &str = "benchnl";
+    let sockets: Vec<PathBuf> = hosts.iter().map(|h| h.docker_socket()).collect();
+    let running = |socks: &[PathBuf]| {
+        socks
+            .iter()
+            .map(|s| {
+                let out = Command::new("docker")
+                    .arg("-H")
+                    .arg(format!("unix://{}", s.display()))
+                    .args(["ps", "-q", "--filter"])
+                    .arg(format!("label=com.docker.swarm.service.name={LOST}"))
+                    .output()
+                    .expect("docker ps");
+                String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .count()
+            })
+            .collect::<Vec<usize>>()
+    };
+    cli[1].ok(&[
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        LOST,
+        "--replicas",
+        &n.to_string(),
+        image,
+    ]);
+    // Every host holds some of them before one is lost (the spread is the scheduler's).
+    until("node-loss service spread", || {
+        let r = running(&sockets);
+        r.iter().sum::<usize>() >= n && r.iter().all(|&c| c > 0)
+    });
+    let on_lost = running(&sockets[2..])[0];
+    let swarmd_pid = (kind == EngineKind::Swarmd).then(|| daemon_pid(kind, &hosts[2]));
+    let t = Instant::now();
+    if let Some(pid) = swarmd_pid {
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+    }
+    sandbox.stop_host(&hosts[2].name).unwrap();
+    until("node loss → rescheduled", || {
+        running(&sockets[..2]).iter().sum::<usize>() >= n
+    });
+    let took = t.elapsed();
+    eprintln!("{kind}: node loss: {on_lost} of {n} tasks were on the lost host");
+    cli[1].ok(&["service", "rm", LOST]);
+    until("node-loss service removed", || {
+        running(&sockets[..2]).iter().sum::<usize>() == 0
+    });
+    sandbox.start_host(&hosts[2].name).unwrap();
+    (
+        format!("node loss (engine+manager, 1 of 3) → {n} running elsewhere"),
+        took.as_secs_f64(),
+        "s",
+    )
 }
 
 fn main() {
