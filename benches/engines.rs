@@ -472,7 +472,7 @@ fn node_loss(
     });
     sandbox.start_host(&hosts[lost].name).unwrap();
     (
-        format!("node loss (engine+manager, 1 of 3) → {n} running elsewhere"),
+        format!("node loss (1 of 3 hosts) → {n} running elsewhere"),
         took.as_secs_f64(),
         "s",
     )
