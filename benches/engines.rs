@@ -8,7 +8,10 @@
 //! create N → N running; scale N→2N → 2N running; rolling update of 2N (parallelism 10, delay 0,
 //! a container label changed) → 2N running with the new label; `service ls` latency (median of
 //! 10); manager RSS (the leader's daemon, 2N tasks); `service rm` → no container left; leader
-//! failover (kill -9 the leader's daemon) → a write accepted by another manager.
+//! failover (kill -9 the leader's daemon) → a write accepted by another manager; node loss (a
+//! new N-replica service, then the host with most of its tasks loses its dockerd and, for swarmd, its swarmd) → N running
+//! on the other hosts. After `service rm` it prints the hosts' engine events (kill/die/destroy,
+//! first..last, relative to the verb) to show where its time goes.
 //!
 //! Needs root, the sandbox's tools and a swarmd binary (`$SWARMD_BIN`, else next to this bench
 //! in the target dir). `BENCH_N` (default 50) sets N.
@@ -16,7 +19,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use swarm_aws::bootstrap::remote::daemon_start_command;
 use swarm_aws::bootstrap::{sandbox_inventory, sandbox_options};
@@ -124,6 +127,61 @@ fn containers(sockets: &[PathBuf]) -> (usize, usize, usize) {
         t.2 += count(s, &["-a"]);
     }
     t
+}
+
+/// Prints where the time of `service rm` goes, from each host engine's events (container
+/// `kill`/`die` = stopping, `destroy` = removed), relative to the verb.
+fn rm_timeline(
+    kind: EngineKind,
+    sockets: &[PathBuf],
+    since: SystemTime,
+    verb: Duration,
+    none_running: Duration,
+) {
+    let t0 = since.duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+    let until = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    eprintln!(
+        "{kind}: rm timeline: verb returned {:.2}s, no container running {:.2}s",
+        verb.as_secs_f64(),
+        none_running.as_secs_f64()
+    );
+    for (i, sock) in sockets.iter().enumerate() {
+        let out = Command::new("docker")
+            .arg("-H")
+            .arg(format!("unix://{}", sock.display()))
+            .args(["events", "--since", &format!("{t0:.3}")])
+            .args(["--until", &format!("{:.3}", until + 1.0)])
+            .args(["--filter", "type=container"])
+            .args([
+                "--filter",
+                &format!("label=com.docker.swarm.service.name={SERVICE}"),
+            ])
+            .args(["--format", "{{.TimeNano}} {{.Action}}"])
+            .output()
+            .expect("docker events");
+        let mut by_action: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let mut it = line.split_whitespace();
+            let (Some(ns), Some(action)) = (it.next(), it.next()) else {
+                continue;
+            };
+            let Ok(ns) = ns.parse::<f64>() else { continue };
+            let action = action.split(':').next().unwrap_or(action).to_string();
+            by_action.entry(action).or_default().push(ns / 1e9 - t0);
+        }
+        let summary: Vec<String> = by_action
+            .iter()
+            .map(|(a, ts)| {
+                let first = ts.iter().copied().fold(f64::INFINITY, f64::min);
+                let last = ts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                format!("{a} x{} {first:.2}..{last:.2}s", ts.len())
+            })
+            .collect();
+        eprintln!("{kind}: rm timeline host-{i}: {}", summary.join(", "));
+    }
 }
 
 fn until(what: &str, ok: impl Fn() -> bool) -> Duration {
@@ -253,14 +311,27 @@ fn measure(
         "MiB",
     ));
 
+    let since = SystemTime::now();
     let t = Instant::now();
     cli[0].ok(&["service", "rm", SERVICE]);
-    until("rm", || containers(&sockets).2 == 0);
-    rows.push((
-        "service rm → no container left".into(),
-        secs(t.elapsed()),
-        "s",
-    ));
+    let verb = t.elapsed();
+    let none_running = std::cell::Cell::new(None);
+    until("rm", || {
+        let (running, _, all) = containers(&sockets);
+        if running == 0 && none_running.get().is_none() {
+            none_running.set(Some(t.elapsed()));
+        }
+        all == 0
+    });
+    let took = t.elapsed();
+    rows.push(("service rm → no container left".into(), secs(took), "s"));
+    rm_timeline(
+        kind,
+        &sockets,
+        since,
+        verb,
+        none_running.get().unwrap_or(took),
+    );
 
     // Leader failover: kill -9 host-0's daemon (it made the cluster and leads), then a write
     // (a 0-replica service) through host-1 until one is accepted.
@@ -325,7 +396,86 @@ fn measure(
             assert!(st.success());
         }
     }
+    rows.push(node_loss(kind, &cli, hosts, sandbox, image, n));
     rows
+}
+
+/// Node loss: a service of N replicas, then the host (0 or 2) with most of its tasks loses its
+/// engine and its manager (docker: its dockerd, which is both; swarmd: its dockerd and its swarmd, kill -9) →
+/// N running on the other two hosts. The lost host's engine is started again afterwards.
+fn node_loss(
+    kind: EngineKind,
+    cli: &[Cli],
+    hosts: &[SandboxHost],
+    sandbox: &Sandbox,
+    image: &str,
+    n: usize,
+) -> (String, f64, &'static str) {
+    const LOST: &str = "benchnl";
+    let sockets: Vec<PathBuf> = hosts.iter().map(|h| h.docker_socket()).collect();
+    let running = |socks: &[PathBuf]| {
+        socks
+            .iter()
+            .map(|s| {
+                let out = Command::new("docker")
+                    .arg("-H")
+                    .arg(format!("unix://{}", s.display()))
+                    .args(["ps", "-q", "--filter"])
+                    .arg(format!("label=com.docker.swarm.service.name={LOST}"))
+                    .output()
+                    .expect("docker ps");
+                String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .count()
+            })
+            .collect::<Vec<usize>>()
+    };
+    cli[1].ok(&[
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        LOST,
+        "--replicas",
+        &n.to_string(),
+        image,
+    ]);
+    until("node-loss service running", || {
+        running(&sockets).iter().sum::<usize>() >= n
+    });
+    // The host to lose: the one (other than host-1, whose CLI is used) with most of the tasks
+    // (a scheduler may put them all on one node, e.g. a node that was just restarted).
+    let counts = running(&sockets);
+    let lost = if counts[0] >= counts[2] { 0 } else { 2 };
+    let others: Vec<PathBuf> = (0..sockets.len())
+        .filter(|&i| i != lost)
+        .map(|i| sockets[i].clone())
+        .collect();
+    let on_lost = counts[lost];
+    let swarmd_pid = (kind == EngineKind::Swarmd).then(|| daemon_pid(kind, &hosts[lost]));
+    let t = Instant::now();
+    if let Some(pid) = swarmd_pid {
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+    }
+    sandbox.stop_host(&hosts[lost].name).unwrap();
+    until("node loss → rescheduled", || {
+        running(&others).iter().sum::<usize>() >= n
+    });
+    let took = t.elapsed();
+    eprintln!("{kind}: node loss: host-{lost} lost, {on_lost} of {n} tasks were on it");
+    cli[1].ok(&["service", "rm", LOST]);
+    until("node-loss service removed", || {
+        running(&others).iter().sum::<usize>() == 0
+    });
+    sandbox.start_host(&hosts[lost].name).unwrap();
+    (
+        format!("node loss (1 of 3 hosts) → {n} running elsewhere"),
+        took.as_secs_f64(),
+        "s",
+    )
 }
 
 fn main() {

@@ -14,6 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use futures_util::StreamExt;
 use swarm_api::dispatch::{MeshPort, SyncResponse, TaskReport};
 use swarm_api::task::{Task, TaskState, TaskStatus};
 use tokio::sync::{mpsc, watch, Mutex, Notify};
@@ -128,6 +129,17 @@ pub fn mesh_table(ports: &[MeshPort]) -> (MeshTable, Option<String>) {
     (table, err)
 }
 
+/// How many containers a worker removes at once (deleted tasks of one sync answer).
+pub const PARALLEL_REMOVALS: usize = 16;
+
+/// Forgets a deleted task: its controller (aborted) and its settled mark.
+fn forget(st: &mut State, task_id: &str) {
+    if let Some(c) = st.controllers.remove(task_id) {
+        c.handle.abort();
+    }
+    st.settled.remove(task_id);
+}
+
 impl<E: Executor + 'static> Worker<E> {
     /// A worker running tasks on `exec` (whose node id labels and finds the containers).
     /// Must be called inside a Tokio runtime.
@@ -220,6 +232,25 @@ impl<E: Executor + 'static> Worker<E> {
             );
             let tasks: HashMap<&str, &Task> =
                 resp.tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+            // Removals come first in the plan; their containers go in parallel (one
+            // `docker rm -f` each, like swarmkit's per-task controllers), not one by one.
+            let (removals, actions): (Vec<Action>, Vec<Action>) = actions
+                .into_iter()
+                .partition(|a| matches!(a, Action::Remove { .. }));
+            let mut doomed = Vec::new();
+            for action in removals {
+                if let Action::Remove {
+                    task_id,
+                    container_ids,
+                } = action
+                {
+                    forget(&mut st, &task_id);
+                    doomed.extend(container_ids);
+                }
+            }
+            if let Err(e) = self.remove_containers(doomed).await {
+                first_error.get_or_insert(e);
+            }
             for action in actions {
                 if let Err(e) = self.act(&mut st, action, &tasks).await {
                     first_error.get_or_insert(e);
@@ -236,6 +267,18 @@ impl<E: Executor + 'static> Worker<E> {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Removes the containers, up to [`PARALLEL_REMOVALS`] at a time; every one is attempted
+    /// and the first failure is returned.
+    async fn remove_containers(&self, ids: Vec<String>) -> Result<(), AgentError> {
+        let exec = &self.exec;
+        let results: Vec<Result<(), AgentError>> = futures_util::stream::iter(ids)
+            .map(|id| async move { exec.remove(&id).await })
+            .buffer_unordered(PARALLEL_REMOVALS)
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
+
     async fn act(
         &self,
         st: &mut State,
@@ -247,19 +290,8 @@ impl<E: Executor + 'static> Worker<E> {
                 task_id,
                 container_ids,
             } => {
-                if let Some(c) = st.controllers.remove(&task_id) {
-                    c.handle.abort();
-                }
-                st.settled.remove(&task_id);
-                let mut first = Ok(());
-                for id in container_ids {
-                    if let Err(e) = self.exec.remove(&id).await {
-                        if first.is_ok() {
-                            first = Err(e);
-                        }
-                    }
-                }
-                first
+                forget(st, &task_id);
+                self.remove_containers(container_ids).await
             }
             Action::Stop { task_id } => {
                 if let Some(c) = st.controllers.get(&task_id) {
@@ -408,6 +440,88 @@ impl<E: Executor + 'static> Drop for Worker<E> {
 mod tests {
     use super::*;
     use swarm_api::publish::Protocol;
+
+    /// An executor whose node holds `containers` exited containers of deleted tasks; it
+    /// records each removal and how many were in flight at once (a removal yields before it
+    /// ends, so removals driven together overlap and one-by-one ones never do).
+    #[derive(Default)]
+    struct Removals {
+        containers: Vec<crate::executor::TaskContainer>,
+        in_flight: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+        removed: StdMutex<Vec<String>>,
+    }
+
+    impl Executor for Removals {
+        async fn prepare(&self, _: &Task) -> Result<String, AgentError> {
+            unreachable!("no task to run")
+        }
+        async fn start(&self, _: &str) -> Result<(), AgentError> {
+            unreachable!("no task to run")
+        }
+        async fn wait(&self, _: &str) -> Result<i64, AgentError> {
+            unreachable!("no task to wait for")
+        }
+        async fn stop(&self, _: &str, _: std::time::Duration) -> Result<(), AgentError> {
+            unreachable!("no task to stop")
+        }
+        async fn remove(&self, container_id: &str) -> Result<(), AgentError> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            self.in_flight.fetch_sub(1, SeqCst);
+            self.removed.lock().unwrap().push(container_id.to_string());
+            Ok(())
+        }
+        async fn logs(&self, _: &str, _: Option<usize>) -> Result<Vec<LogLine>, AgentError> {
+            Ok(vec![])
+        }
+        async fn bound_ports(
+            &self,
+            _: &Task,
+            _: &str,
+        ) -> Result<Vec<swarm_api::task::BoundPort>, AgentError> {
+            Ok(vec![])
+        }
+        async fn task_containers(&self) -> Result<Vec<crate::executor::TaskContainer>, AgentError> {
+            Ok(self.containers.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn deleted_tasks_containers_are_removed_in_parallel_up_to_the_bound() {
+        let n = PARALLEL_REMOVALS + 5;
+        let exec = Removals {
+            containers: (0..n)
+                .map(|i| crate::executor::TaskContainer {
+                    task_id: format!("t{i}"),
+                    container_id: format!("c{i}"),
+                    state: crate::executor::ContainerState::Exited,
+                })
+                .collect(),
+            ..Removals::default()
+        };
+        let worker = Worker::new(
+            exec,
+            WorkerOptions::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+        );
+        // No task assigned any more: every container belongs to a deleted task.
+        worker.apply(&SyncResponse::default()).await.unwrap();
+        let exec = worker.executor();
+        let mut removed = exec.removed.lock().unwrap().clone();
+        removed.sort();
+        let mut want: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        want.sort();
+        assert_eq!(removed, want, "every container removed once");
+        assert_eq!(
+            exec.most.load(std::sync::atomic::Ordering::SeqCst),
+            PARALLEL_REMOVALS,
+            "removals overlap, at most PARALLEL_REMOVALS at once"
+        );
+    }
 
     #[test]
     fn mesh_table_keys_ports_by_protocol_and_names_bad_backends() {
