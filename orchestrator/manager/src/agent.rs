@@ -27,6 +27,9 @@ pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String, acks:
         } else {
             Some(managers[idx % managers.len()].clone())
         };
+        // Held until the heartbeat is answered, so a leave waits for the one in flight.
+        let gate = n.heartbeat_gate.lock().await;
+        let target = if *gate { None } else { target };
         if let Some(addr) = target {
             let req = HeartbeatRequest { node_id: n.id };
             match n.peer(&addr).send(&routes::HEARTBEAT, &[], &req).await {
@@ -48,6 +51,7 @@ pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String, acks:
                 }
             }
         }
+        drop(gate);
         tokio::select! {
             _ = &mut stopped => return,
             _ = tokio::time::sleep(n.settings.heartbeat_interval()) => {}

@@ -70,6 +70,9 @@ pub struct Node {
     pub managers: Mutex<Vec<String>>,
     /// Set when the node left the cluster and should wipe its state on exit.
     pub left: std::sync::atomic::AtomicBool,
+    /// Held while a heartbeat is in flight; its flag is `true` while the node is leaving (no
+    /// heartbeat is sent then). See [`Node::pause_heartbeats`].
+    pub heartbeat_gate: tokio::sync::Mutex<bool>,
     /// The local task executor, once started (absent on nodes without a Docker engine).
     pub agent: std::sync::OnceLock<Arc<dyn crate::agent_handle::AgentHandle>>,
     peers: Mutex<BTreeMap<String, Arc<Client>>>,
@@ -96,6 +99,7 @@ impl Node {
             shutdown: watch::channel(false).0,
             managers: Mutex::new(Vec::new()),
             left: std::sync::atomic::AtomicBool::new(false),
+            heartbeat_gate: tokio::sync::Mutex::new(false),
             agent: std::sync::OnceLock::new(),
             peers: Mutex::new(BTreeMap::new()),
         }
@@ -194,6 +198,14 @@ impl Node {
                         .is_some_and(|n| n.status == NodeStatus::Ready),
             })
             .collect()
+    }
+
+    /// Stops sending heartbeats (`pause = true`) once the one in flight, if any, has been
+    /// answered, or sends them again (`false`). A leaving worker pauses them before it asks to
+    /// be marked Down: a heartbeat the leader handled after that Down would bring the node
+    /// back Ready (the leader takes a beat after a Down as the node's return).
+    pub async fn pause_heartbeats(&self, pause: bool) {
+        *self.heartbeat_gate.lock().await = pause;
     }
 
     /// All nodes with their manager status.

@@ -275,9 +275,11 @@ async fn leave(
             }
         }
         _ => {
+            n.pause_heartbeats(true).await;
             let res = crate::agent::leave_via_manager(&n).await;
             if let Err(e) = res {
                 if !req.force {
+                    n.pause_heartbeats(false).await;
                     return Err(e);
                 }
             }
