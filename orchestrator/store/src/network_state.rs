@@ -199,26 +199,14 @@ impl ClusterState {
                     .map(|n| (s.id.clone(), n.target.clone()))
             })
             .collect();
-        for (sid, nid) in want_vips {
-            let have = self
-                .service_vips
-                .get(&sid)
-                .is_some_and(|v| v.iter().any(|x| x.network_id == nid));
-            if have {
-                continue;
-            }
-            let Some(net) = self.networks.get_mut(&nid) else {
-                continue;
-            };
-            let u = used.entry(nid.clone()).or_default();
-            if let Ok(addr) = allocate(net, u) {
-                u.extend(addr_u32(&addr));
-                self.service_vips.entry(sid).or_default().push(VirtualIp {
-                    network_id: nid,
-                    addr,
-                });
-            }
-        }
+        give_addresses(
+            &mut self.service_vips,
+            want_vips,
+            &mut self.networks,
+            &mut used,
+            |v| &v.network_id,
+            |network_id, addr| VirtualIp { network_id, addr },
+        );
         // Task addresses.
         let want: Vec<(String, String)> = self
             .tasks
@@ -234,28 +222,42 @@ impl ClusterState {
                     .map(|n| (t.id.clone(), n.target.clone()))
             })
             .collect();
-        for (tid, nid) in want {
-            let have = self
-                .network_attachments
-                .get(&tid)
-                .is_some_and(|v| v.iter().any(|x| x.network_id == nid));
-            if have {
-                continue;
-            }
-            let Some(net) = self.networks.get_mut(&nid) else {
-                continue;
-            };
-            let u = used.entry(nid.clone()).or_default();
-            if let Ok(addr) = allocate(net, u) {
-                u.extend(addr_u32(&addr));
-                self.network_attachments
-                    .entry(tid)
-                    .or_default()
-                    .push(Attachment {
-                        network_id: nid,
-                        addr,
-                    });
-            }
+        give_addresses(
+            &mut self.network_attachments,
+            want,
+            &mut self.networks,
+            &mut used,
+            |a| &a.network_id,
+            |network_id, addr| Attachment { network_id, addr },
+        );
+    }
+}
+
+/// Gives each `(owner, network)` of `want` that has no address on that network yet one from the
+/// network's pool (marked in `used`), recorded in `have` with `make`. An exhausted pool leaves
+/// the owner without one.
+fn give_addresses<T>(
+    have: &mut BTreeMap<String, Vec<T>>,
+    want: Vec<(String, String)>,
+    networks: &mut BTreeMap<String, Network>,
+    used: &mut BTreeMap<String, BTreeSet<u32>>,
+    network_of: impl Fn(&T) -> &String,
+    make: impl Fn(String, String) -> T,
+) {
+    for (owner, nid) in want {
+        let has = have
+            .get(&owner)
+            .is_some_and(|v| v.iter().any(|x| *network_of(x) == nid));
+        if has {
+            continue;
+        }
+        let Some(net) = networks.get_mut(&nid) else {
+            continue;
+        };
+        let u = used.entry(nid.clone()).or_default();
+        if let Ok(addr) = allocate(net, u) {
+            u.extend(addr_u32(&addr));
+            have.entry(owner).or_default().push(make(nid, addr));
         }
     }
 }
