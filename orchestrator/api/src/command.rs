@@ -59,6 +59,13 @@ pub enum Command {
         /// Its new status.
         status: NodeStatus,
     },
+    /// A worker left (`swarmd leave`): it is Down for good. As in Docker, a node that left never
+    /// comes back under its id (it joins again as a new node), so no later heartbeat, however
+    /// late it reaches the leader, can make it Ready; `node rm` removes it.
+    NodeLeft {
+        /// The node that left.
+        id: NodeId,
+    },
     /// Replaces the secret of one join token; the old token stops working at once.
     RotateToken {
         /// Which token.
@@ -202,6 +209,12 @@ pub enum ApplyError {
     #[error("node {} not found", crate::node::format_node_id(*id))]
     NodeNotFound {
         /// The missing id.
+        id: NodeId,
+    },
+    /// A node that left cannot be marked Ready again.
+    #[error("node {} left the swarm; it joins again as a new node", crate::node::format_node_id(*id))]
+    NodeLeft {
+        /// The node that left.
         id: NodeId,
     },
     /// A node with this id exists already.

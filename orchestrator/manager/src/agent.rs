@@ -94,6 +94,7 @@ pub async fn down_monitor(n: Arc<Node>) {
             l.changes(
                 m.current_term,
                 &state.nodes,
+                &state.left,
                 std::time::Instant::now(),
                 n.settings.down_after,
             )

@@ -181,11 +181,7 @@ async fn self_leave(
     }
     // As in Docker, a worker that leaves stays listed, Down, until `node rm` removes it; its
     // tasks are rescheduled like those of any Down node.
-    n.write(Command::SetStatus {
-        id,
-        status: NodeStatus::Down,
-    })
-    .await?;
+    n.write(Command::NodeLeft { id }).await?;
     // A demoted manager is still a Raft learner: stop replicating to it.
     if n.members().contains(&id) {
         n.membership(MembershipOp::RemoveVoter { id }).await?;

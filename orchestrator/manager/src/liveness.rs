@@ -1,6 +1,6 @@
 //! The leader's heartbeat bookkeeping: pure decisions about Ready/Down transitions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use swarm_api::node::{Node, NodeId, NodeStatus};
@@ -27,6 +27,7 @@ impl Liveness {
         &mut self,
         term: u64,
         nodes: &BTreeMap<NodeId, Node>,
+        left: &BTreeSet<NodeId>,
         now: Instant,
         down_after: Duration,
     ) -> Vec<(NodeId, NodeStatus)> {
@@ -37,6 +38,12 @@ impl Liveness {
         let mut out = Vec::new();
         for (id, node) in nodes {
             let was = self.last.insert(*id, node.status);
+            // A node that left stays Down whatever reaches us from it (the state refuses its
+            // Ready anyway): no evidence is kept, nothing is proposed.
+            if left.contains(id) {
+                self.seen.remove(id);
+                continue;
+            }
             if node.status == NodeStatus::Down && was == Some(NodeStatus::Ready) {
                 self.seen.remove(id);
             }
@@ -92,15 +99,21 @@ mod tests {
             (2, node(2, NodeStatus::Down)),
         ]);
         // New term: Ready nodes get a grace period, Down ones stay Down until heard from.
-        assert!(l.changes(1, &nodes, t0, d).is_empty());
+        assert!(l.changes(1, &nodes, &BTreeSet::new(), t0, d).is_empty());
         l.beat(2, t0);
-        assert_eq!(l.changes(1, &nodes, t0, d), vec![(2, NodeStatus::Ready)]);
+        assert_eq!(
+            l.changes(1, &nodes, &BTreeSet::new(), t0, d),
+            vec![(2, NodeStatus::Ready)]
+        );
         nodes.get_mut(&2).unwrap().status = NodeStatus::Ready;
         l.beat(1, t0 + Duration::from_secs(4));
         let later = t0 + Duration::from_secs(6);
-        assert_eq!(l.changes(1, &nodes, later, d), vec![(2, NodeStatus::Down)]);
+        assert_eq!(
+            l.changes(1, &nodes, &BTreeSet::new(), later, d),
+            vec![(2, NodeStatus::Down)]
+        );
         // A new leader term resets the clock.
-        assert!(l.changes(2, &nodes, later, d).is_empty());
+        assert!(l.changes(2, &nodes, &BTreeSet::new(), later, d).is_empty());
     }
 
     #[test]
@@ -110,17 +123,38 @@ mod tests {
         let mut l = Liveness::default();
         let mut nodes = BTreeMap::from([(1, node(1, NodeStatus::Ready))]);
         l.beat(1, t0);
-        assert!(l.changes(1, &nodes, t0, d).is_empty());
-        // The worker left: another manager committed Down while its last beat is recent.
+        assert!(l.changes(1, &nodes, &BTreeSet::new(), t0, d).is_empty());
+        // Another manager committed Down while its last beat is recent.
         nodes.get_mut(&1).unwrap().status = NodeStatus::Down;
         let t1 = t0 + Duration::from_millis(100);
         assert!(
-            l.changes(1, &nodes, t1, d).is_empty(),
+            l.changes(1, &nodes, &BTreeSet::new(), t1, d).is_empty(),
             "must not flip back to Ready"
         );
-        assert!(l.changes(1, &nodes, t1, d).is_empty());
+        assert!(l.changes(1, &nodes, &BTreeSet::new(), t1, d).is_empty());
         // A node that comes back and beats again is Ready again.
         l.beat(1, t1);
-        assert_eq!(l.changes(1, &nodes, t1, d), vec![(1, NodeStatus::Ready)]);
+        assert_eq!(
+            l.changes(1, &nodes, &BTreeSet::new(), t1, d),
+            vec![(1, NodeStatus::Ready)]
+        );
+    }
+
+    #[test]
+    fn a_node_that_left_stays_down_whatever_beat_arrives_late() {
+        let t0 = Instant::now();
+        let d = Duration::from_secs(5);
+        let mut l = Liveness::default();
+        let mut nodes = BTreeMap::from([(1, node(1, NodeStatus::Ready))]);
+        let left = BTreeSet::from([1]);
+        l.beat(1, t0);
+        assert!(l.changes(1, &nodes, &BTreeSet::new(), t0, d).is_empty());
+        nodes.get_mut(&1).unwrap().status = NodeStatus::Down;
+        assert!(l.changes(1, &nodes, &left, t0, d).is_empty());
+        // A heartbeat sent before the leave reaches the leader after it.
+        l.beat(1, t0 + Duration::from_millis(50));
+        let t1 = t0 + Duration::from_millis(100);
+        assert!(l.changes(1, &nodes, &left, t1, d).is_empty());
+        assert!(l.changes(1, &nodes, &left, t1, d).is_empty());
     }
 }

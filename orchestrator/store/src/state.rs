@@ -1,12 +1,12 @@
 //! The replicated cluster state and the pure function that applies commands to it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use swarm_api::admin::AdminCertRecord;
 use swarm_api::cluster::ClusterInfo;
 use swarm_api::command::{ApplyError, Command, CommandResponse};
-use swarm_api::node::{Node, NodeId, Role};
+use swarm_api::node::{Node, NodeId, NodeStatus, Role};
 use swarm_api::service::Service;
 use swarm_api::task::Task;
 
@@ -35,6 +35,9 @@ pub struct ClusterState {
     /// Each vip-mode service's virtual IPs, by service id.
     #[serde(default)]
     pub service_vips: BTreeMap<String, Vec<swarm_api::network::VirtualIp>>,
+    /// Nodes that left (`swarmd leave`), listed Down until `node rm`; never Ready again.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub left: BTreeSet<NodeId>,
 }
 
 impl ClusterState {
@@ -66,6 +69,7 @@ impl ClusterState {
                 self.nodes
                     .remove(id)
                     .ok_or(ApplyError::NodeNotFound { id: *id })?;
+                self.left.remove(id);
             }
             Command::UpdateNode {
                 id,
@@ -85,7 +89,16 @@ impl ClusterState {
                 }
             }
             Command::SetRole { id, role } => self.node_mut(*id)?.role = *role,
-            Command::SetStatus { id, status } => self.node_mut(*id)?.status = *status,
+            Command::SetStatus { id, status } => {
+                if *status == NodeStatus::Ready && self.left.contains(id) {
+                    return Err(ApplyError::NodeLeft { id: *id });
+                }
+                self.node_mut(*id)?.status = *status;
+            }
+            Command::NodeLeft { id } => {
+                self.node_mut(*id)?.status = NodeStatus::Down;
+                self.left.insert(*id);
+            }
             Command::RotateToken { role, secret } => {
                 let c = self.cluster.as_mut().ok_or(ApplyError::NotInitialised)?;
                 match role {
@@ -310,5 +323,33 @@ mod tests {
         assert_eq!(s.nodes[&2].status, NodeStatus::Down);
         s.keep_single_manager(1);
         assert_eq!(s.managers().count(), 1);
+    }
+
+    #[test]
+    fn a_node_that_left_is_never_ready_again_until_removed() {
+        let mut s = ClusterState::default();
+        s.apply(&Command::InitCluster {
+            cluster: cluster(),
+            node: node(1, Role::Manager),
+        });
+        s.apply(&Command::AddNode {
+            node: node(2, Role::Worker),
+        });
+        assert_eq!(s.apply(&Command::NodeLeft { id: 2 }).error, None);
+        assert_eq!(s.nodes[&2].status, NodeStatus::Down);
+        // A late heartbeat's Ready is refused, on every replica alike.
+        let ready = Command::SetStatus {
+            id: 2,
+            status: NodeStatus::Ready,
+        };
+        assert_eq!(s.apply(&ready).error, Some(ApplyError::NodeLeft { id: 2 }));
+        assert_eq!(s.nodes[&2].status, NodeStatus::Down);
+        // Removed, the id is forgotten with the node.
+        assert_eq!(s.apply(&Command::RemoveNode { id: 2 }).error, None);
+        assert!(s.left.is_empty());
+        assert_eq!(
+            s.apply(&Command::NodeLeft { id: 2 }).error,
+            Some(ApplyError::NodeNotFound { id: 2 })
+        );
     }
 }
