@@ -80,6 +80,8 @@ async fn sync(
         mesh: mesh_table(state),
         period_ms: n.settings.heartbeat_interval().as_millis() as u64,
         overlay: crate::network_view::overlay_view(state, &key),
+        secrets: Vec::new(),
+        configs: Vec::new(),
     }))
 }
 

@@ -111,6 +111,7 @@ async fn join(
         cert_pem,
         ca_cert_pem: cluster.ca_cert_pem,
         managers: state.managers().map(|m| m.addr.clone()).collect(),
+        data_key: None,
     }))
 }
 
