@@ -223,15 +223,16 @@ mod tests {
     use swarm_api::secret::{SecretReference, SecretSpec};
 
     fn ready() -> ClusterState {
-        let mut s = ClusterState::default();
-        s.cluster = Some(swarm_api::cluster::ClusterInfo {
-            id: "c".into(),
-            ca_cert_pem: String::new(),
-            ca_key_pem: String::new(),
-            worker_secret: String::new(),
-            manager_secret: String::new(),
-        });
-        s
+        ClusterState {
+            cluster: Some(swarm_api::cluster::ClusterInfo {
+                id: "c".into(),
+                ca_cert_pem: String::new(),
+                ca_key_pem: String::new(),
+                worker_secret: String::new(),
+                manager_secret: String::new(),
+            }),
+            ..Default::default()
+        }
     }
 
     fn secret(id: &str, name: &str) -> Command {
