@@ -13,12 +13,15 @@ use std::process::{Command, Stdio};
 use common::svc::{agents_ready, Containers};
 use common::{test_image, wait_for, Cluster, Node, BIN, WAIT};
 
-/// Exit code, stdout and stderr of `swarmd ARGS --state-dir DIR`, with `stdin` piped in.
+/// Exit code, stdout and stderr of `swarmd VERB --state-dir DIR ARGS...`, with `stdin` piped in.
 fn run(n: &Node, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     let dir = n.dir.display().to_string();
+    // Right after the verb group: `service create` takes what follows the image as the
+    // container's arguments.
     let mut child = Command::new(BIN)
-        .args(args)
+        .args(&args[..1])
         .args(["--state-dir", &dir])
+        .args(&args[1..])
         .env_remove("SWARMD_STATE_DIR")
         .env_remove("SWARMD_HOST")
         .stdin(Stdio::piped())
@@ -79,12 +82,13 @@ fn fnv1a(data: &[u8]) -> u64 {
     })
 }
 
-/// What `node` receives from the dispatcher: a sync as that node, with its own certificate.
-fn sync_as(node: &Node, node_id: &str) -> swarm_api::dispatch::SyncResponse {
+/// What `node` receives from the dispatcher of `manager`: a sync as that node, with its own
+/// certificate.
+fn sync_as(node: &Node, manager: &Node, node_id: &str) -> swarm_api::dispatch::SyncResponse {
     let certs = node.dir.join("certs");
     let read = |f: &str| std::fs::read_to_string(certs.join(f)).expect("cert file");
     let client = swarm_ctl::tls_client(
-        &node.addr,
+        &manager.addr,
         None,
         &read("ca.pem"),
         &read("node.pem"),
@@ -229,13 +233,13 @@ fn secret_and_config_reach_only_their_task_and_never_a_disk() {
 
     // The node without the task is never sent the value; the one with it is, and keeps the
     // file on a tmpfs only.
-    let to_w2 = sync_as(&c.nodes[w2], &w2_id);
+    let to_w2 = sync_as(&c.nodes[w2], &c.nodes[m1], &w2_id);
     assert!(
         to_w2.secrets.is_empty() && to_w2.configs.is_empty(),
         "{to_w2:?}"
     );
     assert!(files_under(&files_root(&w2_id)).is_empty());
-    let to_w1 = sync_as(&c.nodes[w1], &w1_id);
+    let to_w1 = sync_as(&c.nodes[w1], &c.nodes[m1], &w1_id);
     assert_eq!(to_w1.secrets.len(), 1);
     assert_eq!(to_w1.secrets[0].data.0, value.as_bytes());
     assert!(!containing(&files_root(&w1_id), value.as_bytes()).is_empty());
@@ -306,9 +310,9 @@ fn bad_input_exits_2_and_creates_nothing() {
         "invalid FILE \"/nonexistent/pw.txt\"",
     );
     bad(
-        &["secret", "create", "-bad-", "-"],
+        &["secret", "create", "bad/name", "-"],
         b"x",
-        "invalid secret name \"-bad-\"",
+        "invalid secret name \"bad/name\"",
     );
     bad(
         &["secret", "create", "empty", "-"],
@@ -490,7 +494,7 @@ fn autolock_keeps_a_restarted_manager_locked_until_unlocked() {
         b"",
     );
     let got = wait_for("the secret to be delivered", WAIT, || {
-        let r = sync_as(&c.nodes[m1], &m1_id);
+        let r = sync_as(&c.nodes[m1], &c.nodes[m1], &m1_id);
         r.secrets.first().map(|p| p.data.0.clone())
     });
     assert_eq!(got, b"locked-value");
