@@ -45,6 +45,7 @@ pub struct DockerExecutor {
     pull_timeout: Duration,
     publish_ip: IpAddr,
     pulls: Arc<PullCache>,
+    files: Option<Arc<crate::task_files::TaskFiles>>,
 }
 
 fn docker_err(op: &'static str, target: &str) -> impl FnOnce(BollardError) -> AgentError {
@@ -126,6 +127,7 @@ impl DockerExecutor {
             pull_timeout: Duration::from_secs(60),
             publish_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             pulls: Arc::new(PullCache::new(PULL_REUSE)),
+            files: None,
         })
     }
 
@@ -135,6 +137,17 @@ impl DockerExecutor {
     pub fn with_publish_ip(mut self, ip: IpAddr) -> Self {
         self.publish_ip = ip;
         self
+    }
+
+    /// Delivers tasks' secrets and configs as files from `files` (see [`crate::task_files`]).
+    pub fn with_files(mut self, files: Arc<crate::task_files::TaskFiles>) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    /// The store of task files, if any.
+    pub fn files(&self) -> Option<&Arc<crate::task_files::TaskFiles>> {
+        self.files.as_ref()
     }
 
     /// The IP ingress ports are bound on.
@@ -228,7 +241,18 @@ impl Executor for DockerExecutor {
         let image = &task.spec.container.image;
         self.ensure_image(image).await?;
         let name = task.container_name();
-        let config = container_config(task, &self.node, self.publish_ip);
+        let mut config = container_config(task, &self.node, self.publish_ip);
+        let c = &task.spec.container;
+        if !c.secrets.is_empty() || !c.configs.is_empty() {
+            let files = self.files.as_ref().ok_or_else(|| {
+                AgentError::Files("this node has no tmpfs for secrets and configs".into())
+            })?;
+            files.materialize(task)?;
+            let hc = config.host_config.get_or_insert_with(Default::default);
+            hc.mounts
+                .get_or_insert_with(Vec::new)
+                .extend(crate::task_files::binds(files.root(), task));
+        }
         let opts = CreateContainerOptions {
             name: Some(name.clone()),
             ..Default::default()

@@ -51,6 +51,9 @@ pub enum AgentError {
         /// Ingress target ports of the task.
         want: usize,
     },
+    /// A task's secret or config files could not be written.
+    #[error("secrets and configs: {0}")]
+    Files(String),
     /// Part of the routing-mesh table could not be used.
     #[error("{0}")]
     Mesh(String),

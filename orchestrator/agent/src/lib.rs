@@ -18,7 +18,8 @@
 //! [`session::SyncTransport`].
 //!
 //! Overlay networks are wired by an [`overlay_hook::OverlayHook`] (the `swarm-overlay` crate)
-//! after every answer. Limits: no secrets, configs or health checks yet; images are pulled
+//! after every answer. Secrets and configs are files on a tmpfs bind-mounted into the containers
+//! ([`task_files`]). Limits: no health checks yet; images are pulled
 //! without registry credentials.
 
 pub mod container_config;
@@ -33,6 +34,7 @@ pub mod plan;
 pub mod proxy;
 pub mod pull_cache;
 pub mod session;
+pub mod task_files;
 pub mod udp_proxy;
 pub mod worker;
 

@@ -95,6 +95,7 @@ pub struct Worker<E: Executor + 'static> {
     updates: mpsc::UnboundedSender<StatusUpdate>,
     forwarder: JoinHandle<()>,
     overlay: std::sync::OnceLock<Arc<dyn crate::overlay_hook::OverlayHook>>,
+    files: std::sync::OnceLock<Arc<crate::task_files::TaskFiles>>,
 }
 
 fn now_ms() -> u64 {
@@ -167,12 +168,19 @@ impl<E: Executor + 'static> Worker<E> {
             updates,
             forwarder,
             overlay: std::sync::OnceLock::new(),
+            files: std::sync::OnceLock::new(),
         }
     }
 
     /// Wires this node's task containers into their overlay networks after every answer.
     pub fn set_overlay(&self, hook: Arc<dyn crate::overlay_hook::OverlayHook>) {
         let _ = self.overlay.set(hook);
+    }
+
+    /// Keeps the secret and config values of each answer in `files`, and deletes the files
+    /// of the tasks that went.
+    pub fn set_files(&self, files: Arc<crate::task_files::TaskFiles>) {
+        let _ = self.files.set(files);
     }
 
     /// The executor.
@@ -190,6 +198,9 @@ impl<E: Executor + 'static> Worker<E> {
                 .iter()
                 .map(|t| (t.id.clone(), t.status.state))
                 .collect();
+        }
+        if let Some(files) = self.files.get() {
+            files.set_payloads(&resp.secrets, &resp.configs);
         }
         let mut st = self.state.lock().await;
         let mut first_error: Option<AgentError> = None;
@@ -254,6 +265,20 @@ impl<E: Executor + 'static> Worker<E> {
             for action in actions {
                 if let Err(e) = self.act(&mut st, action, &tasks).await {
                     first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(files) = self.files.get() {
+            // The files of tasks no longer assigned here (or ended) go with them.
+            let keep: HashSet<&str> = resp
+                .tasks
+                .iter()
+                .filter(|t| !t.status.state.is_terminal() && t.desired_state <= TaskState::Running)
+                .map(|t| t.id.as_str())
+                .collect();
+            for id in files.task_dirs() {
+                if !keep.contains(id.as_str()) && !st.controllers.contains_key(&id) {
+                    files.remove(&id);
                 }
             }
         }

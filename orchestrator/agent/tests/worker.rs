@@ -113,6 +113,8 @@ impl FakeManager {
                 mesh: Vec::new(),
                 period_ms: 200,
                 overlay: Default::default(),
+                secrets: Vec::new(),
+                configs: Vec::new(),
             }),
             requests: Mutex::new(Vec::new()),
             reports: watch::channel(Vec::new()).0,

@@ -175,6 +175,55 @@ pub enum Command {
         /// The network id.
         id: String,
     },
+    /// Creates a secret with its sealed value. Refused when the name is taken.
+    CreateSecret {
+        /// The secret (version 1, spec without data).
+        secret: crate::secret::Secret,
+        /// Its value, encrypted with the cluster data key.
+        sealed: crate::secret::Sealed,
+    },
+    /// Replaces a secret's labels (the value is immutable).
+    UpdateSecretLabels {
+        /// The secret id.
+        id: String,
+        /// The version the change was made from.
+        expected_version: u64,
+        /// The new labels.
+        labels: BTreeMap<String, String>,
+        /// When, Unix milliseconds.
+        at_ms: u64,
+    },
+    /// Removes a secret; refused while a service references it.
+    RemoveSecret {
+        /// The secret id.
+        id: String,
+    },
+    /// Creates a config. Refused when the name is taken.
+    CreateConfig {
+        /// The config (version 1).
+        config: crate::config::Config,
+    },
+    /// Replaces a config's labels (the data is immutable).
+    UpdateConfigLabels {
+        /// The config id.
+        id: String,
+        /// The version the change was made from.
+        expected_version: u64,
+        /// The new labels.
+        labels: BTreeMap<String, String>,
+        /// When, Unix milliseconds.
+        at_ms: u64,
+    },
+    /// Removes a config; refused while a service references it.
+    RemoveConfig {
+        /// The config id.
+        id: String,
+    },
+    /// Turns autolock on (or rotates its key) with `Some`, off with `None`.
+    SetAutolock {
+        /// The wrapped keys.
+        lock: Option<crate::swarm_lock::LockInfo>,
+    },
     /// Several commands applied in order in one log entry (one reconciliation step). Every
     /// command is applied even if an earlier one was refused; the first refusal is returned.
     Batch {
@@ -276,6 +325,44 @@ pub enum ApplyError {
     NetworkSubnet {
         /// What is wrong, naming the subnet and the other network.
         message: String,
+    },
+    /// A secret or config with this name (or id) exists already.
+    #[error("a {kind} named {name} already exists; choose another name ({kind}s cannot be changed: a new value needs a new name)")]
+    FileObjectExists {
+        /// `secret` or `config`.
+        kind: String,
+        /// The taken name.
+        name: String,
+    },
+    /// No secret or config with this id or name.
+    #[error("{kind} {name} not found; create it first with `{kind} create {name} FILE`")]
+    FileObjectNotFound {
+        /// `secret` or `config`.
+        kind: String,
+        /// The missing id or name.
+        name: String,
+    },
+    /// The secret or config is referenced by services.
+    #[error("{kind} {name} is in use by service(s) {}; remove them or `service update --{kind}-rm {name}` first", services.join(", "))]
+    FileObjectInUse {
+        /// `secret` or `config`.
+        kind: String,
+        /// Its name.
+        name: String,
+        /// The services that reference it.
+        services: Vec<String>,
+    },
+    /// The object changed since the client read it.
+    #[error("{kind} {name} was changed by someone else (version {actual}, the change was made from version {expected}); read it again and retry")]
+    FileObjectVersion {
+        /// `secret` or `config`.
+        kind: String,
+        /// Its name.
+        name: String,
+        /// The version the change was made from.
+        expected: u64,
+        /// The stored version.
+        actual: u64,
     },
     /// A rollback was asked but there is no previous spec.
     #[error("service {name} has no previous spec to roll back to")]

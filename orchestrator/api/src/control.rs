@@ -47,6 +47,9 @@ pub struct JoinResponse {
     pub ca_cert_pem: String,
     /// Known manager addresses.
     pub managers: Vec<String>,
+    /// The cluster data key that seals secrets (managers only; sent over mTLS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_key: Option<crate::secret::SecretData>,
 }
 
 /// `POST /v1/nodes/{id}/update`.

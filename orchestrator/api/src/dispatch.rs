@@ -66,4 +66,19 @@ pub struct SyncResponse {
     /// The overlay networks of the node's tasks (issue 15).
     #[serde(default)]
     pub overlay: crate::network_api::OverlayView,
+    /// The values of the secrets the node's tasks reference (only those; issue 16).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<FilePayload>,
+    /// The data of the configs the node's tasks reference (only those).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<FilePayload>,
+}
+
+/// A secret's value or a config's data sent to a node that runs a task referencing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePayload {
+    /// The secret's or config's id (as in the task's references).
+    pub id: String,
+    /// The bytes (redacted in `Debug`).
+    pub data: crate::secret::SecretData,
 }

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     QuorumGuard,
     /// This node is not a manager.
     NotManager,
+    /// The manager is locked (autolock) until `swarmd unlock`.
+    Locked,
     /// Anything else.
     Internal,
 }
@@ -36,6 +38,7 @@ impl ErrorKind {
             ErrorKind::NotFound => 404,
             ErrorKind::Conflict | ErrorKind::QuorumGuard => 409,
             ErrorKind::NotManager => 421,
+            ErrorKind::Locked => 423,
             ErrorKind::NoQuorum => 503,
             ErrorKind::Internal => 500,
         }

@@ -40,3 +40,10 @@ pub mod update_policy;
 pub mod network;
 pub mod network_alloc;
 pub mod network_api;
+
+// Secrets and configs (issue 16).
+pub mod config;
+pub mod file_ref;
+pub mod secret;
+pub mod secret_client;
+pub mod swarm_lock;

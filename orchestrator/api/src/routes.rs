@@ -17,6 +17,7 @@ use crate::admin::{
     AdminCertRecord, AdminCertRequest, AdminCertResponse, RevokeAdminCertRequest,
     RevokeAdminCertResponse,
 };
+use crate::config::{Config, ConfigSpec};
 use crate::control::{
     ForceRequest, HeartbeatRequest, HeartbeatResponse, InfoResponse, JoinRequest, JoinResponse,
     JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
@@ -25,8 +26,10 @@ use crate::dispatch::{SyncRequest, SyncResponse};
 use crate::network::NetworkSpec;
 use crate::network_api::{NetworkView, PruneResponse};
 use crate::node::NodeView;
+use crate::secret::{Secret, SecretSpec, UpdateLabelsRequest};
 use crate::service::{Service, ServiceSpec};
 use crate::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest};
+use crate::swarm_lock::{SwarmUpdateRequest, UnlockKeyRequest, UnlockKeyResponse, UnlockRequest};
 use crate::task::Task;
 
 /// The HTTP method of a route.
@@ -167,6 +170,39 @@ pub const NETWORK_PRUNE: Route<(), PruneResponse> = post("/v1/networks/prune");
 pub const NETWORK: Route<(), NetworkView> = get("/v1/networks/:key");
 /// `POST /v1/networks/KEY/rm` (refused while a service uses it).
 pub const NETWORK_RM: Route<(), ()> = post("/v1/networks/:key/rm");
+
+// Secrets and configs (control API, managers only).
+
+/// `GET /v1/secrets` (never with values).
+pub const SECRETS: Route<(), Vec<Secret>> = get("/v1/secrets");
+/// `POST /v1/secrets`: create one (the value is sealed before it enters the log).
+pub const SECRET_CREATE: Route<SecretSpec, Secret> = post("/v1/secrets");
+/// `GET /v1/secrets/KEY` (id, unique id prefix or name; never with the value).
+pub const SECRET: Route<(), Secret> = get("/v1/secrets/:key");
+/// `POST /v1/secrets/KEY/update`: labels only.
+pub const SECRET_UPDATE: Route<UpdateLabelsRequest, Secret> = post("/v1/secrets/:key/update");
+/// `POST /v1/secrets/KEY/rm` (refused while a service uses it).
+pub const SECRET_RM: Route<(), ()> = post("/v1/secrets/:key/rm");
+/// `GET /v1/configs`.
+pub const CONFIGS: Route<(), Vec<Config>> = get("/v1/configs");
+/// `POST /v1/configs`.
+pub const CONFIG_CREATE: Route<ConfigSpec, Config> = post("/v1/configs");
+/// `GET /v1/configs/KEY` (id, unique id prefix or name; with the data, as docker).
+pub const CONFIG: Route<(), Config> = get("/v1/configs/:key");
+/// `POST /v1/configs/KEY/update`: labels only.
+pub const CONFIG_UPDATE: Route<UpdateLabelsRequest, Config> = post("/v1/configs/:key/update");
+/// `POST /v1/configs/KEY/rm` (refused while a service uses it).
+pub const CONFIG_RM: Route<(), ()> = post("/v1/configs/:key/rm");
+
+// Swarm autolock.
+
+/// `POST /v1/swarm/update`: `--autolock=true|false`; answers the new unlock key when turned on.
+pub const SWARM_UPDATE: Route<SwarmUpdateRequest, UnlockKeyResponse> = post("/v1/swarm/update");
+/// `POST /v1/swarm/unlock-key`: show (or rotate, then show) the unlock key.
+pub const SWARM_UNLOCK_KEY: Route<UnlockKeyRequest, UnlockKeyResponse> =
+    post("/v1/swarm/unlock-key");
+/// `POST /v1/swarm/unlock` (local socket): unlock a restarted manager.
+pub const SWARM_UNLOCK: Route<UnlockRequest, ()> = post("/v1/swarm/unlock");
 
 // Admin certificates (local socket only).
 

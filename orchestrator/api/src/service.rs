@@ -109,6 +109,12 @@ pub struct ContainerSpec {
     /// `--dns-option`).
     #[serde(default, skip_serializing_if = "DnsConfig::is_empty")]
     pub dns: DnsConfig,
+    /// Secrets delivered as files (`--secret`), docker's `ContainerSpec.Secrets`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::secret::SecretReference>,
+    /// Configs delivered as files (`--config`), docker's `ContainerSpec.Configs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<crate::config::ConfigReference>,
 }
 
 fn is_false(v: &bool) -> bool {

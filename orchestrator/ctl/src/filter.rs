@@ -109,6 +109,21 @@ pub fn service_matches(f: &Filters, e: &ServiceListEntry) -> bool {
         && f.any("label", |v| label_matches(&s.spec.labels, v))
 }
 
+/// Keys of `secret ls --filter` and `config ls --filter`.
+pub const FILE_OBJECT_KEYS: &[&str] = &["id", "label", "name"];
+
+/// Whether a secret or config passes `f` (keys: [`FILE_OBJECT_KEYS`]; `name` a prefix).
+pub fn file_object_matches(
+    f: &Filters,
+    id: &str,
+    name: &str,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    f.any("id", |v| id.starts_with(v))
+        && f.any("name", |v| name.starts_with(v))
+        && f.any("label", |v| label_matches(labels, v))
+}
+
 /// Whether a task passes `f` (keys: [`TASK_KEYS`]); `hostnames` maps node ids to host names, so
 /// `node=` takes either.
 pub fn task_matches(f: &Filters, t: &Task, hostnames: &HashMap<String, String>) -> bool {

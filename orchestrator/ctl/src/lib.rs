@@ -20,6 +20,7 @@
 
 pub mod connect;
 pub mod dns_args;
+pub mod file_args;
 pub mod filter;
 pub mod format;
 pub mod network;
@@ -27,8 +28,10 @@ pub mod network_args;
 pub mod node;
 pub mod progress;
 pub mod render;
+pub mod secret;
 pub mod service;
 pub mod service_args;
+pub mod swarm;
 pub mod table;
 pub mod time;
 
@@ -36,4 +39,6 @@ pub use connect::{tls_client, unix_client};
 pub use format::Format;
 pub use network::{run_network, NetworkVerb};
 pub use node::{run_node, NodeVerb};
+pub use secret::{run_config, run_secret, FileObjectVerb};
 pub use service::{run_service, ServiceVerb};
+pub use swarm::{run_swarm, SwarmVerb};

@@ -118,11 +118,13 @@ pub async fn run_service(
     match verb {
         ServiceVerb::Create(args) => {
             let env_files = args.env_file.clone();
+            let files = args.files.clone();
             let (mut flags, wait) = args.flags();
             let mut env = read_env_files(&env_files)?;
             env.append(&mut flags.env);
             flags.env = env;
             let spec = flags.into_spec()?;
+            let spec = files.apply(client, spec).await?;
             let s = client.services().create(&spec).await?;
             if json {
                 wait_converged(client, &s, wait, out, false).await?;
@@ -236,9 +238,10 @@ pub async fn run_service(
         ServiceVerb::Update(args) => {
             let rollback = args.rollback;
             let network = args.network.clone();
+            let files = args.files.clone();
             let (flags, key, wait) = args.flags();
             if rollback {
-                if !flags.is_empty() {
+                if !flags.is_empty() || !files.is_empty() {
                     bail!(
                         "invalid --rollback: other flags may not be combined with --rollback \
                          (fix: run `service update --rollback {key}` alone, then update again)"
@@ -250,6 +253,7 @@ pub async fn run_service(
             let cur = client.services().inspect(&key).await?;
             let spec = flags.apply(&cur.spec)?;
             let spec = network.apply(client, spec).await?;
+            let spec = files.apply(client, spec).await?;
             let req = UpdateServiceRequest {
                 version: cur.version,
                 spec,

@@ -238,6 +238,9 @@ pub struct CreateArgs {
     /// Overlay networks (issue 15).
     #[command(flatten)]
     pub network: crate::network_args::CreateNetworkArgs,
+    /// Secrets and configs (issue 16).
+    #[command(flatten)]
+    pub files: crate::file_args::CreateFileArgs,
     /// DNS servers, search domains and options.
     #[command(flatten)]
     pub dns: crate::dns_args::CreateDnsArgs,
@@ -387,6 +390,9 @@ pub struct UpdateArgs {
     /// Overlay networks (issue 15).
     #[command(flatten)]
     pub network: crate::network_args::UpdateNetworkArgs,
+    /// Secrets and configs (issue 16).
+    #[command(flatten)]
+    pub files: crate::file_args::UpdateFileArgs,
     /// DNS servers, search domains and options.
     #[command(flatten)]
     pub dns: crate::dns_args::UpdateDnsArgs,

@@ -45,6 +45,34 @@ pub fn ago(then_ms: u64, now_ms: u64) -> String {
     format!("{} ago", human_duration(now_ms.saturating_sub(then_ms)))
 }
 
+/// A Unix-milliseconds time as RFC 3339 in UTC with nanoseconds, as docker's JSON shows
+/// `CreatedAt` (`2026-12-01T15:04:05.123000000Z`).
+pub fn rfc3339(ms: u64) -> String {
+    let (secs, milli) = (ms / 1000, ms % 1000);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}000000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        milli
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +101,12 @@ mod tests {
         }
         assert_eq!(ago(1_000, 6_000), "5 seconds ago");
         assert_eq!(ago(9_000, 6_000), "Less than a second ago");
+    }
+
+    #[test]
+    fn rfc3339_in_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(rfc3339(1_796_137_445_123), "2026-12-01T15:04:05.123000000Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000000000Z");
     }
 }

@@ -118,6 +118,8 @@ pub struct ExecutorConfig {
     pub own_addr: String,
     /// Caps the capacity reported to the scheduler (zero fields: the engine's figures).
     pub capacity: Resources,
+    /// A tmpfs directory for the secret and config files of tasks (a subdirectory per node).
+    pub files_root: std::path::PathBuf,
 }
 
 /// The engine's capacity capped by `cap` (`swarmd --cpus/--memory`): each field is the smaller
@@ -178,7 +180,23 @@ pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
         }
     };
     tracing::info!(socket = %cfg.docker_socket, "task executor ready");
+    // Secrets and configs of this node's tasks: on a tmpfs, one directory per node.
+    let files_root = cfg.files_root.join(format_node_id(node.id));
+    let files = match swarm_agent::task_files::TaskFiles::new(&files_root) {
+        Ok(f) => Some(Arc::new(f)),
+        Err(e) => {
+            tracing::warn!(error = %e, "tasks with secrets or configs cannot run on this node");
+            None
+        }
+    };
+    let exec = match &files {
+        Some(f) => exec.with_files(f.clone()),
+        None => exec,
+    };
     let worker = Arc::new(Worker::new(exec, WorkerOptions::new(cfg.mesh_ip)));
+    if let Some(f) = files {
+        worker.set_files(f);
+    }
     worker.set_overlay(Arc::new(swarm_overlay::Overlay::new(
         worker.executor().client().clone(),
     )));

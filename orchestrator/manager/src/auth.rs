@@ -36,6 +36,7 @@ pub fn raft_peer(node: &Node, peer: Peer) -> Result<NodeId, ManagerError> {
 /// Control API: the local socket, an admin certificate that was not revoked, or a certificate
 /// of a node that is a manager in the state.
 pub fn control_peer(node: &Node, peer: Peer) -> Result<(), ManagerError> {
+    require_unlocked(node)?;
     match peer {
         Peer::Local => Ok(()),
         Peer::Admin { serial } => match node.admin_cert(&format!("{serial:032x}")) {
@@ -87,4 +88,14 @@ pub fn node_only(peer: Peer) -> Result<(), ManagerError> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Refuses every control request while this manager is locked (autolock on, restarted, no
+/// unlock key given yet).
+pub fn require_unlocked(node: &Node) -> Result<(), ManagerError> {
+    let locked_cluster = node.state.read().is_ok_and(|a| a.state.lock.is_some());
+    if locked_cluster && node.role() == Some(Role::Manager) {
+        node.keys.key()?;
+    }
+    Ok(())
 }

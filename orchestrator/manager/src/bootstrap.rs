@@ -62,6 +62,10 @@ pub fn prepare_init(dir: &StateDir, addrs: &NodeAddrs) -> Result<PendingInit, Ma
         ca_pem: ca.cert_pem.clone(),
         node: CertKey { cert_pem, key_pem },
     })?;
+    crate::keyring::save_key(
+        &crate::keyring::key_path(dir.root()),
+        &crate::data_key::Key::random(),
+    )?;
     dir.save_identity(&Identity {
         node_id: id,
         hostname: addrs.hostname.clone(),
@@ -146,6 +150,13 @@ pub async fn prepare_join(
                 key_pem,
             },
         })?;
+        if let Some(k) = resp
+            .data_key
+            .as_ref()
+            .and_then(|k| crate::data_key::Key::from_bytes(&k.0))
+        {
+            crate::keyring::save_key(&crate::keyring::key_path(dir.root()), &k)?;
+        }
         let mut managers = resp.managers;
         if managers.is_empty() {
             managers.push(manager_addr.to_string());

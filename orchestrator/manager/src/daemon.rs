@@ -23,6 +23,9 @@ use crate::{
     service_api,
 };
 
+/// Where the secret and config files of tasks live (a tmpfs), one directory per node.
+pub const DEFAULT_FILES_ROOT: &str = "/dev/shm/swarmd-files";
+
 /// A running node and its background tasks.
 pub struct Daemon {
     /// The node.
@@ -39,9 +42,28 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(join_api::routes())
         .merge(service_api::routes())
         .merge(crate::network_api::routes())
+        .merge(crate::secret_api::routes())
+        .merge(crate::lock_api::routes())
         .merge(dispatcher::routes())
         .merge(admin_api::routes())
         .with_state(node)
+}
+
+/// Keeps the data-key file in step with the replicated autolock state (another manager may
+/// turn autolock on or off).
+async fn key_file_loop(node: Arc<Node>) {
+    let stopped = node.stopped();
+    tokio::pin!(stopped);
+    loop {
+        let lock = node.state.read().ok().and_then(|a| a.state.lock.clone());
+        if let Err(e) = node.keys.sync_file(lock.as_ref()) {
+            tracing::warn!(error = %e, "cannot update the data-key file");
+        }
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+        }
+    }
 }
 
 fn raft_err(e: impl std::fmt::Display) -> ManagerError {
@@ -111,16 +133,20 @@ impl Daemon {
                 hostname: identity.hostname.clone(),
                 own_addr: identity.advertise_addr.clone(),
                 capacity: settings.capacity,
+                files_root: std::path::PathBuf::from(DEFAULT_FILES_ROOT),
             }
         });
-        let node = Arc::new(Node::new(
+        let lock = state.read().ok().and_then(|a| a.state.lock.clone());
+        let mut node = Node::new(
             identity.node_id,
             raft,
             state,
             settings,
             client_tls,
             local_ip,
-        ));
+        );
+        node.keys = crate::keyring::Keyring::load(dir.root(), lock.as_ref())?;
+        let node = Arc::new(node);
         if let Ok(mut m) = node.managers.lock() {
             m.clone_from(&identity.managers);
         }
@@ -159,6 +185,7 @@ impl Daemon {
         ));
         tasks.spawn(agent::down_monitor(node.clone()));
         tasks.spawn(orchestrator::run(node.clone()));
+        tasks.spawn(key_file_loop(node.clone()));
         if let Some(cfg) = executor {
             tasks.spawn(agent_link::run(node.clone(), cfg));
         }
@@ -187,7 +214,7 @@ impl Daemon {
         if self.node.left.load(Ordering::SeqCst) {
             tracing::info!("left the cluster; removing the state directory");
             let root = self.dir.root();
-            for name in ["raft.redb", "node.json", "swarmd.sock"] {
+            for name in ["raft.redb", "node.json", "swarmd.sock", "data-key"] {
                 let _ = std::fs::remove_file(root.join(name));
             }
             let _ = std::fs::remove_dir_all(root.join("certs"));

@@ -70,16 +70,21 @@ async fn sync(
         .read()
         .map_err(|_| ManagerError::Raft("state lock poisoned".into()))?;
     let state = &applied.state;
+    let tasks: Vec<_> = state
+        .tasks
+        .values()
+        .filter(|t| t.node_id.as_deref() == Some(key.as_str()))
+        .cloned()
+        .collect();
+    let (secrets, configs) =
+        crate::file_delivery::payloads(state, &tasks, n.keys.key().ok().as_ref());
     Ok(Json(SyncResponse {
-        tasks: state
-            .tasks
-            .values()
-            .filter(|t| t.node_id.as_deref() == Some(key.as_str()))
-            .cloned()
-            .collect(),
+        tasks,
         mesh: mesh_table(state),
         period_ms: n.settings.heartbeat_interval().as_millis() as u64,
         overlay: crate::network_view::overlay_view(state, &key),
+        secrets,
+        configs,
     }))
 }
 

@@ -32,6 +32,9 @@ pub enum ManagerError {
     /// This node is not a manager.
     #[error("this node is not a swarm manager; run the command on a manager or promote this node")]
     NotManager,
+    /// The manager was restarted under autolock and waits for its unlock key.
+    #[error("{0}")]
+    Locked(String),
     /// Certificate authority failure.
     #[error("certificate authority: {0}")]
     Ca(String),
@@ -69,6 +72,7 @@ impl ManagerError {
             ManagerError::NoQuorum(_) => ErrorKind::NoQuorum,
             ManagerError::QuorumGuard(_) => ErrorKind::QuorumGuard,
             ManagerError::NotManager => ErrorKind::NotManager,
+            ManagerError::Locked(_) => ErrorKind::Locked,
             ManagerError::Client(c) => c.kind().unwrap_or(ErrorKind::Internal),
             _ => ErrorKind::Internal,
         }

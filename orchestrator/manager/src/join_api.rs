@@ -111,6 +111,11 @@ async fn join(
         cert_pem,
         ca_cert_pem: cluster.ca_cert_pem,
         managers: state.managers().map(|m| m.addr.clone()).collect(),
+        // Only managers hold the data key; it travels inside this mutual-TLS answer.
+        data_key: (role == Role::Manager)
+            .then(|| n.keys.key().ok())
+            .flatten()
+            .map(|k| swarm_api::secret::SecretData(k.0.to_vec())),
     }))
 }
 

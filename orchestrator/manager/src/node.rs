@@ -75,6 +75,8 @@ pub struct Node {
     pub heartbeat_gate: tokio::sync::Mutex<bool>,
     /// The local task executor, once started (absent on nodes without a Docker engine).
     pub agent: std::sync::OnceLock<Arc<dyn crate::agent_handle::AgentHandle>>,
+    /// The cluster data key (managers), see [`crate::keyring`].
+    pub keys: crate::keyring::Keyring,
     peers: Mutex<BTreeMap<String, Arc<Client>>>,
 }
 
@@ -101,6 +103,7 @@ impl Node {
             left: std::sync::atomic::AtomicBool::new(false),
             heartbeat_gate: tokio::sync::Mutex::new(false),
             agent: std::sync::OnceLock::new(),
+            keys: Default::default(),
             peers: Mutex::new(BTreeMap::new()),
         }
     }
@@ -493,9 +496,11 @@ fn never_sent(e: &ManagerError) -> bool {
 fn apply_result(resp: CommandResponse) -> Result<(), ManagerError> {
     match resp.error {
         None => Ok(()),
-        Some(e @ (ApplyError::NodeNotFound { .. } | ApplyError::ServiceNotFound { .. })) => {
-            Err(ManagerError::NotFound(e.to_string()))
-        }
+        Some(
+            e @ (ApplyError::NodeNotFound { .. }
+            | ApplyError::ServiceNotFound { .. }
+            | ApplyError::FileObjectNotFound { .. }),
+        ) => Err(ManagerError::NotFound(e.to_string())),
         Some(e) => Err(ManagerError::Conflict(e.to_string())),
     }
 }

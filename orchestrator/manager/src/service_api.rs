@@ -130,6 +130,7 @@ async fn create(
         )));
     }
     crate::network_api::resolve_networks(&state, &mut spec)?;
+    crate::secret_api::resolve_files(&state, &mut spec)?;
     assign_ingress(&mut spec, None, state.services.values().map(|s| &s.spec))
         .map_err(ManagerError::Conflict)?;
     let now = now_ms();
@@ -185,6 +186,7 @@ async fn update(
         )));
     }
     crate::network_api::resolve_networks(&state, &mut spec)?;
+    crate::secret_api::resolve_files(&state, &mut spec)?;
     assign_ingress(
         &mut spec,
         Some(&old.spec),

@@ -19,6 +19,7 @@
 
 pub mod db;
 pub mod error;
+pub mod file_objects;
 pub mod log_store;
 pub mod network_state;
 pub mod recover;

@@ -38,6 +38,15 @@ pub struct ClusterState {
     /// Nodes that left (`swarmd leave`), listed Down until `node rm`; never Ready again.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub left: BTreeSet<NodeId>,
+    /// Secrets by id, values sealed (issue 16).
+    #[serde(default)]
+    pub secrets: BTreeMap<String, crate::file_objects::StoredSecret>,
+    /// Configs by id.
+    #[serde(default)]
+    pub configs: BTreeMap<String, swarm_api::config::Config>,
+    /// The autolock record; `None`: autolock off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<swarm_api::swarm_lock::LockInfo>,
 }
 
 impl ClusterState {
@@ -153,6 +162,26 @@ impl ClusterState {
             }
             Command::CreateNetwork { network } => self.create_network(network)?,
             Command::RemoveNetwork { id } => self.remove_network(id)?,
+            Command::CreateSecret { secret, sealed } => self.create_secret(secret, sealed)?,
+            Command::UpdateSecretLabels {
+                id,
+                expected_version,
+                labels,
+                at_ms,
+            } => self.update_secret_labels(id, *expected_version, labels, *at_ms)?,
+            Command::RemoveSecret { id } => self.remove_secret(id)?,
+            Command::CreateConfig { config } => self.create_config(config)?,
+            Command::UpdateConfigLabels {
+                id,
+                expected_version,
+                labels,
+                at_ms,
+            } => self.update_config_labels(id, *expected_version, labels, *at_ms)?,
+            Command::RemoveConfig { id } => self.remove_config(id)?,
+            Command::SetAutolock { lock } => {
+                self.require_cluster()?;
+                self.lock.clone_from(lock);
+            }
             Command::Batch { commands } => {
                 let mut first = Ok(());
                 for c in commands {
@@ -167,7 +196,7 @@ impl ClusterState {
         Ok(())
     }
 
-    fn require_cluster(&self) -> Result<&ClusterInfo, ApplyError> {
+    pub(crate) fn require_cluster(&self) -> Result<&ClusterInfo, ApplyError> {
         self.cluster.as_ref().ok_or(ApplyError::NotInitialised)
     }
 

@@ -25,6 +25,7 @@ impl ClusterState {
                 name: service.spec.name.clone(),
             });
         }
+        self.check_references(service)?;
         self.services.insert(service.id.clone(), service.clone());
         Ok(())
     }
@@ -34,6 +35,7 @@ impl ClusterState {
         service: &Service,
         expected: u64,
     ) -> Result<(), ApplyError> {
+        self.check_references(service)?;
         let renamed_onto = self
             .services
             .values()

@@ -147,6 +147,9 @@ pub enum Command {
         /// Turn this stopped manager's state into a new one-manager cluster (disaster recovery).
         #[arg(long)]
         force_new_cluster: bool,
+        /// Enable manager autolocking (requiring an unlock key to start a stopped manager).
+        #[arg(long)]
+        autolock: bool,
     },
     /// Join a cluster with a token from `swarmd join-token`, then run.
     Join {
@@ -203,6 +206,39 @@ pub enum Command {
         /// The network verb.
         #[command(subcommand)]
         verb: swarm_ctl::NetworkVerb,
+    },
+    /// Manage secrets.
+    Secret {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The secret verb.
+        #[command(subcommand)]
+        verb: swarm_ctl::FileObjectVerb,
+    },
+    /// Manage configs.
+    Config {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The config verb.
+        #[command(subcommand)]
+        verb: swarm_ctl::FileObjectVerb,
+    },
+    /// Manage the swarm (autolock and its unlock key).
+    Swarm {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The swarm verb.
+        #[command(subcommand)]
+        verb: swarm_ctl::SwarmVerb,
+    },
+    /// Unlock a locked manager (reads the unlock key from STDIN).
+    Unlock {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
     },
     /// Show or rotate a join token.
     JoinToken {

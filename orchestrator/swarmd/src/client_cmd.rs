@@ -57,6 +57,24 @@ pub async fn network(o: ClientOpts, verb: swarm_ctl::NetworkVerb) -> Result<()> 
     swarm_ctl::run_network(&c, verb, o.format, &mut std::io::stdout().lock()).await
 }
 
+/// `swarmd secret ...` (the verbs live in `swarm_ctl`).
+pub async fn secret(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_secret(&c, verb, o.format, &mut std::io::stdout().lock()).await
+}
+
+/// `swarmd config ...` (the verbs live in `swarm_ctl`).
+pub async fn config(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_config(&c, verb, o.format, &mut std::io::stdout().lock()).await
+}
+
+/// `swarmd swarm ...` and `swarmd unlock` (the verbs live in `swarm_ctl`).
+pub async fn swarm(o: ClientOpts, verb: swarm_ctl::SwarmVerb) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_swarm(&c, verb, o.format, &mut std::io::stdout().lock()).await
+}
+
 /// `swarmd join-token`.
 pub async fn join_token(o: ClientOpts, rotate: bool, quiet: bool, role: RoleArg) -> Result<()> {
     let role = match role {

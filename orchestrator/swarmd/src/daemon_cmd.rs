@@ -137,7 +137,12 @@ async fn serve(daemon: Daemon) -> Result<()> {
 }
 
 /// `swarmd init`.
-pub async fn init(opts: DaemonOpts, a: AddrOpts, force_new_cluster: bool) -> Result<()> {
+pub async fn init(
+    opts: DaemonOpts,
+    a: AddrOpts,
+    force_new_cluster: bool,
+    autolock: bool,
+) -> Result<()> {
     let dir = StateDir::new(&opts.state_dir);
     // Every flag is checked before anything is written.
     let settings = settings(&opts)?;
@@ -160,6 +165,12 @@ pub async fn init(opts: DaemonOpts, a: AddrOpts, force_new_cluster: bool) -> Res
          the join command with `swarmd join-token worker|manager`.",
         format_node_id(daemon.node.id)
     );
+    if autolock {
+        let r = swarm_manager::lock_api::set_lock(&daemon.node, true).await?;
+        if let Some(k) = r.key {
+            eprintln!("\n{}", swarm_ctl::swarm::unlock_key_text(&k));
+        }
+    }
     serve(daemon).await
 }
 

@@ -58,7 +58,8 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             daemon,
             addrs,
             force_new_cluster,
-        } => daemon_cmd::init(daemon, addrs, force_new_cluster).await,
+            autolock,
+        } => daemon_cmd::init(daemon, addrs, force_new_cluster, autolock).await,
         Command::Join {
             daemon,
             addrs,
@@ -70,6 +71,10 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Node { client, verb } => client_cmd::node(client, verb).await,
         Command::Service { client, verb } => client_cmd::service(client.into(), verb).await,
         Command::Network { client, verb } => client_cmd::network(client, verb).await,
+        Command::Secret { client, verb } => client_cmd::secret(client, verb).await,
+        Command::Config { client, verb } => client_cmd::config(client, verb).await,
+        Command::Swarm { client, verb } => client_cmd::swarm(client, verb).await,
+        Command::Unlock { client } => client_cmd::swarm(client, swarm_ctl::SwarmVerb::Unlock).await,
         Command::JoinToken {
             client,
             rotate,

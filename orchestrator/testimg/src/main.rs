@@ -8,11 +8,13 @@
 //! update-failure tests), `--exit-code N` (the code used by `--exit-immediately` and
 //! `--exit-after-ms`, default 0), `--exit-after-ms N` (serve, then exit after N ms),
 //! `--probe NAME:PORT` (repeatable: be a client instead, see `probe`),
-//! `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
+//! `--show-file PATH` (repeatable: print the file's mode, owner, length and hash first, see
+//! `show_file`), `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
 //! and ends with SIGKILL, as with a PID 1 that installs no handler). Otherwise SIGTERM and
 //! SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
 
 mod probe;
+mod show_file;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
@@ -26,6 +28,7 @@ struct Options {
     exit_after_ms: Option<u64>,
     ignore_sigterm: bool,
     probes: Vec<(String, u16)>,
+    show_files: Vec<String>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -39,6 +42,7 @@ fn parse_args() -> Result<Options, String> {
         exit_after_ms: None,
         ignore_sigterm: false,
         probes: Vec::new(),
+        show_files: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -47,6 +51,7 @@ fn parse_args() -> Result<Options, String> {
             "--port" => o.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
             "--exit-immediately" => o.exit_immediately = true,
             "--ignore-sigterm" => o.ignore_sigterm = true,
+            "--show-file" => o.show_files.push(value("--show-file")?),
             "--probe" => {
                 let v = value("--probe")?;
                 let (name, port) = v.rsplit_once(':').ok_or("--probe takes NAME:PORT")?;
@@ -60,7 +65,7 @@ fn parse_args() -> Result<Options, String> {
                 o.exit_after_ms =
                     Some(value("--exit-after-ms")?.parse().map_err(|e| format!("--exit-after-ms: {e}"))?)
             }
-            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe)")),
+            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe, --show-file)")),
         }
     }
     Ok(o)
@@ -105,6 +110,9 @@ fn main() {
             exit(2);
         }
     };
+    for f in &o.show_files {
+        println!("{}", show_file::describe(f));
+    }
     if o.exit_immediately {
         println!(
             "swarm-test-web: exiting immediately with status {}",

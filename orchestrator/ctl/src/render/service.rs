@@ -170,6 +170,20 @@ fn spec_text(out: &mut String, s: &ServiceSpec) {
     for (k, v) in &c.labels {
         let _ = writeln!(out, " Label:\t\t{k}={v}");
     }
+    if !c.secrets.is_empty() {
+        let _ = writeln!(out, "Secrets:");
+        for r in &c.secrets {
+            let path = swarm_api::file_ref::FileKind::Secret.path(&r.file.name);
+            let _ = writeln!(out, " Target:\t{path}\n  Source:\t{}", r.secret_name);
+        }
+    }
+    if !c.configs.is_empty() {
+        let _ = writeln!(out, "Configs:");
+        for r in &c.configs {
+            let path = swarm_api::file_ref::FileKind::Config.path(&r.file.name);
+            let _ = writeln!(out, " Target:\t{path}\n  Source:\t{}", r.config_name);
+        }
+    }
     if !c.mounts.is_empty() {
         let _ = writeln!(out, "Mounts:");
         for m in &c.mounts {

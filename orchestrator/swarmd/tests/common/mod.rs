@@ -287,10 +287,17 @@ impl Cluster {
 
     /// Starts the first manager with `swarmd init`.
     pub fn init(&mut self, name: &str) -> usize {
+        self.init_with(name, &[])
+    }
+
+    /// Starts the first manager with `swarmd init EXTRA...` (e.g. `--autolock`).
+    pub fn init_with(&mut self, name: &str, extra: &[&str]) -> usize {
         let i = self.new_node(name);
         let n = &mut self.nodes[i];
         let addr = n.addr.clone();
-        n.spawn(&["init", "--listen-addr", &addr, "--hostname", name]);
+        let mut args = vec!["init", "--listen-addr", &addr, "--hostname", name];
+        args.extend_from_slice(extra);
+        n.spawn(&args);
         n.wait_up();
         wait_for("initialised cluster", WAIT, || {
             n.nodes().filter(|v| v.len() == 1)
