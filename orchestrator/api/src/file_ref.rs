@@ -14,6 +14,9 @@ use crate::spec_error::SpecError;
 /// Where secrets are mounted in a container when the target is relative.
 pub const SECRETS_DIR: &str = "/run/secrets";
 
+/// The largest secret or config value (docker's limit, 500 KiB).
+pub const MAX_DATA: usize = 500 * 1024;
+
 /// The default file mode of a delivered secret or config (`0444`).
 pub const DEFAULT_MODE: u32 = 0o444;
 
@@ -208,7 +211,7 @@ pub fn validate_object(kind: FileKind, name: &str, data_len: usize) -> Result<()
             "choose a name such as db_password",
         ));
     }
-    let max = crate::secret::MAX_DATA;
+    let max = MAX_DATA;
     if data_len > max || (kind == FileKind::Secret && data_len == 0) {
         return Err(SpecError::new(
             format!("{} data", kind.noun()),

@@ -15,8 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::file_ref::FileTarget;
 
-/// The largest secret or config value (docker's limit, 500 KiB).
-pub const MAX_DATA: usize = 500 * 1024;
+pub use crate::file_ref::MAX_DATA;
 
 /// Bytes that are a secret value: base64 on the wire (as docker's API), redacted in `Debug`.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]

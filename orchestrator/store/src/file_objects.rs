@@ -8,21 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use swarm_api::command::ApplyError;
 use swarm_api::secret::{Sealed, Secret};
-use swarm_api::service::Service;
 
+use crate::secret_record::StoredSecret;
 use crate::state::ClusterState;
-
-/// A secret as the state keeps it: metadata and the sealed value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredSecret {
-    /// Metadata (spec without data).
-    pub secret: Secret,
-    /// The encrypted value.
-    pub sealed: Sealed,
-}
+use swarm_api::service::Service;
 
 const SECRET: &str = "secret";
 const CONFIG: &str = "config";

@@ -23,6 +23,7 @@ pub mod file_objects;
 pub mod log_store;
 pub mod network_state;
 pub mod recover;
+pub mod secret_record;
 pub mod state;
 pub mod state_machine;
 pub mod tasks;

@@ -40,7 +40,7 @@ pub struct ClusterState {
     pub left: BTreeSet<NodeId>,
     /// Secrets by id, values sealed (issue 16).
     #[serde(default)]
-    pub secrets: BTreeMap<String, crate::file_objects::StoredSecret>,
+    pub secrets: BTreeMap<String, crate::secret_record::StoredSecret>,
     /// Configs by id.
     #[serde(default)]
     pub configs: BTreeMap<String, swarm_api::config::Config>,

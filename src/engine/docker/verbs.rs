@@ -263,6 +263,8 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
             a.many("--dns-option", &c.dns.dns_option);
             a.many("--network", &c.network.network);
             a.opt("--endpoint-mode", &c.network.endpoint_mode);
+            a.many("--secret", &c.files.secret);
+            a.many("--config", &c.files.config);
             a.container(&c.container);
             a.resources(&c.resources);
             a.restart(&c.restart);
@@ -341,6 +343,10 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
                 ("--dns-option-rm", &u.dns.dns_option_rm),
                 ("--network-add", &u.network.network_add),
                 ("--network-rm", &u.network.network_rm),
+                ("--secret-add", &u.files.secret_add),
+                ("--secret-rm", &u.files.secret_rm),
+                ("--config-add", &u.files.config_add),
+                ("--config-rm", &u.files.config_rm),
             ] {
                 a.many(name, vs);
             }
