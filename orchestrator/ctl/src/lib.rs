@@ -29,6 +29,7 @@ pub mod progress;
 pub mod render;
 pub mod service;
 pub mod service_args;
+pub mod stack;
 pub mod table;
 pub mod time;
 
@@ -37,3 +38,10 @@ pub use format::Format;
 pub use network::{run_network, NetworkVerb};
 pub use node::{run_node, NodeVerb};
 pub use service::{run_service, ServiceVerb};
+pub use stack::{run_stack, StackVerb};
+
+/// Whether `e` is bad input (a flag value or a compose file): the CLIs exit 2 for it.
+pub fn is_input_error(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<swarm_api::spec_error::SpecError>().is_some()
+        || e.downcast_ref::<swarm_compose::ComposeError>().is_some()
+}

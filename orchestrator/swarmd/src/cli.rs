@@ -204,6 +204,15 @@ pub enum Command {
         #[command(subcommand)]
         verb: swarm_ctl::NetworkVerb,
     },
+    /// Manage stacks (services and networks from compose files).
+    Stack {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The stack verb.
+        #[command(subcommand)]
+        verb: swarm_ctl::StackVerb,
+    },
     /// Show or rotate a join token.
     JoinToken {
         /// Client options.

@@ -57,6 +57,19 @@ pub async fn network(o: ClientOpts, verb: swarm_ctl::NetworkVerb) -> Result<()> 
     swarm_ctl::run_network(&c, verb, o.format, &mut std::io::stdout().lock()).await
 }
 
+/// `swarmd stack ...` (the verbs live in `swarm_ctl`).
+pub async fn stack(o: ClientOpts, verb: swarm_ctl::StackVerb) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_stack(
+        &c,
+        verb,
+        o.format,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
+    .await
+}
+
 /// `swarmd join-token`.
 pub async fn join_token(o: ClientOpts, rotate: bool, quiet: bool, role: RoleArg) -> Result<()> {
     let role = match role {

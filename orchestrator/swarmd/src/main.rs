@@ -45,9 +45,7 @@ fn main() {
     if let Err(e) = rt.block_on(dispatch(cli.command)) {
         eprintln!("Error: {e:#}");
         // Bad flag values exit 2, as usage errors do.
-        let input = e.downcast_ref::<addr::BadInput>().is_some()
-            || e.downcast_ref::<swarm_api::spec_error::SpecError>()
-                .is_some();
+        let input = e.downcast_ref::<addr::BadInput>().is_some() || swarm_ctl::is_input_error(&e);
         std::process::exit(if input { 2 } else { 1 });
     }
 }
@@ -70,6 +68,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Node { client, verb } => client_cmd::node(client, verb).await,
         Command::Service { client, verb } => client_cmd::service(client.into(), verb).await,
         Command::Network { client, verb } => client_cmd::network(client, verb).await,
+        Command::Stack { client, verb } => client_cmd::stack(client, verb).await,
         Command::JoinToken {
             client,
             rotate,
