@@ -76,7 +76,12 @@ fn containers_on(socket: &Path) -> Vec<String> {
     let out = Command::new("docker")
         .arg("--host")
         .arg(format!("unix://{}", socket.display()))
-        .args(["ps", "-aq", "--filter", "label=com.docker.stack.namespace=app"])
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            "label=com.docker.stack.namespace=app",
+        ])
         .output()
         .expect("docker ps");
     String::from_utf8_lossy(&out.stdout)
@@ -90,7 +95,15 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
     let home = Home::new(format!("sbxstk{}", std::process::id() % 100_000));
     let before = netns();
     let up = home.run(&[
-        "up", "--sandbox", "--name", &home.name, "--managers", "1", "--workers", "1", "--output",
+        "up",
+        "--sandbox",
+        "--name",
+        &home.name,
+        "--managers",
+        "1",
+        "--workers",
+        "1",
+        "--output",
         "json",
     ]);
     ok(&up, "up --sandbox");
@@ -110,7 +123,15 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
         home.run(&all)
     };
     let ps = |service: &str| -> Vec<Value> {
-        let out = home.run(&["service", "--cluster", &home.name, "ps", service, "--output", "json"]);
+        let out = home.run(&[
+            "service",
+            "--cluster",
+            &home.name,
+            "ps",
+            service,
+            "--output",
+            "json",
+        ]);
         serde_json::from_str::<Value>(&ok(&out, "service ps"))
             .unwrap()
             .as_array()
@@ -141,7 +162,10 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
         if w.len() == 1 && d.len() == 1 {
             break (w, d);
         }
-        assert!(Instant::now() < deadline, "tasks not running: web {w:?} db {d:?}");
+        assert!(
+            Instant::now() < deadline,
+            "tasks not running: web {w:?} db {d:?}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
     let db_task = db.iter().next().unwrap().clone();

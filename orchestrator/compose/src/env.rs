@@ -32,7 +32,8 @@ pub fn parse_dotenv(file: &str, text: &str) -> Result<BTreeMap<String, String>, 
         }
         let v = v.trim();
         let v = if v.len() >= 2
-            && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+            && ((v.starts_with('"') && v.ends_with('"'))
+                || (v.starts_with('\'') && v.ends_with('\'')))
         {
             v[1..v.len() - 1].to_string()
         } else {

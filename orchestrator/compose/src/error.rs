@@ -56,7 +56,11 @@ impl fmt::Display for KeyError {
 
 impl ComposeError {
     /// A [`ComposeError::Key`] at `path`.
-    pub fn key(path: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn key(
+        path: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         ComposeError::Key(KeyError {
             path: path.into(),
             message: message.into(),
@@ -66,10 +70,6 @@ impl ComposeError {
 
     /// A swarm-api validation error of the value at `path` (it names the docker flag too).
     pub fn spec(path: impl Into<String>, e: swarm_api::spec_error::SpecError) -> Self {
-        ComposeError::key(
-            path,
-            format!("{:?}: {}", e.value, e.reason),
-            e.fix,
-        )
+        ComposeError::key(path, format!("{:?}: {}", e.value, e.reason), e.fix)
     }
 }

@@ -257,7 +257,10 @@ mod tests {
         let e = i("$NOPE").unwrap_err();
         assert!(e.0.contains("NOPE"), "{e:?}");
         let e = i("${EMPTY:?give a password}").unwrap_err();
-        assert!(e.0.contains("EMPTY") && e.0.contains("give a password"), "{e:?}");
+        assert!(
+            e.0.contains("EMPTY") && e.0.contains("give a password"),
+            "{e:?}"
+        );
         assert!(i("${EMPTY?x}").is_ok());
         assert!(i("${TAG").unwrap_err().0.contains("unterminated"));
         assert!(i("a $ b").is_err());
@@ -265,11 +268,16 @@ mod tests {
 
     #[test]
     fn tree_paths_and_retyping() {
-        let mut v: Value =
-            serde_yaml::from_str("services:\n  web:\n    deploy:\n      replicas: ${N}\n    image: x:${NOPE}\n")
-                .unwrap();
+        let mut v: Value = serde_yaml::from_str(
+            "services:\n  web:\n    deploy:\n      replicas: ${N}\n    image: x:${NOPE}\n",
+        )
+        .unwrap();
         let e = interpolate_tree(&mut v, "", &env).unwrap_err();
-        assert!(e.to_string().starts_with("services.web.image: variable NOPE"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("services.web.image: variable NOPE"),
+            "{e}"
+        );
         let mut v: Value = serde_yaml::from_str("replicas: ${N}\nname: ${TAG}x").unwrap();
         interpolate_tree(&mut v, "", &env).unwrap();
         assert_eq!(v["replicas"], Value::Number(3u64.into()));

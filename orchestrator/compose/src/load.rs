@@ -98,23 +98,21 @@ fn parse(s: &Source) -> Result<Value, ComposeError> {
 }
 
 fn yaml_error(s: &Source, e: serde_yaml::Error) -> ComposeError {
-    {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        let message = e.to_string();
-        // serde_yaml appends " at line L column C"; the location is in front already.
-        let message = match message.find(" at line ") {
-            Some(i) => message[..i].to_string(),
-            None => message,
-        };
-        ComposeError::Yaml {
-            file: s.name.clone(),
-            line,
-            column,
-            message,
-        }
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0));
+    let message = e.to_string();
+    // serde_yaml appends " at line L column C"; the location is in front already.
+    let message = match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    ComposeError::Yaml {
+        file: s.name.clone(),
+        line,
+        column,
+        message,
     }
 }
 
@@ -154,14 +152,20 @@ fn take_unsupported(v: &mut Value) -> Vec<String> {
     let mut out = Vec::new();
     if !unsupported.is_empty() {
         let names: Vec<String> = unsupported.into_iter().collect();
-        out.push(format!("Ignoring unsupported options: {}", names.join(", ")));
+        out.push(format!(
+            "Ignoring unsupported options: {}",
+            names.join(", ")
+        ));
     }
     if !deprecated.is_empty() {
         let lines: Vec<String> = deprecated
             .into_iter()
             .map(|(k, why)| format!("{k}: {why}"))
             .collect();
-        out.push(format!("Ignoring deprecated options:\n\n{}", lines.join("\n")));
+        out.push(format!(
+            "Ignoring deprecated options:\n\n{}",
+            lines.join("\n")
+        ));
     }
     out
 }
@@ -191,7 +195,12 @@ fn friendly(path: String, msg: &str) -> (String, String) {
         } else {
             format!("{path}.{key}")
         };
-        return (path, format!("unknown key {key:?} (not in the compose specification, or not for a swarm stack)"));
+        return (
+            path,
+            format!(
+                "unknown key {key:?} (not in the compose specification, or not for a swarm stack)"
+            ),
+        );
     }
     if let Some(rest) = msg.strip_prefix("missing field `") {
         let key = rest.split('`').next().unwrap_or_default();
@@ -219,6 +228,10 @@ fn friendly(path: String, msg: &str) -> (String, String) {
             };
             return (path, format!("expected {want}, got {got}"));
         }
+    }
+    // An untagged enum's `expecting` text (`a string or a list of strings`).
+    if msg.starts_with("a ") || msg.starts_with("true") || msg.starts_with('"') {
+        return (path, format!("expected {msg}"));
     }
     (path, msg.to_string())
 }
@@ -258,13 +271,22 @@ mod tests {
             "services.web.deploy.replicas: expected a number, got string \"many\""
         );
         let e = err("services:\n  web:\n    image: x\n    deploy:\n      replica: 2\n");
-        assert!(e.starts_with("services.web.deploy.replica: unknown key \"replica\""), "{e}");
+        assert!(
+            e.starts_with("services.web.deploy.replica: unknown key \"replica\""),
+            "{e}"
+        );
         let e = err("services:\n  web:\n    image: x\n    read_only: maybe\n");
-        assert!(e.starts_with("services.web.read_only: expected true or false"), "{e}");
+        assert!(
+            e.starts_with("services.web.read_only: expected true or false"),
+            "{e}"
+        );
         let e = err("service:\n  web: {}\n");
         assert!(e.starts_with("service: unknown key"), "{e}");
         let e = err("services:\n  web:\n    image: x\n    ports: [{published: 80}]\n");
-        assert!(e.starts_with("services.web.ports[0]: expected a port"), "{e}");
+        assert!(
+            e.starts_with("services.web.ports[0]: expected a port"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -284,8 +306,14 @@ mod tests {
         let env = |k: &str| (k == "TAG").then(|| "2".to_string());
         let l = load(
             &[
-                Source { name: "a.yml".into(), text: "services:\n  web:\n    image: web:1\n    deploy: {replicas: 2}\n".into() },
-                Source { name: "b.yml".into(), text: "services:\n  web:\n    image: web:${TAG}\n".into() },
+                Source {
+                    name: "a.yml".into(),
+                    text: "services:\n  web:\n    image: web:1\n    deploy: {replicas: 2}\n".into(),
+                },
+                Source {
+                    name: "b.yml".into(),
+                    text: "services:\n  web:\n    image: web:${TAG}\n".into(),
+                },
             ],
             &env,
         )

@@ -36,7 +36,11 @@ pub fn merge(base: &mut Value, over: Value, key: &str) {
         (Value::Sequence(mut bs), Value::Sequence(os)) => {
             for item in os {
                 let k = entry_key(key, &item);
-                match k.and_then(|k| bs.iter().position(|x| entry_key(key, x).as_ref() == Some(&k))) {
+                let pos = k.as_ref().and_then(|k| {
+                    bs.iter()
+                        .position(|x| entry_key(key, x).as_ref() == Some(k))
+                });
+                match pos {
                     Some(pos) => bs[pos] = item,
                     None if k.is_none() && bs.contains(&item) => {}
                     None => bs.push(item),
@@ -172,7 +176,10 @@ services:
         assert_eq!(w["volumes"][1], y("/etc/x:/x:ro"));
         assert_eq!(w["dns"], y("[1.1.1.1, 8.8.8.8]"));
         assert_eq!(w["networks"], y("{front: null, back: {aliases: [b]}}"));
-        assert_eq!(w["deploy"], y("{replicas: 2, resources: {limits: {memory: 64M, cpus: '0.5'}}}"));
+        assert_eq!(
+            w["deploy"],
+            y("{replicas: 2, resources: {limits: {memory: 64M, cpus: '0.5'}}}")
+        );
         assert_eq!(base["services"]["db"]["image"], y("db"));
     }
 }

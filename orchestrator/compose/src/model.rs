@@ -373,7 +373,10 @@ pub struct Service {
 
 /// `env_file`: a path, a list of paths, or long entries `{path, required}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "a path or a list of paths or of {path, required}")]
+#[serde(
+    untagged,
+    expecting = "a path or a list of paths or of {path, required}"
+)]
 pub enum EnvFiles {
     /// One path.
     One(Text),
@@ -569,7 +572,10 @@ pub struct UpdateConfig {
 
 /// One `ports` entry.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "a port (\"8080:80\", 80) or {target, published, protocol, mode}")]
+#[serde(
+    untagged,
+    expecting = "a port (\"8080:80\", 80) or {target, published, protocol, mode}"
+)]
 pub enum Port {
     /// `"8080:80/udp"`, `80`, `"8000-8001:80-81"`.
     Short(Text),
@@ -605,7 +611,10 @@ pub struct PortLong {
 
 /// A service's `networks`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "a list of network names or a mapping of networks")]
+#[serde(
+    untagged,
+    expecting = "a list of network names or a mapping of networks"
+)]
 pub enum ServiceNetworks {
     /// `[front, back]`.
     List(Vec<String>),
@@ -636,7 +645,10 @@ pub struct ServiceNetwork {
 
 /// One `volumes` entry of a service.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "\"SOURCE:TARGET[:MODE]\" or {type, source, target, ...}")]
+#[serde(
+    untagged,
+    expecting = "\"SOURCE:TARGET[:MODE]\" or {type, source, target, ...}"
+)]
 pub enum ServiceVolume {
     /// `data:/var/lib/mysql`, `./site:/srv:ro`, `/scratch`.
     Short(Text),

@@ -67,7 +67,10 @@ mod tests {
 
     #[test]
     fn words_quotes_and_escapes() {
-        assert_eq!(split("serve  --port 80").unwrap(), vec!["serve", "--port", "80"]);
+        assert_eq!(
+            split("serve  --port 80").unwrap(),
+            vec!["serve", "--port", "80"]
+        );
         assert_eq!(
             split(r#"sh -c "echo \"hi\" there" 'a b'"#).unwrap(),
             vec!["sh", "-c", "echo \"hi\" there", "a b"]

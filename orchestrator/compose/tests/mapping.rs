@@ -84,7 +84,10 @@ fn chapter_15_maps_like_docker() {
     assert_eq!(web.labels[IMAGE_LABEL], "wordpress");
     assert_eq!(web.task.container.labels[NAMESPACE_LABEL], "app");
     // Quotes inside a list entry are part of the value, as in docker.
-    assert_eq!(web.task.container.env, vec!["WORDPRESS_DB_PASSWORD=\"mysql\""]);
+    assert_eq!(
+        web.task.container.env,
+        vec!["WORDPRESS_DB_PASSWORD=\"mysql\""]
+    );
     assert_eq!(web.endpoint.ports[0].published, Some(8080));
     assert_eq!(web.endpoint.ports[0].target, 80);
     let net = &web.task.networks[0];
@@ -176,7 +179,10 @@ volumes:
 fn every_supported_key_lands_in_the_spec() {
     let p = run(&[FULL]).unwrap();
     assert_eq!(
-        p.networks.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+        p.networks
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect::<Vec<_>>(),
         vec!["app_back", "app_front"]
     );
     assert!(p.networks[0].internal);
@@ -187,7 +193,12 @@ fn every_supported_key_lands_in_the_spec() {
     let agent = &p.services[0];
     assert_eq!(agent.mode, ServiceMode::Global);
     assert_eq!(
-        agent.task.networks.iter().map(|n| n.target.as_str()).collect::<Vec<_>>(),
+        agent
+            .task
+            .networks
+            .iter()
+            .map(|n| n.target.as_str())
+            .collect::<Vec<_>>(),
         vec!["app_back", "shared-net"]
     );
     let w = &p.services[1];
@@ -198,32 +209,69 @@ fn every_supported_key_lands_in_the_spec() {
     assert_eq!(c.command, vec!["/bin/app"]);
     assert_eq!(
         c.env,
-        vec!["FROM_FILE=1", "NUMBER=3306", "OVERRIDDEN=compose", "PASSED=from-shell"]
+        vec![
+            "FROM_FILE=1",
+            "NUMBER=3306",
+            "OVERRIDDEN=compose",
+            "PASSED=from-shell"
+        ]
     );
     assert_eq!(c.labels["team"], "edge");
-    assert_eq!((c.hostname.as_str(), c.user.as_str(), c.dir.as_str()), ("web-host", "1000:1000", "/srv"));
+    assert_eq!(
+        (c.hostname.as_str(), c.user.as_str(), c.dir.as_str()),
+        ("web-host", "1000:1000", "/srv")
+    );
     assert_eq!(c.stop_grace_period_ms, Some(90_000));
     assert!(c.read_only);
     assert_eq!(c.hosts, vec!["db.local:10.0.0.5", "cache.local:10.0.0.6"]);
     assert_eq!(c.dns.nameservers, vec!["10.0.0.2"]);
     assert_eq!(c.dns.search, vec!["example.internal"]);
     assert_eq!(c.dns.options, vec!["ndots:2"]);
-    assert_eq!(w.task.log_driver.as_ref().unwrap().options["max-size"], "10m");
+    assert_eq!(
+        w.task.log_driver.as_ref().unwrap().options["max-size"],
+        "10m"
+    );
     let ports = &w.endpoint.ports;
     assert_eq!((ports[0].published, ports[0].target), (None, 80));
-    assert_eq!((ports[1].published, ports[1].protocol), (Some(8443), Protocol::Udp));
+    assert_eq!(
+        (ports[1].published, ports[1].protocol),
+        (Some(8443), Protocol::Udp)
+    );
     assert_eq!(ports[2].mode, PublishMode::Host);
     let m = &c.mounts;
-    assert_eq!((m[0].kind, m[0].source.as_deref()), (MountType::Volume, Some("app_data")));
+    assert_eq!(
+        (m[0].kind, m[0].source.as_deref()),
+        (MountType::Volume, Some("app_data"))
+    );
     assert_eq!(m[0].volume_labels["keep"], "yes");
     assert_eq!(m[0].volume_labels[NAMESPACE_LABEL], "app");
-    assert_eq!((m[1].kind, m[1].source.as_deref(), m[1].readonly), (MountType::Bind, Some("/app/site"), true));
+    assert_eq!(
+        (m[1].kind, m[1].source.as_deref(), m[1].readonly),
+        (MountType::Bind, Some("/app/site"), true)
+    );
     assert_eq!(m[2].source.as_deref(), Some("/home/me/cache"));
-    assert_eq!((m[3].kind, m[3].source.as_deref()), (MountType::Volume, None));
-    assert_eq!((m[4].kind, m[4].tmpfs_size_bytes, m[4].tmpfs_mode), (MountType::Tmpfs, 1 << 20, Some(0o1770)));
-    assert_eq!((m[5].source.as_deref(), m[5].readonly), (Some("shared"), true));
-    assert_eq!((m[6].target.as_str(), m[6].tmpfs_size_bytes), ("/run", 64 << 20));
-    let front = &w.task.networks.iter().find(|n| n.target == "app_front").unwrap();
+    assert_eq!(
+        (m[3].kind, m[3].source.as_deref()),
+        (MountType::Volume, None)
+    );
+    assert_eq!(
+        (m[4].kind, m[4].tmpfs_size_bytes, m[4].tmpfs_mode),
+        (MountType::Tmpfs, 1 << 20, Some(0o1770))
+    );
+    assert_eq!(
+        (m[5].source.as_deref(), m[5].readonly),
+        (Some("shared"), true)
+    );
+    assert_eq!(
+        (m[6].target.as_str(), m[6].tmpfs_size_bytes),
+        ("/run", 64 << 20)
+    );
+    let front = &w
+        .task
+        .networks
+        .iter()
+        .find(|n| n.target == "app_front")
+        .unwrap();
     assert_eq!(front.aliases, vec!["web", "www"]);
     assert_eq!(w.mode, ServiceMode::Replicated { replicas: 4 });
     assert_eq!(w.labels["tier"], "front");
@@ -236,7 +284,10 @@ fn every_supported_key_lands_in_the_spec() {
     assert_eq!(t.restart_policy.condition, RestartCondition::OnFailure);
     assert_eq!(t.restart_policy.max_attempts, Some(3));
     let u = w.update_config.unwrap();
-    assert_eq!((u.parallelism, u.delay_ms, u.order), (2, 10_000, UpdateOrder::StartFirst));
+    assert_eq!(
+        (u.parallelism, u.delay_ms, u.order),
+        (2, 10_000, UpdateOrder::StartFirst)
+    );
     assert_eq!(w.rollback_config.unwrap().parallelism, 1);
 }
 
@@ -275,6 +326,9 @@ fn bad_input_names_the_key_path() {
     ];
     for (text, want) in cases {
         let e = run(&[text]).unwrap_err();
-        assert!(e.starts_with(want), "for\n{text}\nwant {want:?}\ngot  {e:?}");
+        assert!(
+            e.starts_with(want),
+            "for\n{text}\nwant {want:?}\ngot  {e:?}"
+        );
     }
 }

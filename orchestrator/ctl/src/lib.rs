@@ -42,6 +42,7 @@ pub use stack::{run_stack, StackVerb};
 
 /// Whether `e` is bad input (a flag value or a compose file): the CLIs exit 2 for it.
 pub fn is_input_error(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<swarm_api::spec_error::SpecError>().is_some()
+    e.downcast_ref::<swarm_api::spec_error::SpecError>()
+        .is_some()
         || e.downcast_ref::<swarm_compose::ComposeError>().is_some()
 }

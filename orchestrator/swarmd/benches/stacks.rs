@@ -88,10 +88,14 @@ fn deploy_part(runs: usize, rows: &mut Vec<(String, String, String)>) {
     std::fs::write(&file, compose(10, image)).unwrap();
     let file = file.display().to_string();
     let m = &c.nodes[m1];
-    wait_for("the agent to report its engine", Duration::from_secs(60), || {
-        let nodes = m.nodes()?;
-        (nodes[0]["description"]["resources"]["nano_cpus"].as_i64() > Some(0)).then_some(())
-    });
+    wait_for(
+        "the agent to report its engine",
+        Duration::from_secs(60),
+        || {
+            let nodes = m.nodes()?;
+            (nodes[0]["description"]["resources"]["nano_cpus"].as_i64() > Some(0)).then_some(())
+        },
+    );
     let (mut up, mut down) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let t = Instant::now();
@@ -135,12 +139,16 @@ fn redeploy_part(runs: usize, rows: &mut Vec<(String, String, String)>) {
     let t = Instant::now();
     stack(m, &["deploy", "-c", &file, "big"]);
     let first = t.elapsed();
-    wait_for("50 services with their task", Duration::from_secs(120), || {
-        snapshot(m)
-            .values()
-            .all(|(_, ids)| ids.len() == 1)
-            .then_some(())
-    });
+    wait_for(
+        "50 services with their task",
+        Duration::from_secs(120),
+        || {
+            snapshot(m)
+                .values()
+                .all(|(_, ids)| ids.len() == 1)
+                .then_some(())
+        },
+    );
     let before = snapshot(m);
     let mut times = Vec::new();
     for _ in 0..runs {

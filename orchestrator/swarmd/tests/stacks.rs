@@ -122,7 +122,10 @@ fn deploy_redeploy_update_prune_and_rm() {
     assert_eq!(labels["com.docker.stack.namespace"], "app");
     assert_eq!(labels["com.docker.stack.image"], "swarm-test/web:v1");
     let net = api(m, "/v1/networks/app_default", None).unwrap();
-    assert_eq!(net["network"]["spec"]["labels"]["com.docker.stack.namespace"], "app");
+    assert_eq!(
+        net["network"]["spec"]["labels"]["com.docker.stack.namespace"],
+        "app"
+    );
     let attach = &web["spec"]["task"]["networks"][0];
     assert_eq!(attach["target"], net["network"]["id"]);
     assert_eq!(attach["aliases"], serde_json::json!(["web"]));
@@ -136,13 +139,22 @@ fn deploy_redeploy_update_prune_and_rm() {
     assert_eq!(ls, "NAME   SERVICES\napp    2\n");
     let services = ok(stack(m, &dir, &["services", "app"]), "stack services");
     assert!(services.starts_with("ID "), "{services}");
-    assert!(services.contains("app_mysql") && services.contains("app_web"), "{services}");
+    assert!(
+        services.contains("app_mysql") && services.contains("app_web"),
+        "{services}"
+    );
     let ps = ok(stack(m, &dir, &["ps", "app", "--no-trunc"]), "stack ps");
-    assert!(ps.contains("app_web.1") && ps.contains("app_mysql.1"), "{ps}");
+    assert!(
+        ps.contains("app_web.1") && ps.contains("app_mysql.1"),
+        "{ps}"
+    );
 
     // Unchanged: nothing is sent, so no version moves and no task is replaced.
     let before = state(m);
-    let out = ok(stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]), "re-deploy");
+    let out = ok(
+        stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
+        "re-deploy",
+    );
     assert_eq!(out, "", "an unchanged re-deploy prints no change");
     assert_eq!(state(m), before);
 
@@ -154,7 +166,11 @@ fn deploy_redeploy_update_prune_and_rm() {
     )
     .unwrap();
     let out = ok(
-        stack(m, &dir, &["deploy", "-c", "stack.yml", "-c", "more.yml", "app"]),
+        stack(
+            m,
+            &dir,
+            &["deploy", "-c", "stack.yml", "-c", "more.yml", "app"],
+        ),
         "changed deploy",
     );
     let web_id = web["id"].as_str().unwrap();
@@ -163,7 +179,10 @@ fn deploy_redeploy_update_prune_and_rm() {
     assert_eq!(after["app_mysql"], before["app_mysql"]);
     assert_eq!(after["app_web"].0, before["app_web"].0 + 1);
     let web = api(m, "/v1/services/app_web", None).unwrap();
-    assert_eq!(web["spec"]["task"]["container"]["image"], "swarm-test/web:v2");
+    assert_eq!(
+        web["spec"]["task"]["container"]["image"],
+        "swarm-test/web:v2"
+    );
     assert_eq!(web["spec"]["mode"]["replicated"]["replicas"], 2);
 
     // mysql leaves the file: kept without --prune, removed with it.
@@ -172,7 +191,10 @@ fn deploy_redeploy_update_prune_and_rm() {
         "services:\n  web:\n    image: swarm-test/web:v2\n    command: [\"--port\", \"80\", \"--upstream\", \"mysql:3306\"]\n    environment: [WORDPRESS_DB_HOST=mysql:3306]\n    ports: [\"8080:80\"]\n    deploy: {replicas: 2}\n",
     )
     .unwrap();
-    let out = ok(stack(m, &dir, &["deploy", "-c", "web-only.yml", "app"]), "deploy");
+    let out = ok(
+        stack(m, &dir, &["deploy", "-c", "web-only.yml", "app"]),
+        "deploy",
+    );
     assert_eq!(out, "");
     assert!(state(m).contains_key("app_mysql"));
     let out = ok(
@@ -185,7 +207,10 @@ fn deploy_redeploy_update_prune_and_rm() {
     // A service outside the stack is left alone by rm.
     create(m, spec("other", Some(1)));
     let out = ok(stack(m, &dir, &["rm", "app"]), "stack rm");
-    assert_eq!(out, "Removing service app_web\nRemoving network app_default\n");
+    assert_eq!(
+        out,
+        "Removing service app_web\nRemoving network app_default\n"
+    );
     assert_eq!(state(m).keys().collect::<Vec<_>>(), vec!["other"]);
     assert!(network_names(m).is_empty(), "{:?}", network_names(m));
     assert_eq!(ok(stack(m, &dir, &["ls"]), "ls"), "NAME   SERVICES\n");
@@ -252,14 +277,23 @@ fn bad_input_exits_2_creates_nothing_and_a_half_done_deploy_completes() {
         out,
         "Creating network app_default\nCreating service app_mysql\nCreating service app_web\n"
     );
-    assert!(err.contains("stack deploy stopped at service app_web"), "{err}");
-    assert!(err.contains("port 8080/tcp is already published by service blocker"), "{err}");
+    assert!(
+        err.contains("stack deploy stopped at service app_web"),
+        "{err}"
+    );
+    assert!(
+        err.contains("port 8080/tcp is already published by service blocker"),
+        "{err}"
+    );
     assert!(
         err.contains("networks app_default; services app_mysql;"),
         "{err}"
     );
     api(m, "/v1/services/blocker/rm", Some(Value::Null)).unwrap();
-    let out = ok(stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]), "re-run");
+    let out = ok(
+        stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
+        "re-run",
+    );
     assert_eq!(out, "Creating service app_web\n");
     ok(stack(m, &dir, &["rm", "app"]), "rm");
     assert!(state(m).is_empty() && network_names(m).is_empty());

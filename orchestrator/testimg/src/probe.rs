@@ -95,7 +95,9 @@ pub(crate) fn ask(name: &str, port: u16, id: u16) -> Result<(Ipv4Addr, String), 
         Ok(ip) => vec![ip],
         Err(_) => resolve(name, id)?,
     };
-    let ip = *ips.first().ok_or_else(|| format!("{name} has no address"))?;
+    let ip = *ips
+        .first()
+        .ok_or_else(|| format!("{name} has no address"))?;
     Ok((ip, fetch(ip, port)?))
 }
 

@@ -60,7 +60,11 @@ pub fn plan_files(
             });
             continue;
         }
-        let given = [d.file.is_some(), d.environment.is_some(), d.content.is_some()];
+        let given = [
+            d.file.is_some(),
+            d.environment.is_some(),
+            d.content.is_some(),
+        ];
         if given.iter().filter(|g| **g).count() != 1 || (kind == "secrets" && d.content.is_some()) {
             let choices = if kind == "secrets" {
                 "file, environment or external: true"
@@ -74,7 +78,7 @@ pub fn plan_files(
             ));
         }
         let data = if let Some(f) = &d.file {
-            let p = ctx.working_dir.join(&f.0);
+            let p = super::resolve_path(&f.0, ctx);
             (ctx.read)(&p)
                 .map_err(|e| ComposeError::File {
                     path: p.display().to_string(),
@@ -128,8 +132,16 @@ pub fn refuse_refs(
         if !decls.contains_key(r.source()) {
             return Err(ComposeError::key(
                 format!("{path}[{i}]"),
-                format!("{} {:?} is not declared under the top-level {kind} key", &kind[..kind.len() - 1], r.source()),
-                format!("declare it: `{kind}: {{{}: {{file: ./{}}}}}`", r.source(), r.source()),
+                format!(
+                    "{} {:?} is not declared under the top-level {kind} key",
+                    &kind[..kind.len() - 1],
+                    r.source()
+                ),
+                format!(
+                    "declare it: `{kind}: {{{}: {{file: ./{}}}}}`",
+                    r.source(),
+                    r.source()
+                ),
             ));
         }
     }

@@ -20,7 +20,7 @@ pub mod network;
 pub mod ports;
 pub mod service;
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use swarm_api::network::NetworkSpec;
 use swarm_api::service::ServiceSpec;
@@ -61,6 +61,27 @@ pub struct StackPlan {
     pub secrets: Vec<files::PlannedFile>,
     /// Configs of the stack.
     pub configs: Vec<files::PlannedFile>,
+}
+
+/// A path of the compose file (`./site`, `../x`, `~/x`, `/abs`) as an absolute, lexically
+/// cleaned path: relative ones start in the first file's directory, `~` is `$HOME`.
+pub fn resolve_path(source: &str, ctx: &Context) -> PathBuf {
+    let p = if let Some(rest) = source.strip_prefix("~/") {
+        PathBuf::from((ctx.lookup)("HOME").unwrap_or_else(|| "/".into())).join(rest)
+    } else {
+        ctx.working_dir.join(source)
+    };
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// Checks a stack name as docker does (it prefixes every object's name).
@@ -127,10 +148,18 @@ fn published_once(services: &[ServiceSpec]) -> Result<(), ComposeError> {
                 continue;
             }
             if let Some(other) = owner.insert((port, p.protocol), s.name.clone()) {
-                let short = |n: &str| n.split_once('_').map(|x| x.1.to_string()).unwrap_or_default();
+                let short = |n: &str| {
+                    n.split_once('_')
+                        .map(|x| x.1.to_string())
+                        .unwrap_or_default()
+                };
                 return Err(ComposeError::key(
                     format!("services.{}.ports", short(&s.name)),
-                    format!("port {port}/{} is published by service {} too", p.protocol, short(&other)),
+                    format!(
+                        "port {port}/{} is published by service {} too",
+                        p.protocol,
+                        short(&other)
+                    ),
                     "publish each port from one service only",
                 ));
             }

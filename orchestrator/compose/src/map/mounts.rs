@@ -3,8 +3,6 @@
 //! mount (relative to the first compose file's directory), a lone target an anonymous
 //! volume, and `type: tmpfs` or `tmpfs:` a tmpfs mount.
 
-use std::path::{Component, PathBuf};
-
 use swarm_api::mount::{Mount, MountType};
 use swarm_api::resources::parse_memory;
 
@@ -30,28 +28,6 @@ fn empty(kind: MountType, target: &str) -> Mount {
 
 fn is_path(source: &str) -> bool {
     source.starts_with('/') || source.starts_with('.') || source.starts_with('~')
-}
-
-/// `./site` → `WORKDIR/site` (lexically cleaned); `~/x` → `$HOME/x`.
-fn host_path(source: &str, ctx: &Context) -> PathBuf {
-    let p = if let Some(rest) = source.strip_prefix("~/") {
-        PathBuf::from((ctx.lookup)("HOME").unwrap_or_else(|| "/".into())).join(rest)
-    } else if source.starts_with('/') {
-        PathBuf::from(source)
-    } else {
-        ctx.working_dir.join(source)
-    };
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Fills the source of a named volume (`STACK_NAME`, its labels, driver and options).
@@ -89,8 +65,10 @@ fn named(
         .insert(NAMESPACE_LABEL.into(), ctx.stack.into());
     m.volume_driver = decl.driver.as_ref().map(|d| d.0.clone());
     for (k, v) in &decl.driver_opts {
-        m.volume_options
-            .insert(k.clone(), v.as_ref().map(|t| t.0.clone()).unwrap_or_default());
+        m.volume_options.insert(
+            k.clone(),
+            v.as_ref().map(|t| t.0.clone()).unwrap_or_default(),
+        );
     }
     Ok(())
 }
@@ -110,7 +88,12 @@ pub fn map_volume(
     Ok(m)
 }
 
-fn short(path: &str, value: &str, file: &ComposeFile, ctx: &Context) -> Result<Mount, ComposeError> {
+fn short(
+    path: &str,
+    value: &str,
+    file: &ComposeFile,
+    ctx: &Context,
+) -> Result<Mount, ComposeError> {
     let parts: Vec<&str> = value.split(':').collect();
     let (source, target, mode) = match parts.as_slice() {
         [t] => (None, *t, None),
@@ -128,7 +111,7 @@ fn short(path: &str, value: &str, file: &ComposeFile, ctx: &Context) -> Result<M
         None => empty(MountType::Volume, target),
         Some(s) if is_path(s) => {
             let mut m = empty(MountType::Bind, target);
-            m.source = Some(host_path(s, ctx).display().to_string());
+            m.source = Some(super::resolve_path(s, ctx).display().to_string());
             m
         }
         Some(s) => {
@@ -154,7 +137,12 @@ fn short(path: &str, value: &str, file: &ComposeFile, ctx: &Context) -> Result<M
     Ok(m)
 }
 
-fn long(path: &str, l: &VolumeLong, file: &ComposeFile, ctx: &Context) -> Result<Mount, ComposeError> {
+fn long(
+    path: &str,
+    l: &VolumeLong,
+    file: &ComposeFile,
+    ctx: &Context,
+) -> Result<Mount, ComposeError> {
     let target = l.target.0.as_str();
     let mut m = match l.kind.0.as_str() {
         "volume" => {
@@ -183,7 +171,7 @@ fn long(path: &str, l: &VolumeLong, file: &ComposeFile, ctx: &Context) -> Result
                     "give source: ./dir or an absolute path",
                 ));
             };
-            m.source = Some(host_path(&s.0, ctx).display().to_string());
+            m.source = Some(super::resolve_path(&s.0, ctx).display().to_string());
             if let Some(b) = &l.bind {
                 if b.propagation.as_ref().is_some_and(|p| p.0 != "rprivate") {
                     return Err(ComposeError::key(
@@ -223,7 +211,11 @@ fn long(path: &str, l: &VolumeLong, file: &ComposeFile, ctx: &Context) -> Result
 fn octal(path: &str, s: &str) -> Result<u32, ComposeError> {
     let digits = s.trim_start_matches("0o");
     u32::from_str_radix(digits, 8).map_err(|_| {
-        ComposeError::key(path, format!("{s:?} is not an octal file mode"), "write e.g. 1770")
+        ComposeError::key(
+            path,
+            format!("{s:?} is not an octal file mode"),
+            "write e.g. 1770",
+        )
     })
 }
 

@@ -17,9 +17,17 @@ pub struct Networks {
 }
 
 /// The real name of an external object: `external: {name}`, then `name:`, then the key.
-pub fn external_name(key: &str, ext: &Option<External>, name: &Option<crate::model::Text>) -> Option<String> {
+pub fn external_name(
+    key: &str,
+    ext: &Option<External>,
+    name: &Option<crate::model::Text>,
+) -> Option<String> {
     match ext {
-        Some(External::Flag(true)) => Some(name.as_ref().map(|n| n.0.clone()).unwrap_or_else(|| key.to_string())),
+        Some(External::Flag(true)) => Some(
+            name.as_ref()
+                .map(|n| n.0.clone())
+                .unwrap_or_else(|| key.to_string()),
+        ),
         Some(External::Named { name }) => Some(name.0.clone()),
         _ => None,
     }

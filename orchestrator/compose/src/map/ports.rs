@@ -17,7 +17,11 @@ fn bad(path: &str, value: &str, why: &str) -> ComposeError {
 fn number(path: &str, value: &str, s: &str) -> Result<u16, ComposeError> {
     match s.trim().parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
-        _ => Err(bad(path, value, &format!("{s:?} is not a port from 1 to 65535"))),
+        _ => Err(bad(
+            path,
+            value,
+            &format!("{s:?} is not a port from 1 to 65535"),
+        )),
     }
 }
 
@@ -38,7 +42,11 @@ fn protocol(path: &str, value: &str, s: &str) -> Result<Protocol, ComposeError> 
     match s.trim().to_ascii_lowercase().as_str() {
         "tcp" => Ok(Protocol::Tcp),
         "udp" => Ok(Protocol::Udp),
-        _ => Err(bad(path, value, &format!("unknown protocol {s:?} (tcp or udp)"))),
+        _ => Err(bad(
+            path,
+            value,
+            &format!("unknown protocol {s:?} (tcp or udp)"),
+        )),
     }
 }
 
@@ -69,7 +77,11 @@ pub fn map_port(path: &str, p: &Port) -> Result<Vec<PortConfig>, ComposeError> {
                 Some(p) => {
                     let ps = range(path, value, p)?;
                     if ps.len() != targets.len() {
-                        return Err(bad(path, value, "the published and target ranges differ in length"));
+                        return Err(bad(
+                            path,
+                            value,
+                            "the published and target ranges differ in length",
+                        ));
                     }
                     ps.into_iter().map(Some).collect()
                 }
@@ -96,7 +108,11 @@ pub fn map_port(path: &str, p: &Port) -> Result<Vec<PortConfig>, ComposeError> {
                 ));
             }
             if l.target == 0 {
-                return Err(bad(&format!("{path}.target"), "0", "not a port from 1 to 65535"));
+                return Err(bad(
+                    &format!("{path}.target"),
+                    "0",
+                    "not a port from 1 to 65535",
+                ));
             }
             let published = match &l.published {
                 Some(p) => Some(number(&format!("{path}.published"), &p.0, &p.0)?),

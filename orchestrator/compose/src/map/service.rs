@@ -62,7 +62,10 @@ fn key_of_flag(flag: &str) -> String {
         "--name" => "(name)",
         "image" => "image",
         f => {
-            for (prefix, key) in [("--update-", "update_config"), ("--rollback-", "rollback_config")] {
+            for (prefix, key) in [
+                ("--update-", "update_config"),
+                ("--rollback-", "rollback_config"),
+            ] {
                 if let Some(rest) = f.strip_prefix(prefix) {
                     return format!("deploy.{key}.{}", rest.replace('-', "_"));
                 }
@@ -103,7 +106,7 @@ fn environment(path: &str, svc: &Service, ctx: &Context) -> Result<Vec<String>, 
             .collect(),
     };
     for (f, required) in files {
-        let p = ctx.working_dir.join(&f);
+        let p = super::resolve_path(&f, ctx);
         let text = match (ctx.read)(&p) {
             Ok(t) => t,
             Err(_) if !required => continue,
@@ -154,9 +157,23 @@ pub fn map_service(
             "give image: NAME[:TAG]",
         ));
     }
-    files::refuse_refs(&format!("{path}.secrets"), "secrets", &svc.secrets, &file.secrets)?;
-    files::refuse_refs(&format!("{path}.configs"), "configs", &svc.configs, &file.configs)?;
-    if svc.healthcheck.as_ref().is_some_and(|h| h.disable != Some(true)) {
+    files::refuse_refs(
+        &format!("{path}.secrets"),
+        "secrets",
+        &svc.secrets,
+        &file.secrets,
+    )?;
+    files::refuse_refs(
+        &format!("{path}.configs"),
+        "configs",
+        &svc.configs,
+        &file.configs,
+    )?;
+    if svc
+        .healthcheck
+        .as_ref()
+        .is_some_and(|h| h.disable != Some(true))
+    {
         return Err(refuse(
             format!("{path}.healthcheck"),
             "a health check",
@@ -164,10 +181,18 @@ pub fn map_service(
         ));
     }
     if svc.init == Some(true) {
-        return Err(refuse(format!("{path}.init"), "an init process", "remove init: true"));
+        return Err(refuse(
+            format!("{path}.init"),
+            "an init process",
+            "remove init: true",
+        ));
     }
     if svc.stop_signal.is_some() {
-        return Err(refuse(format!("{path}.stop_signal"), "a stop signal", "remove stop_signal (tasks get SIGTERM)"));
+        return Err(refuse(
+            format!("{path}.stop_signal"),
+            "a stop signal",
+            "remove stop_signal (tasks get SIGTERM)",
+        ));
     }
     let deploy = svc.deploy.clone().unwrap_or_default();
     let res = deploy.resources.clone().unwrap_or_default();
@@ -175,10 +200,18 @@ pub fn map_service(
         if let Some(s) = set {
             let p = format!("{path}.deploy.resources.{which}");
             if s.pids.is_some() {
-                return Err(refuse(format!("{p}.pids"), "a process limit", "remove pids"));
+                return Err(refuse(
+                    format!("{p}.pids"),
+                    "a process limit",
+                    "remove pids",
+                ));
             }
             if s.devices.is_some() || s.generic_resources.is_some() {
-                return Err(refuse(p, "devices and generic resources", "remove devices / generic_resources"));
+                return Err(refuse(
+                    p,
+                    "devices and generic resources",
+                    "remove devices / generic_resources",
+                ));
             }
         }
     }
@@ -212,7 +245,11 @@ pub fn map_service(
         ..Default::default()
     };
     if matches!(flags.mode.as_deref(), Some("replicated-job" | "global-job")) {
-        return Err(refuse(format!("{path}.deploy.mode"), "a job mode", "use replicated or global"));
+        return Err(refuse(
+            format!("{path}.deploy.mode"),
+            "a job mode",
+            "use replicated or global",
+        ));
     }
     let c = &mut flags.container;
     c.hostname = text(&svc.hostname);
@@ -241,7 +278,11 @@ pub fn map_service(
             .collect();
     }
     flags.dns.dns = svc.dns.as_ref().map(|d| d.values()).unwrap_or_default();
-    flags.dns.dns_search = svc.dns_search.as_ref().map(|d| d.values()).unwrap_or_default();
+    flags.dns.dns_search = svc
+        .dns_search
+        .as_ref()
+        .map(|d| d.values())
+        .unwrap_or_default();
     flags.dns.dns_option = svc
         .dns_opt
         .as_ref()
@@ -264,12 +305,17 @@ pub fn map_service(
     }
     c.labels.insert(NAMESPACE_LABEL.into(), ctx.stack.into());
     for (i, v) in svc.volumes.iter().enumerate() {
-        c.mounts
-            .push(mounts::map_volume(&format!("{path}.volumes[{i}]"), v, file, ctx)?);
+        c.mounts.push(mounts::map_volume(
+            &format!("{path}.volumes[{i}]"),
+            v,
+            file,
+            ctx,
+        )?);
     }
     if let Some(t) = &svc.tmpfs {
         for v in t.values() {
-            c.mounts.push(mounts::map_tmpfs(&format!("{path}.tmpfs"), &v)?);
+            c.mounts
+                .push(mounts::map_tmpfs(&format!("{path}.tmpfs"), &v)?);
         }
     }
     if let Some(l) = &deploy.labels {

@@ -33,7 +33,11 @@ pub fn plan_from_files(
 ) -> Result<StackPlan, ComposeError> {
     swarm_compose::map::validate_stack_name(stack)?;
     let inputs = read_inputs(files)?;
-    let lookup = |k: &str| std::env::var(k).ok().or_else(|| inputs.dotenv.get(k).cloned());
+    let lookup = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .or_else(|| inputs.dotenv.get(k).cloned())
+    };
     let loaded = swarm_compose::load(&inputs.sources, &lookup)?;
     for w in &loaded.warnings {
         let _ = writeln!(err, "{w}\n");

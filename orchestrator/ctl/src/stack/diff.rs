@@ -89,7 +89,10 @@ pub fn as_stored(mut desired: ServiceSpec, stored: &ServiceSpec) -> ServiceSpec 
 }
 
 /// Compares one desired service (networks resolved) with the existing services by name.
-pub fn service_change(desired: ServiceSpec, existing: &BTreeMap<String, &Service>) -> ServiceChange {
+pub fn service_change(
+    desired: ServiceSpec,
+    existing: &BTreeMap<String, &Service>,
+) -> ServiceChange {
     match existing.get(&desired.name) {
         None => ServiceChange::Create(desired),
         Some(s) => {
@@ -104,7 +107,11 @@ pub fn service_change(desired: ServiceSpec, existing: &BTreeMap<String, &Service
 }
 
 /// Services of `stack` (by label) that the plan does not have: what `--prune` removes.
-pub fn prunable<'a>(stack: &str, plan: &StackPlan, existing: &'a [ServiceListEntry]) -> Vec<&'a Service> {
+pub fn prunable<'a>(
+    stack: &str,
+    plan: &StackPlan,
+    existing: &'a [ServiceListEntry],
+) -> Vec<&'a Service> {
     let mut v: Vec<&Service> = existing
         .iter()
         .map(|e| &e.service)

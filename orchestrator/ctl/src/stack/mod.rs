@@ -34,7 +34,12 @@ pub enum StackVerb {
     #[command(visible_alias = "up")]
     Deploy {
         /// Path to a Compose file; repeatable (later files override earlier ones).
-        #[arg(short = 'c', long = "compose-file", required = true, value_name = "FILE")]
+        #[arg(
+            short = 'c',
+            long = "compose-file",
+            required = true,
+            value_name = "FILE"
+        )]
         compose_file: Vec<String>,
         /// Prune services that are no longer referenced.
         #[arg(long)]

@@ -39,7 +39,11 @@ pub fn read_inputs(files: &[String]) -> Result<Inputs, ComposeError> {
         std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
     } else {
         let p = Path::new(first).parent().unwrap_or(Path::new(""));
-        let p = if p.as_os_str().is_empty() { Path::new(".") } else { p };
+        let p = if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        };
         std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
     };
     let env_path = working_dir.join(".env");

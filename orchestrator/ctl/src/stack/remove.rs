@@ -70,7 +70,10 @@ pub async fn remove(
         }
     }
     if !failures.is_empty() {
-        bail!("failed to remove some resources from stack {stack}:\n{}", failures.join("\n"));
+        bail!(
+            "failed to remove some resources from stack {stack}:\n{}",
+            failures.join("\n")
+        );
     }
     Ok(())
 }
