@@ -105,6 +105,8 @@ pub enum Command {
     Service(ServiceArgs),
     /// Manage the cluster's overlay networks through its leader (SSH tunnel, mutual TLS)
     Network(NetworkArgs),
+    /// Manage stacks from compose files through the cluster's leader (SSH tunnel, mutual TLS)
+    Stack(StackArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -515,7 +517,18 @@ pub struct NetworkArgs {
     pub verb: NetworkVerb,
 }
 
-pub use swarm_ctl::{NetworkVerb, NodeVerb, ServiceVerb};
+/// `swarm-aws stack`.
+#[derive(Debug, Args)]
+pub struct StackArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// The stack verb.
+    #[command(subcommand)]
+    pub verb: StackVerb,
+}
+
+pub use swarm_ctl::{NetworkVerb, NodeVerb, ServiceVerb, StackVerb};
 
 /// Output formats of `template` verbs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -20,6 +20,10 @@ pub enum Error {
     /// Other invalid input, with every field named.
     #[error("invalid input:\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Fields(Vec<FieldError>),
+    /// Bad input found by a shared client verb (a compose file, a flag value): the message
+    /// names the key or flag, the value and the fix.
+    #[error("{0}")]
+    Input(String),
     /// The verb exists but its implementation has not landed yet.
     #[error("`swarm-aws {0}` is not implemented yet")]
     NotImplemented(&'static str),
@@ -66,7 +70,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) | Error::Fields(_) | Error::NotImplemented(_) => 2,
+            Error::Spec(_) | Error::Fields(_) | Error::Input(_) | Error::NotImplemented(_) => 2,
             Error::Output(_) | Error::NotConfirmed(_) | Error::ClusterApi(_) => 1,
             Error::Provider(e) => e.exit_code(),
             Error::Sandbox(e) => e.exit_code(),

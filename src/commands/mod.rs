@@ -36,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Node(args) => node::run(global, args).await,
         Command::Service(args) => node::run_service(global, args).await,
         Command::Network(args) => node::run_network(global, args).await,
+        Command::Stack(args) => node::run_stack(global, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -29,7 +29,7 @@ pub use swarmd::SwarmdEngine;
 use crate::bootstrap::{
     BootstrapHost, BootstrapOptions, BootstrapReport, LeaveReport, Member, NodeTable, ScalePlan,
 };
-use crate::cli::{GlobalArgs, NetworkVerb, NodeVerb, ServiceVerb};
+use crate::cli::{GlobalArgs, NetworkVerb, NodeVerb, ServiceVerb, StackVerb};
 use crate::cluster_api::ApiOptions;
 use crate::inventory::Inventory;
 use crate::provider::Provider;
@@ -175,6 +175,13 @@ pub trait ClusterEngine {
         cluster: &ApiCluster,
         verb: NetworkVerb,
     ) -> Result<(), Error>;
+    /// Runs a `stack` verb against the cluster.
+    async fn stack(
+        &self,
+        global: &GlobalArgs,
+        cluster: &ApiCluster,
+        verb: StackVerb,
+    ) -> Result<(), Error>;
 }
 
 /// The engine of one command.
@@ -260,6 +267,14 @@ impl ClusterEngine for Engine {
         verb: NetworkVerb,
     ) -> Result<(), Error> {
         delegate!(self, e => e.network(global, cluster, verb).await)
+    }
+    async fn stack(
+        &self,
+        global: &GlobalArgs,
+        cluster: &ApiCluster,
+        verb: StackVerb,
+    ) -> Result<(), Error> {
+        delegate!(self, e => e.stack(global, cluster, verb).await)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::bootstrap::{
     bootstrap_report, take_out, BootstrapHost, BootstrapOptions, BootstrapReport, LeaveReport,
     Member, NodeTable, ScalePlan, AWS_SSH_USER,
 };
-use crate::cli::{GlobalArgs, NetworkVerb, NodeVerb, OutputFormat, ServiceVerb};
+use crate::cli::{GlobalArgs, NetworkVerb, NodeVerb, OutputFormat, ServiceVerb, StackVerb};
 use crate::cluster_api::{ClusterApi, ClusterApiError};
 use crate::inventory::Inventory;
 use crate::provider::{swarmd_builds, HostProvider, Provider};
@@ -138,5 +138,35 @@ impl ClusterEngine for SwarmdEngine {
             Box::pin(swarm_ctl::run_network(client, verb, format(global), out))
         })
         .await
+    }
+
+    async fn stack(
+        &self,
+        global: &GlobalArgs,
+        cluster: &ApiCluster,
+        verb: StackVerb,
+    ) -> Result<(), Error> {
+        let api = ClusterApi::connect(&cluster.managers, &cluster.api).await?;
+        let mut out = std::io::stdout().lock();
+        let result = swarm_ctl::run_stack(
+            api.client(),
+            verb,
+            format(global),
+            &mut out,
+            &mut std::io::stderr().lock(),
+        )
+        .await
+        .map_err(|e| {
+            // A bad compose file (or a missing external network) is the user's to fix.
+            if swarm_ctl::is_input_error(&e) {
+                Error::Input(format!("{e:#}"))
+            } else {
+                verb_err(&api, e)
+            }
+        });
+        out.flush()?;
+        drop(out);
+        api.close().await;
+        result
     }
 }

@@ -31,7 +31,11 @@ pub mod render;
 pub mod secret;
 pub mod service;
 pub mod service_args;
+<<<<<<< HEAD
 pub mod swarm;
+=======
+pub mod stack;
+>>>>>>> wip/stacks
 pub mod table;
 pub mod time;
 
@@ -41,4 +45,15 @@ pub use network::{run_network, NetworkVerb};
 pub use node::{run_node, NodeVerb};
 pub use secret::{run_config, run_secret, FileObjectVerb};
 pub use service::{run_service, ServiceVerb};
+<<<<<<< HEAD
 pub use swarm::{run_swarm, SwarmVerb};
+=======
+pub use stack::{run_stack, StackVerb};
+
+/// Whether `e` is bad input (a flag value or a compose file): the CLIs exit 2 for it.
+pub fn is_input_error(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<swarm_api::spec_error::SpecError>()
+        .is_some()
+        || e.downcast_ref::<swarm_compose::ComposeError>().is_some()
+}
+>>>>>>> wip/stacks

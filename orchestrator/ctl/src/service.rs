@@ -373,7 +373,7 @@ async fn scale_one(client: &Client, name: &str, n: u64) -> Result<Service> {
 }
 
 /// Node id → host name, for `service ps` (empty when the node list cannot be read).
-async fn hostnames(client: &Client) -> HashMap<String, String> {
+pub(crate) async fn hostnames(client: &Client) -> HashMap<String, String> {
     client
         .nodes()
         .ls()

@@ -207,6 +207,7 @@ pub enum Command {
         #[command(subcommand)]
         verb: swarm_ctl::NetworkVerb,
     },
+<<<<<<< HEAD
     /// Manage secrets.
     Secret {
         /// Client options.
@@ -239,6 +240,16 @@ pub enum Command {
         /// Client options.
         #[command(flatten)]
         client: ClientOpts,
+=======
+    /// Manage stacks (services and networks from compose files).
+    Stack {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The stack verb.
+        #[command(subcommand)]
+        verb: swarm_ctl::StackVerb,
+>>>>>>> wip/stacks
     },
     /// Show or rotate a join token.
     JoinToken {

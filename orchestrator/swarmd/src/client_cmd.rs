@@ -57,6 +57,7 @@ pub async fn network(o: ClientOpts, verb: swarm_ctl::NetworkVerb) -> Result<()> 
     swarm_ctl::run_network(&c, verb, o.format, &mut std::io::stdout().lock()).await
 }
 
+<<<<<<< HEAD
 /// `swarmd secret ...` (the verbs live in `swarm_ctl`).
 pub async fn secret(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()> {
     let c = client(&o)?;
@@ -73,6 +74,19 @@ pub async fn config(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()
 pub async fn swarm(o: ClientOpts, verb: swarm_ctl::SwarmVerb) -> Result<()> {
     let c = client(&o)?;
     swarm_ctl::run_swarm(&c, verb, o.format, &mut std::io::stdout().lock()).await
+=======
+/// `swarmd stack ...` (the verbs live in `swarm_ctl`).
+pub async fn stack(o: ClientOpts, verb: swarm_ctl::StackVerb) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_stack(
+        &c,
+        verb,
+        o.format,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
+    .await
+>>>>>>> wip/stacks
 }
 
 /// `swarmd join-token`.

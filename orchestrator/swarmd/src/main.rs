@@ -45,9 +45,7 @@ fn main() {
     if let Err(e) = rt.block_on(dispatch(cli.command)) {
         eprintln!("Error: {e:#}");
         // Bad flag values exit 2, as usage errors do.
-        let input = e.downcast_ref::<addr::BadInput>().is_some()
-            || e.downcast_ref::<swarm_api::spec_error::SpecError>()
-                .is_some();
+        let input = e.downcast_ref::<addr::BadInput>().is_some() || swarm_ctl::is_input_error(&e);
         std::process::exit(if input { 2 } else { 1 });
     }
 }
@@ -71,10 +69,14 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Node { client, verb } => client_cmd::node(client, verb).await,
         Command::Service { client, verb } => client_cmd::service(client.into(), verb).await,
         Command::Network { client, verb } => client_cmd::network(client, verb).await,
+<<<<<<< HEAD
         Command::Secret { client, verb } => client_cmd::secret(client, verb).await,
         Command::Config { client, verb } => client_cmd::config(client, verb).await,
         Command::Swarm { client, verb } => client_cmd::swarm(client, verb).await,
         Command::Unlock { client } => client_cmd::swarm(client, swarm_ctl::SwarmVerb::Unlock).await,
+=======
+        Command::Stack { client, verb } => client_cmd::stack(client, verb).await,
+>>>>>>> wip/stacks
         Command::JoinToken {
             client,
             rotate,

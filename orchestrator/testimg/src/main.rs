@@ -9,7 +9,12 @@
 //! `--exit-after-ms`, default 0), `--exit-after-ms N` (serve, then exit after N ms),
 //! `--probe NAME:PORT` (repeatable: be a client instead, see `probe`),
 //! `--show-file PATH` (repeatable: print the file's mode, owner, length and hash first, see
-//! `show_file`), `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
+//! `show_file`),
+//! `--upstream NAME:PORT` (a front end: every HTTP request is answered with what one `GET /`
+//! to NAME:PORT returned, `upstream=NAME:PORT ip=A got=<its line> <own line>`, or
+//! `upstream=NAME:PORT error=...`; NAME is resolved by the task's nameserver on each request,
+//! as a web app finds its database by service name),
+//! `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
 //! and ends with SIGKILL, as with a PID 1 that installs no handler). Otherwise SIGTERM and
 //! SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
 
@@ -29,6 +34,7 @@ struct Options {
     ignore_sigterm: bool,
     probes: Vec<(String, u16)>,
     show_files: Vec<String>,
+    upstream: Option<(String, u16)>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -43,6 +49,7 @@ fn parse_args() -> Result<Options, String> {
         ignore_sigterm: false,
         probes: Vec::new(),
         show_files: Vec::new(),
+        upstream: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -58,6 +65,12 @@ fn parse_args() -> Result<Options, String> {
                 let port = port.parse().map_err(|e| format!("--probe port: {e}"))?;
                 o.probes.push((name.to_string(), port));
             }
+            "--upstream" => {
+                let v = value("--upstream")?;
+                let (name, port) = v.rsplit_once(':').ok_or("--upstream takes NAME:PORT")?;
+                let port = port.parse().map_err(|e| format!("--upstream port: {e}"))?;
+                o.upstream = Some((name.to_string(), port));
+            }
             "--exit-code" => {
                 o.exit_code = value("--exit-code")?.parse().map_err(|e| format!("--exit-code: {e}"))?
             }
@@ -65,7 +78,7 @@ fn parse_args() -> Result<Options, String> {
                 o.exit_after_ms =
                     Some(value("--exit-after-ms")?.parse().map_err(|e| format!("--exit-after-ms: {e}"))?)
             }
-            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe, --show-file)")),
+            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe, --show-file, --upstream)")),
         }
     }
     Ok(o)
@@ -175,8 +188,20 @@ fn main() {
         Err(e) => eprintln!("swarm-test-web: no UDP on port {}: {e}", o.port),
     }
     println!("swarm-test-web: listening on port {}", o.port);
+    let mut id: u16 = 1;
     for stream in listener.incoming().flatten() {
         let body = body.clone();
-        std::thread::spawn(move || answer(stream, &body));
+        id = id.wrapping_add(1);
+        let upstream = o.upstream.clone();
+        std::thread::spawn(move || match upstream {
+            None => answer(stream, &body),
+            Some((name, port)) => {
+                let text = match probe::ask(&name, port, id) {
+                    Ok((ip, got)) => format!("upstream={name}:{port} ip={ip} got={got} {body}"),
+                    Err(e) => format!("upstream={name}:{port} error={e} {body}"),
+                };
+                answer(stream, &text)
+            }
+        });
     }
 }

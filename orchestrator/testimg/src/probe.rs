@@ -63,7 +63,7 @@ fn nameserver() -> Option<Ipv4Addr> {
         .find_map(|ip| ip.trim().parse().ok())
 }
 
-fn resolve(name: &str, id: u16) -> Result<Vec<Ipv4Addr>, String> {
+pub(crate) fn resolve(name: &str, id: u16) -> Result<Vec<Ipv4Addr>, String> {
     let ns = nameserver().ok_or("no nameserver in /etc/resolv.conf")?;
     let sock = UdpSocket::bind("0.0.0.0:0").map_err(|e| e.to_string())?;
     sock.set_read_timeout(Some(Duration::from_secs(2)))
@@ -75,7 +75,7 @@ fn resolve(name: &str, id: u16) -> Result<Vec<Ipv4Addr>, String> {
     parse_a(&buf[..n]).ok_or_else(|| "bad answer".to_string())
 }
 
-fn fetch(ip: Ipv4Addr, port: u16) -> Result<String, String> {
+pub(crate) fn fetch(ip: Ipv4Addr, port: u16) -> Result<String, String> {
     let mut s = TcpStream::connect_timeout(&SocketAddr::from((ip, port)), Duration::from_secs(2))
         .map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(2)))
@@ -86,6 +86,19 @@ fn fetch(ip: Ipv4Addr, port: u16) -> Result<String, String> {
     let _ = s.read_to_string(&mut body);
     let last = body.lines().last().unwrap_or("").to_string();
     Ok(last)
+}
+
+/// One request to `name:port` (resolved through the task's nameserver unless it is an
+/// address): the last line of its answer, or why there is none.
+pub(crate) fn ask(name: &str, port: u16, id: u16) -> Result<(Ipv4Addr, String), String> {
+    let ips = match name.parse::<Ipv4Addr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => resolve(name, id)?,
+    };
+    let ip = *ips
+        .first()
+        .ok_or_else(|| format!("{name} has no address"))?;
+    Ok((ip, fetch(ip, port)?))
 }
 
 /// Runs the probes forever.

@@ -28,7 +28,7 @@ use crate::bootstrap::{
     staying_managers, BootstrapHost, BootstrapOptions, BootstrapReport, LeaveReport, Member,
     NodeTable, ScalePlan,
 };
-use crate::cli::{GlobalArgs, NetworkVerb, NodeVerb, OutputFormat, ServiceVerb};
+use crate::cli::{GlobalArgs, NetworkVerb, NodeVerb, OutputFormat, ServiceVerb, StackVerb};
 use crate::cluster_api::ClusterApiError;
 use crate::inventory::Inventory;
 use crate::provider::{HostProvider, Provider};
@@ -187,6 +187,17 @@ impl ClusterEngine for DockerEngine {
     ) -> Result<(), Error> {
         let json = global.output == OutputFormat::Json;
         run_on_manager(cluster, verbs::network_args(&verb, json), json).await
+    }
+
+    async fn stack(
+        &self,
+        _global: &GlobalArgs,
+        _cluster: &ApiCluster,
+        _verb: StackVerb,
+    ) -> Result<(), Error> {
+        // docker's `stack deploy` reads the compose file on the manager; copying the files
+        // (and the .env, env_files and secret files beside them) over SSH is not built yet.
+        Err(Error::NotImplemented("stack (on --engine docker)"))
     }
 }
 

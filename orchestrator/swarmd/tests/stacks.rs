@@ -1,0 +1,300 @@
+//! `stack deploy|ls|services|ps|rm` on real swarmd processes (issue #16), control plane only:
+//! the nodes run with `--no-executor`, so tasks are made and kept by the managers but no
+//! container (and no overlay device) is created on this machine; the sandbox test
+//! (`tests/sandbox_stack.rs`) runs the same stacks on real engines across hosts.
+//!
+//! Covered: docker's output lines, names and labels; a re-deploy of an unchanged file sends
+//! nothing (service versions and task ids stay); a changed file updates only the changed
+//! service; `--prune`; several `-c` files and `.env` interpolation; `stack rm` leaves no
+//! service or network; bad input exits 2 naming the key and creates nothing; a deploy that
+//! fails half-way says what it made, and a re-run completes it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use common::svc::{create, spec, tasks};
+use common::{api, wait_for, Cluster, Node, BIN, WAIT};
+use serde_json::Value;
+
+/// `swarmd stack ARGS --state-dir DIR`: (exit code, stdout, stderr).
+fn stack(n: &Node, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(BIN)
+        .arg("stack")
+        .args(args)
+        .args(["--state-dir", &n.dir.display().to_string()])
+        .current_dir(dir)
+        .env_remove("SWARMD_STATE_DIR")
+        .env_remove("SWARMD_HOST")
+        .env_remove("TAG")
+        .output()
+        .expect("run swarmd stack");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn ok(r: (i32, String, String), what: &str) -> String {
+    assert_eq!(r.0, 0, "{what} failed:\nstdout: {}\nstderr: {}", r.1, r.2);
+    r.1
+}
+
+/// name → (version, sorted task ids) of every service.
+fn state(n: &Node) -> BTreeMap<String, (u64, Vec<String>)> {
+    let list = api(n, "/v1/services", None).expect("service ls");
+    let mut out = BTreeMap::new();
+    for e in list.as_array().unwrap() {
+        let name = e["service"]["spec"]["name"].as_str().unwrap().to_string();
+        let mut ids: Vec<String> = tasks(n, &name)
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        out.insert(name, (e["service"]["version"].as_u64().unwrap(), ids));
+    }
+    out
+}
+
+fn network_names(n: &Node) -> Vec<String> {
+    let v = api(n, "/v1/networks", None).expect("network ls");
+    let mut names: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["network"]["spec"]["name"].as_str().unwrap().to_string())
+        .filter(|n| n != "ingress")
+        .collect();
+    names.sort();
+    names
+}
+
+/// Waits until every service has as many tasks as replicas (the orchestrator made them).
+fn wait_tasks(n: &Node, want: &[(&str, usize)]) {
+    for (name, count) in want {
+        wait_for(&format!("{count} tasks of {name}"), WAIT, || {
+            (tasks(n, name).len() == *count).then_some(())
+        });
+    }
+}
+
+const BASE: &str = r#"
+version: '3'
+services:
+  web:
+    image: swarm-test/web:${TAG:-v1}
+    links: [mysql]
+    command: ["--port", "80", "--upstream", "mysql:3306"]
+    environment:
+      - WORDPRESS_DB_HOST=mysql:3306
+    ports:
+      - "8080:80"
+  mysql:
+    image: swarm-test/web:v1
+    command: ["--port", "3306"]
+    environment:
+      MYSQL_ROOT_PASSWORD: mysql
+"#;
+
+#[test]
+fn deploy_redeploy_update_prune_and_rm() {
+    let mut c = Cluster::new(85);
+    c.extra = vec!["--no-executor".into()];
+    let m1 = c.init("m1");
+    let dir = c.tmp().join("proj");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("stack.yml"), BASE).unwrap();
+    std::fs::write(dir.join(".env"), "TAG=v1\n").unwrap();
+    let m = &c.nodes[m1];
+
+    let r = stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]);
+    assert!(r.2.contains("Ignoring unsupported options: links"), "{r:?}");
+    let out = ok(r, "deploy");
+    assert_eq!(
+        out,
+        "Creating network app_default\nCreating service app_mysql\nCreating service app_web\n"
+    );
+    let web = api(m, "/v1/services/app_web", None).unwrap();
+    let labels = &web["spec"]["labels"];
+    assert_eq!(labels["com.docker.stack.namespace"], "app");
+    assert_eq!(labels["com.docker.stack.image"], "swarm-test/web:v1");
+    let net = api(m, "/v1/networks/app_default", None).unwrap();
+    assert_eq!(
+        net["network"]["spec"]["labels"]["com.docker.stack.namespace"],
+        "app"
+    );
+    let attach = &web["spec"]["task"]["networks"][0];
+    assert_eq!(attach["target"], net["network"]["id"]);
+    assert_eq!(attach["aliases"], serde_json::json!(["web"]));
+    assert_eq!(
+        web["spec"]["task"]["container"]["args"],
+        serde_json::json!(["--port", "80", "--upstream", "mysql:3306"])
+    );
+    wait_tasks(m, &[("app_web", 1), ("app_mysql", 1)]);
+
+    let ls = ok(stack(m, &dir, &["ls"]), "stack ls");
+    assert_eq!(ls, "NAME   SERVICES\napp    2\n");
+    let services = ok(stack(m, &dir, &["services", "app"]), "stack services");
+    assert!(services.starts_with("ID "), "{services}");
+    assert!(
+        services.contains("app_mysql") && services.contains("app_web"),
+        "{services}"
+    );
+    let ps = ok(stack(m, &dir, &["ps", "app", "--no-trunc"]), "stack ps");
+    assert!(
+        ps.contains("app_web.1") && ps.contains("app_mysql.1"),
+        "{ps}"
+    );
+
+    // Unchanged: nothing is sent, so no version moves and no task is replaced.
+    let before = state(m);
+    let out = ok(
+        stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
+        "re-deploy",
+    );
+    assert_eq!(out, "", "an unchanged re-deploy prints no change");
+    assert_eq!(state(m), before);
+
+    // A second file and .env: only web changes.
+    std::fs::write(dir.join(".env"), "TAG=v2\n").unwrap();
+    std::fs::write(
+        dir.join("more.yml"),
+        "services:\n  web:\n    deploy: {replicas: 2}\n",
+    )
+    .unwrap();
+    let out = ok(
+        stack(
+            m,
+            &dir,
+            &["deploy", "-c", "stack.yml", "-c", "more.yml", "app"],
+        ),
+        "changed deploy",
+    );
+    let web_id = web["id"].as_str().unwrap();
+    assert_eq!(out, format!("Updating service app_web (id: {web_id})\n"));
+    let after = state(m);
+    assert_eq!(after["app_mysql"], before["app_mysql"]);
+    assert_eq!(after["app_web"].0, before["app_web"].0 + 1);
+    let web = api(m, "/v1/services/app_web", None).unwrap();
+    assert_eq!(
+        web["spec"]["task"]["container"]["image"],
+        "swarm-test/web:v2"
+    );
+    assert_eq!(web["spec"]["mode"]["replicated"]["replicas"], 2);
+
+    // mysql leaves the file: kept without --prune, removed with it.
+    std::fs::write(
+        dir.join("web-only.yml"),
+        "services:\n  web:\n    image: swarm-test/web:v2\n    command: [\"--port\", \"80\", \"--upstream\", \"mysql:3306\"]\n    environment: [WORDPRESS_DB_HOST=mysql:3306]\n    ports: [\"8080:80\"]\n    deploy: {replicas: 2}\n",
+    )
+    .unwrap();
+    let out = ok(
+        stack(m, &dir, &["deploy", "-c", "web-only.yml", "app"]),
+        "deploy",
+    );
+    assert_eq!(out, "");
+    assert!(state(m).contains_key("app_mysql"));
+    let out = ok(
+        stack(m, &dir, &["deploy", "--prune", "-c", "web-only.yml", "app"]),
+        "prune",
+    );
+    assert_eq!(out, "Removing service app_mysql\n");
+    assert_eq!(state(m).keys().collect::<Vec<_>>(), vec!["app_web"]);
+
+    // A service outside the stack is left alone by rm.
+    create(m, spec("other", Some(1)));
+    let out = ok(stack(m, &dir, &["rm", "app"]), "stack rm");
+    assert_eq!(
+        out,
+        "Removing service app_web\nRemoving network app_default\n"
+    );
+    assert_eq!(state(m).keys().collect::<Vec<_>>(), vec!["other"]);
+    assert!(network_names(m).is_empty(), "{:?}", network_names(m));
+    assert_eq!(ok(stack(m, &dir, &["ls"]), "ls"), "NAME   SERVICES\n");
+    let r = stack(m, &dir, &["rm", "app"]);
+    assert_eq!((r.0, r.2.as_str()), (0, "Nothing found in stack: app\n"));
+}
+
+#[test]
+fn bad_input_exits_2_creates_nothing_and_a_half_done_deploy_completes() {
+    let mut c = Cluster::new(86);
+    c.extra = vec!["--no-executor".into()];
+    let m1 = c.init("m1");
+    let dir = c.tmp().join("proj");
+    std::fs::create_dir_all(&dir).unwrap();
+    let m = &c.nodes[m1];
+    let cases: &[(&str, &str)] = &[
+        ("services:\n  web:\n    image: [x\n", "bad.yml:4:1: "),
+        (
+            "services:\n  web:\n    image: x\n    deploy:\n      replicas: many\n",
+            "services.web.deploy.replicas: expected a number",
+        ),
+        (
+            "services:\n  web:\n    image: x:${UNSET_TAG}\n",
+            "services.web.image: variable UNSET_TAG is not set and has no default",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    colour: red\n",
+            "services.web.colour: unknown key \"colour\"",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    networks: [back]\n",
+            "services.web.networks.back: network \"back\" is not declared",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    networks: [shared]\nnetworks:\n  shared: {external: true}\n",
+            "network \"shared\" is declared as external, but could not be found",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    secrets: [pw]\n",
+            "services.web.secrets[0]: secret \"pw\" is not declared",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.join("bad.yml"), text).unwrap();
+        let (code, out, err) = stack(m, &dir, &["deploy", "-c", "bad.yml", "app"]);
+        assert_eq!(code, 2, "{text}\nstdout: {out}\nstderr: {err}");
+        assert!(err.contains(want), "{text}\nwant {want:?}\nstderr: {err}");
+        assert_eq!(out, "", "nothing is created for bad input");
+        assert!(state(m).is_empty() && network_names(m).is_empty());
+    }
+    let (code, _, err) = stack(m, &dir, &["deploy", "-c", "missing.yml", "app"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing.yml"), "{err}");
+
+    // Half-way: a service outside the stack holds web's port, so app_web fails after the
+    // network and app_mysql were made; the message says so, and the re-run finishes.
+    let mut blocker = spec("blocker", Some(1));
+    blocker["endpoint"] = serde_json::json!({ "ports": [{ "published": 8080, "target": 80 }] });
+    create(m, blocker);
+    std::fs::write(dir.join("stack.yml"), BASE).unwrap();
+    let (code, out, err) = stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]);
+    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
+    assert_eq!(
+        out,
+        "Creating network app_default\nCreating service app_mysql\nCreating service app_web\n"
+    );
+    assert!(
+        err.contains("stack deploy stopped at service app_web"),
+        "{err}"
+    );
+    assert!(
+        err.contains("port 8080/tcp is already published by service blocker"),
+        "{err}"
+    );
+    assert!(
+        err.contains("networks app_default; services app_mysql;"),
+        "{err}"
+    );
+    api(m, "/v1/services/blocker/rm", Some(Value::Null)).unwrap();
+    let out = ok(
+        stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
+        "re-run",
+    );
+    assert_eq!(out, "Creating service app_web\n");
+    ok(stack(m, &dir, &["rm", "app"]), "rm");
+    assert!(state(m).is_empty() && network_names(m).is_empty());
+}
