@@ -31,6 +31,7 @@ pub mod error;
 pub mod health;
 pub mod join_api;
 pub mod liveness;
+pub mod log_stream;
 pub mod mesh_table;
 pub mod network;
 pub mod network_api;

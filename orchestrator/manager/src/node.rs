@@ -75,6 +75,8 @@ pub struct Node {
     pub heartbeat_gate: tokio::sync::Mutex<bool>,
     /// The local task executor, once started (absent on nodes without a Docker engine).
     pub agent: std::sync::OnceLock<Arc<dyn crate::agent_handle::AgentHandle>>,
+    /// The unix socket of the Docker-compatible API, once it listens.
+    pub docker_socket: std::sync::OnceLock<String>,
     peers: Mutex<BTreeMap<String, Arc<Client>>>,
 }
 
@@ -101,6 +103,7 @@ impl Node {
             left: std::sync::atomic::AtomicBool::new(false),
             heartbeat_gate: tokio::sync::Mutex::new(false),
             agent: std::sync::OnceLock::new(),
+            docker_socket: std::sync::OnceLock::new(),
             peers: Mutex::new(BTreeMap::new()),
         }
     }

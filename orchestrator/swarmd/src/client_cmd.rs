@@ -106,5 +106,8 @@ pub async fn info(o: ClientOpts) -> Result<()> {
         i.voters.iter().map(|v| format_node_id(*v)).collect::<Vec<_>>().join(", "),
         if i.quorum { "yes" } else { "no" }
     );
+    if let Some(sock) = &i.docker_socket {
+        println!("Docker:   unix://{sock} (the docker CLI: DOCKER_HOST=unix://{sock})");
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! update-failure tests), `--exit-code N` (the code used by `--exit-immediately` and
 //! `--exit-after-ms`, default 0), `--exit-after-ms N` (serve, then exit after N ms),
 //! `--probe NAME:PORT` (repeatable: be a client instead, see `probe`),
+//! `--chatter N` (print N numbered lines `chatter K/N` at start, for log throughput benches),
 //! `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
 //! and ends with SIGKILL, as with a PID 1 that installs no handler). Otherwise SIGTERM and
 //! SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
@@ -26,6 +27,7 @@ struct Options {
     exit_after_ms: Option<u64>,
     ignore_sigterm: bool,
     probes: Vec<(String, u16)>,
+    chatter: u64,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -39,6 +41,7 @@ fn parse_args() -> Result<Options, String> {
         exit_after_ms: None,
         ignore_sigterm: false,
         probes: Vec::new(),
+        chatter: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -46,6 +49,9 @@ fn parse_args() -> Result<Options, String> {
         match a.as_str() {
             "--port" => o.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
             "--exit-immediately" => o.exit_immediately = true,
+            "--chatter" => {
+                o.chatter = value("--chatter")?.parse().map_err(|e| format!("--chatter: {e}"))?
+            }
             "--ignore-sigterm" => o.ignore_sigterm = true,
             "--probe" => {
                 let v = value("--probe")?;
@@ -60,7 +66,7 @@ fn parse_args() -> Result<Options, String> {
                 o.exit_after_ms =
                     Some(value("--exit-after-ms")?.parse().map_err(|e| format!("--exit-after-ms: {e}"))?)
             }
-            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe)")),
+            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe, --chatter)")),
         }
     }
     Ok(o)
@@ -132,6 +138,14 @@ fn main() {
     }
     if !o.probes.is_empty() {
         probe::run(&o.probes);
+    }
+    if o.chatter > 0 {
+        let out = std::io::stdout();
+        let mut out = std::io::BufWriter::new(out.lock());
+        for k in 1..=o.chatter {
+            let _ = writeln!(out, "chatter {k}/{}", o.chatter);
+        }
+        let _ = out.flush();
     }
     if let Some(ms) = o.exit_after_ms {
         let code = o.exit_code;
