@@ -357,7 +357,9 @@ impl Executor for DockerExecutor {
             // Whole seconds for the engine; the exact bounds are applied to each line's time.
             since: opts.since_ns.map_or(0, secs),
             until: opts.until_ns.map_or(0, |ns| secs(ns).saturating_add(1)),
-            tail: opts.tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
+            tail: opts
+                .tail
+                .map_or_else(|| "all".to_string(), |n| n.to_string()),
         };
         let mut stream = self.docker.logs(container_id, Some(logs));
         loop {

@@ -85,7 +85,8 @@ pub fn in_bounds(time: Option<&str>, opts: LogStreamOptions) -> bool {
         return true;
     };
     let ns = ns.unix_timestamp_nanos();
-    opts.since_ns.is_none_or(|s| ns >= i128::from(s)) && opts.until_ns.is_none_or(|u| ns < i128::from(u))
+    opts.since_ns.is_none_or(|s| ns >= i128::from(s))
+        && opts.until_ns.is_none_or(|u| ns < i128::from(u))
 }
 
 /// What a task's container is doing, as far as the worker needs to know.

@@ -201,10 +201,11 @@ impl Client {
                     if line.len() <= 1 {
                         continue;
                     }
-                    let item = serde_json::from_slice::<T>(&line).map_err(|e| ClientError::Decode {
-                        target: target.clone(),
-                        message: e.to_string(),
-                    });
+                    let item =
+                        serde_json::from_slice::<T>(&line).map_err(|e| ClientError::Decode {
+                            target: target.clone(),
+                            message: e.to_string(),
+                        });
                     if tx.send(item).await.is_err() {
                         return;
                     }

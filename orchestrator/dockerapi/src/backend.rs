@@ -24,8 +24,9 @@ pub struct Backend {
     inner: Router,
 }
 
-/// The extensions of the docker request (the caller's identity among them), passed on to
-/// every call into the manager's routes.
+/// The extensions of the docker request as the connection gave them, before routing (the
+/// caller's identity among them; not the docker route's path parameters), passed on to every
+/// call into the manager's routes.
 #[derive(Clone)]
 pub struct Caller(pub Extensions);
 
@@ -34,7 +35,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Caller(parts.extensions.clone()))
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_else(|| Caller(Extensions::new())))
     }
 }
 
@@ -56,7 +61,12 @@ impl Backend {
     }
 
     /// Calls a streamed `route` (GET) at `path`: the answer's body as it comes.
-    pub async fn stream<Resp>(&self, caller: &Caller, route: &Route<(), Resp>, path: String) -> Result<Body> {
+    pub async fn stream<Resp>(
+        &self,
+        caller: &Caller,
+        route: &Route<(), Resp>,
+        path: String,
+    ) -> Result<Body> {
         let mut req = Request::builder()
             .method(match route.verb {
                 Verb::Get => Method::GET,
@@ -74,7 +84,12 @@ impl Backend {
             .map_err(|e| DockerError::internal(e.to_string()))?;
         let status = res.status().as_u16();
         if !(200..300).contains(&status) {
-            let bytes = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let bytes = res
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             let message = serde_json::from_slice::<ErrorBody>(&bytes)
                 .map(|b| b.message)
                 .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
@@ -124,8 +139,7 @@ impl Backend {
                 .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
             return Err(DockerError::new(status, message));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            DockerError::internal(format!("decoding the manager's answer: {e}"))
-        })
+        serde_json::from_slice(&bytes)
+            .map_err(|e| DockerError::internal(format!("decoding the manager's answer: {e}")))
     }
 }

@@ -18,9 +18,8 @@ impl Filters {
         if raw.is_empty() {
             return Ok(Filters::default());
         }
-        let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
-            DockerError::bad_request(format!("invalid filters {raw:?}: {e}"))
-        })?;
+        let value: serde_json::Value = serde_json::from_str(raw)
+            .map_err(|e| DockerError::bad_request(format!("invalid filters {raw:?}: {e}")))?;
         let Some(obj) = value.as_object() else {
             return Err(DockerError::bad_request(format!(
                 "invalid filters {raw:?}: expected a JSON object"
@@ -40,9 +39,10 @@ impl Filters {
                     .filter(|(_, on)| on.as_bool() != Some(false))
                     .map(|(k, _)| k.clone())
                     .collect(),
-                serde_json::Value::Array(a) => {
-                    a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
-                }
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
                 _ => {
                     return Err(DockerError::bad_request(format!(
                         "invalid filter '{key}': expected {{\"value\": true}}"
@@ -113,7 +113,11 @@ mod tests {
         assert!(!f.labels(|_| None));
         let e = Filters::parse(Some(r#"{"colour":{"red":true}}"#), &["name"]).unwrap_err();
         assert_eq!(e.status, 400);
-        assert!(e.message.contains("invalid filter 'colour'"), "{}", e.message);
+        assert!(
+            e.message.contains("invalid filter 'colour'"),
+            "{}",
+            e.message
+        );
         assert_eq!(Filters::parse(None, &[]).unwrap(), Filters::default());
     }
 }

@@ -64,7 +64,10 @@ mod tests {
             Some(("A.Init".to_string(), json!(true)))
         );
         let asked = json!({"B": [1, 3]});
-        assert_eq!(first_dropped(&asked, &kept), Some(("B[1]".into(), json!(3))));
+        assert_eq!(
+            first_dropped(&asked, &kept),
+            Some(("B[1]".into(), json!(3)))
+        );
         assert_eq!(first_dropped(&json!({"B": [1.0, 2]}), &kept), None);
     }
 }

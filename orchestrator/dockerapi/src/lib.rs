@@ -150,6 +150,9 @@ pub fn versioned(docker: Router) -> Router {
 }
 
 async fn dispatch(docker: Router, mut req: Request) -> Response {
+    // Who is calling, as the connection said, before any routing adds its own extensions.
+    let caller = Caller(req.extensions().clone());
+    req.extensions_mut().insert(caller);
     let path = req.uri().path().to_string();
     match strip_version(&path) {
         Err(e) => return e.into_response(),

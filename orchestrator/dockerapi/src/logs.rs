@@ -8,8 +8,8 @@ use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use swarm_api::routes;
 use std::collections::HashMap;
+use swarm_api::routes;
 
 use http_body_util::BodyExt;
 use swarm_api::service_api::{LogStreamQuery, TaskLogLine};
@@ -80,7 +80,13 @@ pub struct LineFormat {
 }
 
 /// One log line as a frame.
-pub fn line_frame(f: LineFormat, time: Option<&str>, details: &str, stderr: bool, text: &str) -> Vec<u8> {
+pub fn line_frame(
+    f: LineFormat,
+    time: Option<&str>,
+    details: &str,
+    stderr: bool,
+    text: &str,
+) -> Vec<u8> {
     let mut s = String::with_capacity(text.len() + 160);
     if f.timestamps {
         s.push_str(time.unwrap_or("0001-01-01T00:00:00.000000000Z"));
@@ -102,8 +108,10 @@ struct Plan {
 }
 
 fn ns(field: &str, v: &Option<String>) -> Result<Option<i64>> {
-    Ok(crate::time::parse_log_time(field, v.as_deref().unwrap_or(""))?
-        .map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+    Ok(
+        crate::time::parse_log_time(field, v.as_deref().unwrap_or(""))?
+            .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+    )
 }
 
 async fn answer(st: &S, c: &Caller, plan: Plan, q: &LogsQuery) -> Result<Response> {
@@ -207,7 +215,17 @@ pub async fn service_logs(
         .send(&c, &routes::SERVICE_TASKS, &[&s.id], &())
         .await
         .map_err(manager)?;
-    answer(&st, &c, Plan { service: s.id, tasks, only_task: None }, &q).await
+    answer(
+        &st,
+        &c,
+        Plan {
+            service: s.id,
+            tasks,
+            only_task: None,
+        },
+        &q,
+    )
+    .await
 }
 
 /// `GET /tasks/ID/logs`.
@@ -219,7 +237,17 @@ pub async fn task_logs(
 ) -> Result<Response> {
     let (t, s) = crate::tasks::find(&st, &c, &key).await?;
     let id = t.id.clone();
-    answer(&st, &c, Plan { service: s.id, tasks: vec![t], only_task: Some(id) }, &q).await
+    answer(
+        &st,
+        &c,
+        Plan {
+            service: s.id,
+            tasks: vec![t],
+            only_task: Some(id),
+        },
+        &q,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -232,7 +260,10 @@ mod tests {
         assert_eq!(f, vec![1, 0, 0, 0, 0, 0, 0, 3, b'h', b'i', b'\n']);
         assert_eq!(frame(true, b"")[0], 2);
         let l = line_frame(
-            LineFormat { timestamps: true, details: true },
+            LineFormat {
+                timestamps: true,
+                details: true,
+            },
             Some("2026-01-01T00:00:00.000000000Z"),
             &details("n", "s", "t"),
             false,

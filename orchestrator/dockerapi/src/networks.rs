@@ -33,7 +33,11 @@ pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<V
         .send(&c, &routes::NETWORKS, &[], &())
         .await
         .map_err(manager)?;
-    let mut out: Vec<_> = nets.iter().filter(|n| network_matches(&f, n)).map(network_out).collect();
+    let mut out: Vec<_> = nets
+        .iter()
+        .filter(|n| network_matches(&f, n))
+        .map(network_out)
+        .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Json(out))
 }

@@ -42,9 +42,17 @@ fn node_matches(f: &Filters, v: &NodeView) -> bool {
 /// `GET /nodes`.
 pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<Vec<d::Node>>> {
     let f = Filters::parse(q.filters.as_deref(), NODE_FILTERS)?;
-    let nodes = st.backend.send(&c, &routes::NODES, &[], &()).await.map_err(manager)?;
+    let nodes = st
+        .backend
+        .send(&c, &routes::NODES, &[], &())
+        .await
+        .map_err(manager)?;
     Ok(Json(
-        nodes.iter().filter(|v| node_matches(&f, v)).map(node_out).collect(),
+        nodes
+            .iter()
+            .filter(|v| node_matches(&f, v))
+            .map(node_out)
+            .collect(),
     ))
 }
 
@@ -97,7 +105,12 @@ pub async fn remove(
     let v = find(&st, &c, &key).await?;
     let force = matches!(q.force.as_deref(), Some("1" | "true" | "True"));
     st.backend
-        .send(&c, &routes::NODE_RM, &[&format_node_id(v.node.id)], &ForceRequest { force })
+        .send(
+            &c,
+            &routes::NODE_RM,
+            &[&format_node_id(v.node.id)],
+            &ForceRequest { force },
+        )
         .await
         .map_err(manager)
         .map(Json)
@@ -122,7 +135,9 @@ pub async fn update(
 ) -> Result<Json<()>> {
     if let Some(v) = q.version.as_deref() {
         v.parse::<u64>().map_err(|_| {
-            DockerError::bad_request(format!("invalid version {v:?}: expected the node's Version.Index"))
+            DockerError::bad_request(format!(
+                "invalid version {v:?}: expected the node's Version.Index"
+            ))
         })?;
     }
     let spec: d::NodeSpec = serde_json::from_value(body.clone())
@@ -139,10 +154,16 @@ pub async fn update(
     }
     match change.role {
         Some(Role::Manager) => {
-            st.backend.send(&c, &routes::NODE_PROMOTE, &[&id], &()).await.map_err(manager)?;
+            st.backend
+                .send(&c, &routes::NODE_PROMOTE, &[&id], &())
+                .await
+                .map_err(manager)?;
         }
         Some(Role::Worker) => {
-            st.backend.send(&c, &routes::NODE_DEMOTE, &[&id], &()).await.map_err(manager)?;
+            st.backend
+                .send(&c, &routes::NODE_DEMOTE, &[&id], &())
+                .await
+                .map_err(manager)?;
         }
         None => {}
     }

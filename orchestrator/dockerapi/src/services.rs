@@ -67,7 +67,10 @@ pub async fn list(
         .filter(|e| service_matches(&f, &e.service))
         .map(|e| {
             let counts = status.then_some((e.running, e.desired));
-            service_json(&e.service, service_out(&e.service, false, counts, Vec::new()))
+            service_json(
+                &e.service,
+                service_out(&e.service, false, counts, Vec::new()),
+            )
         })
         .collect();
     out.sort_by(|a, b| a["Spec"]["Name"].as_str().cmp(&b["Spec"]["Name"].as_str()));

@@ -62,11 +62,27 @@ pub fn cluster_info(i: &InfoResponse) -> d::ClusterInfo {
 async fn tokens(st: &S, c: &Caller, rotate: (bool, bool)) -> Result<d::JoinTokens> {
     let w = st
         .backend
-        .send(c, &routes::JOIN_TOKEN, &[], &JoinTokenRequest { role: Role::Worker, rotate: rotate.0 })
+        .send(
+            c,
+            &routes::JOIN_TOKEN,
+            &[],
+            &JoinTokenRequest {
+                role: Role::Worker,
+                rotate: rotate.0,
+            },
+        )
         .await?;
     let m = st
         .backend
-        .send(c, &routes::JOIN_TOKEN, &[], &JoinTokenRequest { role: Role::Manager, rotate: rotate.1 })
+        .send(
+            c,
+            &routes::JOIN_TOKEN,
+            &[],
+            &JoinTokenRequest {
+                role: Role::Manager,
+                rotate: rotate.1,
+            },
+        )
         .await?;
     Ok(d::JoinTokens {
         worker: Some(w.token),
@@ -139,7 +155,15 @@ pub async fn update(
             "swarmd does not lock managers (no autolock), so there is no unlock key to rotate",
         ));
     }
-    tokens(&st, &c, (truthy(&q.rotate_worker_token), truthy(&q.rotate_manager_token))).await?;
+    tokens(
+        &st,
+        &c,
+        (
+            truthy(&q.rotate_worker_token),
+            truthy(&q.rotate_manager_token),
+        ),
+    )
+    .await?;
     Ok(Json(()))
 }
 
@@ -154,7 +178,14 @@ pub struct LeaveQuery {
 /// `POST /swarm/leave` (on the node's own docker socket, as swarmd's `leave`).
 pub async fn leave(st: S, c: Caller, Query(q): Query<LeaveQuery>) -> Result<Json<()>> {
     st.backend
-        .send(&c, &routes::LEAVE, &[], &ForceRequest { force: truthy(&q.force) })
+        .send(
+            &c,
+            &routes::LEAVE,
+            &[],
+            &ForceRequest {
+                force: truthy(&q.force),
+            },
+        )
         .await
         .map(Json)
 }

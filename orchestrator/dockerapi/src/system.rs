@@ -13,7 +13,7 @@ use swarm_api::routes;
 use crate::backend::Caller;
 use crate::convert::node::host_of;
 use crate::error::{DockerError, Result};
-use crate::{S, API_VERSION, MIN_API_VERSION};
+use crate::{API_VERSION, MIN_API_VERSION, S};
 
 /// The version swarmd reports as its "engine" version.
 pub const SERVER_VERSION: &str = concat!("swarmd-", env!("CARGO_PKG_VERSION"));
@@ -26,7 +26,11 @@ pub async fn docker_headers(mut res: Response) -> Response {
     h.insert("docker-experimental", HeaderValue::from_static("false"));
     h.insert(
         "server",
-        HeaderValue::from_static(concat!("Docker/swarmd-", env!("CARGO_PKG_VERSION"), " (linux)")),
+        HeaderValue::from_static(concat!(
+            "Docker/swarmd-",
+            env!("CARGO_PKG_VERSION"),
+            " (linux)"
+        )),
     );
     res
 }
@@ -50,9 +54,15 @@ pub async fn ping(st: S, c: Caller) -> Response {
     };
     let mut h = HeaderMap::new();
     h.insert("swarm", HeaderValue::from_static(swarm));
-    h.insert("cache-control", HeaderValue::from_static("no-cache, no-store, must-revalidate"));
+    h.insert(
+        "cache-control",
+        HeaderValue::from_static("no-cache, no-store, must-revalidate"),
+    );
     h.insert("pragma", HeaderValue::from_static("no-cache"));
-    h.insert("content-type", HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     (StatusCode::OK, h, "OK").into_response()
 }
 

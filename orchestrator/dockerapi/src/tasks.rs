@@ -32,7 +32,11 @@ pub async fn all_tasks(
         .map_err(manager)?;
     let mut out = Vec::new();
     for e in services.into_iter().filter(|e| keep(&e.service)) {
-        match st.backend.send(c, &routes::SERVICE_TASKS, &[&e.service.id], &()).await {
+        match st
+            .backend
+            .send(c, &routes::SERVICE_TASKS, &[&e.service.id], &())
+            .await
+        {
             Ok(ts) => out.extend(ts.into_iter().map(|t| (t, e.service.clone()))),
             // Removed meanwhile.
             Err(err) if err.status == 404 => {}
@@ -66,7 +70,11 @@ pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<V
         tasks
             .iter()
             .filter(|(t, s)| {
-                let node = t.node_id.as_ref().and_then(|n| names.get(n)).map(String::as_str);
+                let node = t
+                    .node_id
+                    .as_ref()
+                    .and_then(|n| names.get(n))
+                    .map(String::as_str);
                 task_matches(&f, t, Some(s), node)
             })
             .map(|(t, _)| task_out(t))
@@ -78,7 +86,10 @@ pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<V
 pub async fn find(st: &S, c: &Caller, key: &str) -> Result<(Task, Service)> {
     let tasks = all_tasks(st, c, |_| true).await?;
     let exact: Vec<_> = tasks.iter().filter(|(t, _)| t.id == key).collect();
-    let prefix: Vec<_> = tasks.iter().filter(|(t, _)| t.id.starts_with(key)).collect();
+    let prefix: Vec<_> = tasks
+        .iter()
+        .filter(|(t, _)| t.id.starts_with(key))
+        .collect();
     match (exact.as_slice(), prefix.as_slice()) {
         ([one], _) | ([], [one]) => Ok((*one).clone()),
         ([], []) => Err(DockerError::not_found(format!("task {key} not found"))),

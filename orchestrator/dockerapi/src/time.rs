@@ -24,11 +24,11 @@ pub fn ms_to_ns(ms: u64) -> i64 {
 
 /// Nanoseconds as milliseconds; a negative duration is refused naming `field`.
 pub fn ns_to_ms(field: &str, ns: i64) -> Result<u64, crate::error::DockerError> {
-    u64::try_from(ns)
-        .map(|n| n / 1_000_000)
-        .map_err(|_| crate::error::DockerError::bad_request(format!(
+    u64::try_from(ns).map(|n| n / 1_000_000).map_err(|_| {
+        crate::error::DockerError::bad_request(format!(
             "invalid {field} {ns}: a duration cannot be negative"
-        )))
+        ))
+    })
 }
 
 /// Parses a logs `since`/`until` value as the docker CLI sends it (`SECONDS[.NANOS]` since the
@@ -72,12 +72,18 @@ mod tests {
         assert!(ns_to_ms("Delay", -1).unwrap_err().message.contains("Delay"));
         assert_eq!(parse_log_time("since", "").unwrap(), None);
         assert_eq!(parse_log_time("since", "0").unwrap(), None);
-        assert_eq!(parse_log_time("since", "12.5").unwrap(), Some(12_500_000_000));
+        assert_eq!(
+            parse_log_time("since", "12.5").unwrap(),
+            Some(12_500_000_000)
+        );
         assert_eq!(parse_log_time("since", "12").unwrap(), Some(12_000_000_000));
         assert_eq!(
             parse_log_time("until", "1970-01-01T00:00:02Z").unwrap(),
             Some(2_000_000_000)
         );
-        assert!(parse_log_time("since", "soon").unwrap_err().message.contains("since"));
+        assert!(parse_log_time("since", "soon")
+            .unwrap_err()
+            .message
+            .contains("since"));
     }
 }

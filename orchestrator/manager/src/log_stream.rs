@@ -64,7 +64,13 @@ fn options(q: &LogStreamQuery) -> LogStreamOptions {
 }
 
 /// Reads one task's output from the local agent into `tx`, named for the merged stream.
-async fn local(n: Arc<Node>, t: Task, node: String, q: LogStreamQuery, tx: mpsc::Sender<TaskLogLine>) {
+async fn local(
+    n: Arc<Node>,
+    t: Task,
+    node: String,
+    q: LogStreamQuery,
+    tx: mpsc::Sender<TaskLogLine>,
+) {
     let Some(agent) = n.agent.get().cloned() else {
         return;
     };
@@ -93,7 +99,14 @@ async fn local(n: Arc<Node>, t: Task, node: String, q: LogStreamQuery, tx: mpsc:
 }
 
 /// Reads one task's output from the node that runs it into `tx`.
-async fn remote(n: Arc<Node>, t: Task, addr: String, node: String, q: LogStreamQuery, tx: mpsc::Sender<TaskLogLine>) {
+async fn remote(
+    n: Arc<Node>,
+    t: Task,
+    addr: String,
+    node: String,
+    q: LogStreamQuery,
+    tx: mpsc::Sender<TaskLogLine>,
+) {
     let mut q = q;
     q.task = None;
     let path = q.to_path(routes::AGENT_TASK_LOG_STREAM.path(&[&t.id]));
@@ -153,7 +166,14 @@ async fn service_stream(
         if node.id == n.id {
             tokio::spawn(local(n.clone(), t, node.hostname, q.clone(), tx.clone()));
         } else {
-            tokio::spawn(remote(n.clone(), t, node.addr, node.hostname, q.clone(), tx.clone()));
+            tokio::spawn(remote(
+                n.clone(),
+                t,
+                node.addr,
+                node.hostname,
+                q.clone(),
+                tx.clone(),
+            ));
         }
     }
     drop(tx);

@@ -32,7 +32,10 @@ fn docker(n: &Node, args: &[&str]) -> std::process::Output {
     let config = n.dir.join("docker-cli-config");
     std::fs::create_dir_all(&config).expect("config dir");
     Command::new("docker")
-        .env("DOCKER_HOST", format!("unix://{}", n.dir.join("docker.sock").display()))
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", n.dir.join("docker.sock").display()),
+        )
         .env("DOCKER_CONFIG", &config)
         .env_remove("DOCKER_CONTEXT")
         .args(args)
@@ -92,7 +95,10 @@ fn main() {
     docker(m, &["service", "ls"]);
     swarmd(m, &["ls"]);
 
-    println!("{:<44} {:>8} {:>8} {:>8} {:>8}", "latency (ms, runs)", "min", "median", "p90", "max");
+    println!(
+        "{:<44} {:>8} {:>8} {:>8} {:>8}",
+        "latency (ms, runs)", "min", "median", "p90", "max"
+    );
     let row = |name: &str, d: Vec<Duration>| println!("{name:<44} {}", stats(d));
     for services in [0usize, 20] {
         let have = String::from_utf8_lossy(&docker(m, &["service", "ls", "-q"]).stdout)
@@ -100,12 +106,26 @@ fn main() {
             .count();
         for k in have..services {
             let name = format!("s{k}");
-            let o = docker(m, &["service", "create", "--detach", "--name", &name, "--replicas", "0", image]);
+            let o = docker(
+                m,
+                &[
+                    "service",
+                    "create",
+                    "--detach",
+                    "--name",
+                    &name,
+                    "--replicas",
+                    "0",
+                    image,
+                ],
+            );
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         }
         row(
             &format!("docker service ls ({services} services, {runs})"),
-            (0..runs).map(|_| timed(|| docker(m, &["service", "ls"]))).collect(),
+            (0..runs)
+                .map(|_| timed(|| docker(m, &["service", "ls"])))
+                .collect(),
         );
         row(
             &format!("swarmd service ls ({services} services, {runs})"),
@@ -119,7 +139,21 @@ fn main() {
             .map(|_| {
                 k += 1;
                 let name = format!("d{k}");
-                timed(|| docker(m, &["service", "create", "--detach", "--name", &name, "--replicas", "0", image]))
+                timed(|| {
+                    docker(
+                        m,
+                        &[
+                            "service",
+                            "create",
+                            "--detach",
+                            "--name",
+                            &name,
+                            "--replicas",
+                            "0",
+                            image,
+                        ],
+                    )
+                })
             })
             .collect(),
     );
@@ -129,31 +163,79 @@ fn main() {
             .map(|_| {
                 k += 1;
                 let name = format!("d{k}");
-                timed(|| swarmd(m, &["create", "--detach", "--name", &name, "--replicas", "0", image]))
+                timed(|| {
+                    swarmd(
+                        m,
+                        &[
+                            "create",
+                            "--detach",
+                            "--name",
+                            &name,
+                            "--replicas",
+                            "0",
+                            image,
+                        ],
+                    )
+                })
             })
             .collect(),
     );
 
     // Log streaming: 10 tasks over the 3 nodes, all their lines written before reading.
-    let o = docker(m, &["service", "create", "--name", "chat", "--replicas", "10", CHATTY]);
+    let o = docker(
+        m,
+        &[
+            "service",
+            "create",
+            "--name",
+            "chat",
+            "--replicas",
+            "10",
+            CHATTY,
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let total = 10 * LINES_PER_TASK as usize;
     wait_for("every task to have written its lines", WAIT, || {
         let out = docker(m, &["service", "logs", "--tail", "1", "chat"]);
         let s = String::from_utf8_lossy(&out.stdout).to_string();
-        (s.lines().filter(|l| l.ends_with(&format!("chatter {LINES_PER_TASK}/{LINES_PER_TASK}"))).count() == 10)
+        (s.lines()
+            .filter(|l| l.ends_with(&format!("chatter {LINES_PER_TASK}/{LINES_PER_TASK}")))
+            .count()
+            == 10)
             .then_some(())
     });
-    println!("\n{:<44} {:>10} {:>10} {:>12}", "log streaming (10 tasks, 3 nodes)", "lines", "seconds", "lines/s");
+    println!(
+        "\n{:<44} {:>10} {:>10} {:>12}",
+        "log streaming (10 tasks, 3 nodes)", "lines", "seconds", "lines/s"
+    );
     for (name, args) in [
         ("docker service logs chat", vec!["service", "logs", "chat"]),
-        ("swarmd service logs --timestamps chat", vec!["logs", "--timestamps", "chat"]),
+        (
+            "swarmd service logs --timestamps chat",
+            vec!["logs", "--timestamps", "chat"],
+        ),
     ] {
         let t = Instant::now();
-        let out = if name.starts_with("docker") { docker(m, &args) } else { swarmd(m, &args) };
+        let out = if name.starts_with("docker") {
+            docker(m, &args)
+        } else {
+            swarmd(m, &args)
+        };
         let secs = t.elapsed().as_secs_f64();
-        let lines = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("chatter ")).count();
-        assert_eq!(lines, total, "{name}: {}", String::from_utf8_lossy(&out.stderr));
-        println!("{name:<44} {lines:>10} {secs:>10.2} {:>12.0}", lines as f64 / secs);
+        let lines = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("chatter "))
+            .count();
+        assert_eq!(
+            lines,
+            total,
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!(
+            "{name:<44} {lines:>10} {secs:>10.2} {:>12.0}",
+            lines as f64 / secs
+        );
     }
 }

@@ -78,6 +78,24 @@ fn raw(node: &Node, method: &str, path: &str, body: Option<Value>) -> (u16, Valu
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
+/// `GET path` on the docker socket: the status and the body as text.
+fn raw_text(node: &Node, path: &str) -> (u16, String) {
+    let mut s = std::os::unix::net::UnixStream::connect(node.dir.join("docker.sock"))
+        .expect("connect to docker.sock");
+    s.set_read_timeout(Some(Duration::from_secs(20))).ok();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n").expect("send");
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).expect("read");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}
+
 fn swarmd_json(n: &Node, args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
@@ -113,10 +131,7 @@ fn replicas(s: &Value) -> u64 {
 
 #[test]
 fn the_docker_cli_drives_nodes_services_and_networks() {
-    swarm_testkit::images::ensure(
-        Path::new(env!("CARGO_TARGET_TMPDIR")),
-        &[(V2, &[])],
-    );
+    swarm_testkit::images::ensure(Path::new(env!("CARGO_TARGET_TMPDIR")), &[(V2, &[])]);
     let image = test_image();
     let mut cleanup = Containers(Vec::new());
     let (c, [m1, _w1, _w2]) = Cluster::start(90, ["m1", "w1", "w2"]);
@@ -125,22 +140,43 @@ fn the_docker_cli_drives_nodes_services_and_networks() {
 
     // The socket is private and its path is shown by `swarmd info`.
     let sock = m.dir.join("docker.sock");
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&sock).unwrap().permissions());
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&sock).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600, "docker.sock mode {mode:o}");
     let info = m.cli(&["info"]);
-    assert!(info.stdout.contains(&format!("unix://{}", sock.display())), "{info:?}");
+    assert!(
+        info.stdout.contains(&format!("unix://{}", sock.display())),
+        "{info:?}"
+    );
 
     // docker info: this node, a manager of an active swarm.
-    let i: Value = serde_json::from_str(&ok(docker(m, &["info", "--format", "{{json .Swarm}}"]), "info").stdout).unwrap();
+    let i: Value = serde_json::from_str(
+        &ok(docker(m, &["info", "--format", "{{json .Swarm}}"]), "info").stdout,
+    )
+    .unwrap();
     let nodes = swarmd_nodes(m);
     assert_eq!(i["NodeID"], node_of(&nodes, "m1")["id"]);
     assert_eq!(i["LocalNodeState"], "active");
     assert_eq!(i["ControlAvailable"], true);
     assert_eq!(i["Nodes"], 3);
-    assert!(i["Cluster"]["ID"].as_str().is_some_and(|s| !s.is_empty()), "{i}");
+    assert!(
+        i["Cluster"]["ID"].as_str().is_some_and(|s| !s.is_empty()),
+        "{i}"
+    );
 
     // node ls: the same nodes and roles as swarmd's.
-    let ls = ok(docker(m, &["node", "ls", "--format", "{{.ID}} {{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}} {{.Self}}"]), "node ls");
+    let ls = ok(
+        docker(
+            m,
+            &[
+                "node",
+                "ls",
+                "--format",
+                "{{.ID}} {{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}} {{.Self}}",
+            ],
+        ),
+        "node ls",
+    );
     for n in &nodes {
         let host = n["hostname"].as_str().unwrap();
         let line = ls
@@ -155,98 +191,265 @@ fn the_docker_cli_drives_nodes_services_and_networks() {
     }
 
     // node inspect, update --label-add, promote, demote.
-    let w1: Value = serde_json::from_str(&ok(docker(m, &["node", "inspect", "w1"]), "node inspect").stdout).unwrap();
+    let w1: Value =
+        serde_json::from_str(&ok(docker(m, &["node", "inspect", "w1"]), "node inspect").stdout)
+            .unwrap();
     assert_eq!(w1[0]["ID"], node_of(&nodes, "w1")["id"]);
     assert_eq!(w1[0]["Spec"]["Role"], "worker");
-    ok(docker(m, &["node", "update", "--label-add", "zone=a", "w1"]), "node update");
+    ok(
+        docker(m, &["node", "update", "--label-add", "zone=a", "w1"]),
+        "node update",
+    );
     assert_eq!(node_of(&swarmd_nodes(m), "w1")["labels"]["zone"], "a");
-    let pretty = ok(docker(m, &["node", "inspect", "--pretty", "w1"]), "node inspect --pretty");
+    let pretty = ok(
+        docker(m, &["node", "inspect", "--pretty", "w1"]),
+        "node inspect --pretty",
+    );
     assert!(pretty.stdout.contains("zone=a"), "{pretty:?}");
-    ok(docker(m, &["node", "update", "--availability", "drain", "w2"]), "node update --availability");
+    ok(
+        docker(m, &["node", "update", "--availability", "drain", "w2"]),
+        "node update --availability",
+    );
     assert_eq!(node_of(&swarmd_nodes(m), "w2")["availability"], "drain");
-    ok(docker(m, &["node", "update", "--availability", "active", "w2"]), "node update --availability");
+    ok(
+        docker(m, &["node", "update", "--availability", "active", "w2"]),
+        "node update --availability",
+    );
     ok(docker(m, &["node", "promote", "w2"]), "node promote");
     assert_eq!(node_of(&swarmd_nodes(m), "w2")["role"], "manager");
     ok(docker(m, &["node", "demote", "w2"]), "node demote");
     assert_eq!(node_of(&swarmd_nodes(m), "w2")["role"], "worker");
 
     // network create, ls.
-    ok(docker(m, &["network", "create", "-d", "overlay", "n1"]), "network create");
-    let nets = ok(docker(m, &["network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"]), "network ls");
-    assert!(nets.stdout.lines().any(|l| l == "n1 overlay swarm"), "{nets:?}");
+    ok(
+        docker(m, &["network", "create", "-d", "overlay", "n1"]),
+        "network create",
+    );
+    let nets = ok(
+        docker(
+            m,
+            &[
+                "network",
+                "ls",
+                "--format",
+                "{{.Name}} {{.Driver}} {{.Scope}}",
+            ],
+        ),
+        "network ls",
+    );
+    assert!(
+        nets.stdout.lines().any(|l| l == "n1 overlay swarm"),
+        "{nets:?}"
+    );
     let own = swarmd_json(m, &["network", "ls"]);
     assert!(own.to_string().contains("\"n1\""), "{own}");
 
     // service create (waits until converged, as docker does without --detach), ls, ps.
-    ok(docker(m, &["service", "create", "--name", "web", "--replicas", "3", "--publish", "18090:80", "--network", "n1", image]), "service create");
+    ok(
+        docker(
+            m,
+            &[
+                "service",
+                "create",
+                "--name",
+                "web",
+                "--replicas",
+                "3",
+                "--publish",
+                "18090:80",
+                "--network",
+                "n1",
+                image,
+            ],
+        ),
+        "service create",
+    );
     let s = swarmd_service(m, "web");
     assert_eq!(replicas(&s), 3);
     assert_eq!(s["spec"]["task"]["container"]["image"], image);
-    let ls = ok(docker(m, &["service", "ls", "--format", "{{.Name}} {{.Mode}} {{.Replicas}} {{.Image}} {{.Ports}}"]), "service ls");
-    assert_eq!(ls.stdout.trim(), format!("web replicated 3/3 {image} *:18090->80/tcp"), "{ls:?}");
-    let ps = ok(docker(m, &["service", "ps", "web", "--format", "{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}}"]), "service ps");
+    let ls = ok(
+        docker(
+            m,
+            &[
+                "service",
+                "ls",
+                "--format",
+                "{{.Name}} {{.Mode}} {{.Replicas}} {{.Image}} {{.Ports}}",
+            ],
+        ),
+        "service ls",
+    );
+    assert_eq!(
+        ls.stdout.trim(),
+        format!("web replicated 3/3 {image} *:18090->80/tcp"),
+        "{ls:?}"
+    );
+    let ps = ok(
+        docker(
+            m,
+            &[
+                "service",
+                "ps",
+                "web",
+                "--format",
+                "{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}}",
+            ],
+        ),
+        "service ps",
+    );
     let own_tasks = common::svc(m, &["ps", "web", "--format", "json"]).json();
-    let running: Vec<&str> = ps.stdout.lines().filter(|l| l.contains("Running Running")).collect();
+    let running: Vec<&str> = ps
+        .stdout
+        .lines()
+        .filter(|l| l.contains("Running Running"))
+        .collect();
     assert_eq!(running.len(), 3, "{ps:?}");
-    for t in own_tasks.as_array().unwrap().iter().filter(|t| t["desired_state"] == "running") {
+    for t in own_tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["desired_state"] == "running")
+    {
         let name = format!("web.{}", t["slot"]);
-        assert!(running.iter().any(|l| l.starts_with(&format!("{name} "))), "{name} not in {ps:?}");
+        assert!(
+            running.iter().any(|l| l.starts_with(&format!("{name} "))),
+            "{name} not in {ps:?}"
+        );
     }
-    let pretty = ok(docker(m, &["service", "inspect", "--pretty", "web"]), "service inspect --pretty");
+    let pretty = ok(
+        docker(m, &["service", "inspect", "--pretty", "web"]),
+        "service inspect --pretty",
+    );
     assert!(pretty.stdout.contains("Replicas:\t3"), "{pretty:?}");
     assert!(pretty.stdout.contains(image), "{pretty:?}");
 
     // logs: every task's first line, named by task and node.
     let logs = ok(docker(m, &["service", "logs", "web"]), "service logs");
-    let listening: Vec<&str> = logs.stdout.lines().filter(|l| l.contains("swarm-test-web: listening on port 80")).collect();
+    let listening: Vec<&str> = logs
+        .stdout
+        .lines()
+        .filter(|l| l.contains("swarm-test-web: listening on port 80"))
+        .collect();
     assert_eq!(listening.len(), 3, "{logs:?}");
-    assert!(listening.iter().all(|l| l.starts_with("web.") && l.contains('@')), "{logs:?}");
+    assert!(
+        listening
+            .iter()
+            .all(|l| l.starts_with("web.") && l.contains('@')),
+        "{logs:?}"
+    );
 
     // Bad requests: docker's status and message, nothing changed.
     let before = swarmd_service(m, "web");
     let e = docker(m, &["service", "inspect", "nosuch"]);
-    assert!(!e.ok && e.stderr.contains("no such service: nosuch"), "{e:?}");
+    assert!(
+        !e.ok && e.stderr.contains("no such service: nosuch"),
+        "{e:?}"
+    );
     let e = docker(m, &["service", "update", "--image", V2, "nosuch"]);
-    assert!(!e.ok && e.stderr.contains("service nosuch not found"), "{e:?}");
+    assert!(
+        !e.ok && e.stderr.contains("service nosuch not found"),
+        "{e:?}"
+    );
     let (status, cur) = raw(m, "GET", "/v1.50/services/web", None);
     assert_eq!(status, 200);
     let stale = cur["Version"]["Index"].as_u64().unwrap() - 1;
-    let (status, body) = raw(m, "POST", &format!("/v1.50/services/web/update?version={stale}"), Some(cur["Spec"].clone()));
+    let (status, body) = raw(
+        m,
+        "POST",
+        &format!("/v1.50/services/web/update?version={stale}"),
+        Some(cur["Spec"].clone()),
+    );
     assert_eq!(status, 409, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("out of sequence"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("out of sequence"),
+        "{body}"
+    );
     let mut init = cur["Spec"].clone();
     init["TaskTemplate"]["ContainerSpec"]["Init"] = json!(true);
-    let (status, body) = raw(m, "POST", &format!("/v1.50/services/web/update?version={}", cur["Version"]["Index"]), Some(init));
+    let (status, body) = raw(
+        m,
+        "POST",
+        &format!(
+            "/v1.50/services/web/update?version={}",
+            cur["Version"]["Index"]
+        ),
+        Some(init),
+    );
     assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("TaskTemplate.ContainerSpec.Init"), "{body}");
-    let e = docker(m, &["service", "create", "--detach", "--name", "other", "--init", image]);
-    assert!(!e.ok && e.stderr.contains("TaskTemplate.ContainerSpec.Init"), "{e:?}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("TaskTemplate.ContainerSpec.Init"),
+        "{body}"
+    );
+    let e = docker(
+        m,
+        &[
+            "service", "create", "--detach", "--name", "other", "--init", image,
+        ],
+    );
+    assert!(
+        !e.ok && e.stderr.contains("TaskTemplate.ContainerSpec.Init"),
+        "{e:?}"
+    );
     let (status, body) = raw(m, "GET", "/v1.50/services/nosuch", None);
-    assert_eq!((status, body["message"].as_str().is_some()), (404, true), "{body}");
+    assert_eq!(
+        (status, body["message"].as_str().is_some()),
+        (404, true),
+        "{body}"
+    );
     assert_eq!(swarmd_service(m, "web"), before);
-    assert_eq!(swarmd_json(m, &["service", "ls"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        swarmd_json(m, &["service", "ls"]).as_array().unwrap().len(),
+        1
+    );
 
     // update --image, scale, rollback.
-    ok(docker(m, &["service", "update", "--image", V2, "web"]), "service update --image");
-    assert_eq!(swarmd_service(m, "web")["spec"]["task"]["container"]["image"], V2);
+    ok(
+        docker(m, &["service", "update", "--image", V2, "web"]),
+        "service update --image",
+    );
+    assert_eq!(
+        swarmd_service(m, "web")["spec"]["task"]["container"]["image"],
+        V2
+    );
     ok(docker(m, &["service", "scale", "web=2"]), "service scale");
     let s = swarmd_service(m, "web");
     assert_eq!(replicas(&s), 2);
-    ok(docker(m, &["service", "rollback", "web"]), "service rollback");
+    ok(
+        docker(m, &["service", "rollback", "web"]),
+        "service rollback",
+    );
     let s = swarmd_service(m, "web");
-    assert_eq!(replicas(&s), 3, "rolled back to the spec before the scale: {s}");
+    assert_eq!(
+        replicas(&s),
+        3,
+        "rolled back to the spec before the scale: {s}"
+    );
     assert_eq!(s["spec"]["task"]["container"]["image"], V2);
 
     // rm: the service and the network.
     ok(docker(m, &["service", "rm", "web"]), "service rm");
-    assert_eq!(swarmd_json(m, &["service", "ls"]).as_array().unwrap().len(), 0);
+    assert_eq!(
+        swarmd_json(m, &["service", "ls"]).as_array().unwrap().len(),
+        0
+    );
     ok(docker(m, &["network", "rm", "n1"]), "network rm");
-    assert!(!swarmd_json(m, &["network", "ls"]).to_string().contains("\"n1\""));
+    assert!(!swarmd_json(m, &["network", "ls"])
+        .to_string()
+        .contains("\"n1\""));
 
     // node rm (a Ready node needs --force, as in docker).
     let e = docker(m, &["node", "rm", "w2"]);
     assert!(!e.ok, "{e:?}");
-    ok(docker(m, &["node", "rm", "--force", "w2"]), "node rm --force");
+    ok(
+        docker(m, &["node", "rm", "--force", "w2"]),
+        "node rm --force",
+    );
     assert!(swarmd_nodes(m).iter().all(|n| n["hostname"] != "w2"));
 }
 
@@ -292,11 +495,35 @@ fn docker_service_logs_follow_streams_new_lines_from_every_node() {
     let (c, [m1, _w1]) = Cluster::start(91, ["m1", "w1"]);
     cleanup.0 = agents_ready(&c, m1, 2);
     let m = &c.nodes[m1];
-    ok(docker(m, &["service", "create", "--name", "tick", "--replicas", "2", "--replicas-max-per-node", "1", TICKER]), "service create");
+    ok(
+        docker(
+            m,
+            &[
+                "service",
+                "create",
+                "--name",
+                "tick",
+                "--replicas",
+                "2",
+                "--replicas-max-per-node",
+                "1",
+                TICKER,
+            ],
+        ),
+        "service create",
+    );
 
     let sock: PathBuf = m.dir.join("docker.sock");
     let mut child = docker_cmd(&sock, &m.dir.join("docker-cli-config"))
-        .args(["service", "logs", "--follow", "--tail", "0", "--timestamps", "tick"])
+        .args([
+            "service",
+            "logs",
+            "--follow",
+            "--tail",
+            "0",
+            "--timestamps",
+            "tick",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -308,16 +535,33 @@ fn docker_service_logs_follow_streams_new_lines_from_every_node() {
     while seen.len() < 2 && std::time::Instant::now() < deadline {
         if let Ok(l) = rx.recv_timeout(Duration::from_secs(1)) {
             // TIME tick.N.ID@HOST    | probe 127.0.0.1:9 ...
-            let host = l.split('@').nth(1).and_then(|r| r.split_whitespace().next()).map(str::to_string);
-            assert!(l.contains("| resolve 127.0.0.1") || l.contains("| probe 127.0.0.1:9"), "{l}");
-            assert!(l.split_whitespace().next().is_some_and(|t| t.ends_with('Z')), "no timestamp: {l}");
+            let host = l
+                .split('@')
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_string);
+            assert!(
+                l.contains("| resolve 127.0.0.1") || l.contains("| probe 127.0.0.1:9"),
+                "{l}"
+            );
+            assert!(
+                l.split_whitespace()
+                    .next()
+                    .is_some_and(|t| t.ends_with('Z')),
+                "no timestamp: {l}"
+            );
             seen.extend(host);
             lines.push(l);
         }
     }
-    assert_eq!(seen.len(), 2, "new lines from both nodes: {seen:?} in {lines:?}");
+    assert_eq!(
+        seen.len(),
+        2,
+        "new lines from both nodes: {seen:?} in {lines:?}"
+    );
     // Still streaming: more lines keep coming.
-    rx.recv_timeout(Duration::from_secs(10)).expect("more lines");
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("more lines");
     // The client goes: the stream from w1's node to the manager closes with it.
     let w1_addr = c.nodes[_w1].addr.clone();
     assert!(connections_to(&w1_addr) > 0, "no log stream from w1 open");
@@ -326,9 +570,30 @@ fn docker_service_logs_follow_streams_new_lines_from_every_node() {
     wait_for("the log stream from w1 to close", WAIT, || {
         (connections_to(&w1_addr) == 0).then_some(())
     });
-    // --since/--until bound the lines.
-    let all = ok(docker(m, &["service", "logs", "--timestamps", "--until", "1s", "tick"]), "logs --until");
-    assert!(all.stdout.lines().count() > 0, "{all:?}");
-    let none = ok(docker(m, &["service", "logs", "--since", "2h", "--until", "1h", "tick"]), "logs --since --until");
+    // --since bounds the lines (and the API's until, which the CLI has no flag for).
+    let recent = ok(
+        docker(
+            m,
+            &["service", "logs", "--timestamps", "--since", "1h", "tick"],
+        ),
+        "logs --since 1h",
+    );
+    assert!(recent.stdout.lines().count() > 0, "{recent:?}");
+    let none = ok(
+        docker(
+            m,
+            &["service", "logs", "--since", "2099-01-01T00:00:00Z", "tick"],
+        ),
+        "logs --since 2099",
+    );
     assert_eq!(none.stdout.trim(), "", "{none:?}");
+    let (status, body) = raw_text(m, "/v1.50/services/tick/logs?stdout=1&stderr=1&until=1");
+    assert_eq!(
+        (status, body.len()),
+        (200, 0),
+        "lines before 1970-01-01T00:00:01Z: {body:?}"
+    );
+    let (status, body) = raw_text(m, "/v1.50/services/tick/logs?stdout=1&stderr=1&details=1");
+    assert_eq!(status, 200);
+    assert!(body.contains("com.docker.swarm.service.id="), "{body:?}");
 }

@@ -24,7 +24,10 @@ pub fn same_name<T: Serialize, U: DeserializeOwned>(v: &T) -> Option<U> {
 
 /// A docker label map as swarmd's.
 pub fn labels_in(m: &Option<HashMap<String, String>>) -> BTreeMap<String, String> {
-    m.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect()
+    m.iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// swarmd's label map as docker's (always present, as docker answers `{}`).

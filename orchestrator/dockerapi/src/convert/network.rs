@@ -58,15 +58,20 @@ pub fn network_out(v: &NetworkView) -> d::Network {
 
 /// Docker's create request as swarmd's spec; refuses what swarmd cannot make, naming the field.
 pub fn spec_in(r: &d::NetworkCreateRequest) -> Result<NetworkSpec> {
-    if r.config_only == Some(true) || r.config_from.as_ref().is_some_and(|c| {
-        c.network.as_deref().is_some_and(|n| !n.is_empty())
-    }) {
+    if r.config_only == Some(true)
+        || r.config_from
+            .as_ref()
+            .is_some_and(|c| c.network.as_deref().is_some_and(|n| !n.is_empty()))
+    {
         return Err(DockerError::bad_request(
             "unsupported ConfigOnly/ConfigFrom: swarmd networks are overlays made by the managers",
         ));
     }
     if r.enable_ipv6 == Some(true) {
-        return Err(DockerError::unsupported("EnableIPv6", &serde_json::json!(true)));
+        return Err(DockerError::unsupported(
+            "EnableIPv6",
+            &serde_json::json!(true),
+        ));
     }
     let scope = r.scope.as_deref().unwrap_or("");
     if !scope.is_empty() && scope != "swarm" {
@@ -75,7 +80,11 @@ pub fn spec_in(r: &d::NetworkCreateRequest) -> Result<NetworkSpec> {
         )));
     }
     let ipam = r.ipam.clone().unwrap_or_default();
-    if ipam.driver.as_deref().is_some_and(|d| !d.is_empty() && d != "default") {
+    if ipam
+        .driver
+        .as_deref()
+        .is_some_and(|d| !d.is_empty() && d != "default")
+    {
         return Err(DockerError::unsupported(
             "IPAM.Driver",
             &serde_json::json!(ipam.driver),

@@ -159,7 +159,10 @@ mod tests {
         let c = node_change(&view(), &spec).unwrap();
         assert_eq!(c.role, Some(Role::Manager));
         assert_eq!(c.update.availability, Some(Availability::Drain));
-        assert_eq!(c.update.label_add.get("tier").map(String::as_str), Some("x"));
+        assert_eq!(
+            c.update.label_add.get("tier").map(String::as_str),
+            Some("x")
+        );
         assert_eq!(c.update.label_rm, vec!["zone".to_string()]);
         let same = node_change(&view(), &node_out(&view()).spec.unwrap()).unwrap();
         assert_eq!(same.role, None);

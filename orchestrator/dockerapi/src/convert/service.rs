@@ -13,8 +13,8 @@ use swarm_api::publish::PortConfig;
 use swarm_api::resources::{ResourceRequirements, Resources};
 use swarm_api::restart::RestartPolicy;
 use swarm_api::service::{
-    ContainerSpec, EndpointSpec, LogDriver, Placement, Service, ServiceMode, ServiceSpec,
-    TaskSpec, UpdateConfig, UpdateState, UpdateStatus,
+    ContainerSpec, EndpointSpec, LogDriver, Placement, Service, ServiceMode, ServiceSpec, TaskSpec,
+    UpdateConfig, UpdateState, UpdateStatus,
 };
 
 use super::{labels_in, labels_out, non_empty, non_empty_str, same_name, version};
@@ -85,12 +85,12 @@ fn mode_in(m: Option<&d::ServiceSpecMode>) -> Result<ServiceMode> {
                     .map_err(|_| bad("Mode.Replicated.Replicas", n, "cannot be negative"))?,
             },
         }),
-        None if m.replicated_job.is_some() || m.global_job.is_some() => Err(
-            DockerError::bad_request(
+        None if m.replicated_job.is_some() || m.global_job.is_some() => {
+            Err(DockerError::bad_request(
                 "unsupported Mode: swarmd has no jobs (replicated-job, global-job); use \
                  --mode replicated or --mode global",
-            ),
-        ),
+            ))
+        }
         None => Ok(ServiceMode::Replicated { replicas: 1 }),
     }
 }
@@ -104,11 +104,7 @@ fn task_in(t: &d::TaskSpec) -> Result<TaskSpec> {
         restart_policy: match &t.restart_policy {
             None => RestartPolicy::default(),
             Some(r) => RestartPolicy {
-                condition: r
-                    .condition
-                    .as_ref()
-                    .and_then(same_name)
-                    .unwrap_or_default(),
+                condition: r.condition.as_ref().and_then(same_name).unwrap_or_default(),
                 delay_ms: match r.delay {
                     None => RestartPolicy::default().delay_ms,
                     d => dur_in("RestartPolicy.Delay", d)?,
@@ -220,7 +216,9 @@ fn mount_in(m: &d::Mount) -> Result<Mount> {
         tmpfs_size_bytes: tmpfs.size_bytes.unwrap_or(0),
         tmpfs_mode: tmpfs
             .mode
-            .map(|x| u32::try_from(x).map_err(|_| bad("Mount.TmpfsOptions.Mode", x, "out of range")))
+            .map(|x| {
+                u32::try_from(x).map_err(|_| bad("Mount.TmpfsOptions.Mode", x, "out of range"))
+            })
             .transpose()?,
         volume_labels: labels_in(&vol.labels),
         volume_driver: drv.name.filter(|s| !s.is_empty()),
@@ -259,10 +257,11 @@ fn endpoint_in(e: Option<&d::EndpointSpec>) -> Result<EndpointSpec> {
             Ok(PortConfig {
                 published: match p.published_port {
                     None | Some(0) => None,
-                    Some(n) => Some(
-                        u16::try_from(n)
-                            .map_err(|_| bad("EndpointSpec.Ports.PublishedPort", n, "not a port"))?,
-                    ),
+                    Some(n) => {
+                        Some(u16::try_from(n).map_err(|_| {
+                            bad("EndpointSpec.Ports.PublishedPort", n, "not a port")
+                        })?)
+                    }
                 },
                 target: u16::try_from(target)
                     .ok()
@@ -270,14 +269,25 @@ fn endpoint_in(e: Option<&d::EndpointSpec>) -> Result<EndpointSpec> {
                     .ok_or_else(|| bad("EndpointSpec.Ports.TargetPort", target, "not a port"))?,
                 protocol: match &p.protocol {
                     None => Default::default(),
-                    Some(x) => match serde_json::to_value(x).ok().and_then(|v| v.as_str().map(str::to_string)) {
+                    Some(x) => match serde_json::to_value(x)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                    {
                         Some(s) if s.is_empty() => Default::default(),
                         _ => same_name(x).ok_or_else(|| {
-                            bad("EndpointSpec.Ports.Protocol", serde_json::to_string(x).unwrap_or_default(), "swarmd publishes tcp and udp")
+                            bad(
+                                "EndpointSpec.Ports.Protocol",
+                                serde_json::to_string(x).unwrap_or_default(),
+                                "swarmd publishes tcp and udp",
+                            )
                         })?,
                     },
                 },
-                mode: p.publish_mode.as_ref().and_then(same_name).unwrap_or_default(),
+                mode: p
+                    .publish_mode
+                    .as_ref()
+                    .and_then(same_name)
+                    .unwrap_or_default(),
             })
         })
         .collect::<Result<_>>()?;
@@ -322,22 +332,28 @@ pub fn spec_out(s: &ServiceSpec) -> d::ServiceSpec {
                 ..Default::default()
             },
         }),
-        update_config: s.update_config.as_ref().map(|u| d::ServiceSpecUpdateConfig {
-            parallelism: Some(u.parallelism as i64),
-            delay: Some(ms_to_ns(u.delay_ms)),
-            failure_action: same_name(&u.failure_action),
-            monitor: Some(ms_to_ns(u.monitor_ms)),
-            max_failure_ratio: Some(u.max_failure_ratio),
-            order: same_name(&u.order),
-        }),
-        rollback_config: s.rollback_config.as_ref().map(|u| d::ServiceSpecRollbackConfig {
-            parallelism: Some(u.parallelism as i64),
-            delay: Some(ms_to_ns(u.delay_ms)),
-            failure_action: same_name(&u.failure_action),
-            monitor: Some(ms_to_ns(u.monitor_ms)),
-            max_failure_ratio: Some(u.max_failure_ratio),
-            order: same_name(&u.order),
-        }),
+        update_config: s
+            .update_config
+            .as_ref()
+            .map(|u| d::ServiceSpecUpdateConfig {
+                parallelism: Some(u.parallelism as i64),
+                delay: Some(ms_to_ns(u.delay_ms)),
+                failure_action: same_name(&u.failure_action),
+                monitor: Some(ms_to_ns(u.monitor_ms)),
+                max_failure_ratio: Some(u.max_failure_ratio),
+                order: same_name(&u.order),
+            }),
+        rollback_config: s
+            .rollback_config
+            .as_ref()
+            .map(|u| d::ServiceSpecRollbackConfig {
+                parallelism: Some(u.parallelism as i64),
+                delay: Some(ms_to_ns(u.delay_ms)),
+                failure_action: same_name(&u.failure_action),
+                monitor: Some(ms_to_ns(u.monitor_ms)),
+                max_failure_ratio: Some(u.max_failure_ratio),
+                order: same_name(&u.order),
+            }),
         networks: None,
         endpoint_spec: Some(endpoint_out(&s.endpoint)),
     }
@@ -359,7 +375,9 @@ pub fn task_out(t: &TaskSpec) -> d::TaskSpec {
     d::TaskSpec {
         container_spec: Some(d::TaskSpecContainerSpec {
             image: Some(c.image.clone()),
-            labels: (!c.labels.is_empty()).then(|| labels_out(&c.labels)).flatten(),
+            labels: (!c.labels.is_empty())
+                .then(|| labels_out(&c.labels))
+                .flatten(),
             command: non_empty(&c.command),
             args: non_empty(&c.args),
             hostname: non_empty_str(&c.hostname),
@@ -459,14 +477,14 @@ fn mount_out(m: &Mount) -> d::Mount {
             labels: (!m.volume_labels.is_empty())
                 .then(|| labels_out(&m.volume_labels))
                 .flatten(),
-            driver_config: (m.volume_driver.is_some() || !m.volume_options.is_empty()).then(
-                || d::MountVolumeOptionsDriverConfig {
+            driver_config: (m.volume_driver.is_some() || !m.volume_options.is_empty()).then(|| {
+                d::MountVolumeOptionsDriverConfig {
                     name: m.volume_driver.clone(),
                     options: (!m.volume_options.is_empty())
                         .then(|| labels_out(&m.volume_options))
                         .flatten(),
-                },
-            ),
+                }
+            }),
             subpath: None,
         }),
         tmpfs_options: tmpfs.then(|| d::MountTmpfsOptions {
@@ -677,6 +695,9 @@ mod tests {
         let out = serde_json::to_value(spec_out(&s)).unwrap();
         assert_eq!(out["UpdateConfig"]["Delay"], json!(1_000_000_000_i64));
         assert_eq!(out["UpdateConfig"]["FailureAction"], json!("rollback"));
-        assert_eq!(out["TaskTemplate"]["Placement"]["Constraints"][0], json!("node.role==worker"));
+        assert_eq!(
+            out["TaskTemplate"]["Placement"]["Constraints"][0],
+            json!("node.role==worker")
+        );
     }
 }

@@ -75,7 +75,12 @@ pub fn up_to_date(t: &Task, s: &Service) -> bool {
 }
 
 /// Whether `t` passes the filters; `service` is its service, `node_name` its node's host name.
-pub fn task_matches(f: &Filters, t: &Task, service: Option<&Service>, node_name: Option<&str>) -> bool {
+pub fn task_matches(
+    f: &Filters,
+    t: &Task,
+    service: Option<&Service>,
+    node_name: Option<&str>,
+) -> bool {
     let name = t.container_name();
     f.prefix("id", &t.id)
         && f.any("name", |v| name.starts_with(v) || t.slot_name() == v)
