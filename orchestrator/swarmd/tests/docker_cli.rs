@@ -453,6 +453,85 @@ fn the_docker_cli_drives_nodes_services_and_networks() {
     assert!(swarmd_nodes(m).iter().all(|n| n["hostname"] != "w2"));
 }
 
+#[test]
+fn the_docker_cli_reaches_the_tls_port_with_an_admin_certificate() {
+    let mut c = Cluster::new(93);
+    let m1 = c.init("m1");
+    let m = &c.nodes[m1];
+    let (key_pem, csr_pem) = swarm_manager::ca::new_key_and_csr().unwrap();
+    let csr = c.tmp().join("admin.csr");
+    std::fs::write(&csr, &csr_pem).unwrap();
+    let signed = m
+        .cli(&[
+            "admin-cert",
+            "--csr-file",
+            &csr.display().to_string(),
+            "--name",
+            "ci",
+            "--format",
+            "json",
+        ])
+        .json();
+    let certs = c.tmp().join("docker-certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(
+        certs.join("ca.pem"),
+        signed["ca_cert_pem"].as_str().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(certs.join("cert.pem"), signed["cert_pem"].as_str().unwrap()).unwrap();
+    std::fs::write(certs.join("key.pem"), &key_pem).unwrap();
+    let config = c.tmp().join("docker-cli-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let tls_docker = |args: &[&str], cert_path: &Path| {
+        let o = Command::new("docker")
+            .env("DOCKER_HOST", format!("tcp://{}", m.addr))
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", cert_path)
+            .env("DOCKER_CONFIG", &config)
+            .env_remove("DOCKER_CONTEXT")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("docker");
+        Out {
+            ok: o.status.success(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    };
+    // The TLS port answers docker's paths and swarmd's own beside them.
+    let ls = ok(
+        tls_docker(
+            &["node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}"],
+            &certs,
+        ),
+        "node ls over TLS",
+    );
+    assert_eq!(ls.stdout.trim(), "m1 Leader", "{ls:?}");
+    let v = ok(
+        tls_docker(&["version", "--format", "{{.Server.APIVersion}}"], &certs),
+        "version over TLS",
+    );
+    assert_eq!(v.stdout.trim(), "1.50");
+    let own = common::remote_node_ls(&m.addr, &m.dir.join("certs"), &["--format", "json"]);
+    assert!(own.ok, "swarmd's own API on the same port: {own:?}");
+    // Without a client certificate of the cluster CA: refused.
+    let bare = c.tmp().join("ca-only");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::write(bare.join("ca.pem"), signed["ca_cert_pem"].as_str().unwrap()).unwrap();
+    let e = tls_docker(
+        &[
+            "--tlscacert",
+            &bare.join("ca.pem").display().to_string(),
+            "node",
+            "ls",
+        ],
+        &bare,
+    );
+    assert!(!e.ok, "{e:?}");
+}
+
 /// Reads lines of a child's stdout on a thread, into a channel.
 fn line_reader(out: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -570,6 +649,44 @@ fn docker_service_logs_follow_streams_new_lines_from_every_node() {
     wait_for("the log stream from w1 to close", WAIT, || {
         (connections_to(&w1_addr) == 0).then_some(())
     });
+    // swarmd's own `service logs -f` follows the same stream.
+    let mut own = Command::new(env!("CARGO_BIN_EXE_swarmd"))
+        .args([
+            "service",
+            "--state-dir",
+            &m.dir.display().to_string(),
+            "logs",
+            "-f",
+            "--tail",
+            "0",
+            "tick",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("swarmd service logs -f");
+    let rx = line_reader(own.stdout.take().unwrap());
+    let mut hosts = std::collections::BTreeSet::new();
+    let deadline = std::time::Instant::now() + WAIT;
+    while hosts.len() < 2 && std::time::Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_secs(1)) {
+            // tick.N.ID@HOST | text
+            let host = l
+                .split('@')
+                .nth(1)
+                .and_then(|r| r.split(" | ").next())
+                .map(str::to_string);
+            hosts.extend(host);
+        }
+    }
+    own.kill().ok();
+    own.wait().ok();
+    assert_eq!(
+        hosts.len(),
+        2,
+        "swarmd service logs -f: lines from both nodes: {hosts:?}"
+    );
+
     // --since bounds the lines (and the API's until, which the CLI has no flag for).
     let recent = ok(
         docker(

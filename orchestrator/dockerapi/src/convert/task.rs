@@ -60,7 +60,7 @@ pub fn task_out(t: &Task) -> d::Task {
                 pid: None,
                 exit_code: t.status.exit_code,
             }),
-            port_status: (!ports.is_empty()).then(|| d::PortStatus { ports: Some(ports) }),
+            port_status: (!ports.is_empty()).then_some(d::PortStatus { ports: Some(ports) }),
         }),
         desired_state: same_name(&t.desired_state),
         job_iteration: None,
