@@ -26,7 +26,9 @@ use swarm_api::task::{BoundPort, Task};
 
 use crate::container_config::{bound_ports, container_config, ingress_port_count};
 use crate::error::AgentError;
-use crate::executor::{ContainerState, Executor, LogLine, NodeContext, TaskContainer};
+use crate::executor::{
+    ContainerState, Executor, LogLine, LogStreamOptions, NodeContext, TaskContainer,
+};
 use crate::labels;
 use crate::pull_cache::PullCache;
 
@@ -358,11 +360,60 @@ impl Executor for DockerExecutor {
                 lines.push(LogLine {
                     stderr,
                     text: l.to_string(),
+                    time: None,
                 });
             }
         }
         Ok(lines)
     }
+    async fn log_stream(
+        &self,
+        container_id: &str,
+        opts: LogStreamOptions,
+        tx: tokio::sync::mpsc::Sender<LogLine>,
+    ) -> Result<(), AgentError> {
+        let secs = |ns: i64| i32::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(i32::MAX);
+        let logs = LogsOptions {
+            stdout: true,
+            stderr: true,
+            follow: opts.follow,
+            timestamps: true,
+            // Whole seconds for the engine; the exact bounds are applied to each line's time.
+            since: opts.since_ns.map_or(0, secs),
+            until: opts.until_ns.map_or(0, |ns| secs(ns).saturating_add(1)),
+            tail: opts
+                .tail
+                .map_or_else(|| "all".to_string(), |n| n.to_string()),
+        };
+        let mut stream = self.docker.logs(container_id, Some(logs));
+        loop {
+            let item = tokio::select! {
+                i = stream.next() => i,
+                _ = tx.closed() => return Ok(()),
+            };
+            let Some(item) = item else {
+                return Ok(());
+            };
+            let out = item.map_err(docker_err("logs", container_id))?;
+            let stderr = matches!(out, bollard::container::LogOutput::StdErr { .. });
+            let text = out.to_string();
+            for l in text.lines() {
+                let (time, text) = crate::executor::split_time(l);
+                if !crate::executor::in_bounds(time, opts) {
+                    continue;
+                }
+                let line = LogLine {
+                    stderr,
+                    text: text.to_string(),
+                    time: time.map(str::to_string),
+                };
+                if tx.send(line).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
     async fn bound_ports(
         &self,
         task: &Task,

@@ -7,6 +7,29 @@ use swarm_api::task::{BoundPort, Task};
 
 use crate::error::AgentError;
 
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+
+    #[test]
+    fn times_are_split_off_and_bounded() {
+        let (t, text) = split_time("2026-12-01T16:00:00.5Z hello world");
+        assert_eq!((t, text), (Some("2026-12-01T16:00:00.5Z"), "hello world"));
+        assert_eq!(split_time("plain line"), (None, "plain line"));
+        let at = 1_796_140_800_500_000_000_i64; // 2026-12-01T16:00:00.5Z
+        let opts = |since: Option<i64>, until: Option<i64>| LogStreamOptions {
+            since_ns: since,
+            until_ns: until,
+            ..Default::default()
+        };
+        assert!(in_bounds(t, opts(Some(at), None)));
+        assert!(!in_bounds(t, opts(Some(at + 1), None)));
+        assert!(!in_bounds(t, opts(None, Some(at))));
+        assert!(in_bounds(t, opts(None, Some(at + 1))));
+        assert!(in_bounds(None, opts(Some(at), Some(at))));
+    }
+}
+
 /// The node an executor runs tasks on (used for labels and environment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeContext {
@@ -23,6 +46,47 @@ pub struct LogLine {
     pub stderr: bool,
     /// The text, without the trailing newline.
     pub text: String,
+    /// When the engine logged it (RFC 3339 with nanoseconds), when known.
+    pub time: Option<String>,
+}
+
+/// What a streamed log read asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogStreamOptions {
+    /// Keep streaming new lines until the receiver goes.
+    pub follow: bool,
+    /// Only lines at or after this time (nanoseconds since the epoch).
+    pub since_ns: Option<i64>,
+    /// Only lines before this time (nanoseconds since the epoch).
+    pub until_ns: Option<i64>,
+    /// The last N lines first.
+    pub tail: Option<usize>,
+}
+
+/// Splits the engine's `TIME TEXT` (logs read with timestamps) into the time and the text.
+pub fn split_time(line: &str) -> (Option<&str>, &str) {
+    match line.split_once(' ') {
+        Some((t, rest)) if t.len() >= 20 && t.as_bytes()[4] == b'-' && t.ends_with('Z') => {
+            (Some(t), rest)
+        }
+        _ if line.len() >= 20 && line.as_bytes().get(4) == Some(&b'-') && line.ends_with('Z') => {
+            (Some(line), "")
+        }
+        _ => (None, line),
+    }
+}
+
+/// Whether a line logged at `time` is within the read's `since`/`until` (a line without a
+/// time is kept).
+pub fn in_bounds(time: Option<&str>, opts: LogStreamOptions) -> bool {
+    let Some(ns) = time.and_then(|t| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    }) else {
+        return true;
+    };
+    let ns = ns.unix_timestamp_nanos();
+    opts.since_ns.is_none_or(|s| ns >= i128::from(s))
+        && opts.until_ns.is_none_or(|u| ns < i128::from(u))
 }
 
 /// What a task's container is doing, as far as the worker needs to know.
@@ -75,6 +139,15 @@ pub trait Executor: Send + Sync {
         container_id: &str,
         tail: Option<usize>,
     ) -> impl Future<Output = Result<Vec<LogLine>, AgentError>> + Send;
+
+    /// Sends the container's output to `tx` as the engine gives it, with each line's time;
+    /// returns when the output ends (or, following, when `tx` is closed).
+    fn log_stream(
+        &self,
+        container_id: &str,
+        opts: LogStreamOptions,
+        tx: tokio::sync::mpsc::Sender<LogLine>,
+    ) -> impl Future<Output = Result<(), AgentError>> + Send;
 
     /// Where the task's ingress target ports are reachable from other nodes, read from the
     /// started container. An error means they cannot be known (the task cannot be routed to).

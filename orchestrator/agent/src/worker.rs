@@ -449,6 +449,24 @@ impl<E: Executor + 'static> Worker<E> {
             })?;
         self.exec.logs(&c.container_id, tail).await
     }
+
+    /// Streams the logs of the task's container on this node to `tx` (see
+    /// [`Executor::log_stream`]).
+    pub async fn log_stream(
+        &self,
+        task_id: &str,
+        opts: crate::executor::LogStreamOptions,
+        tx: tokio::sync::mpsc::Sender<LogLine>,
+    ) -> Result<(), AgentError> {
+        let containers = self.exec.task_containers().await?;
+        let c = containers
+            .iter()
+            .find(|c| c.task_id == task_id)
+            .ok_or_else(|| AgentError::NoContainer {
+                task_id: task_id.to_string(),
+            })?;
+        self.exec.log_stream(&c.container_id, opts, tx).await
+    }
 }
 
 impl<E: Executor + 'static> Drop for Worker<E> {
@@ -503,6 +521,14 @@ mod tests {
         }
         async fn logs(&self, _: &str, _: Option<usize>) -> Result<Vec<LogLine>, AgentError> {
             Ok(vec![])
+        }
+        async fn log_stream(
+            &self,
+            _: &str,
+            _: crate::executor::LogStreamOptions,
+            _: tokio::sync::mpsc::Sender<LogLine>,
+        ) -> Result<(), AgentError> {
+            Ok(())
         }
         async fn bound_ports(
             &self,

@@ -127,6 +127,94 @@ impl Client {
         }
     }
 
+    /// `GET path` on a connection of its own, answered with newline-delimited JSON (the
+    /// streamed log routes): each line decoded as it arrives, until the answer ends or the
+    /// receiver is dropped (which closes the connection). Only connecting and the answer's
+    /// head are under the request timeout.
+    pub async fn lines<T: DeserializeOwned + Send + 'static>(
+        &self,
+        path: &str,
+    ) -> Result<tokio::sync::mpsc::Receiver<Result<T, ClientError>>, ClientError> {
+        let target = self.target.describe();
+        let http = |message: String| ClientError::Http {
+            target: target.clone(),
+            message,
+        };
+        let head = async {
+            let mut sender = self.connect().await?;
+            sender.ready().await.map_err(|e| http(e.to_string()))?;
+            let req = Request::builder()
+                .method(Method::GET)
+                .uri(path)
+                .header("host", "swarmd")
+                .body(Full::new(Bytes::new()))
+                .map_err(|e| http(e.to_string()))?;
+            sender
+                .send_request(req)
+                .await
+                .map_err(|e| http(e.to_string()))
+        };
+        let res = tokio::time::timeout(self.timeout, head)
+            .await
+            .map_err(|_| http(format!("timed out after {:?}", self.timeout)))??;
+        let status = res.status().as_u16();
+        let mut body = res.into_body();
+        if !(200..300).contains(&status) {
+            let bytes = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let err = serde_json::from_slice::<ErrorBody>(&bytes).unwrap_or_else(|_| ErrorBody {
+                kind: ErrorKind::Internal,
+                message: format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)),
+            });
+            return Err(ClientError::Api(err));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let target = target.clone();
+        tokio::spawn(async move {
+            let http = |message: String| ClientError::Http {
+                target: target.clone(),
+                message,
+            };
+            let mut buf: Vec<u8> = Vec::new();
+            loop {
+                let frame = tokio::select! {
+                    f = body.frame() => f,
+                    _ = tx.closed() => return,
+                };
+                let data = match frame {
+                    None => return,
+                    Some(Err(e)) => {
+                        let _ = tx.send(Err(http(e.to_string()))).await;
+                        return;
+                    }
+                    Some(Ok(f)) => match f.into_data() {
+                        Ok(d) => d,
+                        Err(_) => continue,
+                    },
+                };
+                buf.extend_from_slice(&data);
+                while let Some(i) = buf.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=i).collect();
+                    if line.len() <= 1 {
+                        continue;
+                    }
+                    let item =
+                        serde_json::from_slice::<T>(&line).map_err(|e| ClientError::Decode {
+                            target: target.clone(),
+                            message: e.to_string(),
+                        });
+                    if tx.send(item).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(rx)
+    }
+
     /// Sends one request and decodes the JSON answer (or the error body).
     pub async fn call<B: Serialize, R: DeserializeOwned>(
         &self,

@@ -143,4 +143,10 @@ pub struct InfoResponse {
     pub voters: Vec<NodeId>,
     /// Whether the leader has heard from a quorum recently (as far as this node knows).
     pub quorum: bool,
+    /// The cluster's id (empty before the cluster is initialised).
+    #[serde(default)]
+    pub cluster_id: String,
+    /// The unix socket of the Docker-compatible API on this node, if it serves one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_socket: Option<String>,
 }

@@ -18,7 +18,7 @@ use crate::network_api::{NetworkView, PruneResponse};
 use crate::node::{NodeView, Role};
 use crate::routes::{self, with_tail};
 use crate::service::{Service, ServiceSpec};
-use crate::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest};
+use crate::service_api::{LogStreamQuery, ServiceListEntry, TaskLogLine, UpdateServiceRequest};
 use crate::task::Task;
 
 type Result<T> = std::result::Result<T, ClientError>;
@@ -172,6 +172,17 @@ impl Services<'_> {
     pub async fn logs(&self, key: &str, tail: Option<usize>) -> Result<Vec<TaskLogLine>> {
         let path = with_tail(routes::SERVICE_LOGS.path(&[key]), tail);
         self.0.send_to(&routes::SERVICE_LOGS, &path, &()).await
+    }
+
+    /// The output of the service's tasks as it comes, from every node (`q.follow`: until the
+    /// receiver is dropped).
+    pub async fn log_stream(
+        &self,
+        key: &str,
+        q: &LogStreamQuery,
+    ) -> Result<tokio::sync::mpsc::Receiver<Result<TaskLogLine>>> {
+        let path = q.to_path(routes::SERVICE_LOG_STREAM.path(&[key]));
+        self.0.lines(&path).await
     }
 }
 

@@ -28,7 +28,7 @@ use crate::network_api::{NetworkView, PruneResponse};
 use crate::node::NodeView;
 use crate::secret::{Secret, SecretSpec, UpdateLabelsRequest};
 use crate::service::{Service, ServiceSpec};
-use crate::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest};
+use crate::service_api::{LogStream, ServiceListEntry, TaskLogLine, UpdateServiceRequest};
 use crate::swarm_lock::{SwarmUpdateRequest, UnlockKeyRequest, UnlockKeyResponse, UnlockRequest};
 use crate::task::Task;
 
@@ -157,6 +157,9 @@ pub const SERVICE_RM: Route<(), ()> = post("/v1/services/:key/rm");
 pub const SERVICE_TASKS: Route<(), Vec<Task>> = get("/v1/services/:key/tasks");
 /// `GET /v1/services/KEY/logs[?tail=N]`.
 pub const SERVICE_LOGS: Route<(), Vec<TaskLogLine>> = get("/v1/services/:key/logs");
+/// `GET /v1/services/KEY/logs/stream?follow=..`: the tasks' output as it comes, from every node
+/// (see [`crate::service_api::LogStreamQuery`]).
+pub const SERVICE_LOG_STREAM: Route<(), LogStream> = get("/v1/services/:key/logs/stream");
 
 // Networks (control API, managers only).
 
@@ -228,6 +231,8 @@ pub const SELF_LEAVE: Route<ForceRequest, ()> = post("/v1/self/leave");
 pub const DISPATCHER_SYNC: Route<SyncRequest, SyncResponse> = post("/v1/dispatcher/sync");
 /// `GET /v1/agent/tasks/ID/logs[?tail=N]`: a task's output, on the node that runs it.
 pub const AGENT_TASK_LOGS: Route<(), Vec<TaskLogLine>> = get("/v1/agent/tasks/:id/logs");
+/// `GET /v1/agent/tasks/ID/logs/stream?follow=..`: a task's output as it comes, on its node.
+pub const AGENT_TASK_LOG_STREAM: Route<(), LogStream> = get("/v1/agent/tasks/:id/logs/stream");
 
 // Raft between managers: the bodies are openraft's types, which this crate does not know.
 

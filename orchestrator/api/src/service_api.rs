@@ -52,7 +52,57 @@ pub struct TaskLogLine {
     pub stderr: bool,
     /// The text, without the newline.
     pub text: String,
+    /// When the engine logged it (RFC 3339 with nanoseconds); given by the streamed routes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
 }
+
+/// The query of the streamed log routes (`.../logs/stream`), whose answer is newline-delimited
+/// JSON: one [`TaskLogLine`] per line, until the logs end or, with `follow`, until the
+/// client goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogStreamQuery {
+    /// Keep streaming new lines.
+    #[serde(default)]
+    pub follow: bool,
+    /// Only lines logged at or after this time (nanoseconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ns: Option<i64>,
+    /// Only lines logged before this time (nanoseconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ns: Option<i64>,
+    /// The last N lines of each task before following.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<usize>,
+    /// Only this task of the service (its full id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+}
+
+impl LogStreamQuery {
+    /// `path?follow=..&...` (the values are numbers and ids: nothing to escape but the id).
+    pub fn to_path(&self, path: String) -> String {
+        let mut q = vec![format!("follow={}", self.follow)];
+        if let Some(v) = self.since_ns {
+            q.push(format!("since_ns={v}"));
+        }
+        if let Some(v) = self.until_ns {
+            q.push(format!("until_ns={v}"));
+        }
+        if let Some(v) = self.tail {
+            q.push(format!("tail={v}"));
+        }
+        if let Some(v) = &self.task {
+            q.push(format!("task={}", crate::routes::encode(v)));
+        }
+        format!("{path}?{}", q.join("&"))
+    }
+}
+
+/// The answer of the streamed log routes: newline-delimited [`TaskLogLine`]s (read them with
+/// [`crate::client::Client::lines`]).
+#[derive(Debug)]
+pub enum LogStream {}
 
 /// `?tail=N` of the log routes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,11 +31,8 @@ pub mod render;
 pub mod secret;
 pub mod service;
 pub mod service_args;
-<<<<<<< HEAD
-pub mod swarm;
-=======
 pub mod stack;
->>>>>>> wip/stacks
+pub mod swarm;
 pub mod table;
 pub mod time;
 
@@ -45,10 +42,8 @@ pub use network::{run_network, NetworkVerb};
 pub use node::{run_node, NodeVerb};
 pub use secret::{run_config, run_secret, FileObjectVerb};
 pub use service::{run_service, ServiceVerb};
-<<<<<<< HEAD
-pub use swarm::{run_swarm, SwarmVerb};
-=======
 pub use stack::{run_stack, StackVerb};
+pub use swarm::{run_swarm, SwarmVerb};
 
 /// Whether `e` is bad input (a flag value or a compose file): the CLIs exit 2 for it.
 pub fn is_input_error(e: &anyhow::Error) -> bool {
@@ -56,4 +51,3 @@ pub fn is_input_error(e: &anyhow::Error) -> bool {
         .is_some()
         || e.downcast_ref::<swarm_compose::ComposeError>().is_some()
 }
->>>>>>> wip/stacks

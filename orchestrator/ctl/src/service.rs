@@ -100,6 +100,12 @@ pub enum ServiceVerb {
         /// Number of lines to show from the end of each task's log ("all" for everything).
         #[arg(long, short = 'n', value_name = "N")]
         tail: Option<String>,
+        /// Follow the output: keep printing new lines from every task until interrupted.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// Show each line's time.
+        #[arg(long, short = 't')]
+        timestamps: bool,
     },
 }
 
@@ -287,7 +293,12 @@ pub async fn run_service(
             }
             Ok(())
         }
-        ServiceVerb::Logs { service, tail } => {
+        ServiceVerb::Logs {
+            service,
+            tail,
+            follow,
+            timestamps,
+        } => {
             let tail = match tail.as_deref().map(str::trim) {
                 None | Some("all") => None,
                 Some(n) => Some(n.parse::<usize>().map_err(|_| {
@@ -296,6 +307,28 @@ pub async fn run_service(
                     )
                 })?),
             };
+            if follow || timestamps {
+                // Streamed: lines are printed as the nodes send them.
+                let q = swarm_api::service_api::LogStreamQuery {
+                    follow,
+                    tail,
+                    ..Default::default()
+                };
+                let mut rx = client.services().log_stream(&service, &q).await?;
+                while let Some(line) = rx.recv().await {
+                    let l = line?;
+                    if json {
+                        writeln!(out, "{}", serde_json::to_string(&l)?)?;
+                    } else if timestamps {
+                        let t = l.time.as_deref().unwrap_or("-");
+                        writeln!(out, "{t} {}@{} | {}", l.task_name, l.node, l.text)?;
+                    } else {
+                        writeln!(out, "{}@{} | {}", l.task_name, l.node, l.text)?;
+                    }
+                    out.flush()?;
+                }
+                return Ok(());
+            }
             let mut lines = client.services().logs(&service, tail).await?;
             if lines.iter().any(|l| l.task_name == l.task_id) {
                 // A worker answers with the bare task id (it has no copy of the task):
@@ -539,6 +572,7 @@ mod tests {
             node: "w1".into(),
             stderr: false,
             text: "hi".into(),
+            time: None,
         };
         let mut lines = vec![
             line("abc", "abc"),

@@ -16,6 +16,15 @@ pub trait AgentHandle: Send + Sync {
         tail: Option<usize>,
     ) -> BoxFut<'a, Result<Vec<(bool, String)>, String>>;
 
+    /// Streams a task's output on this node to `tx` as `(stderr, text, time)` lines; returns
+    /// when it ends or, following, when `tx` is closed.
+    fn log_stream<'a>(
+        &'a self,
+        task_id: &'a str,
+        opts: swarm_agent::executor::LogStreamOptions,
+        tx: tokio::sync::mpsc::Sender<(bool, String, Option<String>)>,
+    ) -> BoxFut<'a, Result<(), String>>;
+
     /// Stops and removes every task container of this node (the node left the cluster).
     fn remove_all(&self) -> BoxFut<'_, ()>;
 }

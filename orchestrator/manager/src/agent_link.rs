@@ -93,6 +93,30 @@ impl AgentHandle for Logs {
         })
     }
 
+    fn log_stream<'a>(
+        &'a self,
+        task_id: &'a str,
+        opts: swarm_agent::executor::LogStreamOptions,
+        tx: tokio::sync::mpsc::Sender<(bool, String, Option<String>)>,
+    ) -> BoxFut<'a, Result<(), String>> {
+        Box::pin(async move {
+            let (ltx, mut lrx) = tokio::sync::mpsc::channel(256);
+            let read = self.0.log_stream(task_id, opts, ltx);
+            let forward = async {
+                while let Some(l) = lrx.recv().await {
+                    let l: swarm_agent::executor::LogLine = l;
+                    if tx.send((l.stderr, l.text, l.time)).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            // The read ends when the logs end or its receiver (here) goes; forwarding ends
+            // when the read's sender drops or our receiver (the caller) goes.
+            let (r, ()) = tokio::join!(read, forward);
+            r.map_err(|e| e.to_string())
+        })
+    }
+
     fn remove_all(&self) -> BoxFut<'_, ()> {
         Box::pin(async move {
             // An empty assignment list: every task was deleted.

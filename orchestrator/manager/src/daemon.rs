@@ -41,6 +41,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(node_api::routes())
         .merge(join_api::routes())
         .merge(service_api::routes())
+        .merge(crate::log_stream::routes())
         .merge(crate::network_api::routes())
         .merge(crate::secret_api::routes())
         .merge(crate::lock_api::routes())
@@ -64,6 +65,18 @@ async fn key_file_loop(node: Arc<Node>) {
             _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
         }
     }
+}
+
+/// Binds a unix socket only root (the owner) may use (mode 0600), replacing a stale one.
+fn bind_private(sock: &std::path::Path) -> Result<UnixListener, ManagerError> {
+    let _ = std::fs::remove_file(sock);
+    let io = |cause| ManagerError::Io {
+        path: sock.display().to_string(),
+        cause,
+    };
+    let unix = UnixListener::bind(sock).map_err(io)?;
+    std::fs::set_permissions(sock, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    Ok(unix)
 }
 
 fn raft_err(e: impl std::fmt::Display) -> ManagerError {
@@ -150,20 +163,20 @@ impl Daemon {
         if let Ok(mut m) = node.managers.lock() {
             m.clone_from(&identity.managers);
         }
-        let app = router(node.clone());
-
-        let sock = dir.socket_path();
-        let _ = std::fs::remove_file(&sock);
-        let unix = UnixListener::bind(&sock).map_err(|cause| ManagerError::Io {
-            path: sock.display().to_string(),
-            cause,
-        })?;
-        std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600)).map_err(
-            |cause| ManagerError::Io {
-                path: sock.display().to_string(),
-                cause,
-            },
-        )?;
+        let own = router(node.clone());
+        let unix = bind_private(&dir.socket_path())?;
+        let docker_sock = dir.docker_socket_path();
+        let docker_unix = bind_private(&docker_sock)?;
+        let docker_sock = docker_sock.display().to_string();
+        let _ = node.docker_socket.set(docker_sock.clone());
+        let docker = swarm_dockerapi::router(swarm_dockerapi::Docker {
+            backend: swarm_dockerapi::Backend::new(own.clone()),
+            socket: Some(docker_sock.clone()),
+        });
+        // swarmd's routes and docker's on the TLS port and the node socket; docker's alone on
+        // the docker socket.
+        let app = swarm_dockerapi::mount(own, docker.clone());
+        tracing::info!(socket = %docker_sock, "docker API listening (DOCKER_HOST=unix://{docker_sock})");
 
         let mut tasks = JoinSet::new();
         let acks = HeartbeatAcks::default();
@@ -177,6 +190,11 @@ impl Daemon {
             node.stopped(),
         ));
         tasks.spawn(serve_unix(unix, app, node.stopped()));
+        tasks.spawn(serve_unix(
+            docker_unix,
+            swarm_dockerapi::versioned(docker),
+            node.stopped(),
+        ));
         tasks.spawn(agent::heartbeat_loop(
             node.clone(),
             dir.clone(),
@@ -214,12 +232,19 @@ impl Daemon {
         if self.node.left.load(Ordering::SeqCst) {
             tracing::info!("left the cluster; removing the state directory");
             let root = self.dir.root();
-            for name in ["raft.redb", "node.json", "swarmd.sock", "data-key"] {
+            for name in [
+                "raft.redb",
+                "node.json",
+                "swarmd.sock",
+                "data-key",
+                "docker.sock",
+            ] {
                 let _ = std::fs::remove_file(root.join(name));
             }
             let _ = std::fs::remove_dir_all(root.join("certs"));
         } else {
             let _ = std::fs::remove_file(self.dir.socket_path());
+            let _ = std::fs::remove_file(self.dir.docker_socket_path());
         }
         Ok(())
     }

@@ -115,6 +115,7 @@ pub async fn local_logs(
             node: String::new(),
             stderr,
             text,
+            time: None,
         })
         .collect())
 }

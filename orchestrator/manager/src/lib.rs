@@ -35,6 +35,7 @@ pub mod join_api;
 pub mod keyring;
 pub mod liveness;
 pub mod lock_api;
+pub mod log_stream;
 pub mod mesh_table;
 pub mod network;
 pub mod network_api;

@@ -77,6 +77,8 @@ pub struct Node {
     pub agent: std::sync::OnceLock<Arc<dyn crate::agent_handle::AgentHandle>>,
     /// The cluster data key (managers), see [`crate::keyring`].
     pub keys: crate::keyring::Keyring,
+    /// The unix socket of the Docker-compatible API, once it listens.
+    pub docker_socket: std::sync::OnceLock<String>,
     peers: Mutex<BTreeMap<String, Arc<Client>>>,
 }
 
@@ -104,6 +106,7 @@ impl Node {
             heartbeat_gate: tokio::sync::Mutex::new(false),
             agent: std::sync::OnceLock::new(),
             keys: Default::default(),
+            docker_socket: std::sync::OnceLock::new(),
             peers: Mutex::new(BTreeMap::new()),
         }
     }

@@ -74,6 +74,12 @@ async fn info(State(n): S, Extension(p): E) -> Result<Json<InfoResponse>, Manage
         control_peer(&n, p)?;
     }
     let m = n.metrics();
+    let cluster_id = n
+        .state
+        .read()
+        .ok()
+        .and_then(|a| a.state.cluster.as_ref().map(|c| c.id.clone()))
+        .unwrap_or_default();
     Ok(Json(InfoResponse {
         node_id: n.id,
         role: n.role().unwrap_or(Role::Worker),
@@ -84,6 +90,8 @@ async fn info(State(n): S, Extension(p): E) -> Result<Json<InfoResponse>, Manage
         purged: m.purged.map(|l| l.index),
         voters: n.voters().into_iter().collect(),
         quorum: n.has_quorum(),
+        cluster_id,
+        docker_socket: n.docker_socket.get().cloned(),
     }))
 }
 

@@ -42,12 +42,12 @@ pub fn routes() -> Router<Arc<Node>> {
         .route(routes::SERVICE_LOGS.pattern, get(logs))
 }
 
-fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
+pub(crate) fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
     control_peer(n, p)?;
     n.require_manager()
 }
 
-fn find(state: &ClusterState, key: &str) -> Result<Service, ManagerError> {
+pub(crate) fn find(state: &ClusterState, key: &str) -> Result<Service, ManagerError> {
     state.find_service(key).cloned().map_err(|e| match e {
         FindError::NotFound => ManagerError::NotFound(format!(
             "service {key} not found; list services with `service ls`"
@@ -252,7 +252,7 @@ async fn remove(
 }
 
 /// Tasks of a service: by slot (or node), newest first within it.
-fn sorted_tasks(state: &ClusterState, service_id: &str) -> Vec<Task> {
+pub(crate) fn sorted_tasks(state: &ClusterState, service_id: &str) -> Vec<Task> {
     let mut tasks: Vec<Task> = state.tasks_of(service_id).cloned().collect();
     tasks.sort_by(|a, b| {
         (

@@ -77,6 +77,11 @@ impl StateDir {
         self.root.join("swarmd.sock")
     }
 
+    /// The unix socket of the Docker-compatible API (`DOCKER_HOST=unix://...`).
+    pub fn docker_socket_path(&self) -> PathBuf {
+        self.root.join("docker.sock")
+    }
+
     fn identity_path(&self) -> PathBuf {
         self.root.join("node.json")
     }

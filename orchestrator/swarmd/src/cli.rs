@@ -207,7 +207,6 @@ pub enum Command {
         #[command(subcommand)]
         verb: swarm_ctl::NetworkVerb,
     },
-<<<<<<< HEAD
     /// Manage secrets.
     Secret {
         /// Client options.
@@ -240,7 +239,7 @@ pub enum Command {
         /// Client options.
         #[command(flatten)]
         client: ClientOpts,
-=======
+    },
     /// Manage stacks (services and networks from compose files).
     Stack {
         /// Client options.
@@ -249,7 +248,6 @@ pub enum Command {
         /// The stack verb.
         #[command(subcommand)]
         verb: swarm_ctl::StackVerb,
->>>>>>> wip/stacks
     },
     /// Show or rotate a join token.
     JoinToken {

@@ -57,7 +57,6 @@ pub async fn network(o: ClientOpts, verb: swarm_ctl::NetworkVerb) -> Result<()> 
     swarm_ctl::run_network(&c, verb, o.format, &mut std::io::stdout().lock()).await
 }
 
-<<<<<<< HEAD
 /// `swarmd secret ...` (the verbs live in `swarm_ctl`).
 pub async fn secret(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()> {
     let c = client(&o)?;
@@ -74,7 +73,8 @@ pub async fn config(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()
 pub async fn swarm(o: ClientOpts, verb: swarm_ctl::SwarmVerb) -> Result<()> {
     let c = client(&o)?;
     swarm_ctl::run_swarm(&c, verb, o.format, &mut std::io::stdout().lock()).await
-=======
+}
+
 /// `swarmd stack ...` (the verbs live in `swarm_ctl`).
 pub async fn stack(o: ClientOpts, verb: swarm_ctl::StackVerb) -> Result<()> {
     let c = client(&o)?;
@@ -86,7 +86,6 @@ pub async fn stack(o: ClientOpts, verb: swarm_ctl::StackVerb) -> Result<()> {
         &mut std::io::stderr().lock(),
     )
     .await
->>>>>>> wip/stacks
 }
 
 /// `swarmd join-token`.
@@ -138,5 +137,8 @@ pub async fn info(o: ClientOpts) -> Result<()> {
         i.voters.iter().map(|v| format_node_id(*v)).collect::<Vec<_>>().join(", "),
         if i.quorum { "yes" } else { "no" }
     );
+    if let Some(sock) = &i.docker_socket {
+        println!("Docker:   unix://{sock} (the docker CLI: DOCKER_HOST=unix://{sock})");
+    }
     Ok(())
 }

@@ -69,14 +69,11 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
         Command::Node { client, verb } => client_cmd::node(client, verb).await,
         Command::Service { client, verb } => client_cmd::service(client.into(), verb).await,
         Command::Network { client, verb } => client_cmd::network(client, verb).await,
-<<<<<<< HEAD
         Command::Secret { client, verb } => client_cmd::secret(client, verb).await,
         Command::Config { client, verb } => client_cmd::config(client, verb).await,
         Command::Swarm { client, verb } => client_cmd::swarm(client, verb).await,
         Command::Unlock { client } => client_cmd::swarm(client, swarm_ctl::SwarmVerb::Unlock).await,
-=======
         Command::Stack { client, verb } => client_cmd::stack(client, verb).await,
->>>>>>> wip/stacks
         Command::JoinToken {
             client,
             rotate,

@@ -14,6 +14,7 @@
 //! to NAME:PORT returned, `upstream=NAME:PORT ip=A got=<its line> <own line>`, or
 //! `upstream=NAME:PORT error=...`; NAME is resolved by the task's nameserver on each request,
 //! as a web app finds its database by service name),
+//! `--chatter N` (print N numbered lines `chatter K/N` at start, for log throughput benches),
 //! `--ignore-sigterm` (SIGTERM does nothing, so `docker stop` takes the whole grace period
 //! and ends with SIGKILL, as with a PID 1 that installs no handler). Otherwise SIGTERM and
 //! SIGINT end it with status 0, so `docker stop` is quick even as PID 1.
@@ -35,6 +36,7 @@ struct Options {
     probes: Vec<(String, u16)>,
     show_files: Vec<String>,
     upstream: Option<(String, u16)>,
+    chatter: u64,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -50,6 +52,7 @@ fn parse_args() -> Result<Options, String> {
         probes: Vec::new(),
         show_files: Vec::new(),
         upstream: None,
+        chatter: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -57,6 +60,9 @@ fn parse_args() -> Result<Options, String> {
         match a.as_str() {
             "--port" => o.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
             "--exit-immediately" => o.exit_immediately = true,
+            "--chatter" => {
+                o.chatter = value("--chatter")?.parse().map_err(|e| format!("--chatter: {e}"))?
+            }
             "--ignore-sigterm" => o.ignore_sigterm = true,
             "--show-file" => o.show_files.push(value("--show-file")?),
             "--probe" => {
@@ -78,7 +84,7 @@ fn parse_args() -> Result<Options, String> {
                 o.exit_after_ms =
                     Some(value("--exit-after-ms")?.parse().map_err(|e| format!("--exit-after-ms: {e}"))?)
             }
-            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe, --show-file, --upstream)")),
+            other => return Err(format!("unknown argument {other:?} (use --port, --exit-immediately, --exit-code, --exit-after-ms, --ignore-sigterm, --probe, --show-file, --upstream, --chatter)")),
         }
     }
     Ok(o)
@@ -153,6 +159,14 @@ fn main() {
     }
     if !o.probes.is_empty() {
         probe::run(&o.probes);
+    }
+    if o.chatter > 0 {
+        let out = std::io::stdout();
+        let mut out = std::io::BufWriter::new(out.lock());
+        for k in 1..=o.chatter {
+            let _ = writeln!(out, "chatter {k}/{}", o.chatter);
+        }
+        let _ = out.flush();
     }
     if let Some(ms) = o.exit_after_ms {
         let code = o.exit_code;

@@ -370,9 +370,16 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
             a.word("rm");
             a.words(services);
         }
-        ServiceVerb::Logs { service, tail } => {
+        ServiceVerb::Logs {
+            service,
+            tail,
+            follow,
+            timestamps,
+        } => {
             a.word("logs");
             a.opt("--tail", tail);
+            a.flag("--follow", *follow);
+            a.flag("--timestamps", *timestamps);
             a.word(service);
         }
     }

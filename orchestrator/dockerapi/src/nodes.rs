@@ -1,0 +1,171 @@
+//! `/nodes`: list (with filters), inspect, update (availability, labels, role), remove.
+
+use axum::extract::{Path, Query};
+use axum::Json;
+use bollard_stubs::models as d;
+use serde::Deserialize;
+use swarm_api::control::ForceRequest;
+use swarm_api::node::{format_node_id, NodeView, Role};
+use swarm_api::routes;
+
+use crate::backend::Caller;
+use crate::convert::node::{node_change, node_out};
+use crate::error::{DockerError, Result};
+use crate::filters::Filters;
+use crate::S;
+
+/// The query of the list routes.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// JSON filters.
+    #[serde(default)]
+    pub filters: Option<String>,
+}
+
+const NODE_FILTERS: &[&str] = &["id", "name", "role", "membership", "label", "node.label"];
+
+fn node_matches(f: &Filters, v: &NodeView) -> bool {
+    let n = &v.node;
+    f.prefix("id", &format_node_id(n.id))
+        && f.prefix("name", &n.hostname)
+        && f.exact("role", n.role.as_str())
+        && f.exact("membership", "accepted")
+        && f.labels(|k| n.description.engine_labels.get(k).map(String::as_str))
+        && f.get("node.label").is_none_or(|vs| {
+            vs.iter().all(|v| match v.split_once('=') {
+                Some((k, want)) => n.labels.get(k).map(String::as_str) == Some(want),
+                None => n.labels.contains_key(v.as_str()),
+            })
+        })
+}
+
+/// `GET /nodes`.
+pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<Vec<d::Node>>> {
+    let f = Filters::parse(q.filters.as_deref(), NODE_FILTERS)?;
+    let nodes = st
+        .backend
+        .send(&c, &routes::NODES, &[], &())
+        .await
+        .map_err(manager)?;
+    Ok(Json(
+        nodes
+            .iter()
+            .filter(|v| node_matches(&f, v))
+            .map(node_out)
+            .collect(),
+    ))
+}
+
+/// swarmd's "not a manager" (421) is docker's 503 with docker's message.
+pub fn manager(e: DockerError) -> DockerError {
+    if e.status == 421 {
+        DockerError::new(
+            503,
+            "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.",
+        )
+    } else {
+        e
+    }
+}
+
+async fn find(st: &S, c: &Caller, key: &str) -> Result<NodeView> {
+    st.backend
+        .send(c, &routes::NODE, &[key], &())
+        .await
+        .map_err(manager)
+        .map_err(|e| {
+            if e.status == 404 {
+                DockerError::not_found(format!("node {key} not found"))
+            } else {
+                e
+            }
+        })
+}
+
+/// `GET /nodes/ID`.
+pub async fn inspect(st: S, c: Caller, Path(key): Path<String>) -> Result<Json<d::Node>> {
+    Ok(Json(node_out(&find(&st, &c, &key).await?)))
+}
+
+/// The query of `DELETE /nodes/ID`.
+#[derive(Debug, Default, Deserialize)]
+pub struct RemoveQuery {
+    /// `--force`.
+    #[serde(default)]
+    pub force: Option<String>,
+}
+
+/// `DELETE /nodes/ID`.
+pub async fn remove(
+    st: S,
+    c: Caller,
+    Path(key): Path<String>,
+    Query(q): Query<RemoveQuery>,
+) -> Result<Json<()>> {
+    let v = find(&st, &c, &key).await?;
+    let force = matches!(q.force.as_deref(), Some("1" | "true" | "True"));
+    st.backend
+        .send(
+            &c,
+            &routes::NODE_RM,
+            &[&format_node_id(v.node.id)],
+            &ForceRequest { force },
+        )
+        .await
+        .map_err(manager)
+        .map(Json)
+}
+
+/// The query of `POST /nodes/ID/update`.
+#[derive(Debug, Default, Deserialize)]
+pub struct UpdateQuery {
+    /// The version read (swarmd keeps no node versions: not checked).
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// `POST /nodes/ID/update?version=N` with the whole new `NodeSpec`: the label and
+/// availability differences go to swarmd's `node update`, a role change to promote/demote.
+pub async fn update(
+    st: S,
+    c: Caller,
+    Path(key): Path<String>,
+    Query(q): Query<UpdateQuery>,
+    Json(body): Json<serde_json::Value>,
+) -> Result<Json<()>> {
+    if let Some(v) = q.version.as_deref() {
+        v.parse::<u64>().map_err(|_| {
+            DockerError::bad_request(format!(
+                "invalid version {v:?}: expected the node's Version.Index"
+            ))
+        })?;
+    }
+    let spec: d::NodeSpec = serde_json::from_value(body.clone())
+        .map_err(|e| DockerError::bad_request(format!("invalid node spec: {e}")))?;
+    let v = find(&st, &c, &key).await?;
+    let change = node_change(&v, &spec)?;
+    let id = format_node_id(v.node.id);
+    let u = &change.update;
+    if u.availability.is_some() || !u.label_add.is_empty() || !u.label_rm.is_empty() {
+        st.backend
+            .send(&c, &routes::NODE_UPDATE, &[&id], u)
+            .await
+            .map_err(manager)?;
+    }
+    match change.role {
+        Some(Role::Manager) => {
+            st.backend
+                .send(&c, &routes::NODE_PROMOTE, &[&id], &())
+                .await
+                .map_err(manager)?;
+        }
+        Some(Role::Worker) => {
+            st.backend
+                .send(&c, &routes::NODE_DEMOTE, &[&id], &())
+                .await
+                .map_err(manager)?;
+        }
+        None => {}
+    }
+    Ok(Json(()))
+}
