@@ -191,9 +191,15 @@ async fn create_secret(
             ..spec
         },
     };
-    n.write(Command::CreateSecret { secret, sealed }).await?;
+    // Answered from what was written: on a follower the local state may not have applied
+    // the forwarded write yet.
+    n.write(Command::CreateSecret {
+        secret: secret.clone(),
+        sealed,
+    })
+    .await?;
     tracing::info!(secret = %id, "secret created");
-    find_secret(&n.snapshot(), &id).map(Json)
+    Ok(Json(secret))
 }
 
 async fn inspect_secret(
@@ -222,6 +228,7 @@ async fn update_secret(
         at_ms: now_ms(),
     })
     .await?;
+    n.read_barrier().await?;
     find_secret(&n.snapshot(), &s.id).map(Json)
 }
 
@@ -265,9 +272,12 @@ async fn create_config(
         updated_at_ms: now,
         spec,
     };
-    n.write(Command::CreateConfig { config }).await?;
+    n.write(Command::CreateConfig {
+        config: config.clone(),
+    })
+    .await?;
     tracing::info!(config = %id, "config created");
-    find_config(&n.snapshot(), &id).map(Json)
+    Ok(Json(config))
 }
 
 async fn inspect_config(
@@ -296,6 +306,7 @@ async fn update_config(
         at_ms: now_ms(),
     })
     .await?;
+    n.read_barrier().await?;
     find_config(&n.snapshot(), &c.id).map(Json)
 }
 

@@ -499,6 +499,9 @@ fn autolock_keeps_a_restarted_manager_locked_until_unlocked() {
     });
     assert_eq!(got, b"locked-value");
     ok(&c.nodes[m1], &["service", "rm", "user"], b"");
+    wait_for("the task's files to be removed", WAIT, || {
+        files_under(&files_root(&m1_id)).is_empty().then_some(())
+    });
 
     // Autolock off: the key is kept on disk again and a restart needs no unlock.
     let out = ok(&c.nodes[m1], &["swarm", "update", "--autolock=false"], b"");
