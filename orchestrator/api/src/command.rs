@@ -377,4 +377,9 @@ pub enum ApplyError {
 pub struct CommandResponse {
     /// `None` if applied, otherwise why not.
     pub error: Option<ApplyError>,
+    /// The log index the command was committed at, set by the leader when it answers a
+    /// forwarded write, so the follower can wait until it has applied it itself before it
+    /// answers its client (a client reads its own writes on the manager it wrote through).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
 }

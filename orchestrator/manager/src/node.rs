@@ -314,12 +314,22 @@ impl Node {
             let attempt = match m.current_leader {
                 Some(l) if l == self.id => self.write_local(cmd.clone()).await,
                 Some(l) => match self.leader_addr(&m, l) {
-                    Some(addr) => self
+                    Some(addr) => match self
                         .peer(&addr)
                         .post::<_, CommandResponse>(routes::RAFT_WRITE.pattern, &cmd)
                         .await
                         .map_err(ManagerError::from)
-                        .and_then(apply_result),
+                    {
+                        Ok(resp) => {
+                            let index = resp.index;
+                            let done = apply_result(resp);
+                            if done.is_ok() {
+                                self.await_own_apply(index, deadline).await;
+                            }
+                            done
+                        }
+                        Err(e) => Err(e),
+                    },
                     None => Err(self.no_quorum()),
                 },
                 None => Err(self.no_quorum()),
@@ -343,15 +353,34 @@ impl Node {
         }
     }
 
+    /// After a write the leader committed for us: waits (until `deadline`) for this node to
+    /// have applied it too, so what the client reads next through this manager includes it.
+    /// The write has taken effect either way; a follower that lags past the deadline answers
+    /// anyway (the next read may then miss it, as with any stale local read).
+    async fn await_own_apply(&self, index: Option<u64>, deadline: Instant) {
+        let Some(index) = index else { return };
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = self
+            .raft
+            .wait(Some(left.max(Duration::from_millis(1))))
+            .applied_index_at_least(Some(index), "read your own write")
+            .await;
+    }
+
     /// Commits on this node, which must be the leader with quorum.
     pub async fn write_local(&self, cmd: Command) -> Result<(), ManagerError> {
+        self.write_local_at(cmd).await.map(|_| ())
+    }
+
+    /// [`Node::write_local`], answering the log index the command was committed at.
+    pub async fn write_local_at(&self, cmd: Command) -> Result<u64, ManagerError> {
         let m = self.metrics();
         if m.current_leader != Some(self.id) || !self.leader_has_quorum(&m) {
             return Err(self.no_quorum());
         }
         match tokio::time::timeout(self.settings.write_timeout, self.raft.client_write(cmd)).await {
             Err(_) => Err(self.no_quorum()),
-            Ok(Ok(resp)) => apply_result(resp.data),
+            Ok(Ok(resp)) => apply_result(resp.data).map(|()| resp.log_id.index),
             Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {
                 Err(self.no_quorum())
             }

@@ -72,8 +72,11 @@ async fn write(
     Json(cmd): Json<Command>,
 ) -> Result<Json<CommandResponse>, ManagerError> {
     raft_peer(&n, p)?;
-    n.write_local(cmd).await?;
-    Ok(Json(CommandResponse::default()))
+    let index = n.write_local_at(cmd).await?;
+    Ok(Json(CommandResponse {
+        error: None,
+        index: Some(index),
+    }))
 }
 
 /// The leader's read index for a follower's linearizable read (see [`crate::read_index`]).

@@ -55,7 +55,7 @@ impl ClusterState {
     pub fn apply(&mut self, cmd: &Command) -> CommandResponse {
         let error = self.try_apply(cmd).err();
         self.sync_networks();
-        CommandResponse { error }
+        CommandResponse { error, index: None }
     }
 
     fn try_apply(&mut self, cmd: &Command) -> Result<(), ApplyError> {

@@ -169,6 +169,9 @@ fn container_in(c: &d::TaskSpecContainerSpec) -> Result<ContainerSpec> {
             None => None,
             n => Some(dur_in("ContainerSpec.StopGracePeriod", n)?),
         },
+        // Filled by the secrets/configs conversion once it exists (merge of issue 16's first half).
+        secrets: Vec::new(),
+        configs: Vec::new(),
         hostname: c.hostname.clone().unwrap_or_default(),
         user: c.user.clone().unwrap_or_default(),
         groups: c.groups.clone().unwrap_or_default(),
