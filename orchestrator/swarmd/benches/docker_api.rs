@@ -228,10 +228,10 @@ fn main() {
             .lines()
             .filter(|l| l.contains("chatter "))
             .count();
-        assert_eq!(
-            lines,
-            total,
-            "{name}: {}",
+        // At least every line of the 10 tasks (a task replaced meanwhile adds its own).
+        assert!(
+            lines >= total,
+            "{name}: {lines} lines: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         println!(
