@@ -93,7 +93,9 @@ impl LogStreamQuery {
             q.push(format!("tail={v}"));
         }
         if let Some(v) = &self.task {
-            q.push(format!("task={}", crate::routes::encode(v)));
+            // Task ids are alphanumeric; anything else is dropped rather than sent unescaped.
+            let id: String = v.chars().filter(char::is_ascii_alphanumeric).collect();
+            q.push(format!("task={id}"));
         }
         format!("{path}?{}", q.join("&"))
     }

@@ -11,7 +11,6 @@ use swarm_api::routes;
 
 use crate::backend::Caller;
 use crate::error::{DockerError, Result};
-use crate::system::cluster_version;
 use crate::S;
 
 /// The swarm spec swarmd runs with (fixed: swarmd has no per-cluster settings to change).
@@ -41,6 +40,11 @@ pub fn swarm_spec() -> d::SwarmSpec {
         }),
         task_defaults: Some(d::SwarmSpecTaskDefaults { log_driver: None }),
     }
+}
+
+/// `Version.Index` of the cluster: the Raft log's last applied entry.
+pub fn cluster_version(i: &InfoResponse) -> Option<d::ObjectVersion> {
+    crate::convert::version(i.last_applied.unwrap_or(0))
 }
 
 /// The cluster part of `/info` on a manager.

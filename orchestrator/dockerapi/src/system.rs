@@ -202,8 +202,3 @@ pub async fn unknown(req: Request) -> DockerError {
         req.uri().path()
     ))
 }
-
-/// `Version.Index` of the cluster: the Raft log's last applied entry.
-pub fn cluster_version(i: &InfoResponse) -> Option<d::ObjectVersion> {
-    crate::convert::version(i.last_applied.unwrap_or(0))
-}

@@ -197,10 +197,11 @@ fn main() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let total = 10 * LINES_PER_TASK as usize;
     wait_for("every task to have written its lines", WAIT, || {
-        let out = docker(m, &["service", "logs", "--tail", "1", "chat"]);
+        // The last two lines of each task: its last chatter line, then "listening".
+        let out = docker(m, &["service", "logs", "--tail", "2", "chat"]);
         let s = String::from_utf8_lossy(&out.stdout).to_string();
         (s.lines()
-            .filter(|l| l.ends_with(&format!("chatter {LINES_PER_TASK}/{LINES_PER_TASK}")))
+            .filter(|l| l.ends_with(&format!(" chatter {LINES_PER_TASK}/{LINES_PER_TASK}")))
             .count()
             == 10)
             .then_some(())
@@ -227,10 +228,10 @@ fn main() {
             .lines()
             .filter(|l| l.contains("chatter "))
             .count();
-        assert_eq!(
-            lines,
-            total,
-            "{name}: {}",
+        // At least every line of the 10 tasks (a task replaced meanwhile adds its own).
+        assert!(
+            lines >= total,
+            "{name}: {lines} lines: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         println!(
