@@ -18,11 +18,9 @@ pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// Interpolates every string value of `v` in place; `path` is the key path of `v`.
 pub fn interpolate_tree(v: &mut Value, path: &str, lookup: Lookup) -> Result<(), ComposeError> {
     match v {
-        Value::String(s) => {
-            if s.contains('$') {
-                let out = interpolate(s, lookup).map_err(|m| ComposeError::key(path, m.0, m.1))?;
-                *v = retype(out);
-            }
+        Value::String(s) if s.contains('$') => {
+            let out = interpolate(s, lookup).map_err(|m| ComposeError::key(path, m.0, m.1))?;
+            *v = retype(out);
         }
         Value::Sequence(items) => {
             for (i, item) in items.iter_mut().enumerate() {

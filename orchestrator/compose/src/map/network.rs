@@ -95,14 +95,15 @@ impl Networks {
                         ));
                     }
                     flags.subnets.push(c.subnet.0.clone());
-                    if c.gateway.is_some() || c.ip_range.is_some() {
-                        if flags.gateways.len() != i {
-                            return Err(ComposeError::key(
-                                format!("{path}.ipam.config[{i}].gateway"),
-                                "give a gateway for every earlier subnet too",
-                                "add gateway to each ipam.config entry, or to none",
-                            ));
-                        }
+                    let lagging = |n: usize| n != i;
+                    if (c.gateway.is_some() && lagging(flags.gateways.len()))
+                        || (c.ip_range.is_some() && lagging(flags.ip_ranges.len()))
+                    {
+                        return Err(ComposeError::key(
+                            format!("{path}.ipam.config[{i}]"),
+                            "a gateway or ip_range follows a subnet that has none",
+                            "give gateway (and ip_range) to each ipam.config entry, or to none",
+                        ));
                     }
                     if let Some(g) = &c.gateway {
                         flags.gateways.push(g.0.clone());

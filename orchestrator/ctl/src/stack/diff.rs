@@ -31,7 +31,7 @@ pub struct Changes {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceChange {
     /// Not there yet.
-    Create(ServiceSpec),
+    Create(Box<ServiceSpec>),
     /// There, with another spec: the id, the version read and the new spec.
     Update(String, u64, Box<ServiceSpec>),
     /// There with this very spec.
@@ -94,7 +94,7 @@ pub fn service_change(
     existing: &BTreeMap<String, &Service>,
 ) -> ServiceChange {
     match existing.get(&desired.name) {
-        None => ServiceChange::Create(desired),
+        None => ServiceChange::Create(Box::new(desired)),
         Some(s) => {
             let d = as_stored(desired, &s.spec);
             if d == s.spec {
