@@ -37,13 +37,14 @@ pub use arch::{elf_arch, normalize_arch, Binaries, Binary};
 pub use aws::{aws_host, aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
 pub use members::{members_of, staying_managers, take_out};
+pub use arch::{Binaries, Binary};
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
 pub use passthrough::{swarmd_command, swarmd_on_manager};
 pub use plan::{plan, HostFacts, Plan, PlanError};
 pub use remote::{RemoteLayout, ServiceMode};
 pub use run::{
     all_ready, bootstrap, bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport,
-    PhaseTimings, SWARMD_PORT,
+    JoinMaterial, PhaseTimings, SWARMD_PORT,
 };
 pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up_with};
 pub use scale_plan::{scale_plan, Departure, Member, ScaleError, ScalePlan};
