@@ -55,9 +55,21 @@ pub async fn put_join_material(
 ) -> Result<(), CloudError> {
     let path = parameter_path(stack);
     for (name, value, kind) in [
-        (params::MANAGER_TOKEN, join.manager_token.as_str(), ParameterType::SecureString),
-        (params::WORKER_TOKEN, join.worker_token.as_str(), ParameterType::SecureString),
-        (params::MANAGERS, &join.managers.join(","), ParameterType::String),
+        (
+            params::MANAGER_TOKEN,
+            join.manager_token.as_str(),
+            ParameterType::SecureString,
+        ),
+        (
+            params::WORKER_TOKEN,
+            join.worker_token.as_str(),
+            ParameterType::SecureString,
+        ),
+        (
+            params::MANAGERS,
+            &join.managers.join(","),
+            ParameterType::String,
+        ),
     ] {
         put(clients, &format!("{path}/{name}"), value, kind).await?;
     }

@@ -113,14 +113,13 @@ async fn up_and_down_create_and_remove_the_self_join_material() {
         managers: vec!["10.0.1.10:2377".into()],
     };
     put_join_material(&c, &name, &join).await.unwrap();
-    let object = c
-        .s3
-        .get_object()
-        .bucket(&bucket)
-        .key("swarmd/x86_64/swarmd")
-        .send()
-        .await
-        .unwrap();
+    let object =
+        c.s3.get_object()
+            .bucket(&bucket)
+            .key("swarmd/x86_64/swarmd")
+            .send()
+            .await
+            .unwrap();
     let body = object.body.collect().await.unwrap().into_bytes();
     assert_eq!(body.as_ref(), build.as_slice());
     let path = format!("/swarm-aws/{name}");
@@ -148,20 +147,31 @@ async fn up_and_down_create_and_remove_the_self_join_material() {
     );
     let mut names = parameter_names(&c, &name).await.unwrap();
     names.sort();
-    assert_eq!(
-        names,
-        ["managers", "manager-token", "swarmd-sha256-x86_64", "worker-token"]
-            .iter()
-            .map(|n| format!("{path}/{n}"))
-            .collect::<Vec<_>>()
-    );
+    let mut want: Vec<String> = [
+        "managers",
+        "manager-token",
+        "swarmd-sha256-x86_64",
+        "worker-token",
+    ]
+    .iter()
+    .map(|n| format!("{path}/{n}"))
+    .collect();
+    want.sort();
+    assert_eq!(names, want);
 
     // `down`: nothing is left.
     let out = common::emulator_cli(home.path(), REGION, &["down", "--name", &name, "--yes"]);
     assert!(out.status.success(), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("emptied bucket") && err.contains("deleted 4 parameter(s)"), "{}", text(&out));
-    assert_eq!(parameter_names(&c, &name).await.unwrap(), Vec::<String>::new());
+    assert!(
+        err.contains("emptied bucket") && err.contains("deleted 4 parameter(s)"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        parameter_names(&c, &name).await.unwrap(),
+        Vec::<String>::new()
+    );
     assert!(
         c.s3.head_bucket().bucket(&bucket).send().await.is_err(),
         "bucket {bucket} is still there"

@@ -37,7 +37,6 @@ pub use arch::{elf_arch, normalize_arch, Binaries, Binary};
 pub use aws::{aws_host, aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
 pub use members::{members_of, staying_managers, take_out};
-pub use arch::{Binaries, Binary};
 pub use nodes::{ManagerStatus, NodeRole, NodeRow, NodeStatus, NodeTable};
 pub use passthrough::{swarmd_command, swarmd_on_manager};
 pub use plan::{plan, HostFacts, Plan, PlanError};

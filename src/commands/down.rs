@@ -21,8 +21,7 @@ pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
             if !info.is_swarm_aws() {
                 return Err(crate::stack::StackError::NotOurs { stack: info.name }.into());
             }
-            let template =
-                crate::stack::deploy::template_body(&clients, &info.id).await?;
+            let template = crate::stack::deploy::template_body(&clients, &info.id).await?;
             super::shared::preflight(
                 &clients,
                 crate::preflight::Verb::Down,

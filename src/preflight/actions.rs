@@ -53,13 +53,22 @@ pub struct ResourceActions {
 pub const RESOURCE_ACTIONS: &[ResourceActions] = &[
     ResourceActions {
         resource_type: "AWS::EC2::VPC",
-        create: &["ec2:CreateVpc", "ec2:DescribeVpcs", "ec2:ModifyVpcAttribute", "ec2:CreateTags"],
+        create: &[
+            "ec2:CreateVpc",
+            "ec2:DescribeVpcs",
+            "ec2:ModifyVpcAttribute",
+            "ec2:CreateTags",
+        ],
         update: &["ec2:ModifyVpcAttribute", "ec2:CreateTags", "ec2:DeleteTags"],
         delete: &["ec2:DeleteVpc", "ec2:DescribeVpcs"],
     },
     ResourceActions {
         resource_type: "AWS::EC2::InternetGateway",
-        create: &["ec2:CreateInternetGateway", "ec2:DescribeInternetGateways", "ec2:CreateTags"],
+        create: &[
+            "ec2:CreateInternetGateway",
+            "ec2:DescribeInternetGateways",
+            "ec2:CreateTags",
+        ],
         update: &["ec2:CreateTags", "ec2:DeleteTags"],
         delete: &["ec2:DeleteInternetGateway", "ec2:DescribeInternetGateways"],
     },
@@ -71,7 +80,11 @@ pub const RESOURCE_ACTIONS: &[ResourceActions] = &[
     },
     ResourceActions {
         resource_type: "AWS::EC2::RouteTable",
-        create: &["ec2:CreateRouteTable", "ec2:DescribeRouteTables", "ec2:CreateTags"],
+        create: &[
+            "ec2:CreateRouteTable",
+            "ec2:DescribeRouteTables",
+            "ec2:CreateTags",
+        ],
         update: &["ec2:CreateTags", "ec2:DeleteTags"],
         delete: &["ec2:DeleteRouteTable", "ec2:DescribeRouteTables"],
     },
@@ -89,13 +102,20 @@ pub const RESOURCE_ACTIONS: &[ResourceActions] = &[
             "ec2:ModifySubnetAttribute",
             "ec2:CreateTags",
         ],
-        update: &["ec2:ModifySubnetAttribute", "ec2:CreateTags", "ec2:DeleteTags"],
+        update: &[
+            "ec2:ModifySubnetAttribute",
+            "ec2:CreateTags",
+            "ec2:DeleteTags",
+        ],
         delete: &["ec2:DeleteSubnet", "ec2:DescribeSubnets"],
     },
     ResourceActions {
         resource_type: "AWS::EC2::SubnetRouteTableAssociation",
         create: &["ec2:AssociateRouteTable", "ec2:DescribeRouteTables"],
-        update: &["ec2:ReplaceRouteTableAssociation", "ec2:DescribeRouteTables"],
+        update: &[
+            "ec2:ReplaceRouteTableAssociation",
+            "ec2:DescribeRouteTables",
+        ],
         delete: &["ec2:DisassociateRouteTable", "ec2:DescribeRouteTables"],
     },
     ResourceActions {
@@ -120,13 +140,19 @@ pub const RESOURCE_ACTIONS: &[ResourceActions] = &[
     },
     ResourceActions {
         resource_type: "AWS::EC2::SecurityGroupIngress",
-        create: &["ec2:AuthorizeSecurityGroupIngress", "ec2:DescribeSecurityGroupRules"],
+        create: &[
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:DescribeSecurityGroupRules",
+        ],
         update: &[
             "ec2:AuthorizeSecurityGroupIngress",
             "ec2:RevokeSecurityGroupIngress",
             "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
         ],
-        delete: &["ec2:RevokeSecurityGroupIngress", "ec2:DescribeSecurityGroupRules"],
+        delete: &[
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:DescribeSecurityGroupRules",
+        ],
     },
     ResourceActions {
         resource_type: "AWS::EC2::LaunchTemplate",
@@ -197,7 +223,12 @@ pub const RESOURCE_ACTIONS: &[ResourceActions] = &[
     },
     ResourceActions {
         resource_type: "AWS::IAM::Role",
-        create: &["iam:CreateRole", "iam:GetRole", "iam:PutRolePolicy", "iam:TagRole"],
+        create: &[
+            "iam:CreateRole",
+            "iam:GetRole",
+            "iam:PutRolePolicy",
+            "iam:TagRole",
+        ],
         update: &[
             "iam:UpdateRole",
             "iam:PutRolePolicy",
@@ -234,8 +265,17 @@ pub const RESOURCE_ACTIONS: &[ResourceActions] = &[
     },
     ResourceActions {
         resource_type: "AWS::Logs::LogGroup",
-        create: &["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogGroups", "logs:TagResource"],
-        update: &["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource"],
+        create: &[
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "logs:DescribeLogGroups",
+            "logs:TagResource",
+        ],
+        update: &[
+            "logs:PutRetentionPolicy",
+            "logs:DeleteRetentionPolicy",
+            "logs:TagResource",
+        ],
         delete: &["logs:DeleteLogGroup", "logs:DescribeLogGroups"],
     },
     ResourceActions {
@@ -464,7 +504,9 @@ mod tests {
         assert!(scale
             .iter()
             .any(|x| x == "autoscaling:UpdateAutoScalingGroup"));
-        assert!(scale.iter().any(|x| x == "autoscaling:SetInstanceProtection"));
+        assert!(scale
+            .iter()
+            .any(|x| x == "autoscaling:SetInstanceProtection"));
         assert!(!scale.iter().any(|x| x == "cloudformation:CreateStack"));
         // Sorted, once each.
         let mut sorted = up.clone();

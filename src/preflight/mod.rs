@@ -102,7 +102,10 @@ pub async fn check(
             })
         }
         Principal::User { arn, name } => (arn.clone(), name.clone()),
-        Principal::Role { arn, name } => (role_arn(clients, name).await.unwrap_or(arn.clone()), name.clone()),
+        Principal::Role { arn, name } => (
+            role_arn(clients, name).await.unwrap_or(arn.clone()),
+            name.clone(),
+        ),
     };
     let decisions = match simulate(clients, &arn, needed).await {
         Ok(d) => (d, "IAM policy simulator"),
@@ -184,6 +187,8 @@ fn is_access_denied(e: &AwsError) -> bool {
 /// that is not an IAM answer, or said the operation is not implemented.
 fn simulator_missing(e: &AwsError) -> bool {
     matches!(e.kind, AwsErrorKind::Other)
+        // A service error without an AWS error code: the body was no IAM answer (moto's HTML 500).
+        || (e.kind == AwsErrorKind::Service && e.code.is_none())
         || matches!(
             e.code.as_deref(),
             Some("NotImplemented" | "InternalFailure" | "InternalError" | "ServiceFailure")
@@ -245,39 +250,125 @@ async fn own_policies(
     let mut attached = Vec::new();
     match who {
         Principal::User { .. } => {
-            for page in call(iam.list_user_policies().user_name(name).into_paginator().send().try_collect()).await? {
+            for page in call(
+                iam.list_user_policies()
+                    .user_name(name)
+                    .into_paginator()
+                    .send()
+                    .try_collect(),
+            )
+            .await?
+            {
                 for policy in page.policy_names() {
-                    let out = call(iam.get_user_policy().user_name(name).policy_name(policy).send()).await?;
+                    let out = call(
+                        iam.get_user_policy()
+                            .user_name(name)
+                            .policy_name(policy)
+                            .send(),
+                    )
+                    .await?;
                     docs.push(out.policy_document().to_string());
                 }
             }
-            for page in call(iam.list_attached_user_policies().user_name(name).into_paginator().send().try_collect()).await? {
-                attached.extend(page.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+            for page in call(
+                iam.list_attached_user_policies()
+                    .user_name(name)
+                    .into_paginator()
+                    .send()
+                    .try_collect(),
+            )
+            .await?
+            {
+                attached.extend(
+                    page.attached_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_string)),
+                );
             }
-            for page in call(iam.list_groups_for_user().user_name(name).into_paginator().send().try_collect()).await? {
+            for page in call(
+                iam.list_groups_for_user()
+                    .user_name(name)
+                    .into_paginator()
+                    .send()
+                    .try_collect(),
+            )
+            .await?
+            {
                 for group in page.groups() {
                     let g = group.group_name();
-                    for gp in call(iam.list_group_policies().group_name(g).into_paginator().send().try_collect()).await? {
+                    for gp in call(
+                        iam.list_group_policies()
+                            .group_name(g)
+                            .into_paginator()
+                            .send()
+                            .try_collect(),
+                    )
+                    .await?
+                    {
                         for policy in gp.policy_names() {
-                            let out = call(iam.get_group_policy().group_name(g).policy_name(policy).send()).await?;
+                            let out = call(
+                                iam.get_group_policy()
+                                    .group_name(g)
+                                    .policy_name(policy)
+                                    .send(),
+                            )
+                            .await?;
                             docs.push(out.policy_document().to_string());
                         }
                     }
-                    for gp in call(iam.list_attached_group_policies().group_name(g).into_paginator().send().try_collect()).await? {
-                        attached.extend(gp.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+                    for gp in call(
+                        iam.list_attached_group_policies()
+                            .group_name(g)
+                            .into_paginator()
+                            .send()
+                            .try_collect(),
+                    )
+                    .await?
+                    {
+                        attached.extend(
+                            gp.attached_policies()
+                                .iter()
+                                .filter_map(|p| p.policy_arn().map(str::to_string)),
+                        );
                     }
                 }
             }
         }
         Principal::Role { .. } => {
-            for page in call(iam.list_role_policies().role_name(name).into_paginator().send().try_collect()).await? {
+            for page in call(
+                iam.list_role_policies()
+                    .role_name(name)
+                    .into_paginator()
+                    .send()
+                    .try_collect(),
+            )
+            .await?
+            {
                 for policy in page.policy_names() {
-                    let out = call(iam.get_role_policy().role_name(name).policy_name(policy).send()).await?;
+                    let out = call(
+                        iam.get_role_policy()
+                            .role_name(name)
+                            .policy_name(policy)
+                            .send(),
+                    )
+                    .await?;
                     docs.push(out.policy_document().to_string());
                 }
             }
-            for page in call(iam.list_attached_role_policies().role_name(name).into_paginator().send().try_collect()).await? {
-                attached.extend(page.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+            for page in call(
+                iam.list_attached_role_policies()
+                    .role_name(name)
+                    .into_paginator()
+                    .send()
+                    .try_collect(),
+            )
+            .await?
+            {
+                attached.extend(
+                    page.attached_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_string)),
+                );
             }
         }
         Principal::Root | Principal::Unsupported(_) => {}
@@ -289,7 +380,13 @@ async fn own_policies(
             .and_then(|p| p.default_version_id())
             .unwrap_or("v1")
             .to_string();
-        let out = call(iam.get_policy_version().policy_arn(&arn).version_id(version).send()).await?;
+        let out = call(
+            iam.get_policy_version()
+                .policy_arn(&arn)
+                .version_id(version)
+                .send(),
+        )
+        .await?;
         if let Some(doc) = out.policy_version().and_then(|v| v.document()) {
             docs.push(doc.to_string());
         }

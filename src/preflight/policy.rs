@@ -163,7 +163,10 @@ mod tests {
         assert!(matches("EC2:create*", "ec2:CreateVpc"));
         assert!(matches("*", "iam:PassRole"));
         assert!(matches("ec2:Describe?pcs", "ec2:DescribeVpcs"));
-        assert!(matches("cloudformation:*Stack*", "cloudformation:DescribeStackEvents"));
+        assert!(matches(
+            "cloudformation:*Stack*",
+            "cloudformation:DescribeStackEvents"
+        ));
         assert!(!matches("ec2:Create*", "ec2:DeleteVpc"));
         assert!(!matches("ec2:CreateVpc", "ec2:CreateVpcEndpoint"));
         assert!(!matches("ec2", "ec2:CreateVpc"));
@@ -175,10 +178,9 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:*","cloudformation:Describe*"],"Resource":"*"}]}"#,
         )
         .unwrap();
-        let deny = parse(
-            r#"{"Statement":{"Effect":"Deny","Action":"ec2:DeleteVpc","Resource":"*"}}"#,
-        )
-        .unwrap();
+        let deny =
+            parse(r#"{"Statement":{"Effect":"Deny","Action":"ec2:DeleteVpc","Resource":"*"}}"#)
+                .unwrap();
         let both = [allow.clone(), deny];
         assert_eq!(decide(&both, "ec2:CreateVpc"), Decision::Allowed);
         assert_eq!(decide(&both, "ec2:DeleteVpc"), Decision::ExplicitDeny);

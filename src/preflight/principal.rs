@@ -45,7 +45,9 @@ pub fn principal(caller_arn: &str) -> Principal {
         (_, None) if resource == "root" => Principal::Root,
         ("iam", Some(("user", _))) => user(caller_arn.to_string()),
         // moto answers GetCallerIdentity with an `sts` service in a user ARN.
-        ("sts", Some(("user", rest))) => user(format!("arn:{partition}:iam::{account}:user/{rest}")),
+        ("sts", Some(("user", rest))) => {
+            user(format!("arn:{partition}:iam::{account}:user/{rest}"))
+        }
         ("sts", Some(("assumed-role", rest))) => match rest.split_once('/') {
             Some((role, _session)) if !role.is_empty() => Principal::Role {
                 arn: format!("arn:{partition}:iam::{account}:role/{role}"),
