@@ -292,6 +292,16 @@ pub struct Clients {
     pub elb: aws_sdk_elasticloadbalancing::Client,
     /// Route 53.
     pub route53: aws_sdk_route53::Client,
+    /// IAM (the preflight's policy simulation).
+    pub iam: aws_sdk_iam::Client,
+    /// STS (who the caller is).
+    pub sts: aws_sdk_sts::Client,
+    /// SSM Parameter Store (the self-join material).
+    pub ssm: aws_sdk_ssm::Client,
+    /// S3 (the swarmd builds of the stack's bucket).
+    pub s3: aws_sdk_s3::Client,
+    /// SQS (the lifecycle-hook queue).
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl Clients {
@@ -304,6 +314,16 @@ impl Clients {
             ec2: aws_sdk_ec2::Client::new(config),
             elb: aws_sdk_elasticloadbalancing::Client::new(config),
             route53: aws_sdk_route53::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+            // Path-style addressing: emulators answer on one host name, not per-bucket ones.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(config.endpoint_url().is_some())
+                    .build(),
+            ),
+            sqs: aws_sdk_sqs::Client::new(config),
         }
     }
 

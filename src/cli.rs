@@ -323,6 +323,10 @@ pub struct UpArgs {
     /// Create the stack only; do not boot the orchestrator over SSH
     #[arg(long)]
     pub no_bootstrap: bool,
+    /// Go ahead without the IAM preflight (the check that the caller may call every action
+    /// the stack needs), e.g. for a caller not allowed iam:SimulatePrincipalPolicy
+    #[arg(long)]
+    pub skip_preflight: bool,
     /// Run everything locally: AWS emulator plus one local host per instance (no AWS account needed)
     #[arg(long)]
     pub sandbox: bool,
@@ -360,6 +364,10 @@ pub struct ScaleArgs {
     /// demote or leave, without changing anything
     #[arg(long)]
     pub dry_run: bool,
+    /// Go ahead without the IAM preflight (the check that the caller may call every action
+    /// the stack needs), e.g. for a caller not allowed iam:SimulatePrincipalPolicy
+    #[arg(long)]
+    pub skip_preflight: bool,
     /// Answer yes to every confirmation
     #[arg(short, long)]
     pub yes: bool,
@@ -394,6 +402,10 @@ pub struct DownArgs {
     /// Keep these resources (logical ids) when a delete is stuck on them (repeatable)
     #[arg(long, value_name = "LOGICAL_ID")]
     pub retain: Vec<String>,
+    /// Go ahead without the IAM preflight (the check that the caller may call every action
+    /// the stack needs), e.g. for a caller not allowed iam:SimulatePrincipalPolicy
+    #[arg(long)]
+    pub skip_preflight: bool,
     /// Also remove the local sandbox hosts and emulator state
     #[arg(long)]
     pub sandbox: bool,

@@ -45,6 +45,50 @@ pub enum CloudError {
         /// Cause.
         source: AwsError,
     },
+    /// PutObject (a swarmd build into the stack's bucket) failed.
+    #[error("PutObject s3://{bucket}/{key} failed: {source}")]
+    PutObject {
+        /// Bucket.
+        bucket: String,
+        /// Object key.
+        key: String,
+        /// Cause.
+        source: AwsError,
+    },
+    /// Emptying the stack's bucket (ListObjectsV2, DeleteObject) failed.
+    #[error("emptying bucket {bucket} failed: {source}")]
+    EmptyBucket {
+        /// Bucket.
+        bucket: String,
+        /// Cause.
+        source: AwsError,
+    },
+    /// PutParameter failed (the value is never shown).
+    #[error("PutParameter {name} failed: {source}")]
+    PutParameter {
+        /// Parameter name.
+        name: String,
+        /// Cause.
+        source: AwsError,
+    },
+    /// GetParametersByPath failed.
+    #[error("GetParametersByPath {path} failed: {source}")]
+    GetParametersByPath {
+        /// Parameter path.
+        path: String,
+        /// Cause.
+        source: AwsError,
+    },
+    /// DeleteParameters failed.
+    #[error("DeleteParameters under {path} ({count} parameters) failed: {source}")]
+    DeleteParameters {
+        /// Parameter path.
+        path: String,
+        /// How many were asked for.
+        count: usize,
+        /// Cause.
+        source: AwsError,
+    },
 }
 
 impl CloudError {
@@ -55,7 +99,12 @@ impl CloudError {
             CloudError::DescribeAutoScalingGroups { source, .. }
             | CloudError::DescribeInstances { source, .. }
             | CloudError::SetInstanceProtection { source, .. }
-            | CloudError::ListResourceRecordSets { source, .. } => Some(source),
+            | CloudError::ListResourceRecordSets { source, .. }
+            | CloudError::PutObject { source, .. }
+            | CloudError::EmptyBucket { source, .. }
+            | CloudError::PutParameter { source, .. }
+            | CloudError::GetParametersByPath { source, .. }
+            | CloudError::DeleteParameters { source, .. } => Some(source),
         }
     }
 

@@ -6,6 +6,7 @@ use crate::bootstrap::{BootstrapError, ScaleError};
 use crate::cloud_error::CloudError;
 use crate::cluster_api::ClusterApiError;
 use crate::keypair::KeyPairError;
+use crate::preflight::PreflightError;
 use crate::provider::ProviderError;
 use crate::sandbox::SandboxError;
 use crate::spec::{FieldError, SpecError};
@@ -55,6 +56,9 @@ pub enum Error {
     /// Reaching the cluster's API (SSH, admin certificate, tunnel) or the API itself failed.
     #[error(transparent)]
     ClusterApi(#[from] ClusterApiError),
+    /// The IAM preflight refused the verb (missing permissions) or could not run.
+    #[error("preflight: {0}")]
+    Preflight(#[from] PreflightError),
     /// The user declined (or could not be asked) to confirm.
     #[error("{0}")]
     NotConfirmed(String),
@@ -77,6 +81,7 @@ impl Error {
             Error::Bootstrap(e) => e.exit_code(),
             Error::Scale(e) => e.exit_code(),
             Error::KeyPair(e) => e.exit_code(),
+            Error::Preflight(e) => e.exit_code(),
             Error::Stack(e) | Error::Cloud(CloudError::Stack(e)) => stack_exit_code(e),
             Error::Cloud(_) => 1,
         }
@@ -87,6 +92,7 @@ impl Error {
         match self {
             Error::Stack(e) => e.hint(),
             Error::Cloud(e) => e.hint(),
+            Error::Preflight(e) => e.hint(),
             Error::NotConfirmed(_) => Some("pass --yes to confirm without a prompt".into()),
             _ => None,
         }

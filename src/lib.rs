@@ -5,7 +5,7 @@
 //! machine lives behind the command layer: [`aws`] (SDK configuration), [`stack`] (the
 //! CloudFormation lifecycle and its live progress), [`inventory`] (instances of a cluster) and
 //! [`website`] (the failover website's load balancers and records), with [`keypair`],
-//! [`scale_in`] and [`cloud_error`]. The verbs reach the hosts through one [`provider`] per command
+//! [`scale_in`] and [`cloud_error`]; [`preflight`] asks IAM first whether the caller may do it all. The verbs reach the hosts through one [`provider`] per command
 //! (AWS instances, or local [`sandbox`] hosts standing for the emulator's instances), bootstrap
 //! them over [`ssh`] ([`bootstrap`]) and manage the cluster through its API ([`cluster_api`]).
 //! See `DESIGN.md` in the steering repo for the map.
@@ -20,9 +20,11 @@ pub mod engine;
 pub mod error;
 pub mod inventory;
 pub mod keypair;
+pub mod preflight;
 pub mod provider;
 pub mod sandbox;
 pub mod scale_in;
+pub mod self_join;
 pub use swarm_aws_spec as spec;
 pub mod ssh;
 pub mod stack;

@@ -99,6 +99,11 @@ impl Binaries {
         }
     }
 
+    /// Every build with a known architecture (`uname -m` name, binary), in name order.
+    pub fn by_arch(&self) -> impl Iterator<Item = (&str, &Binary)> {
+        self.by_arch.iter().map(|(a, b)| (a.as_str(), b))
+    }
+
     /// The binary for a host that reported `arch` (`uname -m`; empty when unknown).
     #[allow(clippy::result_large_err)] // the bootstrap's one error type, as everywhere in it
     pub fn for_host(&self, host: &str, arch: &str) -> Result<&Binary, BootstrapError> {

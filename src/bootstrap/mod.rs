@@ -43,7 +43,7 @@ pub use plan::{plan, HostFacts, Plan, PlanError};
 pub use remote::{RemoteLayout, ServiceMode};
 pub use run::{
     all_ready, bootstrap, bootstrap_report, BootstrapHost, BootstrapOptions, BootstrapReport,
-    PhaseTimings, SWARMD_PORT,
+    JoinMaterial, PhaseTimings, SWARMD_PORT,
 };
 pub use sandbox::{sandbox_down, sandbox_inventory, sandbox_options, sandbox_up_with};
 pub use scale_plan::{scale_plan, Departure, Member, ScaleError, ScalePlan};

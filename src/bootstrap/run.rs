@@ -99,9 +99,33 @@ impl BootstrapOptions {
     }
 }
 
+/// What a new node needs to join on its own: both join tokens (secret) and the managers'
+/// addresses, read from the leader at the end of a bootstrap (swarmd only).
+#[derive(Clone, PartialEq, Eq)]
+pub struct JoinMaterial {
+    /// The manager join token (secret).
+    pub manager_token: String,
+    /// The worker join token (secret).
+    pub worker_token: String,
+    /// The managers' `ip:port`, the leader first.
+    pub managers: Vec<String>,
+}
+
+impl std::fmt::Debug for JoinMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinMaterial")
+            .field("manager_token", &"<redacted>")
+            .field("worker_token", &"<redacted>")
+            .field("managers", &self.managers)
+            .finish()
+    }
+}
+
 /// What a bootstrap did and found.
 #[derive(Debug, Clone)]
 pub struct BootstrapReport {
+    /// The join material for self-joining nodes (`None` for engines that keep their own).
+    pub join: Option<JoinMaterial>,
     /// The steps it planned (after reading the membership).
     pub plan: Plan,
     /// `node ls` once every host was Ready.
@@ -324,7 +348,19 @@ pub async fn bootstrap_report(
         "cluster",
         &format!("{} nodes Ready", nodes.ready_count()),
     );
+    let mut managers: Vec<String> = facts
+        .iter()
+        .filter(|f| f.role == NodeRole::Manager)
+        .map(|f| f.advertise_addr.clone())
+        .collect();
+    managers.sort_by_key(|a| *a != leader_addr);
+    let join = JoinMaterial {
+        manager_token: leader.join_token(NodeRole::Manager).await?,
+        worker_token: leader.join_token(NodeRole::Worker).await?,
+        managers,
+    };
     Ok(BootstrapReport {
+        join: Some(join),
         plan,
         nodes,
         timings,

@@ -21,6 +21,15 @@ pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
             if !info.is_swarm_aws() {
                 return Err(crate::stack::StackError::NotOurs { stack: info.name }.into());
             }
+            let template = crate::stack::deploy::template_body(&clients, &info.id).await?;
+            super::shared::preflight(
+                &clients,
+                crate::preflight::Verb::Down,
+                &serde_json::from_str(&template).unwrap_or_default(),
+                &[],
+                args.skip_preflight,
+            )
+            .await?;
             confirm(
                 &format!(
                     "Delete cluster {} ({}) in {} and every resource in it?",
@@ -43,6 +52,20 @@ async fn delete_stack(
     clients: &Clients,
     args: &DownArgs,
 ) -> Result<(), Error> {
+    // The self-join material goes first: CloudFormation deletes only an empty bucket, and the
+    // parameters are not the stack's resources.
+    let info = super::shared::require_stack(clients, &args.name).await?;
+    if let Some(bucket) = info.output(crate::template::outputs::keys::ARTIFACT_BUCKET) {
+        let objects = crate::self_join::empty_bucket(clients, bucket).await?;
+        eprintln!("emptied bucket {bucket} ({objects} object(s))");
+    }
+    let params = crate::self_join::delete_parameters(clients, &args.name).await?;
+    if params > 0 {
+        eprintln!(
+            "deleted {params} parameter(s) under {}",
+            crate::template::self_join::parameter_path(&args.name)
+        );
+    }
     let opts = DeleteOptions {
         retain: args.retain.clone(),
         retries: 1,

@@ -87,6 +87,17 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     check_updatable(&info)?;
     let engine = Engine::of(choose(&args.name, args.engine, Some(info.tag(ENGINE_TAG)))?);
     let req = request(&clients, &info, args).await?;
+    if !args.dry_run {
+        let template = serde_json::from_str(&req.template).unwrap_or_default();
+        super::shared::preflight(
+            &clients,
+            crate::preflight::Verb::Scale,
+            &template,
+            &[],
+            args.skip_preflight,
+        )
+        .await?;
+    }
     if args.no_bootstrap {
         return resize_stack(global, &clients, &info, &req, args.dry_run).await;
     }

@@ -121,3 +121,22 @@ pub fn outputs_json(info: &StackInfo) -> serde_json::Value {
             .collect(),
     )
 }
+
+/// The IAM preflight of a stack verb (unless `skip`): every action `verb` needs on a stack of
+/// `template` (plus `extra` calls) must be allowed to the caller, or nothing happens (exit 2).
+pub async fn preflight(
+    clients: &Clients,
+    verb: crate::preflight::Verb,
+    template: &serde_json::Value,
+    extra: &[&'static str],
+    skip: bool,
+) -> Result<(), Error> {
+    if skip {
+        eprintln!("preflight: skipped (--skip-preflight)");
+        return Ok(());
+    }
+    let needed = crate::preflight::actions::required(verb, template, extra);
+    let passed = crate::preflight::check(clients, verb, &needed).await?;
+    eprintln!("{}", passed.line(verb));
+    Ok(())
+}

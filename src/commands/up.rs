@@ -1,6 +1,8 @@
 //! `swarm-aws up`: render the cluster template, create the stack or update it through a change set,
 //! follow it live, print the outputs and the instance inventory, then bootstrap swarmd onto the
-//! provider's hosts of those instances (`--sandbox`: local hosts for the emulator's instances).
+//! provider's hosts of those instances (`--sandbox`: local hosts for the emulator's instances). Before
+//! anything is created, the IAM preflight; after the stack, the swarmd builds go to its bucket and,
+//! after the bootstrap, the join material to its SSM parameters ([`crate::self_join`]).
 
 use serde_json::json;
 
@@ -8,12 +10,13 @@ use super::shared::{
     ctrl_c, outputs_json, outputs_text, print_json, print_text, progress_sink, target,
 };
 use crate::cli::{GlobalArgs, OutputFormat, UpArgs};
-use crate::engine::{choose, ClusterEngine, Engine, ENGINE_TAG};
+use crate::engine::{choose, ClusterEngine, Engine, EngineKind, ENGINE_TAG};
 use crate::inventory::inventory;
 use crate::provider::{EmulatorUse, HostProvider};
 use crate::spec::load::load;
 use crate::stack::deploy::resource_count;
 use crate::stack::{deploy, describe_stack, plan, DeployReport, DeployRequest};
+use crate::template::outputs::keys::ARTIFACT_BUCKET;
 use crate::template::{render_cluster, to_json_string};
 use crate::Error;
 
@@ -55,6 +58,17 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         return dry_run(global, &clients, &req, resource_count(&template)).await;
     }
 
+    let key_call: Vec<&'static str> = crate::preflight::actions::key_pair_call(&spec.ssh_key)
+        .into_iter()
+        .collect();
+    super::shared::preflight(
+        &clients,
+        crate::preflight::Verb::Up,
+        &template,
+        &key_call,
+        args.skip_preflight,
+    )
+    .await?;
     let key_name = spec.key_pair_name();
     let key_action =
         crate::keypair::ensure_key_pair(&clients, &spec.name, &key_name, &spec.ssh_key).await?;
@@ -65,6 +79,13 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     let report = deploy(&clients, &req, sink.as_mut(), ctrl_c()).await?;
     let info = super::shared::require_stack(&clients, &req.stack).await?;
     let inv = inventory(&clients, &info.id).await?;
+    // The builds new instances install on their own (self-join), with their checksums.
+    let bucket = info.output(ARTIFACT_BUCKET).map(str::to_string);
+    if let (Some(bucket), false, EngineKind::Swarmd) = (&bucket, args.no_bootstrap, kind) {
+        let builds = crate::bootstrap::Binaries::load(&engine.builds()?).await?;
+        let archs = crate::self_join::upload_builds(&clients, &spec.name, bucket, &builds).await?;
+        eprintln!("uploaded swarmd ({}) to s3://{bucket}", archs.join(", "));
+    }
     match global.output {
         OutputFormat::Json => print_json(&json!({
             "stack": info.name,
@@ -109,6 +130,14 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     eprintln!("bootstrapping {kind} over SSH on {} host(s)", hosts.len());
     let opts = provider.options(&spec.name, &engine.builds()?)?;
     let report = engine.bootstrap(&hosts, &opts).await?;
+    // What a new instance needs to join by itself: only the instance role can read it.
+    if let (Some(join), Some(_)) = (&report.join, &bucket) {
+        crate::self_join::put_join_material(&clients, &spec.name, join).await?;
+        eprintln!(
+            "wrote the join tokens (SecureString) and manager addresses under {}",
+            crate::template::self_join::parameter_path(&spec.name)
+        );
+    }
     super::bootstrap::print_report(
         global,
         &spec.name,

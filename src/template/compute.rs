@@ -37,7 +37,7 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
             &asg_id,
             json!({
                 "Type": "AWS::AutoScaling::AutoScalingGroup",
-                "DependsOn": "GatewayAttachment",
+                "DependsOn": ["GatewayAttachment", super::self_join::JOIN_POLICY],
                 "UpdatePolicy": { "AutoScalingRollingUpdate": rolling },
                 "Properties": {
                     "VPCZoneIdentifier": subnet_refs(spec),

@@ -11,6 +11,7 @@
 //! | [`compute`] | launch templates and the manager and worker auto-scaling groups |
 //! | [`load_balancer`] | the classic ELB with a TCP listener per published port |
 //! | [`logs`] | the optional CloudWatch log group |
+//! | [`self_join`] | the artifact bucket, the lifecycle queue and hooks, the self-join and self-heal policies |
 //! | [`outputs`] | Outputs in the shape of Docker for AWS's |
 //! | [`website`] | the Route 53 failover website |
 
@@ -23,6 +24,7 @@ pub mod network;
 pub mod outputs;
 pub mod parameters;
 pub mod security;
+pub mod self_join;
 pub mod user_data;
 pub mod website;
 
@@ -118,6 +120,7 @@ pub fn render_cluster(spec: &ClusterSpec) -> Value {
     logs::add(&mut t, spec);
     load_balancer::add(&mut t, spec);
     compute::add(&mut t, spec);
+    self_join::add(&mut t, spec);
     outputs::add(&mut t, spec);
     t.into_json()
 }

@@ -24,6 +24,12 @@ pub mod keys {
     pub const WORKER_ASG: &str = "WorkerAutoScalingGroup";
     /// The VPC.
     pub const VPC: &str = "VPCID";
+    /// The bucket holding the swarmd builds.
+    pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
+    /// The URL of the lifecycle-hook queue.
+    pub const LIFECYCLE_QUEUE: &str = "LifecycleQueueUrl";
+    /// The SSM parameter path of the cluster's join material.
+    pub const PARAMETER_PATH: &str = "ParameterPath";
 }
 
 /// Adds the outputs.
@@ -50,6 +56,21 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
         "Managers",
         "You can see the manager nodes associated with this cluster.",
         sub(&format!("https://${{AWS::Region}}.console.aws.amazon.com/ec2/home?region=${{AWS::Region}}#Instances:tag:aws:autoscaling:groupName=${{{manager_asg}}}")),
+    );
+    t.output(
+        keys::ARTIFACT_BUCKET,
+        "The bucket holding the swarmd builds new instances install",
+        r#ref(super::self_join::BUCKET),
+    );
+    t.output(
+        keys::LIFECYCLE_QUEUE,
+        "The queue of the groups' terminate lifecycle hooks",
+        r#ref(super::self_join::QUEUE),
+    );
+    t.output(
+        keys::PARAMETER_PATH,
+        "The SSM parameter path of the join tokens and manager addresses (written by swarm-aws up)",
+        sub("/swarm-aws/${AWS::StackName}"),
     );
     t.output(
         keys::VPC,

@@ -156,6 +156,7 @@ pub async fn bootstrap(
         &format!("{} nodes Ready (Docker Swarm mode)", nodes.ready_count()),
     );
     Ok(BootstrapReport {
+        join: None,
         plan,
         nodes,
         timings,
