@@ -195,7 +195,10 @@ mod tests {
     fn not_action_conditions_and_url_encoding() {
         // As IAM returns documents: URL-encoded.
         let p = parse("%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22NotAction%22%3A%22iam%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D").unwrap();
-        assert_eq!(decide(&[p.clone()], "ec2:CreateVpc"), Decision::Allowed);
+        assert_eq!(
+            decide(std::slice::from_ref(&p), "ec2:CreateVpc"),
+            Decision::Allowed
+        );
         assert_eq!(decide(&[p], "iam:PassRole"), Decision::ImplicitDeny);
         // A conditional allow is not counted (no request context here).
         let c = parse(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#).unwrap();
