@@ -444,6 +444,28 @@ fn secrets_and_configs_from_files_and_a_missing_external_secret() {
     );
     assert_eq!(objects(m, "/v1/configs"), configs);
     std::fs::write(dir.join("site.conf"), "listen 80;\n").unwrap();
+    // Changed secret value: the manager refuses it (without showing either value).
+    std::fs::write(dir.join("db_pw.txt"), "hunter3-not-shown").unwrap();
+    let (code, out, err) = stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]);
+    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
+    assert!(
+        err.contains("failed to update secret app_db_pw: ")
+            && err.contains("only updates to Labels are allowed"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter"), "{err}");
+    assert_eq!(objects(m, "/v1/secrets"), secrets);
+    std::fs::write(dir.join("db_pw.txt"), "hunter2-not-shown").unwrap();
+    assert_eq!(
+        ok(
+            stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
+            "re-deploy"
+        ),
+        ""
+    );
+    assert_eq!(state(m), before);
+    let sv = api(m, "/v1/secrets/app_db_pw", None).unwrap();
+    assert_eq!(sv["version"], 1, "an unchanged secret is not written");
 
     let out = ok(stack(m, &dir, &["rm", "app"]), "rm");
     assert_eq!(

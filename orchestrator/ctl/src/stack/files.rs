@@ -1,5 +1,7 @@
 //! The secrets and configs of a stack deploy: which to create, which exist already (left
-//! alone, or their labels updated), which external ones are missing, and the ids that the
+//! alone, or their labels updated; a changed value is refused as docker refuses it: for a
+//! config here, for a secret by the manager, which alone can read the stored value), which
+//! external ones are missing, and the ids that the
 //! services' references get (so an unchanged service compares equal to the stored one).
 //! [`file_changes`] is pure; [`apply`] talks to the manager.
 
@@ -27,6 +29,10 @@ pub enum FileChange {
     Relabel(String, String, u64, BTreeMap<String, String>),
     /// Its data changed: docker refuses this (a value is immutable); the name.
     DataChanged(String),
+    /// A secret exists (its value is not readable here): the manager compares the value and
+    /// refuses a changed one; the labels are set when they differ (name, id, version,
+    /// labels, data, labels differ).
+    CheckSecret(String, String, u64, BTreeMap<String, String>, Vec<u8>, bool),
 }
 
 /// The steps for the planned objects of `kind` against what exists; `Err` names the first
@@ -59,7 +65,16 @@ pub fn file_changes(
                 d.clone(),
             )),
             (FileSource::Data(d), Some((id, version, labels, data))) => {
-                if data.as_ref().is_some_and(|have| have != d) {
+                if kind == FileKind::Secret && data.is_none() {
+                    out.push(FileChange::CheckSecret(
+                        p.name.clone(),
+                        id.clone(),
+                        *version,
+                        p.labels.clone(),
+                        d.clone(),
+                        labels != &p.labels,
+                    ));
+                } else if data.as_ref().is_some_and(|have| have != d) {
                     out.push(FileChange::DataChanged(p.name.clone()));
                 } else if labels != &p.labels {
                     out.push(FileChange::Relabel(
@@ -155,11 +170,27 @@ pub async fn apply(
                 let req = UpdateLabelsRequest {
                     version: *version,
                     labels: labels.clone(),
+                    data: None,
                 };
                 match kind {
                     FileKind::Secret => drop(client.secrets().update(id, &req).await?),
                     FileKind::Config => drop(client.configs().update(id, &req).await?),
                 }
+            }
+            FileChange::CheckSecret(name, id, version, labels, data, relabel) => {
+                if *relabel && !quiet {
+                    writeln!(out, "Updating secret {name}")?;
+                }
+                let req = UpdateLabelsRequest {
+                    version: *version,
+                    labels: labels.clone(),
+                    data: Some(SecretData(data.clone())),
+                };
+                client
+                    .secrets()
+                    .update(id, &req)
+                    .await
+                    .map_err(|e| anyhow!("failed to update secret {name}: {e}"))?;
             }
             FileChange::DataChanged(name) => {
                 return Err(anyhow!(
@@ -222,7 +253,7 @@ mod tests {
             ("app_secret".into(), ("i4".into(), 1, labels.clone(), None)),
             ("shared".into(), ("i5".into(), 1, BTreeMap::new(), None)),
         ]);
-        let plan = vec![
+        let plan = [
             planned("app_new", FileSource::Data(b"n".to_vec())),
             planned("app_same", FileSource::Data(b"a".to_vec())),
             planned("app_old", FileSource::Data(b"a".to_vec())),
@@ -230,7 +261,20 @@ mod tests {
             planned("app_secret", FileSource::Data(b"b".to_vec())),
             planned("shared", FileSource::External),
         ];
-        let steps = file_changes(FileKind::Config, &plan, &existing).unwrap();
+        let steps = file_changes(FileKind::Secret, &plan[4..], &existing).unwrap();
+        assert_eq!(
+            steps,
+            vec![FileChange::CheckSecret(
+                "app_secret".into(),
+                "i4".into(),
+                1,
+                labels.clone(),
+                b"b".to_vec(),
+                false
+            )]
+        );
+        let plan = &plan[..4];
+        let steps = file_changes(FileKind::Config, plan, &existing).unwrap();
         assert_eq!(
             steps,
             vec![
