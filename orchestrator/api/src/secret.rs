@@ -127,11 +127,17 @@ pub struct SecretReference {
 }
 
 /// `POST /v1/secrets/KEY/update` and `POST /v1/configs/KEY/update`: docker lets only the
-/// labels change (the value is immutable: a new value is a new name).
+/// labels change (the value is immutable: a new value is a new name). Labels equal to the
+/// stored ones change nothing (no write, the version stays).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateLabelsRequest {
     /// The version read.
     pub version: u64,
     /// The new labels (all of them).
     pub labels: BTreeMap<String, String>,
+    /// Secrets only: the value the caller holds (as docker's `SecretUpdate` may send the
+    /// spec's data). When it differs from the stored value the update is refused with
+    /// docker's "only updates to Labels are allowed"; it is never stored. Redacted in `Debug`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<SecretData>,
 }

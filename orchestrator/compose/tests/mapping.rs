@@ -313,7 +313,9 @@ fn bad_input_names_the_key_path() {
         ("services:\n  web:\n    image: x\n    networks: [nope]\n", "services.web.networks.nope: network \"nope\" is not declared"),
         ("services:\n  web:\n    image: x\n    volumes: [data:/data]\n", "services.web.volumes[0]: volume \"data\" is not declared"),
         ("services:\n  web:\n    image: x\n    secrets: [pw]\n", "services.web.secrets[0]: secret \"pw\" is not declared"),
-        ("services:\n  web:\n    image: x\n    secrets: [pw]\nsecrets:\n  pw: {file: ./db_password.txt}\n", "services.web.secrets: secrets are not supported by this swarmd yet"),
+        ("services:\n  web:\n    image: x\n    configs: [site]\n", "services.web.configs[0]: config \"site\" is not declared"),
+        ("services:\n  web:\n    image: x\n    secrets: [{source: pw, mode: rw}]\nsecrets:\n  pw: {file: ./db_password.txt}\n", "services.web.secrets[0].mode: \"rw\""),
+        ("services:\n  web:\n    image: x\n    secrets: [{source: pw, uid: bob}]\nsecrets:\n  pw: {file: ./db_password.txt}\n", "services.web.secrets[0].uid: \"bob\" is not a numeric id"),
         ("services:\n  web:\n    image: x\nsecrets:\n  pw: {file: ./missing.txt}\n", "/app/missing.txt: secrets.pw.file: No such file"),
         ("services:\n  web:\n    image: x\n    healthcheck: {test: [CMD, true]}\n", "services.web.healthcheck: a health check is not supported by swarmd yet"),
         ("services:\n  web:\n    build: .\n", "services.web.image: is required"),
@@ -331,4 +333,80 @@ fn bad_input_names_the_key_path() {
             "for\n{text}\nwant {want:?}\ngot  {e:?}"
         );
     }
+}
+
+#[test]
+fn secrets_and_configs_short_and_long_syntax() {
+    let text = r#"
+services:
+  web:
+    image: x
+    secrets:
+      - db_pw
+      - source: shared
+        target: app/pw
+        uid: "1000"
+        gid: "50"
+        mode: 0400
+    configs:
+      - site
+      - source: named
+        target: /etc/n.conf
+        mode: 0440
+secrets:
+  db_pw: {file: ./db_password.txt, labels: {tier: db}}
+  shared: {external: true, name: cluster_pw}
+configs:
+  site: {content: "hello"}
+  named: {file: ./web.env, name: my_conf}
+"#;
+    let p = run(&[text]).unwrap();
+    let c = &p.services[0].task.container;
+    let s: Vec<_> = c
+        .secrets
+        .iter()
+        .map(|r| {
+            (
+                r.secret_name.as_str(),
+                r.file.name.as_str(),
+                r.file.uid.as_str(),
+                r.file.gid.as_str(),
+                r.file.mode,
+            )
+        })
+        .collect();
+    assert_eq!(
+        s,
+        vec![
+            ("app_db_pw", "db_pw", "0", "0", 0o444),
+            ("cluster_pw", "app/pw", "1000", "50", 0o400),
+        ]
+    );
+    assert!(c.secrets.iter().all(|r| r.secret_id.is_empty()));
+    let k: Vec<_> = c
+        .configs
+        .iter()
+        .map(|r| (r.config_name.as_str(), r.file.name.as_str(), r.file.mode))
+        .collect();
+    assert_eq!(
+        k,
+        vec![
+            ("app_site", "/site", 0o444),
+            ("my_conf", "/etc/n.conf", 0o440)
+        ]
+    );
+    let names: Vec<_> = p.secrets.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, vec!["app_db_pw", "cluster_pw"]);
+    assert_eq!(p.secrets[0].labels.get(NAMESPACE_LABEL).unwrap(), "app");
+    assert_eq!(p.secrets[0].labels.get("tier").unwrap(), "db");
+    assert_eq!(
+        p.secrets[0].source,
+        swarm_compose::map::files::FileSource::Data(b"s3cret".to_vec())
+    );
+    assert_eq!(
+        p.secrets[1].source,
+        swarm_compose::map::files::FileSource::External
+    );
+    let cnames: Vec<_> = p.configs.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(cnames, vec!["my_conf", "app_site"]);
 }

@@ -220,7 +220,29 @@ async fn update_secret(
 ) -> Result<Json<Secret>, ManagerError> {
     manager_only(&n, p)?;
     n.read_barrier().await?;
-    let s = find_secret(&n.snapshot(), &key)?;
+    let state = n.snapshot();
+    let s = find_secret(&state, &key)?;
+    if let (Some(data), Some(stored)) = (&req.data, state.secrets.get(&s.id)) {
+        let value = n
+            .keys
+            .key()?
+            .open(s.id.as_bytes(), &stored.sealed)
+            .map_err(|_| {
+                ManagerError::Conflict(format!(
+                    "secret {}: its stored value cannot be opened with this manager's data key",
+                    s.spec.name
+                ))
+            })?;
+        if value != data.0 {
+            return Err(ManagerError::BadRequest(format!(
+                "secret {}: only updates to Labels are allowed (its value differs from the stored one; a secret's value cannot change: a new value needs a new name)",
+                s.spec.name
+            )));
+        }
+    }
+    if req.labels == s.spec.labels {
+        return Ok(Json(s));
+    }
     n.write(Command::UpdateSecretLabels {
         id: s.id.clone(),
         expected_version: req.version,
@@ -299,6 +321,9 @@ async fn update_config(
     manager_only(&n, p)?;
     n.read_barrier().await?;
     let c = find_config(&n.snapshot(), &key)?;
+    if req.labels == c.spec.labels {
+        return Ok(Json(c));
+    }
     n.write(Command::UpdateConfigLabels {
         id: c.id.clone(),
         expected_version: req.version,

@@ -7,7 +7,9 @@
 //! nothing (service versions and task ids stay); a changed file updates only the changed
 //! service; `--prune`; several `-c` files and `.env` interpolation; `stack rm` leaves no
 //! service or network; bad input exits 2 naming the key and creates nothing; a deploy that
-//! fails half-way says what it made, and a re-run completes it.
+//! fails half-way says what it made, and a re-run completes it; secrets and configs from
+//! files are created with the namespace label, referenced with docker's targets, left alone
+//! by a re-deploy and removed by `stack rm`; a missing external secret exits 2.
 
 mod common;
 
@@ -296,5 +298,198 @@ fn bad_input_exits_2_creates_nothing_and_a_half_done_deploy_completes() {
     );
     assert_eq!(out, "Creating service app_web\n");
     ok(stack(m, &dir, &["rm", "app"]), "rm");
+    assert!(state(m).is_empty() && network_names(m).is_empty());
+}
+
+/// name → (id, labels) of every secret (`/v1/secrets`) or config (`/v1/configs`).
+fn objects(n: &Node, path: &str) -> BTreeMap<String, (String, Value)> {
+    let v = api(n, path, None).expect("ls");
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["spec"]["name"].as_str().unwrap().to_string(),
+                (
+                    o["id"].as_str().unwrap().to_string(),
+                    o["spec"]["labels"].clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+const FILES: &str = r#"
+services:
+  web:
+    image: swarm-test/web:v1
+    command: ["--port", "80"]
+    secrets:
+      - db_pw
+      - source: db_pw
+        target: app/pw
+        uid: "1000"
+        gid: "50"
+        mode: 0400
+    configs:
+      - site
+      - source: site
+        target: /etc/site.conf
+secrets:
+  db_pw: {file: ./db_pw.txt}
+configs:
+  site: {file: ./site.conf}
+"#;
+
+#[test]
+fn secrets_and_configs_from_files_and_a_missing_external_secret() {
+    let mut c = Cluster::new(87);
+    c.extra = vec!["--no-executor".into()];
+    let m1 = c.init("m1");
+    let dir = c.tmp().join("proj");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("stack.yml"), FILES).unwrap();
+    std::fs::write(dir.join("db_pw.txt"), "hunter2-not-shown").unwrap();
+    std::fs::write(dir.join("site.conf"), "listen 80;\n").unwrap();
+    let m = &c.nodes[m1];
+
+    let r = stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]);
+    assert!(
+        !r.1.contains("hunter2") && !r.2.contains("hunter2"),
+        "{r:?}"
+    );
+    let out = ok(r, "deploy");
+    assert_eq!(
+        out,
+        "Creating network app_default\nCreating secret app_db_pw\nCreating config app_site\nCreating service app_web\n"
+    );
+    let secrets = objects(m, "/v1/secrets");
+    let configs = objects(m, "/v1/configs");
+    assert_eq!(secrets.keys().collect::<Vec<_>>(), vec!["app_db_pw"]);
+    assert_eq!(configs.keys().collect::<Vec<_>>(), vec!["app_site"]);
+    let (sid, slabels) = &secrets["app_db_pw"];
+    let (cid, clabels) = &configs["app_site"];
+    assert_eq!(slabels["com.docker.stack.namespace"], "app");
+    assert_eq!(clabels["com.docker.stack.namespace"], "app");
+    let cfg = api(m, "/v1/configs/app_site", None).unwrap();
+    assert_eq!(cfg["spec"]["data"], "bGlzdGVuIDgwOwo="); // base64 of the file
+    let web = api(m, "/v1/services/app_web", None).unwrap();
+    let ctr = &web["spec"]["task"]["container"];
+    let refs: Vec<(String, String, String, String, u64)> = ctr["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let f = &r["file"];
+            (
+                r["secret_id"].as_str().unwrap().to_string(),
+                f["name"].as_str().unwrap().to_string(),
+                f["uid"].as_str().unwrap().to_string(),
+                f["gid"].as_str().unwrap().to_string(),
+                f["mode"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refs,
+        vec![
+            (sid.clone(), "db_pw".into(), "0".into(), "0".into(), 0o444),
+            (
+                sid.clone(),
+                "app/pw".into(),
+                "1000".into(),
+                "50".into(),
+                0o400
+            ),
+        ]
+    );
+    let crefs: Vec<(String, String)> = ctr["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["config_id"].as_str().unwrap().to_string(),
+                r["file"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        crefs,
+        vec![
+            (cid.clone(), "/site".into()),
+            (cid.clone(), "/etc/site.conf".into())
+        ]
+    );
+
+    // Unchanged: nothing is sent; the objects keep their ids, the service its version.
+    wait_tasks(m, &[("app_web", 1)]);
+    let before = state(m);
+    let out = ok(
+        stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
+        "re-deploy",
+    );
+    assert_eq!(out, "");
+    assert_eq!(state(m), before);
+    assert_eq!(objects(m, "/v1/secrets"), secrets);
+    assert_eq!(objects(m, "/v1/configs"), configs);
+
+    // Changed config data: refused as docker refuses it, the stored config unchanged.
+    std::fs::write(dir.join("site.conf"), "listen 81;\n").unwrap();
+    let (code, out, err) = stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]);
+    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
+    assert!(
+        err.contains("failed to update config app_site: only updates to Labels are allowed"),
+        "{err}"
+    );
+    assert_eq!(objects(m, "/v1/configs"), configs);
+    std::fs::write(dir.join("site.conf"), "listen 80;\n").unwrap();
+    // Changed secret value: the manager refuses it (without showing either value).
+    std::fs::write(dir.join("db_pw.txt"), "hunter3-not-shown").unwrap();
+    let (code, out, err) = stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]);
+    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
+    assert!(
+        err.contains("failed to update secret app_db_pw: ")
+            && err.contains("only updates to Labels are allowed"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter"), "{err}");
+    assert_eq!(objects(m, "/v1/secrets"), secrets);
+    std::fs::write(dir.join("db_pw.txt"), "hunter2-not-shown").unwrap();
+    assert_eq!(
+        ok(
+            stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
+            "re-deploy"
+        ),
+        ""
+    );
+    assert_eq!(state(m), before);
+    let sv = api(m, "/v1/secrets/app_db_pw", None).unwrap();
+    assert_eq!(sv["version"], 1, "an unchanged secret is not written");
+
+    let out = ok(stack(m, &dir, &["rm", "app"]), "rm");
+    assert_eq!(
+        out,
+        "Removing service app_web\nRemoving secret app_db_pw\nRemoving config app_site\nRemoving network app_default\n"
+    );
+    assert!(objects(m, "/v1/secrets").is_empty() && objects(m, "/v1/configs").is_empty());
+    assert!(state(m).is_empty() && network_names(m).is_empty());
+
+    // A missing external secret: exit 2 naming it, nothing created (not even the network).
+    std::fs::write(
+        dir.join("ext.yml"),
+        "services:\n  web:\n    image: x\n    secrets: [pw]\n    configs: [site]\nsecrets:\n  pw: {external: true, name: shared_pw}\nconfigs:\n  site: {file: ./site.conf}\n",
+    )
+    .unwrap();
+    let (code, out, err) = stack(m, &dir, &["deploy", "-c", "ext.yml", "app"]);
+    assert_eq!(code, 2, "stdout: {out}\nstderr: {err}");
+    assert!(
+        err.contains(
+            "secrets.pw: secret \"shared_pw\" is declared as external, but could not be found"
+        ),
+        "{err}"
+    );
+    assert_eq!(out, "");
+    assert!(objects(m, "/v1/secrets").is_empty() && objects(m, "/v1/configs").is_empty());
     assert!(state(m).is_empty() && network_names(m).is_empty());
 }

@@ -2,15 +2,16 @@
 //! variable, inline `content` for configs, or `external`) and the services' references to
 //! them, checked here so a missing or malformed one fails before anything is created.
 //!
-//! swarmd has no secrets or configs yet (another branch builds them). Until it does, a service
-//! that uses one is refused with a clear message in [`refuse_refs`], the one place that will
-//! turn the references into the service spec's secret/config references.
+//! [`map_refs`] turns a service's references (short `- KEY` or long `source, target, uid,
+//! gid, mode`) into the service spec's secret/config references, with docker's defaults.
 
 use std::collections::BTreeMap;
 
 use super::network::external_name;
 use super::{Context, NAMESPACE_LABEL};
 use crate::error::ComposeError;
+use swarm_api::file_ref::{parse_mode, FileKind, FileTarget, DEFAULT_MODE};
+
 use crate::model::{FileObject, FileRef};
 
 /// Where a secret's or config's data comes from.
@@ -120,37 +121,86 @@ pub fn plan_files(
     Ok(out)
 }
 
-/// Checks that every reference names a declared object; then, since swarmd cannot deliver
-/// secrets or configs yet, refuses a service that uses any.
-pub fn refuse_refs(
+/// The real name (in the cluster) of the top-level object `key` of `decls`: `name:` or the
+/// external name when given, else `STACK_KEY`.
+fn real_name(key: &str, d: &FileObject, stack: &str) -> String {
+    external_name(key, &d.external, &d.name)
+        .or_else(|| d.name.as_ref().map(|n| n.0.clone()))
+        .unwrap_or_else(|| format!("{stack}_{key}"))
+}
+
+/// Maps a service's `secrets:` or `configs:` (`kind`) onto file references: each names a
+/// declared object (by its real name) and a target with docker's defaults (a secret's target
+/// is its key, read under `/run/secrets/`; a config's is `/KEY`), uid and gid `0`, mode `0444`.
+pub fn map_refs(
     path: &str,
-    kind: &str,
+    kind: FileKind,
     refs: &[FileRef],
     decls: &BTreeMap<String, FileObject>,
-) -> Result<(), ComposeError> {
+    stack: &str,
+) -> Result<Vec<(String, FileTarget)>, ComposeError> {
+    let plural = format!("{}s", kind.noun());
+    let mut out = Vec::new();
     for (i, r) in refs.iter().enumerate() {
-        if !decls.contains_key(r.source()) {
+        let at = format!("{path}[{i}]");
+        let Some(d) = decls.get(r.source()) else {
             return Err(ComposeError::key(
-                format!("{path}[{i}]"),
+                at,
                 format!(
-                    "{} {:?} is not declared under the top-level {kind} key",
-                    &kind[..kind.len() - 1],
+                    "{} {:?} is not declared under the top-level {plural} key",
+                    kind.noun(),
                     r.source()
                 ),
                 format!(
-                    "declare it: `{kind}: {{{}: {{file: ./{}}}}}`",
+                    "declare it: `{plural}: {{{}: {{file: ./{}}}}}`",
                     r.source(),
                     r.source()
                 ),
             ));
+        };
+        let source = r.source();
+        let default_target = match kind {
+            FileKind::Secret => source.to_string(),
+            FileKind::Config => format!("/{source}"),
+        };
+        let mut target = FileTarget {
+            name: default_target,
+            uid: "0".into(),
+            gid: "0".into(),
+            mode: DEFAULT_MODE,
+        };
+        if let FileRef::Long(l) = r {
+            if let Some(t) = &l.target {
+                if t.0.is_empty() {
+                    return Err(ComposeError::key(
+                        format!("{at}.target"),
+                        "is empty",
+                        "give a path or leave target out",
+                    ));
+                }
+                target.name = t.0.clone();
+            }
+            for (field, val, slot) in [
+                ("uid", &l.uid, &mut target.uid),
+                ("gid", &l.gid, &mut target.gid),
+            ] {
+                if let Some(v) = val {
+                    if v.0.trim().parse::<u32>().is_err() {
+                        return Err(ComposeError::key(
+                            format!("{at}.{field}"),
+                            format!("{:?} is not a numeric id", v.0),
+                            format!("write {field}: \"0\" or another number"),
+                        ));
+                    }
+                    *slot = v.0.trim().to_string();
+                }
+            }
+            if let Some(m) = &l.mode {
+                target.mode = parse_mode(&at, &m.0, m.0.trim())
+                    .map_err(|e| ComposeError::spec(format!("{at}.mode"), e))?;
+            }
         }
+        out.push((real_name(source, d, stack), target));
     }
-    if !refs.is_empty() {
-        return Err(ComposeError::key(
-            path,
-            format!("{kind} are not supported by this swarmd yet (nothing was created)"),
-            format!("remove {kind} from the service until swarmd has them"),
-        ));
-    }
-    Ok(())
+    Ok(out)
 }

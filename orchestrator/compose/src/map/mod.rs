@@ -11,8 +11,7 @@
 //! `healthcheck` (unless `disable: true`), `init: true`, `stop_signal`,
 //! `deploy.resources.*.{pids, devices, generic_resources}`, `ports[].host_ip`,
 //! `networks.*.ipv4_address|ipv6_address`, `enable_ipv6`, IPAM options and aux addresses,
-//! secret/config drivers; and, until swarmd has secrets and configs, a service that uses
-//! either (see [`files`]).
+//! secret/config drivers (see [`files`]).
 
 pub mod files;
 pub mod mounts;
@@ -57,7 +56,7 @@ pub struct StackPlan {
     pub external_networks: Vec<String>,
     /// The services, in name order.
     pub services: Vec<ServiceSpec>,
-    /// Secrets of the stack (validated; created once swarmd has secrets).
+    /// Secrets of the stack (validated; the deploy creates the ones with data).
     pub secrets: Vec<files::PlannedFile>,
     /// Configs of the stack.
     pub configs: Vec<files::PlannedFile>,

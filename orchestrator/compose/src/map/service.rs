@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use swarm_api::config::ConfigReference;
+use swarm_api::file_ref::FileKind;
 use swarm_api::network::{EndpointMode, NetworkAttachmentConfig};
+use swarm_api::secret::SecretReference;
 use swarm_api::service::ServiceSpec;
 use swarm_api::service_flags::ServiceFlags;
 use swarm_api::spec_error::SpecError;
@@ -157,17 +160,19 @@ pub fn map_service(
             "give image: NAME[:TAG]",
         ));
     }
-    files::refuse_refs(
+    let secrets = files::map_refs(
         &format!("{path}.secrets"),
-        "secrets",
+        FileKind::Secret,
         &svc.secrets,
         &file.secrets,
+        ctx.stack,
     )?;
-    files::refuse_refs(
+    let configs = files::map_refs(
         &format!("{path}.configs"),
-        "configs",
+        FileKind::Config,
         &svc.configs,
         &file.configs,
+        ctx.stack,
     )?;
     if svc
         .healthcheck
@@ -292,6 +297,22 @@ pub fn map_service(
         ComposeError::spec(format!("{path}.{}", key_of_flag(&e.field)), e)
     })?;
     let c = &mut spec.task.container;
+    c.secrets = secrets
+        .into_iter()
+        .map(|(secret_name, file)| SecretReference {
+            secret_id: String::new(),
+            secret_name,
+            file,
+        })
+        .collect();
+    c.configs = configs
+        .into_iter()
+        .map(|(config_name, file)| ConfigReference {
+            config_id: String::new(),
+            config_name,
+            file,
+        })
+        .collect();
     if let Some(cmd) = &svc.entrypoint {
         c.command = words(&format!("{path}.entrypoint"), cmd)?;
     }

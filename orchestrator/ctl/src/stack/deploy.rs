@@ -1,5 +1,5 @@
 //! `stack deploy`: read and check everything first (an input error creates nothing), then
-//! create the missing networks, create or update the services whose spec differs, and with
+//! create the missing networks, secrets and configs, create or update the services whose spec differs, and with
 //! `--prune` remove the stack's services the file no longer has. A failure half-way says what
 //! exists already; running the same deploy again completes it (every step is skipped when its
 //! result is there).
@@ -9,11 +9,13 @@ use std::io::Write;
 
 use anyhow::{anyhow, Result};
 use swarm_api::client::Client;
+use swarm_api::file_ref::FileKind;
 use swarm_api::service::Service;
 use swarm_api::service_api::UpdateServiceRequest;
 use swarm_compose::{ComposeError, Context, StackPlan};
 
 use super::diff::{network_changes, prunable, resolve_networks, service_change, ServiceChange};
+use super::files;
 use super::read::{read_file, read_inputs};
 
 /// Flags of `stack deploy` beyond the files and the name.
@@ -55,18 +57,22 @@ pub fn plan_from_files(
 #[derive(Default)]
 struct Done {
     networks: Vec<String>,
+    files: Vec<String>,
     services: Vec<String>,
 }
 
 impl Done {
     fn stopped(&self, at: &str, e: anyhow::Error) -> anyhow::Error {
         let mut s = format!("stack deploy stopped at {at}: {e:#}");
-        if self.networks.is_empty() && self.services.is_empty() {
+        if self.networks.is_empty() && self.files.is_empty() && self.services.is_empty() {
             s.push_str("\nnothing was created or changed by this run");
         } else {
             s.push_str("\ndone by this run before it stopped:");
             if !self.networks.is_empty() {
                 s.push_str(&format!(" networks {};", self.networks.join(", ")));
+            }
+            if !self.files.is_empty() {
+                s.push_str(&format!(" secrets/configs {};", self.files.join(", ")));
             }
             if !self.services.is_empty() {
                 s.push_str(&format!(" services {};", self.services.join(", ")));
@@ -97,6 +103,8 @@ pub async fn deploy(
         )
         .into());
     }
+    let existing_files = files::existing(client).await?;
+    let (secret_steps, config_steps) = files::changes(&plan, &existing_files)?;
     let mut done = Done::default();
     for n in &changes.create_networks {
         if !opts.quiet {
@@ -109,6 +117,20 @@ pub async fn deploy(
             .map_err(|e| done.stopped(&format!("network {}", n.name), e.into()))?;
         done.networks.push(n.name.clone());
     }
+    for (kind, steps) in [
+        (FileKind::Secret, &secret_steps),
+        (FileKind::Config, &config_steps),
+    ] {
+        let created = files::apply(client, kind, steps, opts.quiet, out)
+            .await
+            .map_err(|e| done.stopped(&format!("{}s", kind.noun()), e))?;
+        done.files.extend(created);
+    }
+    let existing_files = if secret_steps.is_empty() && config_steps.is_empty() {
+        existing_files
+    } else {
+        files::existing(client).await?
+    };
     let networks = if changes.create_networks.is_empty() {
         networks
     } else {
@@ -121,6 +143,7 @@ pub async fn deploy(
         .collect();
     for desired in &plan.services {
         let mut spec = desired.clone();
+        files::resolve_ids(&mut spec, &existing_files);
         resolve_networks(&mut spec, &networks)
             .map_err(|e| done.stopped(&format!("service {}", spec.name), e))?;
         let name = spec.name.clone();

@@ -3,11 +3,12 @@
 //! I/O, [`diff`] decides what a deploy changes (pure), [`deploy`] and [`remove`] talk to the
 //! manager.
 //!
-//! A stack is the set of services, networks (and later secrets and configs) that carry the
+//! A stack is the set of services, networks, secrets and configs that carry the
 //! label `com.docker.stack.namespace=STACK`; nothing else records it.
 
 pub mod deploy;
 pub mod diff;
+pub mod files;
 pub mod read;
 pub mod remove;
 

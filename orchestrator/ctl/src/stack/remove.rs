@@ -1,5 +1,6 @@
 //! `stack rm STACK`: removes the stack's services, waits until their tasks are gone (no task
-//! address is left on the stack's networks), then removes the stack's networks. Objects are
+//! address is left on the stack's networks), then removes the stack's secrets, configs and
+//! networks (docker's order). Objects are
 //! the stack's by the label `com.docker.stack.namespace`.
 
 use std::io::Write;
@@ -30,7 +31,25 @@ pub async fn remove(
         .filter(|v| namespace(&v.network.spec.labels) == Some(stack))
         .collect();
     networks.sort_by(|a, b| a.network.spec.name.cmp(&b.network.spec.name));
-    if services.is_empty() && networks.is_empty() {
+    let mut secrets: Vec<_> = client
+        .secrets()
+        .ls()
+        .await?
+        .into_iter()
+        .filter(|s| namespace(&s.spec.labels) == Some(stack))
+        .map(|s| (s.spec.name, s.id))
+        .collect();
+    secrets.sort();
+    let mut configs: Vec<_> = client
+        .configs()
+        .ls()
+        .await?
+        .into_iter()
+        .filter(|c| namespace(&c.spec.labels) == Some(stack))
+        .map(|c| (c.spec.name, c.id))
+        .collect();
+    configs.sort();
+    if services.is_empty() && networks.is_empty() && secrets.is_empty() && configs.is_empty() {
         writeln!(err, "Nothing found in stack: {stack}")?;
         return Ok(());
     }
@@ -62,6 +81,18 @@ pub async fn remove(
             );
         }
         tokio::time::sleep(POLL).await;
+    }
+    for (name, id) in &secrets {
+        writeln!(out, "Removing secret {name}")?;
+        if let Err(x) = client.secrets().rm(id).await {
+            failures.push(format!("secret {name}: {x}"));
+        }
+    }
+    for (name, id) in &configs {
+        writeln!(out, "Removing config {name}")?;
+        if let Err(x) = client.configs().rm(id).await {
+            failures.push(format!("config {name}: {x}"));
+        }
     }
     for v in &networks {
         writeln!(out, "Removing network {}", v.network.spec.name)?;
