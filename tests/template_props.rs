@@ -189,12 +189,17 @@ fn iam_writes_are_scoped_and_logs_only_when_enabled() {
                 .iter()
                 .map(|p| p["PolicyName"].as_str().unwrap())
                 .collect();
-            assert_eq!(names.contains(&"swarm-logs"), logs, "{id}: {names:?}");
-            assert_eq!(
-                names.contains(&"swarm-load-balancer"),
-                id == "ManagerRole",
-                "{id}: {names:?}"
-            );
+            // The auto-scaling service's role for the lifecycle hooks only notifies the queue.
+            if id == "LifecycleHookRole" {
+                assert_eq!(names, ["swarm-lifecycle-notify"], "{id}");
+            } else {
+                assert_eq!(names.contains(&"swarm-logs"), logs, "{id}: {names:?}");
+                assert_eq!(
+                    names.contains(&"swarm-load-balancer"),
+                    id == "ManagerRole",
+                    "{id}: {names:?}"
+                );
+            }
             for p in policies {
                 for st in p["PolicyDocument"]["Statement"].as_array().unwrap() {
                     let actions: Vec<&str> = st["Action"]
@@ -269,8 +274,9 @@ fn every_taggable_resource_carries_the_cluster_tags() {
         assert!(has("team", "web"), "{id}");
         assert!(tags.iter().any(|t| t["Key"] == "swarm-aws:role"), "{id}");
     }
-    // VPC, IGW, route table, 3 subnets, 2 SGs, 2 roles, ELB, 2 ASGs.
-    assert_eq!(tagged, 13);
+    // VPC, IGW, route table, 3 subnets, 2 SGs, 3 roles (managers, workers, lifecycle hooks),
+    // ELB, 2 ASGs, the artifact bucket and the lifecycle queue.
+    assert_eq!(tagged, 16);
 }
 
 #[test]
