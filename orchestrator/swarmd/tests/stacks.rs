@@ -209,7 +209,10 @@ fn deploy_redeploy_update_prune_and_rm() {
         stack(m, &dir, &["deploy", "--prune", "-c", "web-only.yml", "app"]),
         "prune",
     );
-    assert_eq!(out, "Removing service app_mysql\n");
+    assert_eq!(
+        out,
+        format!("Updating service app_web (id: {web_id})\nRemoving service app_mysql\n")
+    );
     assert_eq!(state(m).keys().collect::<Vec<_>>(), vec!["app_web"]);
 
     // A service outside the stack is left alone by rm.
@@ -302,7 +305,14 @@ fn bad_input_exits_2_creates_nothing_and_a_half_done_deploy_completes() {
         stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
         "re-run",
     );
-    assert_eq!(out, "Creating service app_web\n");
+    let mysql_id = api(m, "/v1/services/app_mysql", None).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        out,
+        format!("Updating service app_mysql (id: {mysql_id})\nCreating service app_web\n")
+    );
     ok(stack(m, &dir, &["rm", "app"]), "rm");
     assert!(state(m).is_empty() && network_names(m).is_empty());
 }
