@@ -188,7 +188,8 @@ async fn step(n: &Node, dir: &StateDir, advertise: &str, certs: &mut Certs) {
             match fetch_key(n).await {
                 Ok(key) => {
                     n.keys.set(key);
-                    if let Err(e) = n.keys.sync_file(None) {
+                    let lock = n.state.read().ok().and_then(|a| a.state.lock.clone());
+                    if let Err(e) = n.keys.sync_file(lock.as_ref()) {
                         tracing::warn!(error = %e, "cannot store the data key");
                     }
                     tracing::info!("data key received from the managers");
@@ -229,5 +230,23 @@ pub async fn role_loop(n: Arc<Node>, dir: StateDir, advertise: String) {
             _ = &mut stopped => return,
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ca::new_root_ca;
+
+    #[test]
+    fn the_role_is_read_back_from_a_signed_certificate() {
+        let ca = new_root_ca("test").unwrap();
+        for role in [Role::Worker, Role::Manager] {
+            let (_key, csr) = new_key_and_csr().unwrap();
+            let pem = sign_node_csr(&ca, &csr, 42, role, "127.0.0.1").unwrap();
+            assert_eq!(cert_role(&pem), Some(role));
+        }
+        assert_eq!(cert_role(&ca.cert_pem), None, "the CA is no node");
+        assert_eq!(cert_role("not a certificate"), None);
     }
 }
