@@ -138,10 +138,15 @@ pub async fn run_task<E: Executor>(
     }
     // A container with a healthcheck stays STARTING until it is healthy (as in Docker's
     // swarm); an unhealthy one fails.
-    let verdict = tokio::select! {
-        h = exec.health(&container_id, true) => Ok(h.unwrap_or(Health::None)),
-        w = exec.wait(&container_id) => Err(Some(w)),
-        _ = shutdown.wait_for(|s| *s) => Err(None),
+    let checked = exec.has_health(&container_id).await.unwrap_or(false);
+    let verdict = if checked {
+        tokio::select! {
+            h = exec.health(&container_id, true) => Ok(h.unwrap_or(Health::None)),
+            w = exec.wait(&container_id) => Err(Some(w)),
+            _ = shutdown.wait_for(|s| *s) => Err(None),
+        }
+    } else {
+        Ok(Health::None)
     };
     let exited = match verdict {
         Ok(Health::Unhealthy) => {
@@ -153,7 +158,7 @@ pub async fn run_task<E: Executor>(
             r.status.ports.clear();
             let ended = tokio::select! {
                 w = exec.wait(&container_id) => Ok(Some(w)),
-                () = until_unhealthy(exec, &container_id) => Err(()),
+                () = until_unhealthy(exec, &container_id, checked) => Err(()),
                 _ = shutdown.wait_for(|s| *s) => Ok(None),
             };
             match ended {
@@ -203,7 +208,10 @@ pub async fn run_task<E: Executor>(
 
 /// Completes once the container is unhealthy; never when it has no healthcheck (or its
 /// health cannot be watched: the task then ends with its container, as without a check).
-async fn until_unhealthy<E: Executor>(exec: &E, container_id: &str) {
+async fn until_unhealthy<E: Executor>(exec: &E, container_id: &str, checked: bool) {
+    if !checked {
+        return std::future::pending().await;
+    }
     match exec.health(container_id, false).await {
         Ok(Health::Unhealthy) => {}
         _ => std::future::pending().await,

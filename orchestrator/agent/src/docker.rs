@@ -314,6 +314,21 @@ impl Executor for DockerExecutor {
         }
     }
 
+    async fn has_health(&self, container_id: &str) -> Result<bool, AgentError> {
+        let c = self
+            .docker
+            .inspect_container(container_id, None)
+            .await
+            .map_err(docker_err("inspect container", container_id))?;
+        let status = c
+            .state
+            .and_then(|s| s.health)
+            .and_then(|h| h.status)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        Ok(!status.is_empty() && status != "none")
+    }
+
     async fn health(&self, container_id: &str, healthy_ends: bool) -> Result<Health, AgentError> {
         let verdict = |status: &str| match status {
             "healthy" if healthy_ends => Some(Health::Healthy),

@@ -141,6 +141,15 @@ pub trait Executor: Send + Sync {
         grace: Duration,
     ) -> impl Future<Output = Result<(), AgentError>> + Send;
 
+    /// Whether the started container has a healthcheck (from its spec or its image; not
+    /// `NONE`). Executors without health answer false.
+    fn has_health(
+        &self,
+        _container_id: &str,
+    ) -> impl Future<Output = Result<bool, AgentError>> + Send {
+        async { Ok(false) }
+    }
+
     /// Waits for the started container's healthcheck: [`Health::None`] at once when it has
     /// none; else the first [`Health::Unhealthy`], or the first [`Health::Healthy`] too when
     /// `healthy_ends` is set. (Docker's swarm keeps a task STARTING until its container is
