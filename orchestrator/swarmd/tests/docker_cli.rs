@@ -367,8 +367,9 @@ fn the_docker_cli_drives_nodes_services_and_networks() {
             .contains("out of sequence"),
         "{body}"
     );
+    // (Init, Healthcheck and StopSignal are mapped since issue 16; Sysctls has no place.)
     let mut init = cur["Spec"].clone();
-    init["TaskTemplate"]["ContainerSpec"]["Init"] = json!(true);
+    init["TaskTemplate"]["ContainerSpec"]["Sysctls"] = json!({"net.core.somaxconn": "1024"});
     let (status, body) = raw(
         m,
         "POST",
@@ -383,17 +384,24 @@ fn the_docker_cli_drives_nodes_services_and_networks() {
         body["message"]
             .as_str()
             .unwrap()
-            .contains("TaskTemplate.ContainerSpec.Init"),
+            .contains("TaskTemplate.ContainerSpec.Sysctls"),
         "{body}"
     );
     let e = docker(
         m,
         &[
-            "service", "create", "--detach", "--name", "other", "--init", image,
+            "service",
+            "create",
+            "--detach",
+            "--name",
+            "other",
+            "--sysctl",
+            "net.core.somaxconn=1024",
+            image,
         ],
     );
     assert!(
-        !e.ok && e.stderr.contains("TaskTemplate.ContainerSpec.Init"),
+        !e.ok && e.stderr.contains("TaskTemplate.ContainerSpec.Sysctls"),
         "{e:?}"
     );
     let (status, body) = raw(m, "GET", "/v1.50/services/nosuch", None);
