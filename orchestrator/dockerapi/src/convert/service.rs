@@ -17,6 +17,7 @@ use swarm_api::service::{
     UpdateConfig, UpdateState, UpdateStatus,
 };
 
+use super::file_object::{config_refs_in, config_refs_out, secret_refs_in, secret_refs_out};
 use super::{labels_in, labels_out, non_empty, non_empty_str, same_name, version};
 use crate::error::{DockerError, Result};
 use crate::time::{ms_to_ns, ns_to_ms, rfc3339_ms};
@@ -169,9 +170,8 @@ fn container_in(c: &d::TaskSpecContainerSpec) -> Result<ContainerSpec> {
             None => None,
             n => Some(dur_in("ContainerSpec.StopGracePeriod", n)?),
         },
-        // Filled by the secrets/configs conversion once it exists (merge of issue 16's first half).
-        secrets: Vec::new(),
-        configs: Vec::new(),
+        secrets: secret_refs_in(&c.secrets),
+        configs: config_refs_in(&c.configs),
         hostname: c.hostname.clone().unwrap_or_default(),
         user: c.user.clone().unwrap_or_default(),
         groups: c.groups.clone().unwrap_or_default(),
@@ -400,6 +400,8 @@ pub fn task_out(t: &TaskSpec) -> d::TaskSpec {
             }),
             capability_add: non_empty(&c.cap_add),
             capability_drop: non_empty(&c.cap_drop),
+            secrets: secret_refs_out(&c.secrets),
+            configs: config_refs_out(&c.configs),
             ..Default::default()
         }),
         resources: Some(d::TaskSpecResources {
