@@ -447,6 +447,25 @@ fn the_docker_cli_reaches_the_tls_port_with_an_admin_certificate() {
         "version over TLS",
     );
     assert_eq!(v.stdout.trim(), "1.50");
+    // Through a local tunnel (a forwarded port on 127.0.0.1, as an SSH tunnel to the leader
+    // is): the manager's certificate carries the names the CLI dials there.
+    let tunnel = forward_local(&m.addr);
+    for host in [format!("127.0.0.1:{tunnel}"), format!("localhost:{tunnel}")] {
+        let o = Command::new("docker")
+            .env("DOCKER_HOST", format!("tcp://{host}"))
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", &certs)
+            .env("DOCKER_CONFIG", &config)
+            .env_remove("DOCKER_CONTEXT")
+            .args(["node", "ls", "--format", "{{.Hostname}}"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("docker");
+        assert!(
+            o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "m1",
+            "docker node ls via {host}: {o:?}"
+        );
+    }
     let own = common::remote_node_ls(&m.addr, &m.dir.join("certs"), &["--format", "json"]);
     assert!(own.ok, "swarmd's own API on the same port: {own:?}");
     // Without a client certificate of the cluster CA: refused.
@@ -466,6 +485,32 @@ fn the_docker_cli_reaches_the_tls_port_with_an_admin_certificate() {
 }
 
 /// Reads lines of a child's stdout on a thread, into a channel.
+/// A port on 127.0.0.1 (chosen by the system) whose connections are forwarded to `to`,
+/// for the life of the test process: a local tunnel.
+fn forward_local(to: &str) -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = l.local_addr().unwrap().port();
+    let to = to.to_string();
+    std::thread::spawn(move || {
+        for c in l.incoming().flatten() {
+            let Ok(up) = std::net::TcpStream::connect(&to) else {
+                continue;
+            };
+            let (mut c2, mut up2) = (c.try_clone().unwrap(), up.try_clone().unwrap());
+            let (mut c, mut up) = (c, up);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c, &mut up);
+                let _ = up.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut up2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    port
+}
+
 fn line_reader(out: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
