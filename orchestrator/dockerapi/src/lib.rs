@@ -1,5 +1,7 @@
 //! The Docker Engine API for swarm mode on swarmd managers, so the real `docker` CLI (28.x,
-//! API 1.50) drives a swarmd cluster: `docker node|service|network ...`, `docker info`.
+//! API 1.50) drives a swarmd cluster: `docker node|service|network|secret|config ...`,
+//! `docker stack deploy|ls|services|ps|rm` (the CLI reads the compose file itself and calls
+//! these routes), `docker info`.
 //!
 //! Background: swarmd's own API (`/v1/...`, snake_case, milliseconds, verb routes) is not
 //! docker's. This crate is a translation layer, not a second API: every docker request is
