@@ -48,6 +48,14 @@ fn objects(n: &Node, path: &str) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// A list of secret or config references ordered by target: the docker CLI sends them in
+/// map order (random in Go), and the order means nothing (one file per target).
+fn by_target(refs: &Value, file: &str, name: &str) -> Vec<Value> {
+    let mut v = refs.as_array().cloned().unwrap_or_default();
+    v.sort_by_key(|r| r[file][name].as_str().unwrap_or_default().to_string());
+    v
+}
+
 fn service(n: &Node, name: &str) -> Value {
     api(n, &format!("/v1/services/{name}"), None).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -299,12 +307,12 @@ fn docker_secret_and_config_verbs_match_swarmd() {
     );
     let ctr = service(m, "web")["spec"]["task"]["container"].clone();
     assert_eq!(
-        ctr["secrets"],
+        json!(by_target(&ctr["secrets"], "file", "name")),
         json!([
             {"secret_id": sid, "secret_name": "db_pw",
-             "file": {"name": "db_pw", "uid": "0", "gid": "0", "mode": 0o444}},
-            {"secret_id": sid, "secret_name": "db_pw",
              "file": {"name": "app/pw", "uid": "1000", "gid": "50", "mode": 0o400}},
+            {"secret_id": sid, "secret_name": "db_pw",
+             "file": {"name": "db_pw", "uid": "0", "gid": "0", "mode": 0o444}},
         ])
     );
     assert_eq!(
@@ -326,9 +334,11 @@ fn docker_secret_and_config_verbs_match_swarmd() {
         "service inspect",
     );
     let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
-    assert_eq!(shown["Secrets"][1]["File"]["Name"], "app/pw");
-    assert_eq!(shown["Secrets"][1]["File"]["Mode"], 0o400);
-    assert_eq!(shown["Secrets"][1]["SecretID"], sid.as_str());
+    let shown_secrets = by_target(&shown["Secrets"], "File", "Name");
+    assert_eq!(shown_secrets[0]["File"]["Name"], "app/pw");
+    assert_eq!(shown_secrets[0]["File"]["Mode"], 0o400);
+    assert_eq!(shown_secrets[0]["SecretID"], sid.as_str());
+    assert_eq!(shown_secrets[1]["File"]["Name"], "db_pw");
     assert_eq!(shown["Configs"][0]["ConfigName"], "site");
     assert_eq!(shown["Configs"][0]["File"]["Name"], "/etc/site.conf");
 
@@ -458,9 +468,16 @@ fn swarmd_stack(n: &Node, dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A service's spec with the stack's name and the ids of its objects made neutral, so that
-/// two stacks of one file compare equal.
+/// A service's spec with the stack's name and the ids of its objects made neutral, and its
+/// file references in target order, so that two stacks of one file compare equal.
 fn neutral(spec: &Value, stack: &str, ids: &[String]) -> Value {
+    let mut spec = spec.clone();
+    let ctr = &mut spec["task"]["container"];
+    for key in ["secrets", "configs"] {
+        if ctr.get(key).is_some() {
+            ctr[key] = json!(by_target(&ctr[key], "file", "name"));
+        }
+    }
     let mut text = spec.to_string();
     for id in ids {
         text = text.replace(id.as_str(), "ID");
@@ -540,10 +557,16 @@ fn docker_stack_deploy_gives_the_specs_of_swarmd_stack_deploy() {
     let web = service(m, "dk_web");
     assert_eq!(web["spec"]["mode"]["replicated"]["replicas"], 2);
     assert_eq!(
-        web["spec"]["task"]["container"]["secrets"][1]["file"]["mode"],
+        by_target(&web["spec"]["task"]["container"]["secrets"], "file", "name")[0]["file"]["mode"],
         0o400
     );
 
+    // The tasks the orchestrator makes for the deploy exist before the re-deploy is compared.
+    for (s, n) in [("dk_web", 2), ("dk_db", 1)] {
+        common::wait_for(&format!("{n} tasks of {s}"), common::WAIT, || {
+            (task_ids(m, s).len() == n).then_some(())
+        });
+    }
     // Re-deploy of the unchanged file: the CLI sends every service's spec again (an update
     // at the version read, as with Docker's swarm: the version moves by one) and every
     // secret's and config's labels and data (equal: nothing written); no spec changes and no

@@ -606,7 +606,19 @@ pub fn spec_from_request(body: &serde_json::Value) -> Result<ServiceSpec> {
     if let Some((field, value)) = crate::leftover::first_dropped(&asked, &kept) {
         return Err(DockerError::unsupported(&field, &value));
     }
+    let mut spec = spec;
+    canonical_file_order(&mut spec);
     Ok(spec)
+}
+
+/// Secret and config references in target order. Their order means nothing (one file per
+/// target), but the docker CLI sends them in Go map order, which differs from run to run: a
+/// `docker stack deploy` of an unchanged file would otherwise change the task spec and
+/// replace every task.
+pub fn canonical_file_order(spec: &mut ServiceSpec) {
+    let c = &mut spec.task.container;
+    c.secrets.sort_by(|a, b| a.file.name.cmp(&b.file.name));
+    c.configs.sort_by(|a, b| a.file.name.cmp(&b.file.name));
 }
 
 /// Constraints as swarmd prints them (`node.role == worker` is `node.role==worker`), so the
