@@ -227,6 +227,7 @@ impl Node {
             .nodes
             .values()
             .map(|n| NodeView {
+                version: applied.state.node_version(n.id),
                 node: n.clone(),
                 manager_status: (n.role == Role::Manager).then(|| {
                     if Some(n.id) == leader {

@@ -18,6 +18,7 @@ use swarm_api::service::{
     UpdateConfig, UpdateState, UpdateStatus,
 };
 
+use super::file_object::{config_refs_in, config_refs_out, secret_refs_in, secret_refs_out};
 use super::{labels_in, labels_out, non_empty, non_empty_str, same_name, version};
 use crate::error::{DockerError, Result};
 use crate::time::{ms_to_ns, ns_to_ms, rfc3339_ms};
@@ -170,9 +171,8 @@ fn container_in(c: &d::TaskSpecContainerSpec) -> Result<ContainerSpec> {
             None => None,
             n => Some(dur_in("ContainerSpec.StopGracePeriod", n)?),
         },
-        // Filled by the secrets/configs conversion once it exists (merge of issue 16's first half).
-        secrets: Vec::new(),
-        configs: Vec::new(),
+        secrets: secret_refs_in(&c.secrets),
+        configs: config_refs_in(&c.configs),
         hostname: c.hostname.clone().unwrap_or_default(),
         user: c.user.clone().unwrap_or_default(),
         groups: c.groups.clone().unwrap_or_default(),
@@ -433,6 +433,8 @@ pub fn task_out(t: &TaskSpec) -> d::TaskSpec {
             health_check: c.healthcheck.as_ref().map(health_out),
             init: c.init,
             stop_signal: non_empty_str(&c.stop_signal),
+            secrets: secret_refs_out(&c.secrets),
+            configs: config_refs_out(&c.configs),
             ..Default::default()
         }),
         resources: Some(d::TaskSpecResources {
@@ -638,6 +640,8 @@ pub fn spec_from_request(body: &serde_json::Value) -> Result<ServiceSpec> {
     if let Some((field, value)) = crate::leftover::first_dropped(&asked, &kept) {
         return Err(DockerError::unsupported(&field, &value));
     }
+    let mut spec = spec;
+    canonical_file_order(&mut spec);
     Ok(spec)
 }
 
@@ -652,6 +656,16 @@ fn normalise_healthcheck_key(v: &mut serde_json::Value) {
             c.insert("HealthCheck".into(), h);
         }
     }
+}
+
+/// Secret and config references in target order. Their order means nothing (one file per
+/// target), but the docker CLI sends them in Go map order, which differs from run to run: a
+/// `docker stack deploy` of an unchanged file would otherwise change the task spec and
+/// replace every task.
+pub fn canonical_file_order(spec: &mut ServiceSpec) {
+    let c = &mut spec.task.container;
+    c.secrets.sort_by(|a, b| a.file.name.cmp(&b.file.name));
+    c.configs.sort_by(|a, b| a.file.name.cmp(&b.file.name));
 }
 
 /// Constraints as swarmd prints them (`node.role == worker` is `node.role==worker`), so the
