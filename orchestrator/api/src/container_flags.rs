@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::restart::parse_duration_ms;
 use crate::service::{LogDriver, TaskSpec};
+use crate::signal::parse_signal;
 use crate::spec_error::SpecError;
 
 /// The scalar container flags as given (None = not given: unchanged on update).
@@ -166,26 +167,6 @@ pub fn parse_capability(field: &str, value: &str) -> Result<String, SpecError> {
     } else {
         format!("CAP_{name}")
     })
-}
-
-/// Checks a stop signal as Docker takes it: a name (`SIGINT`, `INT`, `SIGRTMIN+3`) or a
-/// number; returned trimmed, empty for none (the image's).
-pub fn parse_signal(field: &str, value: &str) -> Result<String, SpecError> {
-    let v = value.trim();
-    let ok = v
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-')
-        && v.bytes().next().is_none_or(|b| b.is_ascii_alphanumeric())
-        && v != "0";
-    if !ok {
-        return Err(SpecError::new(
-            field,
-            value,
-            "not a signal name or number",
-            format!("give {field} SIGINT (or a signal number such as 2)"),
-        ));
-    }
-    Ok(v.to_string())
 }
 
 /// Checks one `--host host:ip` value (Docker's `--add-host` form) and returns it trimmed.
@@ -390,15 +371,6 @@ mod tests {
             assert!(e.contains("--host-add") && e.contains(bad), "{e}");
         }
         assert_eq!(host_name("db:10.0.0.5"), "db");
-        assert_eq!(parse_signal("--stop-signal", " SIGINT ").unwrap(), "SIGINT");
-        assert_eq!(
-            parse_signal("--stop-signal", "SIGRTMIN+3").unwrap(),
-            "SIGRTMIN+3"
-        );
-        for bad in ["SIG INT", "0", "-9", "$HUP"] {
-            let e = parse_signal("--stop-signal", bad).unwrap_err().to_string();
-            assert!(e.contains("--stop-signal") && e.contains(bad), "{e}");
-        }
         assert!(parse_group("--group", "a b").is_err());
     }
 

@@ -32,6 +32,7 @@ pub mod service;
 pub mod service_api;
 pub mod service_flags;
 pub mod service_update;
+pub mod signal;
 pub mod spec_error;
 pub mod task;
 pub mod update_policy;

@@ -364,10 +364,7 @@ impl ServiceSpec {
             crate::healthcheck::validate("--health-cmd", h)?;
         }
         if !self.task.container.stop_signal.is_empty() {
-            crate::container_flags::parse_signal(
-                "--stop-signal",
-                &self.task.container.stop_signal,
-            )?;
+            crate::signal::parse_signal("--stop-signal", &self.task.container.stop_signal)?;
         }
         for m in &self.task.container.mounts {
             m.validate()?;
