@@ -164,6 +164,43 @@ fn containers_on(socket: &Path, stack: &str) -> Vec<String> {
         .collect()
 }
 
+/// Pushes the local image `local` as `remote` and returns the digest the registry records
+/// (from `docker push`'s `TAG: digest: sha256:... size: N` line).
+fn push_as(local: &str, remote: &str) -> String {
+    for args in [vec!["tag", local, remote], vec!["push", remote]] {
+        let out = Command::new("docker").args(&args).output().unwrap();
+        assert!(out.status.success(), "docker {args:?}: {out:?}");
+        if args[0] == "push" {
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let at = text.find("digest: sha256:").expect("a digest line") + "digest: ".len();
+            let digest = text[at..].split_whitespace().next().unwrap().to_string();
+            let _ = Command::new("docker").args(["rmi", remote]).output();
+            return digest;
+        }
+    }
+    unreachable!()
+}
+
+/// Another image with the test image's behaviour (a label added): a changed image to push
+/// under the same tag.
+fn changed_test_image(rev: &str) -> String {
+    let local = format!("swarm-test/web:rev-{rev}");
+    let out = Command::new("docker")
+        .args(["create", swarm_testimg::IMAGE])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docker create: {out:?}");
+    let cid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let label = format!("LABEL swarmd.test.rev={rev}");
+    let out = Command::new("docker")
+        .args(["commit", "--change", &label, &cid, &local])
+        .output()
+        .unwrap();
+    let _ = Command::new("docker").args(["rm", &cid]).output();
+    assert!(out.status.success(), "docker commit: {out:?}");
+    local
+}
+
 #[test]
 fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
     let home = Home::new(format!("sbxstk{}", std::process::id() % 100_000));
@@ -230,6 +267,10 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
         String::from_utf8_lossy(&out.stderr).contains("Ignoring unsupported options: links"),
         "{out:?}"
     );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("could not be accessed"),
+        "{out:?}"
+    );
     let deadline = Instant::now() + Duration::from_secs(180);
     let (web, db) = loop {
         let (w, d) = (running("app_web"), running("app_mysql"));
@@ -284,6 +325,103 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
     assert_eq!(running("app_mysql"), db);
     let ls = ok(&stack(&["ls"]), "stack ls");
     assert_eq!(ls, "NAME   SERVICES\napp    2\n");
+
+    // --resolve-image: the default (always) pinned the registry's digest, the running tasks
+    // run the pinned reference; the label keeps the image as written.
+    let service_image = |service: &str| -> (String, String) {
+        let out = home.run(&["service", "--cluster", &home.name, "inspect", service]);
+        let v: Value = serde_json::from_str(&ok(&out, "service inspect")).unwrap();
+        let spec = &v[0]["spec"];
+        (
+            spec["task"]["container"]["image"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            spec["labels"]["com.docker.stack.image"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    let task_images = |service: &str| -> BTreeSet<String> {
+        ps(service)
+            .iter()
+            .filter(|t| t["desired_state"] == "running" && t["status"]["state"] == "running")
+            .map(|t| {
+                t["spec"]["container"]["image"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let v1 = push_as(swarm_testimg::IMAGE, &image);
+    assert!(v1.starts_with("sha256:") && v1.len() == 71, "{v1}");
+    let pinned_v1 = format!("{image}@{v1}");
+    for s in ["app_web", "app_mysql"] {
+        assert_eq!(service_image(s), (pinned_v1.clone(), image.clone()), "{s}");
+        assert_eq!(task_images(s), BTreeSet::from([pinned_v1.clone()]), "{s}");
+    }
+    // Rolls to `tasks` other than `old`, one running each, all on `want`.
+    let rolled = |service: &str, old: &BTreeSet<String>, want: &str| -> BTreeSet<String> {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let now = running(service);
+            if now.len() == 1 && now.is_disjoint(old) && task_images(service).len() == 1 {
+                assert_eq!(task_images(service), BTreeSet::from([want.to_string()]));
+                return now;
+            }
+            assert!(Instant::now() < deadline, "{service} never rolled: {now:?}");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    };
+    // never: the tag as written (a change from the pinned spec, so the tasks roll).
+    let out = stack(&["deploy", "--resolve-image", "never", "-c", &file, "app"]);
+    ok(&out, "deploy --resolve-image never");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("could not be accessed"),
+        "{out:?}"
+    );
+    for s in ["app_web", "app_mysql"] {
+        assert_eq!(service_image(s), (image.clone(), image.clone()), "{s}");
+    }
+    let web = rolled("app_web", &web, &image);
+    let db = rolled("app_mysql", &db, &image);
+    // changed: the image as written is the same, so the running reference is kept (no lookup,
+    // no task touched).
+    ok(
+        &stack(&["deploy", "--resolve-image", "changed", "-c", &file, "app"]),
+        "deploy --resolve-image changed",
+    );
+    assert_eq!(service_image("app_web"), (image.clone(), image.clone()));
+    assert_eq!(running("app_web"), web);
+    assert_eq!(running("app_mysql"), db);
+    // A changed image pushed under the same tag: always pins the new digest and rolls.
+    let v2 = push_as(&changed_test_image("2"), &image);
+    assert_ne!(v2, v1);
+    let pinned_v2 = format!("{image}@{v2}");
+    ok(
+        &stack(&["deploy", "-c", &file, "app"]),
+        "re-deploy after a push",
+    );
+    for s in ["app_web", "app_mysql"] {
+        assert_eq!(service_image(s), (pinned_v2.clone(), image.clone()), "{s}");
+    }
+    let _ = rolled("app_web", &web, &pinned_v2);
+    let _ = rolled("app_mysql", &db, &pinned_v2);
+    // The web still reaches the db through the mesh after the roll.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let body = http_get(&format!("{}:8080", hosts[0].addr)).unwrap_or_default();
+        if body.contains("upstream=mysql:3306") && body.contains("service=app_mysql") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no answer after the roll: {body:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 
     // rm: services, then (once their tasks are gone) the network; no container anywhere.
     let text = ok(&stack(&["rm", "app"]), "stack rm");

@@ -4,7 +4,7 @@
 //! exists already; running the same deploy again completes it (every step is skipped when its
 //! result is there).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use anyhow::{anyhow, Result};
@@ -16,6 +16,7 @@ use swarm_compose::{ComposeError, Context, StackPlan};
 
 use super::diff::{network_changes, prunable, resolve_networks, service_change, ServiceChange};
 use super::files;
+use super::image_ref::{digest_warning, pick, pinned, Mode, Pick};
 use super::read::{read_file, read_inputs};
 
 /// Flags of `stack deploy` beyond the files and the name.
@@ -25,6 +26,8 @@ pub struct Options {
     pub prune: bool,
     /// `--quiet`: no "Creating ..." lines.
     pub quiet: bool,
+    /// `--resolve-image`.
+    pub resolve: Mode,
 }
 
 /// Reads, interpolates, merges and maps the compose files (all input errors happen here).
@@ -141,8 +144,39 @@ pub async fn deploy(
         .iter()
         .map(|e| (e.service.spec.name.clone(), &e.service))
         .collect();
-    for desired in &plan.services {
+    let picks: Vec<Pick> = plan
+        .services
+        .iter()
+        .map(|d| {
+            pick(
+                opts.resolve,
+                &d.task.container.image,
+                by_name.get(&d.name).copied(),
+            )
+        })
+        .collect();
+    let lookups: BTreeSet<String> = plan
+        .services
+        .iter()
+        .zip(&picks)
+        .filter(|(_, p)| **p == Pick::Lookup)
+        .map(|(d, _)| d.task.container.image.clone())
+        .collect();
+    let digests = super::registry::digests(&lookups).await;
+    for (desired, picked) in plan.services.iter().zip(picks) {
         let mut spec = desired.clone();
+        let written = &desired.task.container.image;
+        // Printed after the service's line, as docker prints the warnings of its answer.
+        let mut warning = None;
+        match picked {
+            Pick::Lookup if written.contains('@') => {}
+            Pick::Lookup => match digests.get(written) {
+                Some(d) => spec.task.container.image = pinned(written, d),
+                None => warning = Some(digest_warning(written)),
+            },
+            Pick::Keep(image) => spec.task.container.image = image,
+            Pick::AsWritten => {}
+        }
         files::resolve_ids(&mut spec, &existing_files);
         resolve_networks(&mut spec, &networks)
             .map_err(|e| done.stopped(&format!("service {}", spec.name), e))?;
@@ -181,6 +215,9 @@ pub async fn deploy(
                     .map_err(|e| done.stopped(&format!("service {name}"), e.into()))?;
                 done.services.push(name);
             }
+        }
+        if let Some(w) = warning {
+            write!(err, "{w}")?;
         }
     }
     if opts.prune {

@@ -9,7 +9,9 @@
 pub mod deploy;
 pub mod diff;
 pub mod files;
+pub mod image_ref;
 pub mod read;
+pub mod registry;
 pub mod remove;
 
 use std::io::Write;
@@ -46,8 +48,8 @@ pub enum StackVerb {
         #[arg(long)]
         prune: bool,
         /// Query the registry to resolve image digest and supported platforms
-        /// ("always", "changed", "never"); swarmd pins no digests, so every value keeps the
-        /// image reference as written.
+        /// ("always", "changed", "never"): the service runs `name:tag@sha256:...` as the
+        /// registry serves it now; `changed` looks up only new services and changed images.
         #[arg(long, default_value = "always", value_parser = ["always", "changed", "never"])]
         resolve_image: String,
         /// Suppress progress output.
@@ -138,11 +140,15 @@ pub async fn run_stack(
         StackVerb::Deploy {
             compose_file,
             prune,
-            resolve_image: _,
+            resolve_image,
             quiet,
             stack,
         } => {
-            let opts = deploy::Options { prune, quiet };
+            let opts = deploy::Options {
+                prune,
+                quiet,
+                resolve: image_ref::Mode::parse(&resolve_image).unwrap_or_default(),
+            };
             deploy::deploy(client, &compose_file, &stack, opts, out, err).await
         }
         StackVerb::Ls => {
