@@ -64,6 +64,7 @@ pub fn registry(node: &Arc<Node>) -> Registry {
     swarm_store::metrics::register(&mut reg);
     swarm_store::metrics::register_state(&mut reg, node.state.clone());
     swarm_agent::metrics::register(&mut reg);
+    swarm_overlay::metrics::register(&mut reg);
     let m = &*METRICS;
     reg.register(
         "swarmd_raft_leader_changes",

@@ -43,6 +43,7 @@ pub const SERIES: &[&str] = &[
     "swarmd_agent_executor_errors_total",
     "swarmd_agent_containers",
     "swarmd_mesh_connections_total",
+    "swarmd_dns_answered_queries_total",
 ];
 
 /// The test's Prometheus, killed on drop (its data dir is in the test's temp dir).
