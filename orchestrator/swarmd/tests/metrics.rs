@@ -359,4 +359,29 @@ fn metrics_are_off_by_default_and_refused_on_public_addresses() {
     let m1 = c.init("m1");
     let e = common::api(&c.nodes[m1], "/metrics", None).unwrap_err();
     assert!(e.contains("--metrics-addr"), "{e}");
+
+    // `--metrics-addr tls`: no plain listener; /metrics on the node's socket (root) and on its
+    // TLS port, where a caller without an admin certificate is refused.
+    c.extra = vec!["--metrics-addr".into(), "tls".into()];
+    let m2 = c.join("m2", "manager", m1);
+    let sock = c.nodes[m2].dir.join("swarmd.sock");
+    let curl = |args: &[&str]| {
+        let o = std::process::Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}"])
+            .args(args)
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let out = curl(&[
+        "--unix-socket",
+        &sock.display().to_string(),
+        "http://node/metrics",
+    ]);
+    assert!(out.ends_with("\n200"), "{out}");
+    assert!(out.contains("# TYPE swarmd_raft_term gauge"), "{out}");
+    let url = format!("https://{}/metrics", c.nodes[m2].addr);
+    let out = curl(&["-k", &url]);
+    assert!(!out.contains("swarmd_raft_term"), "{out}");
+    assert!(out.ends_with("\n401") || out.ends_with("\n403"), "{out}");
 }
