@@ -286,3 +286,6 @@ mod tests {
         INFO.path(&["x"]);
     }
 }
+
+/// `GET /v1/events?since=&until=&types=&actions=`: the cluster's events as NDJSON (issue 21).
+pub const EVENTS: Route<(), crate::event::Event> = get(crate::event::EVENTS_PATH);

@@ -26,6 +26,7 @@
 pub mod backend;
 pub mod convert;
 pub mod error;
+pub mod events;
 pub mod filters;
 pub mod leftover;
 pub mod logs;
@@ -100,6 +101,7 @@ pub fn router(docker: Docker) -> Router {
             get(networks::inspect).delete(networks::remove),
         )
         .route("/distribution/*name", get(system::distribution))
+        .route("/events", get(events::events))
         .fallback(system::unknown)
         .with_state(Arc::new(docker))
         .layer(axum::middleware::map_response(system::docker_headers))

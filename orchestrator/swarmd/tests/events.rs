@@ -248,6 +248,21 @@ fn a_scripted_scenario_prints_its_events_in_order() {
     assert_eq!(first["scope"], "swarm");
     assert!(first["timeNano"].as_u64().unwrap() >= first["time"].as_u64().unwrap());
 
+    // The docker CLI reads the same events through the Docker-compatible API (`GET /events`).
+    let host = format!("unix://{}", m.dir.join("docker.sock").display());
+    let o = Command::new("docker")
+        .args(["-H", &host, "events", "--since", &since, "--until", &until])
+        .args(["--filter", "type=secret"])
+        .output()
+        .expect("docker events");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        summary(&text),
+        vec!["secret create pw", "secret remove pw"],
+        "{text}"
+    );
+
     // Bad input exits 2, naming the flag and the value.
     for bad in [
         vec!["--filter", "type=volume"],
