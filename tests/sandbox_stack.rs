@@ -5,7 +5,10 @@
 //! sandbox cluster of 1 manager and 1 worker (each host with its own engine; the db on the
 //! worker, the web on the manager, so the name crosses hosts). The web answers through the
 //! routing mesh on every node; a re-deploy of the unchanged file touches no task; `stack rm`
-//! leaves no service, network or container on any host. Needs root, the emulator
+//! leaves no service, network or container on any host. Then a stack with a secret and a
+//! config runs on the worker: its task reads both files, the manager's node never gets them,
+//! no state dir holds the secret, and `stack rm` leaves no service, network, secret, config,
+//! container or tmpfs file. Needs root, the emulator
 //! (scripts/test) and Docker; run under `flock /tmp/sandbox.lock`.
 
 #[path = "common/sandbox_home.rs"]
@@ -61,6 +64,77 @@ services:
     )
 }
 
+/// A stack of one service on the worker that shows a secret's and a config's file (mode,
+/// owner, length, hash; never the content).
+fn vault_stack(image: &str) -> String {
+    format!(
+        r#"services:
+  reader:
+    image: {image}
+    command: ["--port", "80", "--show-file", "/run/secrets/pw", "--show-file", "/etc/vault.conf"]
+    secrets:
+      - source: pw
+        mode: 0400
+    configs:
+      - source: conf
+        target: /etc/vault.conf
+    deploy:
+      placement:
+        constraints: [node.role == worker]
+secrets:
+  pw: {{file: ./vault_pw.txt}}
+configs:
+  conf: {{file: ./vault.conf}}
+"#
+    )
+}
+
+/// The FNV-1a hash the test image prints for a file.
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Every regular file under `dir`.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(files_under(&e.path())),
+            Ok(t) if t.is_file() => out.push(e.path()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The files under `dir` whose bytes contain `needle`.
+fn containing(dir: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| std::fs::read(p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)))
+        .collect()
+}
+
+/// `swarmd ARGS --state-dir` of a sandbox host's node, on its local socket; its stdout.
+fn swarmd_on(h: &swarm_aws::sandbox::SandboxHost, args: &[&str]) -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_swarm-aws")).with_file_name("swarmd");
+    let state = h.dir.join("var/lib/swarmd");
+    let out = Command::new(bin)
+        .args(&args[..1])
+        .arg("--state-dir")
+        .arg(&state)
+        .args(&args[1..])
+        .env_remove("SWARMD_HOST")
+        .output()
+        .expect("run swarmd");
+    ok(&out, &format!("swarmd {args:?}"))
+}
+
 fn http_get(addr: &str) -> Option<String> {
     use std::io::{Read, Write};
     let sock: std::net::SocketAddr = addr.parse().ok()?;
@@ -72,7 +146,7 @@ fn http_get(addr: &str) -> Option<String> {
     Some(out)
 }
 
-fn containers_on(socket: &Path) -> Vec<String> {
+fn containers_on(socket: &Path, stack: &str) -> Vec<String> {
     let out = Command::new("docker")
         .arg("--host")
         .arg(format!("unix://{}", socket.display()))
@@ -80,7 +154,7 @@ fn containers_on(socket: &Path) -> Vec<String> {
             "ps",
             "-aq",
             "--filter",
-            "label=com.docker.stack.namespace=app",
+            &format!("label=com.docker.stack.namespace={stack}"),
         ])
         .output()
         .expect("docker ps");
@@ -198,9 +272,14 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
         }
     }
 
-    // Unchanged: no output, the same tasks.
+    // Unchanged: docker's lines, the same tasks.
     let text = ok(&stack(&["deploy", "-c", &file, "app"]), "re-deploy");
-    assert_eq!(text, "");
+    assert!(
+        text.starts_with("Updating service app_mysql (id: ")
+            && text.contains("\nUpdating service app_web (id: ")
+            && text.lines().count() == 2,
+        "{text}"
+    );
     assert_eq!(running("app_web"), web);
     assert_eq!(running("app_mysql"), db);
     let ls = ok(&stack(&["ls"]), "stack ls");
@@ -214,7 +293,7 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
     );
     for h in &hosts {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !containers_on(&h.docker_socket()).is_empty() {
+        while !containers_on(&h.docker_socket(), "app").is_empty() {
             assert!(Instant::now() < deadline, "containers left on {}", h.name);
             std::thread::sleep(Duration::from_millis(500));
         }
@@ -224,6 +303,114 @@ fn the_books_wordpress_stack_answers_through_the_mesh_on_every_node() {
         "network ls",
     );
     assert!(!nets.contains("app_default"), "{nets}");
+
+    // A stack with a secret and a config, run on the worker's engine: the task reads both
+    // files; the manager's node (no task of the stack) never gets them; the secret is on no
+    // state dir; `stack rm` leaves no service, network, secret, config, container or file.
+    let value = format!("vault-{}-{}", std::process::id(), home.name);
+    std::fs::write(dir.join("vault_pw.txt"), &value).unwrap();
+    std::fs::write(dir.join("vault.conf"), "mode=vault\n").unwrap();
+    let vault = dir.join("vault.yml");
+    std::fs::write(&vault, vault_stack(&image)).unwrap();
+    let vault = vault.display().to_string();
+    let out = stack(&["deploy", "-c", &vault, "vault"]);
+    let text = ok(&out, "stack deploy vault");
+    assert_eq!(
+        text,
+        "Creating network vault_default\nCreating secret vault_pw\nCreating config vault_conf\nCreating service vault_reader\n"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&value));
+    let nodes: Value = serde_json::from_str(&ok(
+        &home.run(&["node", "--cluster", &home.name, "ls", "--output", "json"]),
+        "node ls",
+    ))
+    .unwrap();
+    let node_of = |role: &str| -> (String, String) {
+        let n = nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["role"] == role)
+            .unwrap_or_else(|| panic!("a {role} in {nodes}"));
+        (
+            n["id"].as_str().unwrap().to_string(),
+            n["hostname"].as_str().unwrap().to_string(),
+        )
+    };
+    let (manager_id, manager_host) = node_of("manager");
+    let (worker_id, _) = node_of("worker");
+    let want_secret = format!(
+        "file /run/secrets/pw mode=0400 uid=0 gid=0 len={} fnv1a={:016x}",
+        value.len(),
+        fnv1a(value.as_bytes())
+    );
+    let want_config = format!(
+        "file /etc/vault.conf mode=0444 uid=0 gid=0 len=11 fnv1a={:016x}",
+        fnv1a(b"mode=vault\n")
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let logs = home.run(&["service", "--cluster", &home.name, "logs", "vault_reader"]);
+        let logs = String::from_utf8_lossy(&logs.stdout).into_owned();
+        if logs.contains(&want_secret) && logs.contains(&want_config) {
+            assert!(!logs.contains(&value), "the test image prints no value");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the task never showed its files: {logs}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let files = Path::new("/dev/shm/swarmd-files");
+    assert!(
+        !containing(&files.join(&worker_id), value.as_bytes()).is_empty(),
+        "the worker keeps the secret on its tmpfs"
+    );
+    assert!(
+        files_under(&files.join(&manager_id)).is_empty(),
+        "the manager's node runs no task of the stack and gets no file"
+    );
+    for h in &hosts {
+        let state = h.dir.join("var/lib/swarmd");
+        assert!(state.join("raft.redb").exists(), "{}", state.display());
+        assert!(
+            containing(&state, value.as_bytes()).is_empty(),
+            "{} holds the secret",
+            h.name
+        );
+    }
+    let text = ok(&stack(&["rm", "vault"]), "stack rm vault");
+    assert_eq!(
+        text,
+        "Removing service vault_reader\nRemoving secret vault_pw\nRemoving config vault_conf\nRemoving network vault_default\n"
+    );
+    for h in &hosts {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !containers_on(&h.docker_socket(), "vault").is_empty() {
+            assert!(Instant::now() < deadline, "containers left on {}", h.name);
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !files_under(&files.join(&worker_id)).is_empty() {
+        assert!(Instant::now() < deadline, "the task's files were left");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(ok(&stack(&["ls"]), "stack ls"), "NAME   SERVICES\n");
+    let manager = hosts
+        .iter()
+        .find(|h| h.name == manager_host)
+        .unwrap_or(&hosts[0]);
+    for kind in ["secret", "config"] {
+        let left = swarmd_on(manager, &[kind, "ls", "-q"]);
+        assert_eq!(left.trim(), "", "{kind}s left: {left}");
+    }
+    let nets = ok(
+        &home.run(&["network", "--cluster", &home.name, "ls", "--output", "json"]),
+        "network ls",
+    );
+    assert!(!nets.contains("vault_default"), "{nets}");
 
     let prefix = swarm_aws::sandbox::plan::Plan::new(&home.name, 0).netns_prefix();
     let created: Vec<String> = netns()

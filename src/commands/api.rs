@@ -1,13 +1,14 @@
 //! Opening a cluster's API for the cluster verbs (`node ...`, `service ...`): the provider's
 //! managers of the stack's instances with its keys and known_hosts (a local sandbox's hosts when
-//! one of that name exists here, else the AWS instances) and the engine its stack records.
+//! one of that name exists here, else the AWS instances) and the engine its stack records. In the
+//! sandbox, the hosts first follow the groups' instances (new ones boot through their user data).
 
 use super::shared::{require_stack, target};
 use crate::cli::{ApiTargetArgs, GlobalArgs};
 use crate::cluster_api::ClusterApiError;
 use crate::engine::{choose, ApiCluster, Engine, ENGINE_TAG};
 use crate::inventory::inventory;
-use crate::provider::{EmulatorUse, HostProvider};
+use crate::provider::{EmulatorUse, HostProvider, Provider};
 use crate::sandbox::Sandbox;
 use crate::Error;
 
@@ -40,6 +41,10 @@ pub async fn api_cluster(
     let info = require_stack(&clients, &name).await?;
     let engine = Engine::of(choose(&name, None, Some(info.tag(ENGINE_TAG)))?);
     let inv = inventory(&clients, &info.id).await?;
+    // The sandbox plays the groups' part: instances with no host yet boot through user data.
+    if let Provider::Sandbox(p) = &target.provider {
+        p.follow_groups(&name, &inv, &clients).await?;
+    }
     let hosts = target.provider.managers(&name, &inv)?;
     if hosts.is_empty() {
         return Err(ClusterApiError::Inventory {

@@ -76,6 +76,14 @@ pub fn emulator(usage: EmulatorUse) -> Result<Emulator, ProviderError> {
     }
 }
 
+/// The endpoint the sandbox's AWS answers on: `AWS_ENDPOINT_URL`, else [`EMULATOR_URL`].
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| EMULATOR_URL.to_string())
+}
+
 /// Whether the user's credential chain has anything to offer; when not, the emulator gets
 /// throw-away static credentials (it accepts any).
 pub fn user_has_credentials(profile: Option<&str>) -> bool {

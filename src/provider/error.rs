@@ -36,6 +36,27 @@ pub enum ProviderError {
         /// What went wrong.
         detail: String,
     },
+    /// Reading a new instance's boot material (user data, role credentials) from the emulator
+    /// failed.
+    #[error("the boot of a new instance of group {group}: {step}: {detail}")]
+    InstanceBoot {
+        /// The auto-scaling group.
+        group: String,
+        /// The call or item that failed.
+        step: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The `aws` CLI the sandbox's hosts run their user data with is not installed.
+    #[error(
+        "the sandbox's hosts run their user data with the aws CLI, not found in {}: run \
+         `scripts/setup` (installs it into a venv) or set SWARM_AWS_AWSCLI_DIR",
+        dir.display()
+    )]
+    NoAwsCli {
+        /// Where it was looked for.
+        dir: PathBuf,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("internal error: {0}")]
     Task(String),

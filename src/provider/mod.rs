@@ -16,6 +16,7 @@
 mod aws;
 pub mod emulator;
 mod error;
+pub mod instance_boot;
 pub mod sandbox;
 
 use std::path::PathBuf;

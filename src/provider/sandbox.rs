@@ -4,13 +4,16 @@
 use std::path::PathBuf;
 
 use super::emulator::{self, EmulatorUse};
+use super::instance_boot;
 use super::{HostProvider, ProviderError};
-use crate::aws::{AwsErrorKind, AwsOptions};
-use crate::bootstrap::roster::Roster;
+use crate::aws::{AwsErrorKind, AwsOptions, Clients};
+use crate::bootstrap::remote::{daemon_start_command, RemoteLayout};
+use crate::bootstrap::roster::{Roster, SyncPlan};
 use crate::bootstrap::{sandbox_down, sandbox_options, BootstrapHost, BootstrapOptions, NodeRole};
 use crate::cluster_api::hosts::sandbox_candidates;
 use crate::cluster_api::{ApiOptions, ClusterApiError};
 use crate::inventory::{Inventory, Role};
+use crate::sandbox::boot::{BootEnv, BOOT_LOG};
 use crate::sandbox::{sandbox_state_root, Sandbox, SandboxError, SandboxHost};
 use crate::spec::raw::RawSpec;
 use crate::ssh::{cluster_config_dir, ClusterKey, KnownHosts};
@@ -95,7 +98,139 @@ impl SandboxProvider {
             .retain(|id, _| live.iter().any(|(l, _)| l == id));
         Ok((roster, hosts))
     }
+    /// What makes the roster hold exactly the live instances of `inv`. A host that is gone
+    /// (killed) hands nothing to a new instance: its instance gets a new host.
+    fn sync_plan(cluster: &str, inv: &Inventory) -> Result<SyncState, Error> {
+        let (sandbox, mut roster, hosts) = Self::state(cluster)?;
+        roster
+            .instances
+            .retain(|_, p| hosts.iter().any(|h| h.name == p.host));
+        let plan = roster.sync_plan(&live(inv));
+        Ok((sandbox, roster, hosts, plan))
+    }
+
+    /// Adds and removes exactly the hosts of the instances that came and went; returns the
+    /// hosts added, with their instances.
+    async fn follow(
+        &self,
+        cluster: &str,
+        inv: &Inventory,
+    ) -> Result<Vec<(String, SandboxHost)>, Error> {
+        let (sandbox, mut roster, hosts, plan) = Self::sync_plan(cluster, inv)?;
+        if plan.is_noop() {
+            return Ok(Vec::new());
+        }
+        let dir = sandbox.state_dir();
+        for (old, new) in &plan.rekey {
+            if let Some(p) = roster.instances.get(old) {
+                eprintln!(
+                    "sandbox: {}: now stands for instance {new} (the emulator replaced {old})",
+                    p.host
+                );
+            }
+            roster.rekey(old, new);
+        }
+        for id in &plan.remove {
+            let Some(part) = roster.instances.remove(id) else {
+                continue;
+            };
+            if let Some(h) = hosts.iter().find(|h| h.name == part.host) {
+                remove_host(&sandbox, h).await?;
+                eprintln!("sandbox: {}: removed (instance {id} is gone)", part.host);
+            }
+        }
+        let mut pairs = Vec::new();
+        if !plan.add.is_empty() {
+            let count = plan.add.len();
+            let sb = sandbox.clone();
+            let mut added = if sandbox.exists() {
+                blocking(move || sb.add_hosts(count)).await?
+            } else {
+                let public_key = cluster_key(cluster)?.0.public_openssh();
+                blocking(move || sb.create(count, &public_key)).await?
+            };
+            added.sort_by_key(|h| h.index);
+            for ((id, r), h) in plan.add.iter().zip(added) {
+                roster.assign(id, &h.name, *r);
+                pairs.push((id.clone(), h));
+            }
+            eprintln!(
+                "sandbox: {} host(s) started for new instance(s)",
+                pairs.len()
+            );
+        }
+        roster.save(&dir)?;
+        Ok(pairs)
+    }
+
+    /// The sandbox playing the groups' and EC2's part between the CLI's own bootstraps: the
+    /// instances of `inv` that have no host yet (a replacement of a killed host, one a group
+    /// added) get one, which runs its launch template's user data (read back from the emulator
+    /// through `clients`, with credentials of its instance role) and joins by itself: no SSH from
+    /// the CLI. Hosts of instances that went are removed. The cluster verbs call this first.
+    pub async fn follow_groups(
+        &self,
+        cluster: &str,
+        inv: &Inventory,
+        clients: &Clients,
+    ) -> Result<(), Error> {
+        let (_, _, _, plan) = Self::sync_plan(cluster, inv)?;
+        if plan.is_noop() {
+            return Ok(());
+        }
+        // Before any host is made: what the boots need.
+        let cli = if plan.add.is_empty() {
+            None
+        } else {
+            Some(instance_boot::aws_cli_dir()?)
+        };
+        let added = self.follow(cluster, inv).await?;
+        let Some(cli) = cli.filter(|_| !added.is_empty()) else {
+            return Ok(());
+        };
+        let sandbox = Sandbox::new(cluster)?;
+        let roster = Roster::load(&sandbox.state_dir())?.unwrap_or_default();
+        let endpoint = emulator::endpoint();
+        let sb = sandbox.clone();
+        let endpoint_url = blocking(move || sb.emulator_for_hosts(&endpoint)).await?;
+        for (id, host) in added {
+            let group = inv
+                .instances
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.group.clone())
+                .unwrap_or_default();
+            let boot = instance_boot::instance_boot(clients, &group, &id).await?;
+            let env = BootEnv {
+                endpoint_url: endpoint_url.clone(),
+                region: clients.region.clone(),
+                instance_id: id.clone(),
+                hostname: roster
+                    .instances
+                    .get(&id)
+                    .map(|p| p.hostname.clone())
+                    .unwrap_or_else(|| host.name.clone()),
+                credentials: boot.credentials,
+                aws_cli_dir: cli.clone(),
+                swarmd_start: daemon_start_command(&RemoteLayout::under(&host.dir)),
+            };
+            let log = host.dir.join(BOOT_LOG);
+            let name = host.name.clone();
+            let sb = sandbox.clone();
+            let user_data = boot.user_data;
+            blocking(move || sb.boot(&host, &user_data, &env)).await?;
+            eprintln!(
+                "sandbox: {name}: instance {id} boots through its user data as {} (log {})",
+                boot.role_arn,
+                log.display()
+            );
+        }
+        Ok(())
+    }
 }
+
+/// A sandbox's state with the plan that makes it follow the instances.
+type SyncState = (Sandbox, Roster, Vec<SandboxHost>, SyncPlan);
 
 impl HostProvider for SandboxProvider {
     fn aws_options(&mut self, cluster: &str, mut base: AwsOptions) -> Result<AwsOptions, Error> {
@@ -120,50 +255,7 @@ impl HostProvider for SandboxProvider {
     }
 
     async fn sync(&self, cluster: &str, inv: &Inventory) -> Result<(), Error> {
-        let (sandbox, mut roster, hosts) = Self::state(cluster)?;
-        let plan = roster.sync_plan(&live(inv));
-        if plan.is_noop() {
-            return Ok(());
-        }
-        let dir = sandbox.state_dir();
-        for (old, new) in &plan.rekey {
-            if let Some(p) = roster.instances.get(old) {
-                eprintln!(
-                    "sandbox: {}: now stands for instance {new} (the emulator replaced {old})",
-                    p.host
-                );
-            }
-            roster.rekey(old, new);
-        }
-        for id in &plan.remove {
-            let Some(part) = roster.instances.remove(id) else {
-                continue;
-            };
-            if let Some(h) = hosts.iter().find(|h| h.name == part.host) {
-                remove_host(&sandbox, h).await?;
-                eprintln!("sandbox: {}: removed (instance {id} is gone)", part.host);
-            }
-        }
-        if !plan.add.is_empty() {
-            let count = plan.add.len();
-            let sb = sandbox.clone();
-            let mut added = if sandbox.exists() {
-                blocking(move || sb.add_hosts(count)).await?
-            } else {
-                let public_key = cluster_key(cluster)?.0.public_openssh();
-                blocking(move || sb.create(count, &public_key)).await?
-            };
-            added.sort_by_key(|h| h.index);
-            for ((id, r), h) in plan.add.iter().zip(&added) {
-                roster.assign(id, &h.name, *r);
-            }
-            eprintln!(
-                "sandbox: {} host(s) started for new instance(s)",
-                added.len()
-            );
-        }
-        roster.save(&dir)?;
-        Ok(())
+        self.follow(cluster, inv).await.map(|_| ())
     }
 
     fn hosts(&self, cluster: &str, inv: &Inventory) -> Result<Vec<BootstrapHost>, Error> {

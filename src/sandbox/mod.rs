@@ -32,6 +32,10 @@
 //!   dir, then the namespace, veth, bridge, comment-tagged iptables rules and state. It works
 //!   after SIGKILL too (measured: dockerd leaves its mounts and shims then).
 //!
+//! - A host made for an instance the CLI does not bootstrap (a replacement, [`boot`]) runs its
+//!   launch template's user data, with what an instance has (the emulator, role credentials, an
+//!   IMDS stand-in, its own `/etc`, `/usr/local` and `/var`).
+//!
 //! Measured here: an engine answers `/_ping` ~0.5 s after start; dockerd's SIGTERM shutdown
 //! with its containers already killed takes ~1.2 s. The kernel has no IPVS: Docker's own VIPs
 //! and routing mesh do not work in these engines (swarmd's mesh does not use them).
@@ -40,6 +44,7 @@
 //! sandboxes per machine. When `br_netfilter` is loaded (Docker loads it), bridged traffic passes
 //! the iptables FORWARD chain, so an ACCEPT rule for the bridge is inserted and removed with it.
 
+pub mod boot;
 mod cmd;
 mod engine;
 mod error;

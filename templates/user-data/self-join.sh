@@ -13,6 +13,8 @@ until token=$(swarm_param @ROLE@-token 2>/dev/null) && managers=$(swarm_param ma
   if [ -f @STATE@/node.json ]; then echo "swarm-aws: joined over SSH"; exit 0; fi
   sleep 10
 done
+# The SSH bootstrap may have joined it while this waited (it writes the material afterwards).
+if [ -f @STATE@/node.json ]; then echo "swarm-aws: joined over SSH"; exit 0; fi
 arch=$(uname -m)
 want=$(swarm_param "swarmd-sha256-$arch")
 mkdir -p "$(dirname @BINARY@)" @STATE@ "$(dirname @ENV_FILE@)" "$(dirname @START@)"

@@ -16,14 +16,16 @@
 //!   resolv.conf for a task with no overlay network; the overlay's otherwise);
 //! - volume mounts carry their labels, driver, driver options and nocopy; tmpfs mounts their
 //!   size and mode;
+//! - `--init` → `HostConfig.Init`, `--stop-signal` → `StopSignal`, the healthcheck →
+//!   `Healthcheck` (durations in nanoseconds; `["NONE"]` turns the image's check off);
 //! - no engine restart policy: restarts are the orchestrator's job.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use bollard::models::{
-    ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountTmpfsOptions, MountType,
-    MountVolumeOptions, MountVolumeOptionsDriverConfig, PortBinding,
+    ContainerCreateBody, HealthConfig, HostConfig, HostConfigLogConfig, Mount, MountTmpfsOptions,
+    MountType, MountVolumeOptions, MountVolumeOptionsDriverConfig, PortBinding,
 };
 use swarm_api::mount::MountType as ApiMountType;
 use swarm_api::publish::PublishMode;
@@ -235,6 +237,7 @@ pub fn container_config(
             }),
         }),
         network_mode: swarm_api::network::isolated(&task.spec.networks).then(|| "none".into()),
+        init: c.init,
         ..Default::default()
     };
     let text = |v: &str| (!v.is_empty()).then(|| v.to_string());
@@ -249,8 +252,24 @@ pub fn container_config(
         user: text(&c.user),
         working_dir: text(&c.dir),
         tty: c.tty.then_some(true),
+        stop_signal: text(&c.stop_signal),
+        healthcheck: c.healthcheck.as_ref().map(health_config),
         host_config: Some(host_config),
         ..Default::default()
+    }
+}
+
+/// Docker's `HealthConfig` of a healthcheck (durations in nanoseconds, 0 = the image's).
+fn health_config(h: &swarm_api::healthcheck::HealthConfig) -> HealthConfig {
+    let ns =
+        |ms: u64| (ms > 0).then(|| i64::try_from(ms.saturating_mul(1_000_000)).unwrap_or(i64::MAX));
+    HealthConfig {
+        test: (!h.test.is_empty()).then(|| h.test.clone()),
+        interval: ns(h.interval_ms),
+        timeout: ns(h.timeout_ms),
+        retries: (h.retries > 0).then(|| i64::try_from(h.retries).unwrap_or(i64::MAX)),
+        start_period: ns(h.start_period_ms),
+        start_interval: ns(h.start_interval_ms),
     }
 }
 
@@ -331,6 +350,14 @@ mod tests {
         c.hosts = vec!["db:10.0.0.5".into()];
         c.cap_add = vec!["CAP_NET_ADMIN".into()];
         c.cap_drop = vec!["ALL".into()];
+        c.init = Some(true);
+        c.stop_signal = "SIGINT".into();
+        c.healthcheck = Some(swarm_api::healthcheck::HealthConfig {
+            test: vec!["CMD".into(), "/web".into(), "--check".into()],
+            interval_ms: 2_000,
+            retries: 3,
+            ..Default::default()
+        });
         c.dns = swarm_api::dns_config::DnsConfig {
             nameservers: vec!["10.0.0.2".into()],
             search: vec!["example.com".into()],
@@ -349,7 +376,18 @@ mod tests {
         assert_eq!(cfg.user.as_deref(), Some("1000:1000"));
         assert_eq!(cfg.working_dir.as_deref(), Some("/srv"));
         assert_eq!(cfg.tty, Some(true));
+        assert_eq!(cfg.stop_signal.as_deref(), Some("SIGINT"));
+        let hc = cfg.healthcheck.clone().unwrap();
+        assert_eq!(
+            hc.test,
+            Some(vec!["CMD".into(), "/web".into(), "--check".into()])
+        );
+        assert_eq!(
+            (hc.interval, hc.timeout, hc.retries),
+            (Some(2_000_000_000), None, Some(3))
+        );
         let h = cfg.host_config.unwrap();
+        assert_eq!(h.init, Some(true));
         assert_eq!(h.readonly_rootfs, Some(true));
         assert_eq!(h.group_add, Some(vec!["1234".to_string()]));
         assert_eq!(h.extra_hosts, Some(vec!["db:10.0.0.5".to_string()]));

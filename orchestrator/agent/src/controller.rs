@@ -1,7 +1,8 @@
 //! Drives one task through its life cycle on an [`Executor`] and reports every state.
 //!
-//! ACCEPTED → PREPARING → STARTING → RUNNING → COMPLETE (exit 0) | FAILED (non-zero exit or
-//! start error) | SHUTDOWN (stop requested) | REJECTED (prepare failed, e.g. missing image).
+//! ACCEPTED → PREPARING → STARTING → RUNNING → COMPLETE (exit 0) | FAILED (non-zero exit,
+//! start error, or an unhealthy container) | SHUTDOWN (stop requested) | REJECTED (prepare
+//! failed, e.g. missing image). A container with a healthcheck is RUNNING once healthy.
 //! Each observed state goes out on the updates channel as it happens; the final status is
 //! also returned. Containers are not removed here: exited ones are kept as task history and
 //! removed when the orchestrator prunes the task.
@@ -15,7 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use swarm_api::task::{Task, TaskState, TaskStatus};
 use tokio::sync::{mpsc, watch};
 
-use crate::executor::Executor;
+use crate::executor::{Executor, Health};
 
 /// A status change of a task, sent to the dispatcher.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,13 +137,37 @@ pub async fn run_task<E: Executor>(
             return r.status;
         }
     }
-    r.set(TaskState::Running, "started", None);
-    // The bound ports describe a running container only.
-    r.status.ports.clear();
-
-    let exited = tokio::select! {
-        w = exec.wait(&container_id) => Some(w),
-        _ = shutdown.wait_for(|s| *s) => None,
+    // A container with a healthcheck stays STARTING until it is healthy (as in Docker's
+    // swarm); an unhealthy one fails.
+    let checked = exec.has_health(&container_id).await.unwrap_or(false);
+    let verdict = if checked {
+        tokio::select! {
+            h = exec.health(&container_id, true) => Ok(h.unwrap_or(Health::None)),
+            w = exec.wait(&container_id) => Err(Some(w)),
+            _ = shutdown.wait_for(|s| *s) => Err(None),
+        }
+    } else {
+        Ok(Health::None)
+    };
+    let exited = match verdict {
+        Ok(Health::Unhealthy) => {
+            return fail_unhealthy(exec, &container_id, options, r).await;
+        }
+        Ok(_) => {
+            r.set(TaskState::Running, "started", None);
+            // The bound ports describe a running container only.
+            r.status.ports.clear();
+            let ended = tokio::select! {
+                w = exec.wait(&container_id) => Ok(Some(w)),
+                () = until_unhealthy(exec, &container_id, checked) => Err(()),
+                _ = shutdown.wait_for(|s| *s) => Ok(None),
+            };
+            match ended {
+                Ok(exited) => exited,
+                Err(()) => return fail_unhealthy(exec, &container_id, options, r).await,
+            }
+        }
+        Err(exited) => exited,
     };
     match exited {
         Some(Ok(0)) => {
@@ -179,5 +204,36 @@ pub async fn run_task<E: Executor>(
             }
         }
     }
+    r.status
+}
+
+/// Completes once the container is unhealthy; never when it has no healthcheck (or its
+/// health cannot be watched: the task then ends with its container, as without a check).
+async fn until_unhealthy<E: Executor>(exec: &E, container_id: &str, checked: bool) {
+    if !checked {
+        return std::future::pending().await;
+    }
+    match exec.health(container_id, false).await {
+        Ok(Health::Unhealthy) => {}
+        _ => std::future::pending().await,
+    }
+}
+
+/// Stops an unhealthy container and fails its task (Docker's swarm error words), so the
+/// orchestrator replaces it under the restart policy.
+async fn fail_unhealthy<E: Executor>(
+    exec: &E,
+    container_id: &str,
+    options: RunOptions,
+    mut r: Reporter<'_>,
+) -> TaskStatus {
+    let _ = exec.stop(container_id, options.stop_grace).await;
+    r.status.exit_code = exec.wait(container_id).await.ok();
+    r.status.ports.clear();
+    r.set(
+        TaskState::Failed,
+        "unhealthy",
+        Some("task: container is unhealthy (dockerexec: unhealthy container)".into()),
+    );
     r.status
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerSummaryStateEnum, SystemInfo};
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions,
+    CreateContainerOptions, CreateImageOptions, EventsOptions, ListContainersOptions, LogsOptions,
     RemoveContainerOptions, StopContainerOptions, WaitContainerOptions,
 };
 use bollard::Docker;
@@ -27,7 +27,7 @@ use swarm_api::task::{BoundPort, Task};
 use crate::container_config::{bound_ports, container_config, ingress_port_count};
 use crate::error::AgentError;
 use crate::executor::{
-    ContainerState, Executor, LogLine, LogStreamOptions, NodeContext, TaskContainer,
+    ContainerState, Executor, Health, LogLine, LogStreamOptions, NodeContext, TaskContainer,
 };
 use crate::labels;
 use crate::pull_cache::PullCache;
@@ -312,6 +312,67 @@ impl Executor for DockerExecutor {
                 }
             }
         }
+    }
+
+    async fn has_health(&self, container_id: &str) -> Result<bool, AgentError> {
+        let c = self
+            .docker
+            .inspect_container(container_id, None)
+            .await
+            .map_err(docker_err("inspect container", container_id))?;
+        let status = c
+            .state
+            .and_then(|s| s.health)
+            .and_then(|h| h.status)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        Ok(!status.is_empty() && status != "none")
+    }
+
+    async fn health(&self, container_id: &str, healthy_ends: bool) -> Result<Health, AgentError> {
+        let verdict = |status: &str| match status {
+            "healthy" if healthy_ends => Some(Health::Healthy),
+            "unhealthy" => Some(Health::Unhealthy),
+            _ => None,
+        };
+        // Events from a second before the inspect on: a change between the inspect and the
+        // subscription is not missed (the engine replays recent events for `since`).
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs().saturating_sub(1));
+        let c = self
+            .docker
+            .inspect_container(container_id, None)
+            .await
+            .map_err(docker_err("inspect container", container_id))?;
+        let Some(health) = c.state.and_then(|s| s.health) else {
+            return Ok(Health::None);
+        };
+        let status = health.status.map(|s| s.to_string()).unwrap_or_default();
+        if status.is_empty() || status == "none" {
+            return Ok(Health::None);
+        }
+        if let Some(v) = verdict(&status) {
+            return Ok(v);
+        }
+        let filters = HashMap::from([
+            ("container".to_string(), vec![container_id.to_string()]),
+            ("event".to_string(), vec!["health_status".to_string()]),
+        ]);
+        let mut events = self.docker.events(Some(EventsOptions {
+            since: Some(since.to_string()),
+            filters: Some(filters),
+            ..Default::default()
+        }));
+        while let Some(e) = events.next().await {
+            let e = e.map_err(docker_err("watch health of container", container_id))?;
+            let action = e.action.unwrap_or_default();
+            if let Some(v) = action.strip_prefix("health_status: ").and_then(verdict) {
+                return Ok(v);
+            }
+        }
+        // The engine closed the stream (it is stopping): no verdict.
+        Ok(Health::None)
     }
 
     async fn stop(&self, container_id: &str, grace: Duration) -> Result<(), AgentError> {

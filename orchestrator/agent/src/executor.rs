@@ -100,6 +100,17 @@ pub enum ContainerState {
     Exited,
 }
 
+/// A container's healthcheck verdict (see [`Executor::health`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// The container has no healthcheck (none in the image or the spec, or `NONE`).
+    None,
+    /// Its check passed.
+    Healthy,
+    /// Its check failed `retries` times in a row.
+    Unhealthy,
+}
+
 /// A container of a task of this node, found by its swarm labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskContainer {
@@ -129,6 +140,27 @@ pub trait Executor: Send + Sync {
         container_id: &str,
         grace: Duration,
     ) -> impl Future<Output = Result<(), AgentError>> + Send;
+
+    /// Whether the started container has a healthcheck (from its spec or its image; not
+    /// `NONE`). Executors without health answer false.
+    fn has_health(
+        &self,
+        _container_id: &str,
+    ) -> impl Future<Output = Result<bool, AgentError>> + Send {
+        async { Ok(false) }
+    }
+
+    /// Waits for the started container's healthcheck: [`Health::None`] at once when it has
+    /// none; else the first [`Health::Unhealthy`], or the first [`Health::Healthy`] too when
+    /// `healthy_ends` is set. (Docker's swarm keeps a task STARTING until its container is
+    /// healthy and fails it once it is unhealthy.) Executors without health report `None`.
+    fn health(
+        &self,
+        _container_id: &str,
+        _healthy_ends: bool,
+    ) -> impl Future<Output = Result<Health, AgentError>> + Send {
+        async { Ok(Health::None) }
+    }
 
     /// Removes the container (and its anonymous volumes).
     fn remove(&self, container_id: &str) -> impl Future<Output = Result<(), AgentError>> + Send;

@@ -196,20 +196,23 @@ impl Client {
                     },
                 };
                 buf.extend_from_slice(&data);
-                while let Some(i) = buf.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = buf.drain(..=i).collect();
+                // The complete lines, then one shift of the buffer (not one per line).
+                let mut start = 0;
+                while let Some(i) = buf[start..].iter().position(|b| *b == b'\n') {
+                    let line = &buf[start..start + i + 1];
+                    start += i + 1;
                     if line.len() <= 1 {
                         continue;
                     }
-                    let item =
-                        serde_json::from_slice::<T>(&line).map_err(|e| ClientError::Decode {
-                            target: target.clone(),
-                            message: e.to_string(),
-                        });
+                    let item = serde_json::from_slice::<T>(line).map_err(|e| ClientError::Decode {
+                        target: target.clone(),
+                        message: e.to_string(),
+                    });
                     if tx.send(item).await.is_err() {
                         return;
                     }
                 }
+                buf.drain(..start);
             }
         });
         Ok(rx)

@@ -1,6 +1,7 @@
 //! The container flags `service create` and `service update` share (Docker's names):
 //! `--hostname`, `--user`, `--workdir`, `--read-only`, `--tty`, `--stop-grace-period`,
-//! `--log-driver`, `--log-opt`, `--cap-add`, `--cap-drop`; plus the list flags `--group`/`--group-add`/`--group-rm`,
+//! `--log-driver`, `--log-opt`, `--cap-add`, `--cap-drop`, `--init`, `--stop-signal`, the
+//! healthcheck flags ([`crate::healthcheck::HealthFlags`]); plus the list flags `--group`/`--group-add`/`--group-rm`,
 //! `--host`/`--host-add`/`--host-rm` and the `--env-file` format ([`parse_env_file`]).
 //!
 //! Raw strings in, a changed [`TaskSpec`] out; every bad value is a [`SpecError`] naming
@@ -47,6 +48,15 @@ pub struct ContainerFlags {
     /// `--cap-drop CAP` (repeatable): drop a kernel capability (and stop adding it)
     #[serde(default)]
     pub cap_drop: Vec<String>,
+    /// `--init[=false]`
+    #[serde(default)]
+    pub init: Option<bool>,
+    /// `--stop-signal` (e.g. SIGINT)
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+    /// `--health-*`, `--no-healthcheck`
+    #[serde(default)]
+    pub health: crate::healthcheck::HealthFlags,
 }
 
 impl ContainerFlags {
@@ -80,6 +90,13 @@ impl ContainerFlags {
         if let Some(g) = &self.stop_grace_period {
             c.stop_grace_period_ms = Some(parse_duration_ms("--stop-grace-period", g)?);
         }
+        if let Some(i) = self.init {
+            c.init = Some(i);
+        }
+        if let Some(s) = &self.stop_signal {
+            c.stop_signal = parse_signal("--stop-signal", s)?;
+        }
+        self.health.apply(&mut c.healthcheck)?;
         // As Docker's `service update`: an added capability is no longer dropped and the
         // other way round; the same on create, which starts from none.
         for v in &self.cap_add {
@@ -149,6 +166,26 @@ pub fn parse_capability(field: &str, value: &str) -> Result<String, SpecError> {
     } else {
         format!("CAP_{name}")
     })
+}
+
+/// Checks a stop signal as Docker takes it: a name (`SIGINT`, `INT`, `SIGRTMIN+3`) or a
+/// number; returned trimmed, empty for none (the image's).
+pub fn parse_signal(field: &str, value: &str) -> Result<String, SpecError> {
+    let v = value.trim();
+    let ok = v
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-')
+        && v.bytes().next().is_none_or(|b| b.is_ascii_alphanumeric())
+        && v != "0";
+    if !ok {
+        return Err(SpecError::new(
+            field,
+            value,
+            "not a signal name or number",
+            format!("give {field} SIGINT (or a signal number such as 2)"),
+        ));
+    }
+    Ok(v.to_string())
 }
 
 /// Checks one `--host host:ip` value (Docker's `--add-host` form) and returns it trimmed.
@@ -246,6 +283,12 @@ mod tests {
             stop_grace_period: Some("2s".into()),
             log_driver: Some("json-file".into()),
             log_opts: vec!["max-size=10m".into(), "max-file=3".into()],
+            init: Some(true),
+            stop_signal: Some("SIGQUIT".into()),
+            health: crate::healthcheck::HealthFlags {
+                cmd: Some("true".into()),
+                ..Default::default()
+            },
             ..Default::default()
         }
         .apply(&mut t)
@@ -257,6 +300,11 @@ mod tests {
         );
         assert!(c.read_only && c.tty);
         assert_eq!(c.stop_grace_period_ms, Some(2_000));
+        assert_eq!((c.init, c.stop_signal.as_str()), (Some(true), "SIGQUIT"));
+        assert_eq!(
+            c.healthcheck.as_ref().map(|h| h.test.clone()),
+            Some(vec!["CMD-SHELL".to_string(), "true".to_string()])
+        );
         let d = t.log_driver.clone().unwrap();
         assert_eq!(d.name, "json-file");
         assert_eq!(d.options["max-size"], "10m");
@@ -342,6 +390,15 @@ mod tests {
             assert!(e.contains("--host-add") && e.contains(bad), "{e}");
         }
         assert_eq!(host_name("db:10.0.0.5"), "db");
+        assert_eq!(parse_signal("--stop-signal", " SIGINT ").unwrap(), "SIGINT");
+        assert_eq!(
+            parse_signal("--stop-signal", "SIGRTMIN+3").unwrap(),
+            "SIGRTMIN+3"
+        );
+        for bad in ["SIG INT", "0", "-9", "$HUP"] {
+            let e = parse_signal("--stop-signal", bad).unwrap_err().to_string();
+            assert!(e.contains("--stop-signal") && e.contains(bad), "{e}");
+        }
         assert!(parse_group("--group", "a b").is_err());
     }
 

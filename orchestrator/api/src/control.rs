@@ -52,6 +52,16 @@ pub struct JoinResponse {
     pub data_key: Option<crate::secret::SecretData>,
 }
 
+/// `POST /v1/node/data-key`: the cluster data key, for a manager that has none (a worker
+/// promoted to manager). Given only to a caller whose certificate says manager and whom the
+/// state lists as one, and only while autolock is off (under autolock the key exists only
+/// wrapped by the unlock key, in the replicated state: the manager is unlocked with it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DataKeyResponse {
+    /// The 32-byte key (sent over mutual TLS only).
+    pub data_key: crate::secret::SecretData,
+}
+
 /// `POST /v1/nodes/{id}/update`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UpdateNodeRequest {

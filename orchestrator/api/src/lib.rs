@@ -45,6 +45,7 @@ pub mod network_api;
 // Secrets and configs (issue 16).
 pub mod config;
 pub mod file_ref;
+pub mod healthcheck;
 pub mod secret;
 pub mod secret_client;
 pub mod swarm_lock;

@@ -220,6 +220,10 @@ pub struct NodeView {
     pub node: Node,
     /// Raft view for managers, `None` for workers.
     pub manager_status: Option<ManagerStatus>,
+    /// Bumped by every change to the node (docker's `Version.Index`); 0 from a manager
+    /// that keeps no node versions.
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// What a node reports about its engine: capacity for reservations, engine labels for

@@ -19,8 +19,8 @@ use crate::admin::{
 };
 use crate::config::{Config, ConfigSpec};
 use crate::control::{
-    ForceRequest, HeartbeatRequest, HeartbeatResponse, InfoResponse, JoinRequest, JoinResponse,
-    JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
+    DataKeyResponse, ForceRequest, HeartbeatRequest, HeartbeatResponse, InfoResponse, JoinRequest,
+    JoinResponse, JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
 };
 use crate::dispatch::{SyncRequest, SyncResponse};
 use crate::network::NetworkSpec;
@@ -225,6 +225,9 @@ pub const JOIN: Route<JoinRequest, JoinResponse> = post("/v1/join");
 pub const JOIN_VOTER: Route<(), ()> = post("/v1/join/voter");
 /// `POST /v1/heartbeat`.
 pub const HEARTBEAT: Route<HeartbeatRequest, HeartbeatResponse> = post("/v1/heartbeat");
+/// `POST /v1/node/data-key`: a manager without the cluster data key (promoted from worker)
+/// fetches it with its manager certificate.
+pub const DATA_KEY: Route<(), DataKeyResponse> = post("/v1/node/data-key");
 /// `POST /v1/self/leave`: a worker asks a manager to remove it.
 pub const SELF_LEAVE: Route<ForceRequest, ()> = post("/v1/self/leave");
 /// `POST /v1/dispatcher/sync`: the agent protocol (see [`crate::dispatch`]).

@@ -115,6 +115,15 @@ pub struct ContainerSpec {
     /// Configs delivered as files (`--config`), docker's `ContainerSpec.Configs`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<crate::config::ConfigReference>,
+    /// The healthcheck (`--health-*`, `--no-healthcheck`); None: the image's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<crate::healthcheck::HealthConfig>,
+    /// Run an init process as PID 1 (`--init`); None: the engine's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<bool>,
+    /// The signal that stops the container (`--stop-signal`); empty: the image's (SIGTERM).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stop_signal: String,
 }
 
 fn is_false(v: &bool) -> bool {
@@ -351,6 +360,15 @@ impl ServiceSpec {
             }
         }
         self.task.resources.validate()?;
+        if let Some(h) = &self.task.container.healthcheck {
+            crate::healthcheck::validate("--health-cmd", h)?;
+        }
+        if !self.task.container.stop_signal.is_empty() {
+            crate::container_flags::parse_signal(
+                "--stop-signal",
+                &self.task.container.stop_signal,
+            )?;
+        }
         for m in &self.task.container.mounts {
             m.validate()?;
         }

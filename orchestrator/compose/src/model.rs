@@ -324,7 +324,7 @@ pub struct Service {
     /// `--stop-grace-period`.
     #[serde(default)]
     pub stop_grace_period: Option<Text>,
-    /// The signal that stops the task (not supported by swarmd: refused).
+    /// `--stop-signal`.
     #[serde(default)]
     pub stop_signal: Option<Text>,
     /// `--host` entries, `host:ip` / `host=ip` or `{host: ip}`.
@@ -339,10 +339,10 @@ pub struct Service {
     /// `--dns-option`.
     #[serde(default)]
     pub dns_opt: Option<Vec<Text>>,
-    /// Health check (not supported by swarmd yet: refused unless `disable: true`).
+    /// The healthcheck (`--health-*`; `disable: true` is `--no-healthcheck`).
     #[serde(default)]
     pub healthcheck: Option<Healthcheck>,
-    /// Run an init process (not supported by swarmd yet: refused when true).
+    /// `--init`.
     #[serde(default)]
     pub init: Option<bool>,
     /// `--read-only`.
@@ -400,7 +400,7 @@ pub enum EnvFile {
     },
 }
 
-/// `healthcheck:` (parsed so a disabled check passes; any other is refused).
+/// `healthcheck:` (see [`crate::map::healthcheck`]).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Healthcheck {

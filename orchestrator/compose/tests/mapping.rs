@@ -116,7 +116,15 @@ services:
     working_dir: /srv
     stop_grace_period: 1m30s
     read_only: true
-    init: false
+    init: true
+    stop_signal: SIGQUIT
+    healthcheck:
+      test: nc -z localhost 80
+      interval: 10s
+      timeout: 2s
+      retries: 3
+      start_period: 30s
+      start_interval: 1s
     extra_hosts: ["db.local:10.0.0.5", "cache.local=10.0.0.6"]
     dns: 10.0.0.2
     dns_search: [example.internal]
@@ -223,6 +231,19 @@ fn every_supported_key_lands_in_the_spec() {
     );
     assert_eq!(c.stop_grace_period_ms, Some(90_000));
     assert!(c.read_only);
+    assert_eq!((c.init, c.stop_signal.as_str()), (Some(true), "SIGQUIT"));
+    let h = c.healthcheck.clone().expect("healthcheck");
+    assert_eq!(h.test, ["CMD-SHELL", "nc -z localhost 80"]);
+    assert_eq!(
+        (
+            h.interval_ms,
+            h.timeout_ms,
+            h.retries,
+            h.start_period_ms,
+            h.start_interval_ms
+        ),
+        (10_000, 2_000, 3, 30_000, 1_000)
+    );
     assert_eq!(c.hosts, vec!["db.local:10.0.0.5", "cache.local:10.0.0.6"]);
     assert_eq!(c.dns.nameservers, vec!["10.0.0.2"]);
     assert_eq!(c.dns.search, vec!["example.internal"]);
@@ -317,7 +338,10 @@ fn bad_input_names_the_key_path() {
         ("services:\n  web:\n    image: x\n    secrets: [{source: pw, mode: rw}]\nsecrets:\n  pw: {file: ./db_password.txt}\n", "services.web.secrets[0].mode: \"rw\""),
         ("services:\n  web:\n    image: x\n    secrets: [{source: pw, uid: bob}]\nsecrets:\n  pw: {file: ./db_password.txt}\n", "services.web.secrets[0].uid: \"bob\" is not a numeric id"),
         ("services:\n  web:\n    image: x\nsecrets:\n  pw: {file: ./missing.txt}\n", "/app/missing.txt: secrets.pw.file: No such file"),
-        ("services:\n  web:\n    image: x\n    healthcheck: {test: [CMD, true]}\n", "services.web.healthcheck: a health check is not supported by swarmd yet"),
+        ("services:\n  web:\n    image: x\n    healthcheck: {test: [CMD, \"true\"], disable: true}\n", "services.web.healthcheck.disable: test and disable can't be set at the same time"),
+        ("services:\n  web:\n    image: x\n    healthcheck: {test: [RUN, \"true\"]}\n", "services.web.healthcheck.test: \"[\\\"RUN\\\", \\\"true\\\"]\": not a healthcheck test"),
+        ("services:\n  web:\n    image: x\n    healthcheck: {interval: often}\n", "services.web.healthcheck.interval: \"often\""),
+        ("services:\n  web:\n    image: x\n    stop_signal: \"SIG INT\"\n", "services.web.stop_signal: \"SIG INT\": not a signal name or number"),
         ("services:\n  web:\n    build: .\n", "services.web.image: is required"),
         ("services:\n  web:\n    image: x\n    ports: [\"80:80\"]\n  api:\n    image: y\n    ports: [\"80:81\"]\n", "services.web.ports: port 80/tcp is published by service api too"),
         ("services:\n  web:\n    image: x\n    deploy: {restart_policy: {condition: sometimes}}\n", "services.web.deploy.restart_policy.condition: \"sometimes\": unknown condition"),

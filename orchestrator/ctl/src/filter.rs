@@ -150,6 +150,7 @@ mod tests {
 
     fn node(id: u64, host: &str, role: Role, label: Option<(&str, &str)>) -> NodeView {
         NodeView {
+            version: 1,
             node: Node {
                 id,
                 hostname: host.into(),

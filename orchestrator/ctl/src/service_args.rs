@@ -3,6 +3,7 @@
 
 use clap::Args;
 use swarm_api::container_flags::ContainerFlags;
+use swarm_api::healthcheck::HealthFlags;
 use swarm_api::service_flags::ServiceFlags;
 use swarm_api::service_update::{UpdateConfigFlags, UpdateFlags};
 
@@ -73,6 +74,33 @@ pub struct ContainerArgs {
     /// Drop Linux capabilities; repeatable.
     #[arg(long, value_name = "CAPABILITY")]
     pub cap_drop: Vec<String>,
+    /// Use an init inside each service container to forward signals and reap processes.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub init: Option<bool>,
+    /// Signal to stop the container.
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Command to run to check health.
+    #[arg(long, value_name = "COMMAND")]
+    pub health_cmd: Option<String>,
+    /// Time between running the check (ms|s|m|h).
+    #[arg(long, value_name = "DURATION")]
+    pub health_interval: Option<String>,
+    /// Maximum time to allow one check to run (ms|s|m|h).
+    #[arg(long, value_name = "DURATION")]
+    pub health_timeout: Option<String>,
+    /// Consecutive failures needed to report unhealthy.
+    #[arg(long, value_name = "N")]
+    pub health_retries: Option<String>,
+    /// Start period for the container to initialize before counting retries towards unstable (ms|s|m|h).
+    #[arg(long, value_name = "DURATION")]
+    pub health_start_period: Option<String>,
+    /// Time between running the check during the start period (ms|s|m|h).
+    #[arg(long, value_name = "DURATION")]
+    pub health_start_interval: Option<String>,
+    /// Disable any container-specified HEALTHCHECK.
+    #[arg(long)]
+    pub no_healthcheck: bool,
 }
 
 impl ContainerArgs {
@@ -88,6 +116,17 @@ impl ContainerArgs {
             log_opts: self.log_opt,
             cap_add: self.cap_add,
             cap_drop: self.cap_drop,
+            init: self.init,
+            stop_signal: self.stop_signal,
+            health: HealthFlags {
+                cmd: self.health_cmd,
+                interval: self.health_interval,
+                timeout: self.health_timeout,
+                retries: self.health_retries,
+                start_period: self.health_start_period,
+                start_interval: self.health_start_interval,
+                no_healthcheck: self.no_healthcheck,
+            },
         }
     }
 }
@@ -552,6 +591,64 @@ mod tests {
                 &["ndots:2".to_string()][..]
             )
         );
+    }
+
+    #[test]
+    fn init_stop_signal_and_healthcheck_flags_reach_the_spec() {
+        let ServiceVerb::Create(c) = service(&[
+            "create",
+            "--name",
+            "web",
+            "--init",
+            "--stop-signal",
+            "SIGINT",
+            "--health-cmd",
+            "nc -z localhost 80",
+            "--health-interval",
+            "5s",
+            "--health-timeout",
+            "2s",
+            "--health-retries",
+            "4",
+            "--health-start-period",
+            "30s",
+            "--health-start-interval",
+            "1s",
+            "swarm-test/web:v1",
+        ]) else {
+            panic!("not create")
+        };
+        let spec = c.flags().0.into_spec().unwrap();
+        let ct = &spec.task.container;
+        assert_eq!((ct.init, ct.stop_signal.as_str()), (Some(true), "SIGINT"));
+        let h = ct.healthcheck.clone().unwrap();
+        assert_eq!(h.test, ["CMD-SHELL", "nc -z localhost 80"]);
+        assert_eq!(
+            (
+                h.interval_ms,
+                h.timeout_ms,
+                h.retries,
+                h.start_period_ms,
+                h.start_interval_ms
+            ),
+            (5_000, 2_000, 4, 30_000, 1_000)
+        );
+        let ServiceVerb::Update(u) =
+            service(&["update", "--no-healthcheck", "--init=false", "web"])
+        else {
+            panic!("not update")
+        };
+        let updated = u.flags().0.apply(&spec).unwrap();
+        let ct = &updated.task.container;
+        assert!(ct.healthcheck.as_ref().unwrap().is_disabled());
+        assert_eq!((ct.init, ct.stop_signal.as_str()), (Some(false), "SIGINT"));
+        let ServiceVerb::Update(u) =
+            service(&["update", "--no-healthcheck", "--health-retries", "2", "web"])
+        else {
+            panic!("not update")
+        };
+        let e = u.flags().0.apply(&spec).unwrap_err().to_string();
+        assert!(e.contains("--no-healthcheck conflicts"), "{e}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The Docker Engine API for swarm mode on swarmd managers, so the real `docker` CLI (28.x,
-//! API 1.50) drives a swarmd cluster: `docker node|service|network ...`, `docker info`.
+//! API 1.50) drives a swarmd cluster: `docker node|service|network|secret|config ...`,
+//! `docker stack deploy|ls|services|ps|rm` (the CLI reads the compose file itself and calls
+//! these routes), `docker info`.
 //!
 //! Background: swarmd's own API (`/v1/...`, snake_case, milliseconds, verb routes) is not
 //! docker's. This crate is a translation layer, not a second API: every docker request is
@@ -19,14 +21,15 @@
 //!   CLI always sends pass.
 //! - Errors are docker's `{"message": ...}` with docker's status codes ([`error`]).
 //!
-//! Limits: no jobs, secrets, configs, plugins, images or containers; node `Version.Index` is
-//! always 1 and not checked; swarm spec changes other than token rotation are refused; a
-//! followed log stream does not pick up tasks started after it began ([`logs`]).
+//! Limits: no jobs, plugins, images or containers; a node's `Version.Index` is checked
+//! against the state read, not inside the write (a racing change is not detected); swarm
+//! spec changes other than token rotation are refused.
 
 pub mod backend;
 pub mod convert;
 pub mod error;
 pub mod events;
+pub mod file_objects;
 pub mod filters;
 pub mod leftover;
 pub mod logs;
@@ -100,6 +103,20 @@ pub fn router(docker: Docker) -> Router {
             "/networks/:id",
             get(networks::inspect).delete(networks::remove),
         )
+        .route("/secrets", get(file_objects::list_secrets))
+        .route("/secrets/create", post(file_objects::create_secret))
+        .route(
+            "/secrets/:id",
+            get(file_objects::inspect_secret).delete(file_objects::remove_secret),
+        )
+        .route("/secrets/:id/update", post(file_objects::update_secret))
+        .route("/configs", get(file_objects::list_configs))
+        .route("/configs/create", post(file_objects::create_config))
+        .route(
+            "/configs/:id",
+            get(file_objects::inspect_config).delete(file_objects::remove_config),
+        )
+        .route("/configs/:id/update", post(file_objects::update_config))
         .route("/distribution/*name", get(system::distribution))
         .route("/events", get(events::events))
         .fallback(system::unknown)

@@ -114,6 +114,42 @@ fn ns(field: &str, v: &Option<String>) -> Result<Option<i64>> {
     )
 }
 
+/// The details of each task's lines, by task id; a task the stream brings that was not
+/// known when it began (a followed stream takes in new tasks) is looked up once.
+struct TaskDetails {
+    docker: std::sync::Arc<crate::Docker>,
+    caller: Caller,
+    service: String,
+    details: HashMap<String, std::sync::Arc<str>>,
+}
+
+impl TaskDetails {
+    fn learn(&mut self, tasks: &[Task]) {
+        for t in tasks {
+            let node = t.node_id.as_deref().unwrap_or_default();
+            self.details
+                .entry(t.id.clone())
+                .or_insert_with(|| details(node, &t.service_id, &t.id).into());
+        }
+    }
+
+    async fn of(&mut self, task: &str) -> std::sync::Arc<str> {
+        if !self.details.contains_key(task) {
+            let tasks: Vec<Task> = self
+                .docker
+                .backend
+                .send(&self.caller, &routes::SERVICE_TASKS, &[&self.service], &())
+                .await
+                .unwrap_or_default();
+            self.learn(&tasks);
+        }
+        self.details
+            .entry(task.to_string())
+            .or_insert_with(|| details("", &self.service, task).into())
+            .clone()
+    }
+}
+
 async fn answer(st: &S, c: &Caller, plan: Plan, q: &LogsQuery) -> Result<Response> {
     let want_out = truthy(&q.stdout);
     let want_err = truthy(&q.stderr);
@@ -151,37 +187,42 @@ async fn answer(st: &S, c: &Caller, plan: Plan, q: &LogsQuery) -> Result<Respons
         timestamps: truthy(&q.timestamps),
         details: truthy(&q.details),
     };
-    let ids: HashMap<String, (String, String)> = plan
-        .tasks
-        .iter()
-        .map(|t| {
-            (
-                t.id.clone(),
-                (t.node_id.clone().unwrap_or_default(), t.service_id.clone()),
-            )
-        })
-        .collect();
-    let frame_of = move |l: TaskLogLine| -> Option<Vec<u8>> {
-        if (l.stderr && !want_err) || (!l.stderr && !want_out) {
-            return None;
-        }
-        let (node, service) = ids.get(&l.task_id).cloned().unwrap_or_default();
-        let det = details(&node, &service, &l.task_id);
-        Some(line_frame(fmt, l.time.as_deref(), &det, l.stderr, &l.text))
+    let mut names = TaskDetails {
+        docker: st.0.clone(),
+        caller: c.clone(),
+        service: plan.service.clone(),
+        details: HashMap::new(),
     };
+    names.learn(&plan.tasks);
     let frames = futures_util::stream::unfold(
-        (body, Vec::<u8>::new(), frame_of),
-        |(mut body, mut buf, frame_of)| async move {
+        (body, Vec::<u8>::new(), names),
+        move |(mut body, mut buf, mut names)| async move {
             loop {
-                if let Some(i) = buf.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = buf.drain(..=i).collect();
-                    let Ok(l) = serde_json::from_slice::<TaskLogLine>(&line) else {
+                // Every complete line received goes out in one chunk of frames (one write per
+                // chunk read, not per line); the buffer is shifted once.
+                let mut out = Vec::new();
+                let mut start = 0;
+                while let Some(i) = buf[start..].iter().position(|b| *b == b'\n') {
+                    let line = &buf[start..start + i + 1];
+                    start += i + 1;
+                    let Ok(l) = serde_json::from_slice::<TaskLogLine>(line) else {
                         continue;
                     };
-                    if let Some(f) = frame_of(l) {
-                        return Some((Ok::<_, std::convert::Infallible>(f), (body, buf, frame_of)));
+                    if (l.stderr && !want_err) || (!l.stderr && !want_out) {
+                        continue;
                     }
-                    continue;
+                    let det = names.of(&l.task_id).await;
+                    out.extend_from_slice(&line_frame(
+                        fmt,
+                        l.time.as_deref(),
+                        &det,
+                        l.stderr,
+                        &l.text,
+                    ));
+                }
+                buf.drain(..start);
+                if !out.is_empty() {
+                    return Some((Ok::<_, std::convert::Infallible>(out), (body, buf, names)));
                 }
                 match body.frame().await {
                     None | Some(Err(_)) => return None,

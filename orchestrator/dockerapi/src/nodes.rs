@@ -119,7 +119,7 @@ pub async fn remove(
 /// The query of `POST /nodes/ID/update`.
 #[derive(Debug, Default, Deserialize)]
 pub struct UpdateQuery {
-    /// The version read (swarmd keeps no node versions: not checked).
+    /// The version read (`Version.Index`); a stale one is refused ("update out of sequence").
     #[serde(default)]
     pub version: Option<String>,
 }
@@ -133,16 +133,26 @@ pub async fn update(
     Query(q): Query<UpdateQuery>,
     Json(body): Json<serde_json::Value>,
 ) -> Result<Json<()>> {
-    if let Some(v) = q.version.as_deref() {
-        v.parse::<u64>().map_err(|_| {
+    let asked = match q.version.as_deref() {
+        None => None,
+        Some(v) => Some(v.parse::<u64>().map_err(|_| {
             DockerError::bad_request(format!(
                 "invalid version {v:?}: expected the node's Version.Index"
             ))
-        })?;
-    }
+        })?),
+    };
     let spec: d::NodeSpec = serde_json::from_value(body.clone())
         .map_err(|e| DockerError::bad_request(format!("invalid node spec: {e}")))?;
     let v = find(&st, &c, &key).await?;
+    // Checked against the state read through the manager's read barrier; a change racing
+    // this one between that read and the write is not detected (the store's node commands
+    // carry no expected version).
+    if let Some(asked) = asked.filter(|&a| v.version != 0 && a != v.version) {
+        return Err(DockerError::conflict(format!(
+            "update out of sequence: node {} is at version {}, the update was made against version {asked}; inspect it again and retry",
+            v.node.hostname, v.version
+        )));
+    }
     let change = node_change(&v, &spec)?;
     let id = format_node_id(v.node.id);
     let u = &change.update;

@@ -92,7 +92,10 @@ fn sign_csr(
     Ok(cert.pem())
 }
 
-/// Signs a node's CSR with the CA: CN = node id, OU = role, SAN = the node's advertise host.
+/// Signs a node's CSR with the CA: CN = node id, OU = role, SAN = the node's advertise host,
+/// and for a manager also `127.0.0.1` and `localhost`: the names a client dials through a
+/// local tunnel to it (the docker CLI over an SSH-forwarded port verifies the name it dials;
+/// every name is still bound to this cluster's CA).
 pub fn sign_node_csr(
     ca: &CertKey,
     csr_pem: &str,
@@ -109,8 +112,19 @@ pub fn sign_node_csr(
         ),
     };
     let (cn, ou) = (format_node_id(node_id), role.to_string());
+    let mut sans = vec![san];
+    if role == Role::Manager {
+        sans.push(SanType::IpAddress(IpAddr::from([127, 0, 0, 1])));
+        sans.push(SanType::DnsName(
+            "localhost"
+                .to_string()
+                .try_into()
+                .map_err(|_| ManagerError::BadRequest("invalid host name localhost".into()))?,
+        ));
+        sans.dedup();
+    }
     sign_csr(ca, csr_pem, &cn, &ou, |params| {
-        params.subject_alt_names = vec![san];
+        params.subject_alt_names = sans;
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyEncipherment,

@@ -45,6 +45,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(crate::network_api::routes())
         .merge(crate::secret_api::routes())
         .merge(crate::lock_api::routes())
+        .merge(crate::promotion::routes())
         .merge(dispatcher::routes())
         .merge(admin_api::routes())
         .merge(crate::metrics::routes())
@@ -148,6 +149,7 @@ impl Daemon {
         let state = sm.shared();
         let events = sm.events();
         let client_tls = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
+        let client_tls = Arc::new(std::sync::RwLock::new(client_tls));
         let config = Arc::new(settings.raft_config().validate().map_err(raft_err)?);
         let health = settings.health;
         let local_ip = crate::ca::host_of(&identity.advertise_addr)
@@ -232,6 +234,11 @@ impl Daemon {
         tasks.spawn(agent::down_monitor(node.clone()));
         tasks.spawn(orchestrator::run(node.clone()));
         tasks.spawn(key_file_loop(node.clone()));
+        tasks.spawn(crate::promotion::role_loop(
+            node.clone(),
+            dir.clone(),
+            identity.advertise_addr.clone(),
+        ));
         if let Some(cfg) = executor {
             tasks.spawn(agent_link::run(node.clone(), cfg));
         }

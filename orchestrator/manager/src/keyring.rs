@@ -5,7 +5,8 @@
 //! inside the replicated state ([`swarm_api::swarm_lock::LockInfo`]); a manager restarted
 //! then has no key and is *locked*: every control request is answered with
 //! [`swarm_api::swarm_lock::LOCKED_MESSAGE`] until `swarmd unlock` gives it the unlock key.
-//! Workers never hold the key.
+//! Workers never hold the key: a demoted manager forgets it, a promoted worker fetches it
+//! (see [`crate::promotion`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -83,6 +84,16 @@ impl Keyring {
     pub fn set(&self, key: Key) {
         if let Ok(mut k) = self.key.write() {
             *k = Some(key);
+        }
+    }
+
+    /// Drops the key from memory and disk (this node is no longer a manager).
+    pub fn forget(&self) {
+        if let Ok(mut k) = self.key.write() {
+            *k = None;
+        }
+        if let Some(path) = self.file.read().ok().and_then(|p| p.clone()) {
+            let _ = std::fs::remove_file(path);
         }
     }
 

@@ -15,8 +15,8 @@
 //! - [`quorum`] and [`liveness`]: pure quorum guards and Ready/Down decisions.
 //!
 //! Limits: certificates are not renewed or revoked (a removed node is refused because it is no
-//! longer in the state); a promoted worker keeps its worker certificate (Raft accepts it as a
-//! member).
+//! longer in the state); a node whose role changes signs itself a certificate for the new role
+//! ([`promotion`]) but presents it only after a restart (the state's role decides the checks).
 
 pub mod admin_api;
 pub mod agent;
@@ -46,6 +46,7 @@ pub mod node;
 pub mod node_api;
 pub mod orchestrator;
 pub mod ports;
+pub mod promotion;
 pub mod quorum;
 pub mod raft_api;
 pub mod random;

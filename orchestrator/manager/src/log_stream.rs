@@ -5,9 +5,11 @@
 //! client goes: dropping the answer drops the merge's receiver, each task's reader then
 //! fails to send and stops, which closes its connection to the node and the engine's stream.
 //!
-//! Limits: the tasks are the ones that had a container when the request came; a task started
-//! later (a replacement) is not added to a followed stream.
+//! A followed stream also takes in the tasks that get a container later (a scale-up, a
+//! replacement): [`follow_new_tasks`] looks at the service's tasks after each applied log
+//! entry and reads the new ones from their first line.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -21,6 +23,7 @@ use swarm_api::node::{parse_node_id, Role};
 use swarm_api::routes;
 use swarm_api::service_api::{LogStreamQuery, TaskLogLine};
 use swarm_api::task::Task;
+use swarm_store::state::ClusterState;
 use tokio::sync::mpsc;
 
 use crate::error::ManagerError;
@@ -38,12 +41,28 @@ pub fn routes() -> Router<Arc<Node>> {
         .route(routes::AGENT_TASK_LOG_STREAM.pattern, get(agent_stream))
 }
 
-/// Newline-delimited JSON of the lines `rx` yields, until its senders are gone.
+/// The most bytes of lines put in one chunk of a streamed answer.
+const CHUNK: usize = 64 * 1024;
+
+/// Newline-delimited JSON of the lines `rx` yields, until its senders are gone. The lines
+/// already waiting go out in one chunk (one write and one HTTP frame for many lines, not one
+/// per line); a lone line goes out at once.
 pub fn ndjson(rx: mpsc::Receiver<TaskLogLine>) -> Response {
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         let line = rx.recv().await?;
-        let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
-        bytes.push(b'\n');
+        let mut bytes = Vec::with_capacity(512);
+        let push = |bytes: &mut Vec<u8>, line: &TaskLogLine| {
+            if serde_json::to_writer(&mut *bytes, line).is_ok() {
+                bytes.push(b'\n');
+            }
+        };
+        push(&mut bytes, &line);
+        while bytes.len() < CHUNK {
+            match rx.try_recv() {
+                Ok(line) => push(&mut bytes, &line),
+                Err(_) => break,
+            }
+        }
         Some((Ok::<_, std::convert::Infallible>(bytes), rx))
     });
     let mut res = Body::from_stream(stream).into_response();
@@ -140,6 +159,116 @@ async fn remote(
     }
 }
 
+/// Starts the reader of `t`'s output (locally or from its node) into `tx`; false when the
+/// task has no container yet or its node is unknown.
+fn start_reader(
+    n: &Arc<Node>,
+    state: &ClusterState,
+    t: Task,
+    q: &LogStreamQuery,
+    tx: &mpsc::Sender<TaskLogLine>,
+) -> bool {
+    if t.status.container_id.is_none() {
+        return false;
+    }
+    let Some(node) = t
+        .node_id
+        .as_deref()
+        .and_then(parse_node_id)
+        .and_then(|id| state.nodes.get(&id))
+    else {
+        return false;
+    };
+    if node.id == n.id {
+        tokio::spawn(local(
+            n.clone(),
+            t,
+            node.hostname.clone(),
+            q.clone(),
+            tx.clone(),
+        ));
+    } else {
+        tokio::spawn(remote(
+            n.clone(),
+            t,
+            node.addr.clone(),
+            node.hostname.clone(),
+            q.clone(),
+            tx.clone(),
+        ));
+    }
+    true
+}
+
+/// The tasks of `service` not in `started` with the nodes they run on, read under the
+/// state's lock (no copy of the whole state per change); None once the service is gone.
+fn new_tasks(
+    n: &Node,
+    service: &str,
+    started: &BTreeSet<String>,
+) -> Option<(Vec<Task>, ClusterState)> {
+    let applied = n.state.read().ok()?;
+    let state = &applied.state;
+    if !state.services.contains_key(service) {
+        return None;
+    }
+    let tasks: Vec<Task> = sorted_tasks(state, service)
+        .into_iter()
+        .filter(|t| !started.contains(&t.id) && t.status.container_id.is_some())
+        .collect();
+    // Only the nodes are needed to place the readers.
+    let mut nodes = ClusterState::default();
+    for t in &tasks {
+        if let Some(node) = t
+            .node_id
+            .as_deref()
+            .and_then(parse_node_id)
+            .and_then(|id| state.nodes.get(&id))
+        {
+            nodes.nodes.insert(node.id, node.clone());
+        }
+    }
+    Some((tasks, nodes))
+}
+
+/// While the client of a followed stream is there: adds the tasks that get a container
+/// after the stream began (a scale-up, a replacement), woken by each applied log entry,
+/// until the client goes or the service is removed.
+/// Their lines are read from their start (they are all new to the client), within the
+/// same `since`/`until`.
+async fn follow_new_tasks(
+    n: Arc<Node>,
+    service: String,
+    mut started: BTreeSet<String>,
+    q: LogStreamQuery,
+    tx: mpsc::Sender<TaskLogLine>,
+) {
+    let mut q = q;
+    q.tail = None;
+    let mut metrics = n.raft.metrics();
+    let mut applied = metrics.borrow().last_applied;
+    loop {
+        let prev = applied;
+        tokio::select! {
+            r = metrics.wait_for(move |m| m.last_applied != prev) => match r {
+                Ok(m) => applied = m.last_applied,
+                Err(_) => return,
+            },
+            _ = tx.closed() => return,
+        }
+        // The service is gone: the readers of its tasks end with their containers.
+        let Some((tasks, nodes)) = new_tasks(&n, &service, &started) else {
+            return;
+        };
+        for t in tasks {
+            let id = t.id.clone();
+            if start_reader(&n, &nodes, t, &q, &tx) {
+                started.insert(id);
+            }
+        }
+    }
+}
+
 async fn service_stream(
     State(n): S,
     Extension(p): E,
@@ -150,33 +279,21 @@ async fn service_stream(
     let state = n.snapshot();
     let s = find(&state, &key)?;
     let (tx, rx) = mpsc::channel(1024);
+    let mut started = BTreeSet::new();
     for t in sorted_tasks(&state, &s.id) {
-        if t.status.container_id.is_none() || q.task.as_ref().is_some_and(|id| *id != t.id) {
+        if q.task.as_ref().is_some_and(|id| *id != t.id) {
             continue;
         }
-        let Some(node) = t
-            .node_id
-            .as_deref()
-            .and_then(parse_node_id)
-            .and_then(|id| state.nodes.get(&id))
-            .cloned()
-        else {
-            continue;
-        };
-        if node.id == n.id {
-            tokio::spawn(local(n.clone(), t, node.hostname, q.clone(), tx.clone()));
-        } else {
-            tokio::spawn(remote(
-                n.clone(),
-                t,
-                node.addr,
-                node.hostname,
-                q.clone(),
-                tx.clone(),
-            ));
+        let id = t.id.clone();
+        if start_reader(&n, &state, t, &q, &tx) {
+            started.insert(id);
         }
     }
-    drop(tx);
+    if q.follow && q.task.is_none() {
+        tokio::spawn(follow_new_tasks(n.clone(), s.id, started, q, tx));
+    } else {
+        drop(tx);
+    }
     Ok(ndjson(rx))
 }
 

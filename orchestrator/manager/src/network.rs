@@ -22,13 +22,17 @@ use swarm_store::TypeConfig;
 /// Creates a [`PeerNetwork`] per target node.
 #[derive(Clone)]
 pub struct Network {
-    tls: Arc<ClientConfig>,
+    tls: SharedTls,
     local_ip: Option<std::net::IpAddr>,
 }
 
+/// The node's client TLS config, replaced when its role (and so its certificate) changes.
+pub type SharedTls = Arc<std::sync::RwLock<Arc<ClientConfig>>>;
+
 impl Network {
-    /// A network presenting this node's client certificate, connecting from `local_ip`.
-    pub fn new(tls: Arc<ClientConfig>, local_ip: Option<std::net::IpAddr>) -> Self {
+    /// A network presenting this node's client certificate (the one in `tls` when a peer's
+    /// connection is made), connecting from `local_ip`.
+    pub fn new(tls: SharedTls, local_ip: Option<std::net::IpAddr>) -> Self {
         Network { tls, local_ip }
     }
 }
@@ -41,7 +45,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             target,
             client: Client::new(Target::Tls {
                 addr: node.addr.clone(),
-                config: self.tls.clone(),
+                config: self.tls.read().unwrap_or_else(|e| e.into_inner()).clone(),
             })
             .with_local_ip(self.local_ip),
         }

@@ -58,8 +58,9 @@ pub struct Node {
     pub state: SharedState,
     /// Timing settings.
     pub settings: Settings,
-    /// Client TLS config with this node's certificate.
-    pub client_tls: Arc<ClientConfig>,
+    /// Client TLS config with this node's certificate (replaced when the role changes, see
+    /// [`Node::set_client_tls`]).
+    client_tls: crate::network::SharedTls,
     /// Local IP for outgoing connections (the advertise IP).
     pub local_ip: Option<std::net::IpAddr>,
     /// Heartbeat bookkeeping (used while leader).
@@ -93,7 +94,7 @@ impl Node {
         raft: Raft<TypeConfig>,
         state: SharedState,
         settings: Settings,
-        client_tls: Arc<ClientConfig>,
+        client_tls: crate::network::SharedTls,
         local_ip: Option<std::net::IpAddr>,
     ) -> Self {
         Node {
@@ -232,6 +233,7 @@ impl Node {
             .nodes
             .values()
             .map(|n| NodeView {
+                version: applied.state.node_version(n.id),
                 node: n.clone(),
                 manager_status: (n.role == Role::Manager).then(|| {
                     if Some(n.id) == leader {
@@ -288,13 +290,26 @@ impl Node {
                 Arc::new(
                     Client::new(Target::Tls {
                         addr: addr.to_string(),
-                        config: self.client_tls.clone(),
+                        config: self
+                            .client_tls
+                            .read()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .clone(),
                     })
                     .with_timeout(self.settings.write_timeout)
                     .with_local_ip(self.local_ip),
                 )
             })
             .clone()
+    }
+
+    /// Presents another certificate from now on (a new role's): new connections to other
+    /// nodes use `cfg` (the cached clients, with their open connections and TLS sessions of
+    /// the old certificate, are dropped), and so do Raft's connections to peers it starts
+    /// replicating to (a new learner accepts only a manager certificate).
+    pub fn set_client_tls(&self, cfg: Arc<ClientConfig>) {
+        *self.client_tls.write().unwrap_or_else(|e| e.into_inner()) = cfg;
+        self.peers.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     pub(crate) fn no_quorum(&self) -> ManagerError {

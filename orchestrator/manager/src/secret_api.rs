@@ -250,7 +250,7 @@ async fn update_secret(
         at_ms: now_ms(),
     })
     .await?;
-    n.read_barrier().await?;
+    // `write` has waited for this manager to apply it: the answer includes it.
     find_secret(&n.snapshot(), &s.id).map(Json)
 }
 
@@ -331,7 +331,7 @@ async fn update_config(
         at_ms: now_ms(),
     })
     .await?;
-    n.read_barrier().await?;
+    // `write` has waited for this manager to apply it: the answer includes it.
     find_config(&n.snapshot(), &c.id).map(Json)
 }
 

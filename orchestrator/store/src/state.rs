@@ -44,6 +44,11 @@ pub struct ClusterState {
     /// Configs by id.
     #[serde(default)]
     pub configs: BTreeMap<String, swarm_api::config::Config>,
+    /// Each node's version, bumped by every applied change to the node (role, availability,
+    /// labels, status, description): docker's `Version.Index`, which `docker node update`
+    /// sends back. A node without an entry (a state written before versions) is at 1.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_versions: BTreeMap<NodeId, u64>,
     /// The autolock record; `None`: autolock off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<swarm_api::swarm_lock::LockInfo>,
@@ -193,11 +198,39 @@ impl ClusterState {
                 return first;
             }
         }
+        self.node_changed(cmd);
         Ok(())
     }
 
     pub(crate) fn require_cluster(&self) -> Result<&ClusterInfo, ApplyError> {
         self.cluster.as_ref().ok_or(ApplyError::NotInitialised)
+    }
+
+    /// A node's version (docker's `Version.Index`): 1 until its first change.
+    pub fn node_version(&self, id: NodeId) -> u64 {
+        self.node_versions.get(&id).copied().unwrap_or(1)
+    }
+
+    /// Bumps the version of the node an applied command changed.
+    fn node_changed(&mut self, cmd: &Command) {
+        let id = match cmd {
+            Command::InitCluster { node, .. } | Command::AddNode { node } => {
+                self.node_versions.insert(node.id, 1);
+                return;
+            }
+            Command::RemoveNode { id } => {
+                self.node_versions.remove(id);
+                return;
+            }
+            Command::UpdateNode { id, .. }
+            | Command::SetRole { id, .. }
+            | Command::SetStatus { id, .. }
+            | Command::NodeLeft { id }
+            | Command::SetNodeDescription { id, .. } => *id,
+            _ => return,
+        };
+        let v = self.node_version(id) + 1;
+        self.node_versions.insert(id, v);
     }
 
     fn node_mut(&mut self, id: NodeId) -> Result<&mut Node, ApplyError> {
@@ -283,6 +316,46 @@ mod tests {
             s.apply(&Command::RemoveNode { id: 2 }).error,
             Some(ApplyError::NodeNotFound { id: 2 })
         );
+    }
+
+    #[test]
+    fn a_node_version_moves_with_each_applied_change_only() {
+        let mut s = ClusterState::default();
+        s.apply(&Command::InitCluster {
+            cluster: cluster(),
+            node: node(1, Role::Manager),
+        });
+        s.apply(&Command::AddNode {
+            node: node(2, Role::Worker),
+        });
+        assert_eq!((s.node_version(1), s.node_version(2)), (1, 1));
+        let upd = |id| Command::UpdateNode {
+            id,
+            availability: Some(Availability::Pause),
+            label_add: BTreeMap::new(),
+            label_rm: vec![],
+        };
+        s.apply(&upd(2));
+        s.apply(&Command::SetRole {
+            id: 2,
+            role: Role::Manager,
+        });
+        assert_eq!((s.node_version(1), s.node_version(2)), (1, 3));
+        // A refused change moves nothing; a batch moves each node it changed.
+        assert!(s.apply(&upd(9)).error.is_some());
+        assert_eq!(s.node_versions.get(&9), None);
+        s.apply(&Command::Batch {
+            commands: vec![
+                upd(1),
+                Command::SetStatus {
+                    id: 2,
+                    status: NodeStatus::Down,
+                },
+            ],
+        });
+        assert_eq!((s.node_version(1), s.node_version(2)), (2, 4));
+        s.apply(&Command::RemoveNode { id: 2 });
+        assert_eq!(s.node_versions.get(&2), None);
     }
 
     #[test]

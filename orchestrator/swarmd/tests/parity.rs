@@ -8,6 +8,8 @@
 //! - Docker's container flags reach the container (inspected with `docker inspect`), and
 //!   `service update --group-add/--host-rm/...`, `service update --rollback`, `service ps` of
 //!   several services and `--no-resolve` work;
+//! - `--init`, `--stop-signal` and the `--health-*` flags reach the container; a task is
+//!   RUNNING once its container is healthy, and an unhealthy one fails and is replaced;
 //! - `service create --mode global` returns once every node runs its task (`ls` says 3/3);
 //! - a service whose image exists nowhere fails at once, naming the image and the registry;
 //! - `node promote|demote|rm` take several nodes (a line per success, the failures at the
@@ -172,9 +174,10 @@ fn stop_first_never_overlaps_and_start_first_overlaps_at_most_parallelism() {
 fn dockers_flags_global_convergence_and_fail_fast() {
     images();
     let (web, other, global, missing) = ("parity-flags", "parity-other", "parity-g", "parity-x");
+    let (health, healthy, sick) = ("parity-health", "parity-healthy", "parity-sick");
     let volume = "parity-flags-vol";
     let _cleanup = Cleanup {
-        services: vec![web, other, global, missing],
+        services: vec![web, other, global, missing, health, healthy, sick],
         volumes: vec![volume],
     };
     let mut c = Cluster::new(72);
@@ -454,6 +457,134 @@ fn dockers_flags_global_convergence_and_fail_fast() {
     );
     let o = svc(m, &["ps", web, "parity-none"]);
     assert!(!o.ok && o.stderr.contains("parity-none"), "{o:?}");
+
+    // --init, --stop-signal and the --health-* flags reach the container. The check runs
+    // first after its start interval (an hour): the task stays STARTING meanwhile, as in
+    // Docker's swarm, so the create does not wait (-d).
+    ok(
+        svc(
+            m,
+            &[
+                "create",
+                "-d",
+                "--name",
+                health,
+                "--constraint",
+                "node.role==manager",
+                "--init",
+                "--stop-signal",
+                "SIGINT",
+                "--health-cmd",
+                "/web --exit-immediately",
+                "--health-interval",
+                "1h",
+                "--health-timeout",
+                "5s",
+                "--health-retries",
+                "2",
+                "--health-start-period",
+                "1h",
+                "--health-start-interval",
+                "1h",
+                V1,
+                "--port",
+                "8081",
+            ],
+        ),
+        "create with --init, --stop-signal, --health-*",
+        &c,
+    );
+    let ct = common::wait_for("the healthcheck container", common::WAIT, || {
+        (running_containers(health).len() == 1).then(|| inspect_the_container(health))
+    });
+    assert_eq!(ct["HostConfig"]["Init"], true, "{ct}");
+    assert_eq!(ct["Config"]["StopSignal"], "SIGINT", "{ct}");
+    let hc = &ct["Config"]["Healthcheck"];
+    assert_eq!(
+        hc["Test"],
+        serde_json::json!(["CMD-SHELL", "/web --exit-immediately"]),
+        "{hc}"
+    );
+    assert_eq!(hc["Interval"], 3_600_000_000_000_i64, "{hc}");
+    assert_eq!(hc["Timeout"], 5_000_000_000_i64, "{hc}");
+    assert_eq!(hc["Retries"], 2, "{hc}");
+    assert_eq!(hc["StartPeriod"], 3_600_000_000_000_i64, "{hc}");
+    // StartInterval needs engine API 1.44; an older engine (this machine's 20.10 speaks
+    // 1.41) drops it, as it drops it from `docker run --health-start-interval`.
+    assert!(
+        hc["StartInterval"].is_null() || hc["StartInterval"] == 3_600_000_000_000_i64,
+        "{hc}"
+    );
+    let state = |name: &str| -> Vec<String> {
+        common::svc::tasks(m, name)
+            .iter()
+            .map(|t| {
+                t["status"]["state"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        state(health),
+        ["starting"],
+        "not RUNNING before it is healthy"
+    );
+    let shown = ok(svc(m, &["inspect", "--pretty", health]), "inspect", &c).stdout;
+    assert!(
+        shown.contains(" Init:\t\ttrue") && shown.contains("  Retries = 2"),
+        "{shown}"
+    );
+    // --no-healthcheck turns the check off: the new container has none and runs.
+    ok(
+        svc(m, &["update", "--no-healthcheck", health]),
+        "update --no-healthcheck",
+        &c,
+    );
+    let ct = inspect_the_container(health);
+    assert_eq!(
+        ct["Config"]["Healthcheck"]["Test"],
+        serde_json::json!(["NONE"]),
+        "{ct}"
+    );
+    assert!(ct["State"]["Health"].is_null(), "{ct}");
+
+    // A check that passes (exec form, through the API): RUNNING once healthy. One that
+    // fails: the task fails as unhealthy and is replaced, as Docker's swarm does.
+    let mut spec = common::svc::spec(healthy, Some(1));
+    spec["task"]["container"]["image"] = V1.into();
+    spec["task"]["placement"] = serde_json::json!({"constraints": ["node.role==manager"]});
+    spec["task"]["container"]["healthcheck"] = serde_json::json!({
+        "test": ["CMD", "/web", "--exit-immediately"], "interval_ms": 200, "retries": 1});
+    common::svc::create(m, spec.clone());
+    common::wait_for("the healthy task to run", common::WAIT, || {
+        (state(healthy) == ["running"]).then_some(())
+    });
+    let ct = inspect_the_container(healthy);
+    assert_eq!(ct["State"]["Health"]["Status"], "healthy", "{ct}");
+    spec["name"] = sick.into();
+    spec["task"]["container"]["healthcheck"]["test"] =
+        serde_json::json!(["CMD", "/web", "--exit-immediately", "--exit-code", "1"]);
+    common::svc::create(m, spec);
+    let failed = common::wait_for(
+        "the unhealthy task to fail and be replaced",
+        common::WAIT,
+        || {
+            let tasks = common::svc::tasks(m, sick);
+            let failed = tasks
+                .iter()
+                .find(|t| t["status"]["state"] == "failed")?
+                .clone();
+            (tasks.len() >= 2).then_some(failed)
+        },
+    );
+    assert!(
+        failed["status"]["err"]
+            .as_str()
+            .is_some_and(|e| e.contains("unhealthy container")),
+        "{failed}"
+    );
 
     // node promote|demote of several nodes: each in turn, echoed as typed, failures last.
     let o = m.cli(&["node", "promote", "w1", "parity-nonode"]);

@@ -516,3 +516,156 @@ fn autolock_keeps_a_restarted_manager_locked_until_unlocked() {
     let (code, _, err) = run(&c.nodes[m1], &["swarm", "unlock-key"], b"");
     assert!(code != 0 && err.contains("autolock is off"), "{err}");
 }
+
+/// `POST /v1/node/data-key` on `manager` with `node`'s own certificate.
+fn data_key_as(node: &Node, manager: &Node) -> Result<Vec<u8>, String> {
+    let certs = node.dir.join("certs");
+    let read = |f: &str| std::fs::read_to_string(certs.join(f)).expect("cert file");
+    let client = swarm_ctl::tls_client(
+        &manager.addr,
+        None,
+        &read("ca.pem"),
+        &read("node.pem"),
+        &read("node-key.pem"),
+    )
+    .expect("tls client");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(client.send(&swarm_api::routes::DATA_KEY, &[], &()))
+        .map(|r| r.data_key.0)
+        .map_err(|e| e.to_string())
+}
+
+/// The role in a node's stored certificate.
+fn cert_role(n: &Node) -> Option<swarm_api::node::Role> {
+    let pem = std::fs::read_to_string(n.dir.join("certs/node.pem")).ok()?;
+    swarm_manager::promotion::cert_role(&pem)
+}
+
+#[test]
+fn a_promoted_worker_gets_the_data_key_and_leads_with_it() {
+    use swarm_api::node::Role;
+    let mut cleanup = Containers(Vec::new());
+    let mut c = Cluster::new(101);
+    let m1 = c.init("m1");
+    let w1 = c.join("w1", "worker", m1);
+    let w2 = c.join("w2", "worker", m1);
+    cleanup.0 = agents_ready(&c, m1, 3);
+    assert_eq!(cert_role(&c.nodes[w1]), Some(Role::Worker));
+    let e = data_key_as(&c.nodes[w1], &c.nodes[m1]).unwrap_err();
+    assert!(e.contains("worker certificate"), "{e}");
+
+    // Promoted: a manager certificate, then the key from the leader over it.
+    ok(&c.nodes[m1], &["node", "promote", "w1"], b"");
+    wait_for("w1 to hold the data key", WAIT, || {
+        c.nodes[w1].dir.join("data-key").exists().then_some(())
+    });
+    assert_eq!(cert_role(&c.nodes[w1]), Some(Role::Manager));
+    assert_eq!(
+        std::fs::read(c.nodes[w1].dir.join("data-key")).unwrap(),
+        std::fs::read(c.nodes[m1].dir.join("data-key")).unwrap(),
+        "the cluster's one data key"
+    );
+    // A worker's own certificate still gets nothing, from either manager.
+    for m in [m1, w1] {
+        let e = data_key_as(&c.nodes[w2], &c.nodes[m]).unwrap_err();
+        assert!(e.contains("worker certificate"), "{e}");
+    }
+
+    // The first manager steps down and is gone: the promoted one leads alone.
+    let w1_id = c.nodes[w1].id();
+    ok(&c.nodes[w1], &["node", "demote", "m1"], b"");
+    wait_for("w1 to lead", WAIT, || {
+        let info = c.nodes[w1].info()?;
+        (info["leader"].as_str() == Some(w1_id.as_str()) && info["quorum"] == true).then_some(())
+    });
+    wait_for("the demoted m1 to drop the data key", WAIT, || {
+        (!c.nodes[m1].dir.join("data-key").exists()).then_some(())
+    });
+    wait_for("m1 to get a worker certificate", WAIT, || {
+        (cert_role(&c.nodes[m1]) == Some(Role::Worker)).then_some(())
+    });
+    c.nodes[m1].kill9();
+
+    // Secrets are sealed and delivered by the promoted leader.
+    let value = format!("promoted-{}", std::process::id());
+    ok(
+        &c.nodes[w1],
+        &["secret", "create", "pw", "-"],
+        value.as_bytes(),
+    );
+    ok(
+        &c.nodes[w1],
+        &[
+            "service",
+            "create",
+            "-d",
+            "--name",
+            "reader",
+            "--constraint",
+            "node.hostname==w2",
+            "--secret",
+            "pw",
+            test_image(),
+            "--show-file",
+            "/run/secrets/pw",
+        ],
+        b"",
+    );
+    let want = format!(
+        "file /run/secrets/pw mode=0444 uid=0 gid=0 len={} fnv1a={:016x}",
+        value.len(),
+        fnv1a(value.as_bytes())
+    );
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let logs = ok(&c.nodes[w1], &["service", "logs", "reader"], b"");
+        if logs.contains(&want) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let (_, ps, _) = run(
+                &c.nodes[w1],
+                &["service", "ps", "--no-trunc", "reader"],
+                b"",
+            );
+            panic!(
+                "the task on w2 never read the secret:\n{ps}\n{logs}\n{}",
+                c.logs()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(!c.logs().contains(&value));
+
+    // Under autolock a promoted worker gets no plain key: it stays locked, like a restarted
+    // manager, until it is given the unlock key.
+    let out = ok(&c.nodes[w1], &["swarm", "update", "--autolock=true"], b"");
+    let key = out
+        .split_whitespace()
+        .find(|w| w.starts_with("SWMKEY-1-"))
+        .unwrap_or_else(|| panic!("no unlock key in {out}"))
+        .to_string();
+    ok(&c.nodes[w1], &["service", "rm", "reader"], b"");
+    ok(&c.nodes[w1], &["node", "promote", "w2"], b"");
+    wait_for("w2 to have a manager certificate", WAIT, || {
+        (cert_role(&c.nodes[w2]) == Some(Role::Manager)).then_some(())
+    });
+    let e = data_key_as(&c.nodes[w2], &c.nodes[w1]).unwrap_err();
+    assert!(e.contains("autolock is on"), "{e}");
+    let (code, _, err) = run(&c.nodes[w2], &["secret", "ls"], b"");
+    assert!(
+        code != 0 && err.contains("needs to be unlocked"),
+        "{code} {err}"
+    );
+    assert!(!c.nodes[w2].dir.join("data-key").exists());
+    ok(&c.nodes[w2], &["unlock"], format!("{key}\n").as_bytes());
+    ok(&c.nodes[w2], &["secret", "create", "pw2", "-"], b"two");
+    assert!(ok(&c.nodes[w2], &["secret", "ls"], b"").contains("pw2"));
+    assert!(
+        !c.nodes[w2].dir.join("data-key").exists(),
+        "no plain key under autolock"
+    );
+}

@@ -4,7 +4,7 @@
 //! (`tests/sandbox_stack.rs`) runs the same stacks on real engines across hosts.
 //!
 //! Covered: docker's output lines, names and labels; a re-deploy of an unchanged file sends
-//! nothing (service versions and task ids stay); a changed file updates only the changed
+//! nothing (service versions and task ids stay) and prints docker's `Updating service` lines; a changed file updates only the changed
 //! service; `--prune`; several `-c` files and `.env` interpolation; `stack rm` leaves no
 //! service or network; bad input exits 2 naming the key and creates nothing; a deploy that
 //! fails half-way says what it made, and a re-run completes it; secrets and configs from
@@ -151,13 +151,20 @@ fn deploy_redeploy_update_prune_and_rm() {
         "{ps}"
     );
 
-    // Unchanged: nothing is sent, so no version moves and no task is replaced.
+    // Unchanged: nothing is sent, so no version moves and no task is replaced; docker's
+    // lines are printed all the same.
     let before = state(m);
     let out = ok(
         stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
         "re-deploy",
     );
-    assert_eq!(out, "", "an unchanged re-deploy prints no change");
+    let web_id = web["id"].as_str().unwrap();
+    let mysql = api(m, "/v1/services/app_mysql", None).unwrap();
+    let mysql_id = mysql["id"].as_str().unwrap();
+    let both = format!(
+        "Updating service app_mysql (id: {mysql_id})\nUpdating service app_web (id: {web_id})\n"
+    );
+    assert_eq!(out, both, "an unchanged re-deploy prints docker's lines");
     assert_eq!(state(m), before);
 
     // A second file and .env: only web changes.
@@ -175,8 +182,7 @@ fn deploy_redeploy_update_prune_and_rm() {
         ),
         "changed deploy",
     );
-    let web_id = web["id"].as_str().unwrap();
-    assert_eq!(out, format!("Updating service app_web (id: {web_id})\n"));
+    assert_eq!(out, both);
     let after = state(m);
     assert_eq!(after["app_mysql"], before["app_mysql"]);
     assert_eq!(after["app_web"].0, before["app_web"].0 + 1);
@@ -197,13 +203,16 @@ fn deploy_redeploy_update_prune_and_rm() {
         stack(m, &dir, &["deploy", "-c", "web-only.yml", "app"]),
         "deploy",
     );
-    assert_eq!(out, "");
+    assert_eq!(out, format!("Updating service app_web (id: {web_id})\n"));
     assert!(state(m).contains_key("app_mysql"));
     let out = ok(
         stack(m, &dir, &["deploy", "--prune", "-c", "web-only.yml", "app"]),
         "prune",
     );
-    assert_eq!(out, "Removing service app_mysql\n");
+    assert_eq!(
+        out,
+        format!("Updating service app_web (id: {web_id})\nRemoving service app_mysql\n")
+    );
     assert_eq!(state(m).keys().collect::<Vec<_>>(), vec!["app_web"]);
 
     // A service outside the stack is left alone by rm.
@@ -296,7 +305,14 @@ fn bad_input_exits_2_creates_nothing_and_a_half_done_deploy_completes() {
         stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
         "re-run",
     );
-    assert_eq!(out, "Creating service app_web\n");
+    let mysql_id = api(m, "/v1/services/app_mysql", None).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        out,
+        format!("Updating service app_mysql (id: {mysql_id})\nCreating service app_web\n")
+    );
     ok(stack(m, &dir, &["rm", "app"]), "rm");
     assert!(state(m).is_empty() && network_names(m).is_empty());
 }
@@ -429,7 +445,12 @@ fn secrets_and_configs_from_files_and_a_missing_external_secret() {
         stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
         "re-deploy",
     );
-    assert_eq!(out, "");
+    let web_id = api(m, "/v1/services/app_web", None).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let updating = format!("Updating service app_web (id: {web_id})\n");
+    assert_eq!(out, updating);
     assert_eq!(state(m), before);
     assert_eq!(objects(m, "/v1/secrets"), secrets);
     assert_eq!(objects(m, "/v1/configs"), configs);
@@ -461,7 +482,7 @@ fn secrets_and_configs_from_files_and_a_missing_external_secret() {
             stack(m, &dir, &["deploy", "-c", "stack.yml", "app"]),
             "re-deploy"
         ),
-        ""
+        updating
     );
     assert_eq!(state(m), before);
     let sv = api(m, "/v1/secrets/app_db_pw", None).unwrap();

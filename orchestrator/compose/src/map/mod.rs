@@ -8,12 +8,12 @@
 //! `task.networks[].target`; the deploy resolves those to ids.
 //!
 //! Refused (exit 2, naming the key), because swarmd has no field for them yet:
-//! `healthcheck` (unless `disable: true`), `init: true`, `stop_signal`,
 //! `deploy.resources.*.{pids, devices, generic_resources}`, `ports[].host_ip`,
 //! `networks.*.ipv4_address|ipv6_address`, `enable_ipv6`, IPAM options and aux addresses,
 //! secret/config drivers (see [`files`]).
 
 pub mod files;
+pub mod healthcheck;
 pub mod mounts;
 pub mod network;
 pub mod ports;

@@ -174,31 +174,6 @@ pub fn map_service(
         &file.configs,
         ctx.stack,
     )?;
-    if svc
-        .healthcheck
-        .as_ref()
-        .is_some_and(|h| h.disable != Some(true))
-    {
-        return Err(refuse(
-            format!("{path}.healthcheck"),
-            "a health check",
-            "remove healthcheck (or set disable: true)",
-        ));
-    }
-    if svc.init == Some(true) {
-        return Err(refuse(
-            format!("{path}.init"),
-            "an init process",
-            "remove init: true",
-        ));
-    }
-    if svc.stop_signal.is_some() {
-        return Err(refuse(
-            format!("{path}.stop_signal"),
-            "a stop signal",
-            "remove stop_signal (tasks get SIGTERM)",
-        ));
-    }
     let deploy = svc.deploy.clone().unwrap_or_default();
     let res = deploy.resources.clone().unwrap_or_default();
     for (which, set) in [("limits", &res.limits), ("reservations", &res.reservations)] {
@@ -263,6 +238,8 @@ pub fn map_service(
     c.read_only = svc.read_only;
     c.tty = svc.tty;
     c.stop_grace_period = text(&svc.stop_grace_period);
+    c.stop_signal = text(&svc.stop_signal);
+    c.init = svc.init;
     c.cap_add = svc.cap_add.iter().map(|t| t.0.clone()).collect();
     c.cap_drop = svc.cap_drop.iter().map(|t| t.0.clone()).collect();
     if let Some(l) = &svc.logging {
@@ -313,6 +290,12 @@ pub fn map_service(
             file,
         })
         .collect();
+    if let Some(h) = &svc.healthcheck {
+        c.healthcheck = Some(super::healthcheck::map_healthcheck(
+            &format!("{path}.healthcheck"),
+            h,
+        )?);
+    }
     if let Some(cmd) = &svc.entrypoint {
         c.command = words(&format!("{path}.entrypoint"), cmd)?;
     }

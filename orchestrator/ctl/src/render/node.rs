@@ -145,6 +145,7 @@ mod tests {
     #[test]
     fn table_has_docker_columns() {
         let v = NodeView {
+            version: 1,
             node: Node {
                 id: 1,
                 hostname: "m1".into(),
@@ -172,6 +173,7 @@ mod tests {
     #[test]
     fn pretty_is_dockers_layout() {
         let mut v = NodeView {
+            version: 1,
             node: Node {
                 id: 2,
                 hostname: "node1".into(),

@@ -74,6 +74,27 @@ fn ms_text(ms: u64) -> String {
     }
 }
 
+/// Docker's `Healthcheck:` block (`Interval = 10s`, ..., one `Test = ` line per word).
+fn health_text(out: &mut String, h: &swarm_api::healthcheck::HealthConfig) {
+    let _ = writeln!(
+        out,
+        " Healthcheck:\n  Interval = {}\n  Retries = {}\n  StartPeriod =\t{}\n  Timeout =\t{}",
+        ms_text(h.interval_ms),
+        h.retries,
+        ms_text(h.start_period_ms),
+        ms_text(h.timeout_ms)
+    );
+    if h.start_interval_ms > 0 {
+        let _ = writeln!(out, "  StartInterval =\t{}", ms_text(h.start_interval_ms));
+    }
+    if !h.test.is_empty() {
+        let _ = writeln!(out, "  Tests:");
+        for t in &h.test {
+            let _ = writeln!(out, "\t Test = {t}");
+        }
+    }
+}
+
 fn config_text(out: &mut String, title: &str, c: &UpdateConfig) {
     let _ = writeln!(out, "{title}:");
     let _ = writeln!(out, " Parallelism:\t{}", c.parallelism);
@@ -166,6 +187,15 @@ fn spec_text(out: &mut String, s: &ServiceSpec) {
     }
     if let Some(g) = c.stop_grace_period_ms {
         let _ = writeln!(out, " StopGracePeriod: {}", ms_text(g));
+    }
+    if let Some(i) = c.init {
+        let _ = writeln!(out, " Init:		{i}");
+    }
+    if !c.stop_signal.is_empty() {
+        let _ = writeln!(out, " StopSignal:	{}", c.stop_signal);
+    }
+    if let Some(h) = &c.healthcheck {
+        health_text(out, h);
     }
     for (k, v) in &c.labels {
         let _ = writeln!(out, " Label:\t\t{k}={v}");
@@ -386,6 +416,14 @@ mod tests {
                     log_driver: Some("json-file".into()),
                     log_opts: vec!["max-size=1m".into()],
                     stop_grace_period: Some("2s".into()),
+                    init: Some(true),
+                    stop_signal: Some("SIGINT".into()),
+                    health: swarm_api::healthcheck::HealthFlags {
+                        cmd: Some("nc -z localhost 80".into()),
+                        interval: Some("5s".into()),
+                        retries: Some("3".into()),
+                        ..Default::default()
+                    },
                     ..Default::default()
                 },
                 hosts: vec!["db:10.0.0.5".into()],
@@ -416,6 +454,9 @@ mod tests {
             " Hosts:\t\tdb:10.0.0.5",
             " Read Only:\ttrue",
             " StopGracePeriod: 2s",
+            " Init:\t\ttrue",
+            " StopSignal:\tSIGINT",
+            " Healthcheck:\n  Interval = 5s\n  Retries = 3\n  StartPeriod =\t0s\n  Timeout =\t0s\n  Tests:\n\t Test = CMD-SHELL\n\t Test = nc -z localhost 80",
             "Log Driver:\n Name:\t\tjson-file",
             "  max-size:\t1m",
         ] {

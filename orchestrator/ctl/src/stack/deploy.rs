@@ -148,7 +148,13 @@ pub async fn deploy(
             .map_err(|e| done.stopped(&format!("service {}", spec.name), e))?;
         let name = spec.name.clone();
         match service_change(spec, &by_name) {
-            ServiceChange::Unchanged(_) => {}
+            // As docker prints it for every service already there; nothing is sent (docker
+            // sends the same spec again, which changes no task either).
+            ServiceChange::Unchanged(id) => {
+                if !opts.quiet {
+                    writeln!(out, "Updating service {name} (id: {id})")?;
+                }
+            }
             ServiceChange::Create(spec) => {
                 if !opts.quiet {
                     writeln!(out, "Creating service {name}")?;

@@ -1,6 +1,7 @@
 //! Explicit conversions between the Engine API's models (`bollard_stubs::models`) and
 //! swarmd's own types (`swarm_api`), one file per object. Pure: no I/O.
 
+pub mod file_object;
 pub mod network;
 pub mod node;
 pub mod service;

@@ -15,14 +15,15 @@ pub fn host_of(addr: &str) -> &str {
     addr.rsplit_once(':').map_or(addr, |(h, _)| h)
 }
 
-/// A node as docker's. swarmd keeps no version or times per node: `Version.Index` is 1 (node
-/// updates do not check it) and the times are left out.
+/// A node as docker's. `Version.Index` is the node's version in the store (bumped by every
+/// change to it; `docker node update` sends it back); swarmd keeps no times per node, so they
+/// are left out.
 pub fn node_out(v: &NodeView) -> d::Node {
     let n = &v.node;
     let desc = &n.description;
     d::Node {
         id: Some(format_node_id(n.id)),
-        version: version(1),
+        version: version(v.version.max(1)),
         created_at: None,
         updated_at: None,
         spec: Some(d::NodeSpec {
@@ -125,6 +126,7 @@ mod tests {
 
     fn view() -> NodeView {
         NodeView {
+            version: 1,
             node: Node {
                 id: 0xab,
                 hostname: "w1".into(),

@@ -7,6 +7,7 @@
 use bollard_stubs::models as d;
 use swarm_api::constraint::{Constraint, PlacementPreference};
 use swarm_api::dns_config::DnsConfig;
+use swarm_api::healthcheck::HealthConfig;
 use swarm_api::mount::Mount;
 use swarm_api::network::{EndpointMode, NetworkAttachmentConfig};
 use swarm_api::publish::PortConfig;
@@ -17,6 +18,7 @@ use swarm_api::service::{
     UpdateConfig, UpdateState, UpdateStatus,
 };
 
+use super::file_object::{config_refs_in, config_refs_out, secret_refs_in, secret_refs_out};
 use super::{labels_in, labels_out, non_empty, non_empty_str, same_name, version};
 use crate::error::{DockerError, Result};
 use crate::time::{ms_to_ns, ns_to_ms, rfc3339_ms};
@@ -169,9 +171,8 @@ fn container_in(c: &d::TaskSpecContainerSpec) -> Result<ContainerSpec> {
             None => None,
             n => Some(dur_in("ContainerSpec.StopGracePeriod", n)?),
         },
-        // Filled by the secrets/configs conversion once it exists (merge of issue 16's first half).
-        secrets: Vec::new(),
-        configs: Vec::new(),
+        secrets: secret_refs_in(&c.secrets),
+        configs: config_refs_in(&c.configs),
         hostname: c.hostname.clone().unwrap_or_default(),
         user: c.user.clone().unwrap_or_default(),
         groups: c.groups.clone().unwrap_or_default(),
@@ -190,7 +191,36 @@ fn container_in(c: &d::TaskSpecContainerSpec) -> Result<ContainerSpec> {
                 options: d.options.clone().unwrap_or_default(),
             })
             .unwrap_or_default(),
+        healthcheck: c.health_check.as_ref().map(health_in).transpose()?,
+        init: c.init,
+        stop_signal: c.stop_signal.clone().unwrap_or_default(),
     })
+}
+
+fn health_in(h: &d::HealthConfig) -> Result<HealthConfig> {
+    let out = HealthConfig {
+        test: h.test.clone().unwrap_or_default(),
+        interval_ms: dur_in("Healthcheck.Interval", h.interval)?,
+        timeout_ms: dur_in("Healthcheck.Timeout", h.timeout)?,
+        retries: u64_of("Healthcheck.Retries", h.retries)?,
+        start_period_ms: dur_in("Healthcheck.StartPeriod", h.start_period)?,
+        start_interval_ms: dur_in("Healthcheck.StartInterval", h.start_interval)?,
+    };
+    swarm_api::healthcheck::validate("Healthcheck.Test", &out)
+        .map_err(|e| bad(&e.field, &e.value, &e.reason))?;
+    Ok(out)
+}
+
+fn health_out(h: &HealthConfig) -> d::HealthConfig {
+    let ns = |ms: u64| (ms > 0).then(|| ms_to_ns(ms));
+    d::HealthConfig {
+        test: non_empty(&h.test),
+        interval: ns(h.interval_ms),
+        timeout: ns(h.timeout_ms),
+        retries: (h.retries > 0).then(|| i64::try_from(h.retries).unwrap_or(i64::MAX)),
+        start_period: ns(h.start_period_ms),
+        start_interval: ns(h.start_interval_ms),
+    }
 }
 
 fn mount_in(m: &d::Mount) -> Result<Mount> {
@@ -400,6 +430,11 @@ pub fn task_out(t: &TaskSpec) -> d::TaskSpec {
             }),
             capability_add: non_empty(&c.cap_add),
             capability_drop: non_empty(&c.cap_drop),
+            health_check: c.healthcheck.as_ref().map(health_out),
+            init: c.init,
+            stop_signal: non_empty_str(&c.stop_signal),
+            secrets: secret_refs_out(&c.secrets),
+            configs: config_refs_out(&c.configs),
             ..Default::default()
         }),
         resources: Some(d::TaskSpecResources {
@@ -595,16 +630,42 @@ pub fn service_json(s: &Service, out: d::Service) -> serde_json::Value {
 /// Converts a docker spec given as JSON (the request body) and checks by round trip that
 /// nothing it sets is lost; the first lost field is refused with 400.
 pub fn spec_from_request(body: &serde_json::Value) -> Result<ServiceSpec> {
-    let typed: d::ServiceSpec = serde_json::from_value(body.clone())
+    let mut asked = body.clone();
+    normalise_healthcheck_key(&mut asked);
+    let typed: d::ServiceSpec = serde_json::from_value(asked.clone())
         .map_err(|e| DockerError::bad_request(format!("invalid service spec: {e}")))?;
     let spec = spec_in(&typed)?;
     let kept = serde_json::to_value(spec_out(&spec)).unwrap_or_default();
-    let mut asked = body.clone();
     normalise_constraints(&mut asked);
     if let Some((field, value)) = crate::leftover::first_dropped(&asked, &kept) {
         return Err(DockerError::unsupported(&field, &value));
     }
+    let mut spec = spec;
+    canonical_file_order(&mut spec);
     Ok(spec)
+}
+
+/// Docker's CLI writes `ContainerSpec.Healthcheck` (Go decodes keys case-insensitively);
+/// the models spell it `HealthCheck`.
+fn normalise_healthcheck_key(v: &mut serde_json::Value) {
+    if let Some(c) = v
+        .pointer_mut("/TaskTemplate/ContainerSpec")
+        .and_then(|c| c.as_object_mut())
+    {
+        if let Some(h) = c.remove("Healthcheck") {
+            c.insert("HealthCheck".into(), h);
+        }
+    }
+}
+
+/// Secret and config references in target order. Their order means nothing (one file per
+/// target), but the docker CLI sends them in Go map order, which differs from run to run: a
+/// `docker stack deploy` of an unchanged file would otherwise change the task spec and
+/// replace every task.
+pub fn canonical_file_order(spec: &mut ServiceSpec) {
+    let c = &mut spec.task.container;
+    c.secrets.sort_by(|a, b| a.file.name.cmp(&b.file.name));
+    c.configs.sort_by(|a, b| a.file.name.cmp(&b.file.name));
 }
 
 /// Constraints as swarmd prints them (`node.role == worker` is `node.role==worker`), so the
@@ -665,21 +726,60 @@ mod tests {
     #[test]
     fn set_unsupported_fields_are_refused_naming_them() {
         let mut b = cli_create();
-        b["TaskTemplate"]["ContainerSpec"]["Init"] = json!(true);
+        b["TaskTemplate"]["ContainerSpec"]["Sysctls"] = json!({"net.core.somaxconn": "1024"});
         let e = spec_from_request(&b).unwrap_err();
         assert_eq!(e.status, 400);
         assert!(
-            e.message.contains("TaskTemplate.ContainerSpec.Init"),
+            e.message.contains("TaskTemplate.ContainerSpec.Sysctls"),
             "{}",
             e.message
         );
         let mut b = cli_create();
-        b["TaskTemplate"]["ContainerSpec"]["Healthcheck"] = json!({"Test": ["CMD", "true"]});
+        b["TaskTemplate"]["ContainerSpec"]["Healthcheck"] = json!({"Test": ["SHELL", "true"]});
         let e = spec_from_request(&b).unwrap_err();
-        assert!(e.message.contains("Healthcheck"), "{}", e.message);
+        assert!(e.message.contains("Healthcheck.Test"), "{}", e.message);
         let mut b = cli_create();
         b["Mode"] = json!({"ReplicatedJob": {"MaxConcurrent": 1}});
         assert!(spec_from_request(&b).unwrap_err().message.contains("jobs"));
+    }
+
+    #[test]
+    fn init_healthcheck_and_stop_signal_map_both_ways() {
+        let mut b = cli_create();
+        let c = &mut b["TaskTemplate"]["ContainerSpec"];
+        c["Init"] = json!(true);
+        c["StopSignal"] = json!("SIGINT");
+        c["Healthcheck"] = json!({"Test": ["CMD-SHELL", "nc -z localhost 80"],
+            "Interval": 5_000_000_000_i64, "Timeout": 2_000_000_000_i64, "Retries": 3,
+            "StartPeriod": 30_000_000_000_i64, "StartInterval": 1_000_000_000_i64});
+        let s = spec_from_request(&b).unwrap();
+        let ct = &s.task.container;
+        assert_eq!((ct.init, ct.stop_signal.as_str()), (Some(true), "SIGINT"));
+        assert_eq!(
+            ct.healthcheck,
+            Some(HealthConfig {
+                test: vec!["CMD-SHELL".into(), "nc -z localhost 80".into()],
+                interval_ms: 5_000,
+                timeout_ms: 2_000,
+                retries: 3,
+                start_period_ms: 30_000,
+                start_interval_ms: 1_000,
+            })
+        );
+        let out = serde_json::to_value(spec_out(&s)).unwrap();
+        let oc = &out["TaskTemplate"]["ContainerSpec"];
+        assert_eq!(
+            (&oc["Init"], &oc["StopSignal"]),
+            (&json!(true), &json!("SIGINT"))
+        );
+        assert_eq!(oc["HealthCheck"]["Interval"], json!(5_000_000_000_i64));
+        assert_eq!(oc["HealthCheck"]["Test"][0], json!("CMD-SHELL"));
+        assert_eq!(spec_in(&spec_out(&s)).unwrap(), s);
+        // --no-healthcheck
+        let mut b = cli_create();
+        b["TaskTemplate"]["ContainerSpec"]["Healthcheck"] = json!({"Test": ["NONE"]});
+        let s = spec_from_request(&b).unwrap();
+        assert!(s.task.container.healthcheck.unwrap().is_disabled());
     }
 
     #[test]

@@ -94,6 +94,7 @@ pub fn task_matches(
             t.desired_state.as_str().eq_ignore_ascii_case(v)
         })
         && (!f.contains("_up-to-date") || service.is_some_and(|s| up_to_date(t, s)))
-        // swarmd tasks carry no labels: any label filter leaves them out.
-        && f.labels(|_| None)
+        // A task's labels are its service's (swarmkit matches `ServiceAnnotations.Labels`;
+        // `docker stack ps` filters on the stack's namespace label).
+        && f.labels(|k| service.and_then(|s| s.spec.labels.get(k)).map(String::as_str))
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod docker;
 pub mod svc;
 
 use std::net::TcpListener;
