@@ -57,6 +57,7 @@ struct Reporter<'a> {
 impl Reporter<'_> {
     fn set(&mut self, state: TaskState, message: &str, err: Option<String>) {
         debug_assert!(self.status.state.can_transition_to(state) || self.status.state == state);
+        crate::metrics::task_moved(self.status.state, state, err.is_some());
         self.status.state = state;
         self.status.message = message.to_string();
         self.status.err = err;

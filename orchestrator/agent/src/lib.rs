@@ -29,6 +29,7 @@ pub mod error;
 pub mod executor;
 pub mod labels;
 pub mod mesh;
+pub mod metrics;
 pub mod overlay_hook;
 pub mod plan;
 pub mod proxy;

@@ -89,7 +89,14 @@ pub async fn serve(
                 connect_any(&current, &next, options.connect_timeout).await
             {
                 let _ = upstream.set_nodelay(true);
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                let copied = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                if swarm_metrics::enabled() {
+                    let m = &crate::metrics::METRICS;
+                    m.mesh_connections.inc();
+                    if let Ok((up, down)) = copied {
+                        m.mesh_bytes.inc_by(up + down);
+                    }
+                }
             }
             // No backend: dropping the client closes it.
         });

@@ -54,6 +54,12 @@ impl PullCache {
             }
         }
         let result = pull().await;
+        if swarm_metrics::enabled() {
+            crate::metrics::METRICS.image_pulls.inc();
+            if result.is_err() {
+                crate::metrics::METRICS.image_pull_failures.inc();
+            }
+        }
         *last = Some((Instant::now(), result.clone()));
         result
     }

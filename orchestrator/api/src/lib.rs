@@ -12,6 +12,7 @@ pub mod command;
 pub mod control;
 pub mod control_client;
 pub mod error;
+pub mod event;
 pub mod node;
 pub mod routes;
 pub mod tls;

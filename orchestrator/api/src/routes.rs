@@ -259,6 +259,9 @@ pub const RAFT_MEMBERSHIP: Route<OpenRaft, OpenRaft> = post("/raft/membership");
 /// `POST /raft/heartbeat`: a heartbeat forwarded to the leader.
 pub const RAFT_HEARTBEAT: Route<OpenRaft, OpenRaft> = post("/raft/heartbeat");
 
+/// `GET /v1/events?since=&until=&types=&actions=`: the cluster's events as NDJSON (issue 21).
+pub const EVENTS: Route<(), crate::event::Event> = get(crate::event::EVENTS_PATH);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,12 +20,14 @@
 
 pub mod connect;
 pub mod dns_args;
+pub mod events;
 pub mod file_args;
 pub mod filter;
 pub mod format;
 pub mod network;
 pub mod network_args;
 pub mod node;
+pub mod node_ps;
 pub mod progress;
 pub mod render;
 pub mod secret;
@@ -37,6 +39,7 @@ pub mod table;
 pub mod time;
 
 pub use connect::{tls_client, unix_client};
+pub use events::{run_events, EventsArgs};
 pub use format::Format;
 pub use network::{run_network, NetworkVerb};
 pub use node::{run_node, NodeVerb};

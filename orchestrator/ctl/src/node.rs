@@ -36,6 +36,8 @@ pub enum NodeVerb {
         #[arg(required = true)]
         nodes: Vec<String>,
     },
+    /// List tasks running on one or more nodes, defaults to the current node (`self`).
+    Ps(crate::node_ps::NodePsArgs),
     /// Promote one or more nodes to manager in the swarm.
     Promote {
         /// Node ids, id prefixes or host names.
@@ -133,6 +135,7 @@ pub async fn run_node(
                 write!(out, "{}", node_text(v))?;
             }
         }
+        NodeVerb::Ps(args) => crate::node_ps::run_node_ps(client, args, format, out).await?,
         NodeVerb::Promote { nodes } => {
             each_node(client, &nodes, &routes::NODE_PROMOTE, json, out, |typed| {
                 format!("Node {typed} promoted to a manager in the swarm.")

@@ -28,6 +28,7 @@
 pub mod backend;
 pub mod convert;
 pub mod error;
+pub mod events;
 pub mod file_objects;
 pub mod filters;
 pub mod leftover;
@@ -117,6 +118,7 @@ pub fn router(docker: Docker) -> Router {
         )
         .route("/configs/:id/update", post(file_objects::update_config))
         .route("/distribution/*name", get(system::distribution))
+        .route("/events", get(events::events))
         .fallback(system::unknown)
         .with_state(Arc::new(docker))
         .layer(axum::middleware::map_response(system::docker_headers))

@@ -32,8 +32,10 @@ pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String, acks:
         let target = if *gate { None } else { target };
         if let Some(addr) = target {
             let req = HeartbeatRequest { node_id: n.id };
+            let t = swarm_metrics::start();
             match n.peer(&addr).send(&routes::HEARTBEAT, &[], &req).await {
                 Ok(resp) => {
+                    crate::metrics::METRICS.heartbeat_seconds.observe_since(t);
                     acks.record();
                     if !resp.managers.is_empty() && resp.managers != managers {
                         if let Ok(mut m) = n.managers.lock() {
@@ -46,6 +48,9 @@ pub async fn heartbeat_loop(n: Arc<Node>, dir: StateDir, own_addr: String, acks:
                     }
                 }
                 Err(e) => {
+                    if t.is_some() {
+                        crate::metrics::METRICS.heartbeat_failures.inc();
+                    }
                     tracing::debug!(%addr, error = %e, "heartbeat failed");
                     idx = idx.wrapping_add(1);
                 }

@@ -48,6 +48,8 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(crate::promotion::routes())
         .merge(dispatcher::routes())
         .merge(admin_api::routes())
+        .merge(crate::metrics::routes())
+        .merge(crate::events_api::routes())
         .with_state(node)
 }
 
@@ -110,6 +112,29 @@ async fn bind_health(
     }
 }
 
+/// Builds the registry and starts the metrics listener when `--metrics-addr` asks for them.
+async fn start_metrics(node: &Arc<Node>, tasks: &mut JoinSet<()>) -> Result<(), ManagerError> {
+    use crate::settings::MetricsListen;
+    let listen = node.settings.metrics;
+    if listen == MetricsListen::Off {
+        return Ok(());
+    }
+    let reg = Arc::new(crate::metrics::registry(node));
+    let _ = node.metrics_registry.set(reg.clone());
+    tasks.spawn(crate::metrics::leader_watch(node.clone()));
+    if let MetricsListen::At(addr) = listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|cause| ManagerError::Io {
+                path: format!("metrics address {addr} (--metrics-addr)"),
+                cause,
+            })?;
+        tracing::info!(%addr, "metrics listening (http://{addr}/metrics)");
+        tasks.spawn(crate::metrics::serve(listener, reg, node.stopped()));
+    }
+    Ok(())
+}
+
 impl Daemon {
     /// Opens the state directory and starts the node on `tcp` (the node's API listener).
     pub async fn start(
@@ -122,6 +147,7 @@ impl Daemon {
         let db = Db::open(&dir.db_path())?;
         let sm = StateMachine::open(db.clone()).map_err(raft_err)?;
         let state = sm.shared();
+        let events = sm.events();
         let client_tls = client_config(&certs.ca_pem, &certs.node.cert_pem, &certs.node.key_pem)?;
         let client_tls = Arc::new(std::sync::RwLock::new(client_tls));
         let config = Arc::new(settings.raft_config().validate().map_err(raft_err)?);
@@ -161,6 +187,7 @@ impl Daemon {
             local_ip,
         );
         node.keys = crate::keyring::Keyring::load(dir.root(), lock.as_ref())?;
+        let _ = node.events.set(events);
         let node = Arc::new(node);
         if let Ok(mut m) = node.managers.lock() {
             m.clone_from(&identity.managers);
@@ -181,6 +208,7 @@ impl Daemon {
         tracing::info!(socket = %docker_sock, "docker API listening (DOCKER_HOST=unix://{docker_sock})");
 
         let mut tasks = JoinSet::new();
+        start_metrics(&node, &mut tasks).await?;
         let acks = HeartbeatAcks::default();
         if let Some(listener) = bind_health(health, local_ip).await? {
             tasks.spawn(serve_health(listener, node.clone(), acks.clone()));

@@ -40,6 +40,7 @@ async fn sync(
     Json(req): Json<SyncRequest>,
 ) -> Result<Json<SyncResponse>, ManagerError> {
     n.require_manager()?;
+    let t = swarm_metrics::start();
     let (id, _) = member_peer(&n, p)?;
     if id != req.node_id {
         return Err(ManagerError::Forbidden(
@@ -78,6 +79,9 @@ async fn sync(
         .collect();
     let (secrets, configs) =
         crate::file_delivery::payloads(state, &tasks, n.keys.key().ok().as_ref());
+    crate::metrics::METRICS
+        .dispatcher_sync_seconds
+        .observe_since(t);
     Ok(Json(SyncResponse {
         tasks,
         mesh: mesh_table(state),

@@ -80,6 +80,10 @@ pub struct Node {
     pub keys: crate::keyring::Keyring,
     /// The unix socket of the Docker-compatible API, once it listens.
     pub docker_socket: std::sync::OnceLock<String>,
+    /// The metrics this node serves, when it serves them ([`crate::metrics`]).
+    pub metrics_registry: std::sync::OnceLock<Arc<swarm_metrics::Registry>>,
+    /// The events this node derives from what it applies ([`crate::events_api`]).
+    pub events: std::sync::OnceLock<Arc<swarm_store::events::EventLog>>,
     peers: Mutex<BTreeMap<String, Arc<Client>>>,
 }
 
@@ -108,6 +112,8 @@ impl Node {
             agent: std::sync::OnceLock::new(),
             keys: Default::default(),
             docker_socket: std::sync::OnceLock::new(),
+            metrics_registry: std::sync::OnceLock::new(),
+            events: std::sync::OnceLock::new(),
             peers: Mutex::new(BTreeMap::new()),
         }
     }

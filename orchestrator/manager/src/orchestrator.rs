@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use swarm_api::command::Command;
 
+use crate::metrics::METRICS;
 use crate::node::Node;
 use crate::random::{now_ms, object_id};
 use crate::tick;
@@ -57,6 +58,7 @@ pub async fn run(n: Arc<Node>) {
 
 /// One round; returns the requested wake-up time.
 async fn round(n: &Node) -> Option<u64> {
+    let t = swarm_metrics::start();
     let step = {
         let Ok(applied) = n.state.read() else {
             return None;
@@ -75,6 +77,8 @@ async fn round(n: &Node) -> Option<u64> {
             return Some(now_ms() + 200);
         }
     }
+    METRICS.orchestrator_seconds.observe_since(t);
+    let t = swarm_metrics::start();
     let schedule = {
         let Ok(applied) = n.state.read() else {
             return step.wake_at_ms;
@@ -82,10 +86,18 @@ async fn round(n: &Node) -> Option<u64> {
         tick::schedule_pending(&applied.state, now_ms())
     };
     if let Some(cmd) = schedule {
+        let placed = match &cmd {
+            Command::Schedule { assigned, .. } => assigned.len() as u64,
+            _ => 0,
+        };
         if let Err(e) = n.write_local(cmd).await {
             tracing::warn!(error = %e, "scheduler: commit failed");
             return Some(now_ms() + 200);
         }
+        if t.is_some() {
+            METRICS.placements.inc_by(placed);
+        }
     }
+    METRICS.scheduler_seconds.observe_since(t);
     step.wake_at_ms
 }

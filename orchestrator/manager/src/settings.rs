@@ -20,6 +20,18 @@ pub enum HealthListen {
     At(SocketAddr),
 }
 
+/// Where the node serves its Prometheus metrics (`--metrics-addr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetricsListen {
+    /// No metrics (nothing recorded).
+    #[default]
+    Off,
+    /// Plain HTTP `GET /metrics` on this loopback address (and `/metrics` on the TLS port).
+    At(SocketAddr),
+    /// `GET /metrics` on the node's TLS port (admin certificates) and local socket only.
+    Tls,
+}
+
 /// Tunables; the defaults aim at sub-second failover and Down detection in 5 s.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -46,6 +58,8 @@ pub struct Settings {
     /// Caps what the node reports to the scheduler (`swarmd --cpus/--memory`); a zero field
     /// reports the engine's own figure.
     pub capacity: swarm_api::resources::Resources,
+    /// The Prometheus metrics (off by default).
+    pub metrics: MetricsListen,
 }
 
 impl Default for Settings {
@@ -62,6 +76,7 @@ impl Default for Settings {
             mesh_ip: None,
             health: HealthListen::Off,
             capacity: Default::default(),
+            metrics: MetricsListen::Off,
         }
     }
 }

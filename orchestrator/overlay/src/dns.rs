@@ -235,6 +235,15 @@ pub async fn serve(
             let r = records.read().unwrap_or_else(|e| e.into_inner());
             answer(&r, src, &query)
         };
+        if swarm_metrics::enabled() {
+            let m = &crate::metrics::METRICS;
+            if ours.is_some() {
+                &m.dns_answered
+            } else {
+                &m.dns_forwarded
+            }
+            .inc();
+        }
         match ours {
             Some(bytes) => {
                 let _ = sock.send_to(&bytes, from).await;

@@ -23,6 +23,7 @@
 pub mod cmd;
 pub mod dns;
 pub mod error;
+pub mod metrics;
 pub mod names;
 pub mod netdev;
 pub mod vip;

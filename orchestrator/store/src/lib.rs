@@ -19,8 +19,10 @@
 
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod file_objects;
 pub mod log_store;
+pub mod metrics;
 pub mod network_state;
 pub mod recover;
 pub mod secret_record;

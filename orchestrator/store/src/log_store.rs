@@ -15,6 +15,7 @@ use openraft::{Entry, OptionalSend, RaftLogReader, StorageIOError, Vote};
 use redb::Durability;
 
 use crate::db::{any, key, Db, LOGS};
+use crate::metrics::METRICS;
 use crate::types::{LogId, StorageError, TypeConfig};
 
 /// Log storage handle; cheap to clone (it is also its own log reader).
@@ -43,7 +44,9 @@ fn flusher(db: Db, rx: mpsc::Receiver<LogFlushed<TypeConfig>>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
+        let t = swarm_metrics::start();
         let res = db.sync().map_err(|e| std::io::Error::other(e.to_string()));
+        METRICS.fsync_seconds.observe_since(t);
         for cb in batch {
             cb.log_io_completed(match &res {
                 Ok(()) => Ok(()),
@@ -140,6 +143,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
+        crate::metrics::committed(committed.map(|c| c.index));
         self.db
             .put(&[(key::COMMITTED, &committed)], false)
             .map_err(|e| StorageIOError::write(e).into())
@@ -158,6 +162,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
     {
+        let t0 = swarm_metrics::start();
+        let mut n = 0;
         let mut tx = self.db.raw().begin_write().map_err(wl)?;
         tx.set_durability(Durability::None);
         {
@@ -165,9 +171,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             for entry in entries {
                 let bytes = serde_json::to_vec(&entry).map_err(wl)?;
                 t.insert(entry.log_id.index, bytes.as_slice()).map_err(wl)?;
+                n += 1;
             }
         }
         tx.commit().map_err(wl)?;
+        if t0.is_some() {
+            METRICS.append_seconds.observe_since(t0);
+            METRICS.appended_entries.inc_by(n);
+        }
         if let Err(mpsc::SendError(cb)) = self.flusher.send(callback) {
             // The flusher is gone (shutting down): flush inline.
             let res = self

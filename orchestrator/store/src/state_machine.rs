@@ -35,6 +35,13 @@ pub type SharedState = Arc<RwLock<Applied>>;
 /// the committed entries from the (durable) log.
 pub const PERSIST_EVERY: u64 = 64;
 
+fn now_nano() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 /// State machine handle; cheap to clone (it is also its own snapshot builder).
 #[derive(Clone)]
 pub struct StateMachine {
@@ -42,6 +49,8 @@ pub struct StateMachine {
     applied: SharedState,
     /// Log index of the last persisted applied state (+1; 0 = never).
     persisted: Arc<AtomicU64>,
+    /// The events derived from what this replica applies.
+    events: Arc<crate::events::EventLog>,
 }
 
 impl StateMachine {
@@ -56,10 +65,16 @@ impl StateMachine {
             db,
             applied: Arc::new(RwLock::new(applied)),
             persisted: Arc::new(AtomicU64::new(persisted)),
+            events: Arc::default(),
         })
     }
 
-    /// A read handle on the applied state.
+    /// The events this replica derives from what it applies ([`crate::events`]).
+    pub fn events(&self) -> Arc<crate::events::EventLog> {
+        self.events.clone()
+    }
+
+    /// The applied state, shared with the control API.
     pub fn shared(&self) -> SharedState {
         self.applied.clone()
     }
@@ -122,6 +137,7 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
         let next = meta.last_log_id.map(|l| l.index + 1).unwrap_or(0);
         self.persisted.fetch_max(next, Ordering::SeqCst);
         self.store_snapshot(&meta, &data)?;
+        crate::metrics::snapshot_size(data.len());
         Ok(Snapshot {
             meta,
             snapshot: Box::new(Cursor::new(data)),
@@ -144,14 +160,28 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
     {
         let mut out = Vec::new();
+        let mut events = Vec::new();
         let to_persist = {
             let mut a = self.applied.write().map_err(wsm)?;
             let mut membership_changed = false;
             for entry in entries {
+                if swarm_metrics::enabled() {
+                    crate::metrics::METRICS.applied_entries.inc();
+                }
                 a.last_applied = Some(entry.log_id);
                 match entry.payload {
                     EntryPayload::Blank => out.push(CommandResponse::default()),
-                    EntryPayload::Normal(cmd) => out.push(a.state.apply(&cmd)),
+                    EntryPayload::Normal(cmd) => {
+                        let mut cands = Vec::new();
+                        crate::events::candidates(&cmd, &a.state, &mut cands);
+                        out.push(a.state.apply(&cmd));
+                        let now = now_nano();
+                        events.extend(cands.iter().filter_map(|c| {
+                            let mut e = crate::events::confirm(c, &a.state, now)?;
+                            e.index = entry.log_id.index;
+                            Some(e)
+                        }));
+                    }
                     EntryPayload::Membership(m) => {
                         a.membership = StoredMembership::new(Some(entry.log_id), m);
                         membership_changed = true;
@@ -174,6 +204,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 .map_err(StorageIOError::write_state_machine)?;
             self.persisted.store(next, Ordering::SeqCst);
         }
+        self.events.push(events);
         Ok(out)
     }
 
@@ -202,6 +233,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         };
         let bytes = serde_json::to_vec(&new).map_err(|e| rerr(&e))?;
         self.store_snapshot(meta, &data)?;
+        crate::metrics::snapshot_size(data.len());
         self.db
             .put_raw(&[(key::SM, &bytes)], true)
             .map_err(StorageIOError::write_state_machine)?;

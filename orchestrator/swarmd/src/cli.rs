@@ -104,6 +104,10 @@ pub struct DaemonOpts {
     /// [default: the advertise IP, port 44554]
     #[arg(long, env = "SWARMD_HEALTH_ADDR", value_name = "ADDR|off")]
     pub health_addr: Option<String>,
+    /// Serve Prometheus metrics: a loopback IP:PORT for plain HTTP (e.g. 127.0.0.1:9323), or
+    /// `tls` for `/metrics` on the node's TLS port to admin certificates only [default: off]
+    #[arg(long, env = "SWARMD_METRICS_ADDR", value_name = "ADDR|tls")]
+    pub metrics_addr: Option<String>,
     /// CPUs this node offers the scheduler for reservations, e.g. 0.5 or 2 (at most the
     /// engine's; default: the engine's NCPU).
     #[arg(long, env = "SWARMD_CPUS", value_name = "CPUS")]
@@ -248,6 +252,15 @@ pub enum Command {
         /// The stack verb.
         #[command(subcommand)]
         verb: swarm_ctl::StackVerb,
+    },
+    /// Stream the cluster's events (node, service, task, network, secret, config changes).
+    Events {
+        /// Client options.
+        #[command(flatten)]
+        client: ClientOpts,
+        /// The events flags.
+        #[command(flatten)]
+        args: swarm_ctl::EventsArgs,
     },
     /// Show or rotate a join token.
     JoinToken {

@@ -88,6 +88,12 @@ pub async fn stack(o: ClientOpts, verb: swarm_ctl::StackVerb) -> Result<()> {
     .await
 }
 
+/// `swarmd events` (the verb lives in `swarm_ctl`).
+pub async fn events(o: ClientOpts, args: swarm_ctl::EventsArgs) -> Result<()> {
+    let c = client(&o)?;
+    swarm_ctl::run_events(&c, args, o.format, &mut std::io::stdout().lock()).await
+}
+
 /// `swarmd join-token`.
 pub async fn join_token(o: ClientOpts, rotate: bool, quiet: bool, role: RoleArg) -> Result<()> {
     let role = match role {

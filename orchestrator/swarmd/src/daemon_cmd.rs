@@ -25,6 +25,7 @@ fn settings(d: &DaemonOpts) -> Result<Settings> {
         mesh_ip: d.mesh_ip,
         health: health(d.health_addr.as_deref())?,
         capacity: capacity(d)?,
+        metrics: crate::metrics_addr::parse(d.metrics_addr.as_deref()).map_err(bad_input)?,
         ..Settings::default()
     })
 }

@@ -12,6 +12,7 @@ mod book_tests;
 mod cli;
 mod client_cmd;
 mod daemon_cmd;
+mod metrics_addr;
 mod netinfo;
 
 use clap::Parser;
@@ -81,6 +82,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             role,
         } => client_cmd::join_token(client, rotate, quiet, role).await,
         Command::Info { client } => client_cmd::info(client).await,
+        Command::Events { client, args } => client_cmd::events(client, args).await,
         Command::AdminCert {
             client,
             action: None,

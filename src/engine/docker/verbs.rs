@@ -154,6 +154,17 @@ pub fn node_args(verb: &NodeVerb, json: bool) -> Result<Vec<String>, Unsupported
             a.flag("--pretty", *pretty);
             a.words(nodes);
         }
+        NodeVerb::Ps(p) => {
+            a.word("ps");
+            a.flag("--no-trunc", p.no_trunc);
+            a.flag("--no-resolve", p.no_resolve);
+            a.flag("--quiet", p.quiet);
+            a.many("--filter", &p.filter);
+            if !p.quiet {
+                a.json(json);
+            }
+            a.words(&p.nodes);
+        }
         NodeVerb::Promote { nodes } => {
             a.word("promote");
             a.words(nodes);
