@@ -56,6 +56,16 @@ fn node_of<'a>(nodes: &'a [Value], host: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no node {host} in {nodes:?}"))
 }
 
+fn link_exists(dev: &str) -> bool {
+    Command::new("ip")
+        .args(["link", "show", dev])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
 fn replicas(s: &Value) -> u64 {
     s["spec"]["mode"]["replicated"]["replicas"]
         .as_u64()
@@ -176,6 +186,13 @@ fn the_docker_cli_drives_nodes_services_and_networks() {
     );
     let own = swarmd_json(m, &["network", "ls"]);
     assert!(own.to_string().contains("\"n1\""), "{own}");
+    let n1_vni = own
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["Name"] == "n1")
+        .and_then(|n| n["Options"]["com.docker.network.driver.overlay.vxlanid_list"].as_str())
+        .unwrap_or_else(|| panic!("n1 has a VNI: {own}"));
 
     // service create (waits until converged, as docker does without --detach), ls, ps.
     ok(
@@ -383,6 +400,13 @@ fn the_docker_cli_drives_nodes_services_and_networks() {
     assert!(!swarmd_json(m, &["network", "ls"])
         .to_string()
         .contains("\"n1\""));
+    // The nodes share this machine's namespace: once no task uses n1, its bridge and VXLAN
+    // device go from it (else they outlive the test).
+    for dev in [format!("swbr{n1_vni}"), format!("swvx{n1_vni}")] {
+        wait_for(&format!("{dev} to be removed"), WAIT, || {
+            (!link_exists(&dev)).then_some(())
+        });
+    }
 
     // node rm (a Ready node needs --force, as in docker).
     let e = docker(m, &["node", "rm", "w2"]);
