@@ -45,6 +45,21 @@ fn replicas_spread_constraints_drain_pause_pending_and_scale_down() {
     wait_placement(&c, m1, "web", "6 tasks on the workers only", |m| {
         m.keys().all(|h| h == "w1" || h == "w2") && m.values().sum::<usize>() == 6
     });
+    // ... and the rolling update has replaced every task (a task of the first spec may still
+    // run on a worker; the next steps must not see the update replace it).
+    wait_for("the constraint's rolling update to finish", WAIT, || {
+        let ts = common::svc::tasks(m, "web");
+        let live: Vec<_> = ts
+            .iter()
+            .filter(|t| t["desired_state"] == "running")
+            .collect();
+        (live.len() == 6
+            && live.iter().all(|t| {
+                t["service_version"].as_u64().is_some_and(|v| v > 1)
+                    && t["status"]["state"] == "running"
+            }))
+        .then_some(())
+    });
 
     // Draining w1 moves its tasks to w2.
     node_update(m, "w1", "drain");
