@@ -1,6 +1,6 @@
 //! A task's DNS configuration (Docker's `--dns`, `--dns-search`, `--dns-option` on
 //! `service create`, and their `-add`/`-rm` forms on `service update`): the stored
-//! [`DnsConfig`] and the raw flags that change it ([`DnsFlags`], [`DnsUpdateFlags`]).
+//! [`DnsConfig`] and the checks of one value each (the flags themselves are `swarm-ctl`'s).
 //!
 //! Every bad value is a [`SpecError`] naming the flag, the value and the fix.
 
@@ -84,173 +84,26 @@ pub fn parse_dns_option(field: &str, value: &str) -> Result<String, SpecError> {
     Ok(v.to_string())
 }
 
-fn push_new(list: &mut Vec<String>, v: String) {
-    if !list.contains(&v) {
-        list.push(v);
-    }
-}
-
-/// `service create`'s DNS flags as given (repeatable).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DnsFlags {
-    /// `--dns IP`
-    #[serde(default)]
-    pub dns: Vec<String>,
-    /// `--dns-search DOMAIN`
-    #[serde(default)]
-    pub dns_search: Vec<String>,
-    /// `--dns-option OPT`
-    #[serde(default)]
-    pub dns_option: Vec<String>,
-}
-
-impl DnsFlags {
-    /// The configuration these flags give (in order, each value once).
-    pub fn to_config(&self) -> Result<DnsConfig, SpecError> {
-        let mut c = DnsConfig::default();
-        for v in &self.dns {
-            push_new(&mut c.nameservers, parse_nameserver("--dns", v)?);
-        }
-        for v in &self.dns_search {
-            push_new(&mut c.search, parse_search_domain("--dns-search", v)?);
-        }
-        for v in &self.dns_option {
-            push_new(&mut c.options, parse_dns_option("--dns-option", v)?);
-        }
-        Ok(c)
-    }
-}
-
-/// `service update`'s DNS flags as given (repeatable): removals first, then additions, as
-/// Docker's `service update`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DnsUpdateFlags {
-    /// `--dns-add IP`
-    #[serde(default)]
-    pub dns_add: Vec<String>,
-    /// `--dns-rm IP`
-    #[serde(default)]
-    pub dns_rm: Vec<String>,
-    /// `--dns-search-add DOMAIN`
-    #[serde(default)]
-    pub dns_search_add: Vec<String>,
-    /// `--dns-search-rm DOMAIN`
-    #[serde(default)]
-    pub dns_search_rm: Vec<String>,
-    /// `--dns-option-add OPT`
-    #[serde(default)]
-    pub dns_option_add: Vec<String>,
-    /// `--dns-option-rm OPT`
-    #[serde(default)]
-    pub dns_option_rm: Vec<String>,
-}
-
-impl DnsUpdateFlags {
-    /// Applies the removals, then the additions, to `c`.
-    pub fn apply(&self, c: &mut DnsConfig) -> Result<(), SpecError> {
-        for v in &self.dns_rm {
-            let v = parse_nameserver("--dns-rm", v)?;
-            c.nameservers.retain(|x| *x != v);
-        }
-        for v in &self.dns_search_rm {
-            let v = parse_search_domain("--dns-search-rm", v)?;
-            c.search.retain(|x| *x != v);
-        }
-        for v in &self.dns_option_rm {
-            let v = parse_dns_option("--dns-option-rm", v)?;
-            c.options.retain(|x| *x != v);
-        }
-        for v in &self.dns_add {
-            push_new(&mut c.nameservers, parse_nameserver("--dns-add", v)?);
-        }
-        for v in &self.dns_search_add {
-            push_new(&mut c.search, parse_search_domain("--dns-search-add", v)?);
-        }
-        for v in &self.dns_option_add {
-            push_new(&mut c.options, parse_dns_option("--dns-option-add", v)?);
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn strs(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
-
     #[test]
-    fn create_flags_give_servers_domains_and_options_once_each() {
-        let c = DnsFlags {
-            dns: strs(&["10.0.0.2", " 2001:db8::1 ", "10.0.0.2"]),
-            dns_search: strs(&["example.com.", "corp.example.com"]),
-            dns_option: strs(&["ndots:2", "timeout:3"]),
-        }
-        .to_config()
-        .unwrap();
-        assert_eq!(c.nameservers, ["10.0.0.2", "2001:db8::1"]);
-        assert_eq!(c.search, ["example.com", "corp.example.com"]);
-        assert_eq!(c.options, ["ndots:2", "timeout:3"]);
-        assert!(DnsFlags::default().to_config().unwrap().is_empty());
-    }
-
-    #[test]
-    fn bad_values_name_the_flag_and_the_value() {
-        let e = DnsFlags {
-            dns: strs(&["dns.example.com"]),
-            ..Default::default()
-        }
-        .to_config()
-        .unwrap_err();
+    fn values_are_checked_and_normalised() {
+        assert_eq!(
+            parse_nameserver("--dns", " 2001:db8::1 ").unwrap(),
+            "2001:db8::1"
+        );
+        let e = parse_nameserver("--dns", "dns.example.com").unwrap_err();
         assert_eq!(e.field, "--dns");
         assert!(e.to_string().contains("dns.example.com"), "{e}");
-        let e = DnsFlags {
-            dns_search: strs(&["bad domain"]),
-            ..Default::default()
-        }
-        .to_config()
-        .unwrap_err();
-        assert_eq!(e.field, "--dns-search");
-        let e = DnsFlags {
-            dns_option: strs(&[""]),
-            ..Default::default()
-        }
-        .to_config()
-        .unwrap_err();
-        assert_eq!(e.field, "--dns-option");
-        let e = DnsUpdateFlags {
-            dns_add: strs(&["300.1.1.1"]),
-            ..Default::default()
-        }
-        .apply(&mut DnsConfig::default())
-        .unwrap_err();
-        assert_eq!(e.field, "--dns-add");
+        assert_eq!(
+            parse_search_domain("--dns-search", "example.com.").unwrap(),
+            "example.com"
+        );
+        assert!(parse_search_domain("--dns-search", "bad domain").is_err());
         assert!(parse_search_domain("--dns-search", "-x.com").is_err());
         assert_eq!(parse_search_domain("--dns-search", ".").unwrap(), ".");
-    }
-
-    #[test]
-    fn update_removes_then_adds() {
-        let mut c = DnsConfig {
-            nameservers: strs(&["10.0.0.2", "10.0.0.3"]),
-            search: strs(&["a.example"]),
-            options: strs(&["ndots:1"]),
-        };
-        DnsUpdateFlags {
-            dns_add: strs(&["10.0.0.4", "10.0.0.3"]),
-            dns_rm: strs(&["10.0.0.2"]),
-            dns_search_add: strs(&["b.example"]),
-            dns_search_rm: strs(&["a.example"]),
-            dns_option_add: strs(&["ndots:1"]),
-            dns_option_rm: strs(&["ndots:1"]),
-        }
-        .apply(&mut c)
-        .unwrap();
-        assert_eq!(c.nameservers, ["10.0.0.3", "10.0.0.4"]);
-        assert_eq!(c.search, ["b.example"]);
-        // Removed, then added back: Docker's order.
-        assert_eq!(c.options, ["ndots:1"]);
+        assert!(parse_dns_option("--dns-option", "").is_err());
     }
 }

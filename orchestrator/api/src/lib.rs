@@ -20,7 +20,7 @@ pub mod token;
 
 // Services and tasks (issue 6).
 pub mod constraint;
-pub mod container_flags;
+pub mod container_values;
 pub mod dispatch;
 pub mod dns_config;
 mod kv;
@@ -29,10 +29,9 @@ pub mod mount;
 pub mod publish;
 pub mod resources;
 pub mod restart;
+pub mod scale;
 pub mod service;
 pub mod service_api;
-pub mod service_flags;
-pub mod service_update;
 pub mod signal;
 pub mod spec_error;
 pub mod task;

@@ -1,14 +1,13 @@
-//! The `--update-*` / `--rollback-*` policy flags (strings as typed) shared by `service create`
-//! and `service update`, applied onto an [`UpdateConfig`] (pure), and Docker's default policy.
+//! The values of a rollout policy ([`UpdateConfig`]): Docker's default policy and the checks
+//! of one value each (counts, failure action, ratio, order), which name the field they came
+//! from (`--update-order`, `--rollback-parallelism`, ...) so every source of a spec (the CLI's
+//! flags, compose files, the Docker API) refuses a bad value with the same words.
 
-use serde::{Deserialize, Serialize};
-
-use crate::restart::parse_duration_ms;
 use crate::service::{FailureAction, UpdateConfig, UpdateOrder};
 use crate::spec_error::SpecError;
 
 /// Parses a whole number given to `field`.
-pub(crate) fn parse_count(field: &str, value: &str) -> Result<u64, SpecError> {
+pub fn parse_count(field: &str, value: &str) -> Result<u64, SpecError> {
     value.trim().parse::<u64>().map_err(|_| {
         SpecError::new(
             field,
@@ -33,94 +32,76 @@ pub fn default_update_config() -> UpdateConfig {
     }
 }
 
-/// The `--update-*` (or `--rollback-*`) flags as given; None = not given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UpdateConfigFlags {
-    /// `--update-parallelism N` (0 = all at once)
-    pub parallelism: Option<String>,
-    /// `--update-delay 10s`
-    pub delay: Option<String>,
-    /// `--update-monitor 5s`
-    pub monitor: Option<String>,
-    /// `--update-failure-action pause|continue|rollback`
-    pub failure_action: Option<String>,
-    /// `--update-max-failure-ratio 0.2`
-    pub max_failure_ratio: Option<String>,
-    /// `--update-order stop-first|start-first`
-    pub order: Option<String>,
+/// Parses a `--update-failure-action` / `--rollback-failure-action` value (`field` names the
+/// flag; `rollback` is accepted only for the update policy, as in Docker).
+pub fn parse_failure_action(field: &str, value: &str) -> Result<FailureAction, SpecError> {
+    let update = !field.contains("rollback");
+    match value.trim().to_ascii_lowercase().as_str() {
+        "pause" => Ok(FailureAction::Pause),
+        "continue" => Ok(FailureAction::Continue),
+        "rollback" if update => Ok(FailureAction::Rollback),
+        _ => {
+            let fix = if update {
+                format!("use {field} pause, continue or rollback")
+            } else {
+                format!("use {field} pause or continue")
+            };
+            Err(SpecError::new(field, value, "unknown failure action", fix))
+        }
+    }
 }
 
-impl UpdateConfigFlags {
-    /// True when no flag of the set was given.
-    pub fn is_empty(&self) -> bool {
-        *self == UpdateConfigFlags::default()
+/// Parses a `--update-max-failure-ratio` / `--rollback-max-failure-ratio` value: 0 to 1.
+pub fn parse_failure_ratio(field: &str, value: &str) -> Result<f64, SpecError> {
+    match value.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(SpecError::new(
+            field,
+            value,
+            "not a fraction between 0 and 1",
+            "give a fraction such as 0.2",
+        )),
     }
+}
 
-    /// Applies the given flags onto `current` (or Docker's defaults when None); `prefix` is
-    /// `--update` or `--rollback` and names the flags in errors. No flag given: unchanged.
-    pub fn apply(
-        &self,
-        prefix: &str,
-        current: Option<UpdateConfig>,
-    ) -> Result<Option<UpdateConfig>, SpecError> {
-        if self.is_empty() {
-            return Ok(current);
-        }
-        let mut c = current.unwrap_or_else(default_update_config);
-        if let Some(v) = &self.parallelism {
-            c.parallelism = parse_count(&format!("{prefix}-parallelism"), v)?;
-        }
-        if let Some(v) = &self.delay {
-            c.delay_ms = parse_duration_ms(&format!("{prefix}-delay"), v)?;
-        }
-        if let Some(v) = &self.monitor {
-            c.monitor_ms = parse_duration_ms(&format!("{prefix}-monitor"), v)?;
-        }
-        if let Some(v) = &self.failure_action {
-            let field = format!("{prefix}-failure-action");
-            c.failure_action = match v.trim().to_ascii_lowercase().as_str() {
-                "pause" => FailureAction::Pause,
-                "continue" => FailureAction::Continue,
-                "rollback" if prefix == "--update" => FailureAction::Rollback,
-                _ => {
-                    let fix = if prefix == "--update" {
-                        format!("use {field} pause, continue or rollback")
-                    } else {
-                        format!("use {field} pause or continue")
-                    };
-                    return Err(SpecError::new(field, v, "unknown failure action", fix));
-                }
-            };
-        }
-        if let Some(v) = &self.max_failure_ratio {
-            let field = format!("{prefix}-max-failure-ratio");
-            c.max_failure_ratio = match v.trim().parse::<f64>() {
-                Ok(r) if (0.0..=1.0).contains(&r) => r,
-                _ => {
-                    return Err(SpecError::new(
-                        field,
-                        v,
-                        "not a fraction between 0 and 1",
-                        "give a fraction such as 0.2",
-                    ))
-                }
-            };
-        }
-        if let Some(v) = &self.order {
-            let field = format!("{prefix}-order");
-            c.order = match v.trim().to_ascii_lowercase().as_str() {
-                "stop-first" => UpdateOrder::StopFirst,
-                "start-first" => UpdateOrder::StartFirst,
-                _ => {
-                    return Err(SpecError::new(
-                        &field,
-                        v,
-                        "unknown update order",
-                        format!("use {field} stop-first or start-first"),
-                    ))
-                }
-            };
-        }
-        Ok(Some(c))
+/// Parses a `--update-order` / `--rollback-order` value.
+pub fn parse_update_order(field: &str, value: &str) -> Result<UpdateOrder, SpecError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "stop-first" => Ok(UpdateOrder::StopFirst),
+        "start-first" => Ok(UpdateOrder::StartFirst),
+        _ => Err(SpecError::new(
+            field,
+            value,
+            "unknown update order",
+            format!("use {field} stop-first or start-first"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_values_name_their_flag() {
+        let e = parse_failure_action("--rollback-failure-action", "rollback").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.value.as_str()),
+            ("--rollback-failure-action", "rollback")
+        );
+        assert_eq!(
+            parse_failure_action("--update-failure-action", "Rollback").unwrap(),
+            FailureAction::Rollback
+        );
+        assert!(parse_failure_ratio("--update-max-failure-ratio", "1.5").is_err());
+        assert_eq!(
+            parse_failure_ratio("--update-max-failure-ratio", "0.25").unwrap(),
+            0.25
+        );
+        assert_eq!(
+            parse_update_order("--rollback-order", "start-first").unwrap(),
+            UpdateOrder::StartFirst
+        );
+        assert!(parse_count("--replicas", "-1").is_err());
     }
 }

@@ -139,8 +139,8 @@ pub fn task_matches(f: &Filters, t: &Task, hostnames: &HashMap<String, String>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service_args::test_cli::create_spec;
     use swarm_api::node::{Availability, Node, NodeStatus, Role};
-    use swarm_api::service_flags::ServiceFlags;
     use swarm_api::task::{TaskState, TaskStatus};
 
     fn filters(raw: &[&str], keys: &[&str]) -> Filters {
@@ -213,15 +213,15 @@ mod tests {
 
     #[test]
     fn services_and_tasks_match() {
-        let spec = ServiceFlags {
-            name: "web".into(),
-            image: "img".into(),
-            mode: Some("global".into()),
-            labels: vec!["tier=front".into()],
-            ..Default::default()
-        }
-        .into_spec()
-        .unwrap();
+        let spec = create_spec(&[
+            "--name",
+            "web",
+            "--mode",
+            "global",
+            "--label",
+            "tier=front",
+            "img",
+        ]);
         let e = ServiceListEntry {
             service: swarm_testkit::service("abc123", spec),
             running: 0,

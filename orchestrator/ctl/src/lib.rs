@@ -18,7 +18,9 @@
 //! swarm_ctl::run_service(&client, verb, swarm_ctl::Format::Table, &mut std::io::stdout()).await?;
 //! ```
 
+pub mod checked;
 pub mod connect;
+pub mod container_args;
 pub mod dns_args;
 pub mod events;
 pub mod file_args;
@@ -28,11 +30,14 @@ pub mod network;
 pub mod network_args;
 pub mod node;
 pub mod node_ps;
+pub mod policy_args;
 pub mod progress;
 pub mod render;
 pub mod secret;
 pub mod service;
 pub mod service_args;
+pub mod service_create;
+pub mod service_edit;
 pub mod stack;
 pub mod swarm;
 pub mod table;

@@ -236,19 +236,13 @@ pub fn task_errors(tasks: &[Task]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service_args::test_cli::create_spec;
     use swarm_api::service::UpdateStatus;
-    use swarm_api::service_flags::ServiceFlags;
     use swarm_api::task::TaskStatus;
 
     fn svc(replicas: u64) -> Service {
-        let spec = ServiceFlags {
-            name: "web".into(),
-            image: "img:v2".into(),
-            replicas: Some(replicas.to_string()),
-            ..Default::default()
-        }
-        .into_spec()
-        .unwrap();
+        let n = replicas.to_string();
+        let spec = create_spec(&["--name", "web", "--replicas", &n, "img:v2"]);
         let mut s = swarm_testkit::service("s1", spec);
         s.version = 2;
         s

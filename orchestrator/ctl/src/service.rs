@@ -9,9 +9,9 @@ use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use swarm_api::client::Client;
 use swarm_api::node::format_node_id;
+use swarm_api::scale::{parse_scale, scale};
 use swarm_api::service::{Service, ServiceMode};
 use swarm_api::service_api::{TaskLogLine, UpdateServiceRequest};
-use swarm_api::service_flags::{parse_scale, scale};
 use swarm_api::task::Task;
 
 use crate::filter::{service_matches, task_matches, Filters, SERVICE_KEYS, TASK_KEYS};
@@ -125,11 +125,12 @@ pub async fn run_service(
         ServiceVerb::Create(args) => {
             let env_files = args.env_file.clone();
             let files = args.files.clone();
-            let (mut flags, wait) = args.flags();
+            let wait = args.wait;
+            let mut args = args;
             let mut env = read_env_files(&env_files)?;
-            env.append(&mut flags.env);
-            flags.env = env;
-            let spec = flags.into_spec()?;
+            env.append(&mut args.env);
+            args.env = env;
+            let spec = args.into_spec()?;
             let spec = files.apply(client, spec).await?;
             let s = client.services().create(&spec).await?;
             if json {
@@ -245,9 +246,9 @@ pub async fn run_service(
             let rollback = args.rollback;
             let network = args.network.clone();
             let files = args.files.clone();
-            let (flags, key, wait) = args.flags();
+            let (key, wait) = (args.service.clone(), args.wait);
             if rollback {
-                if !flags.is_empty() || !files.is_empty() {
+                if !args.is_empty() || !files.is_empty() {
                     bail!(
                         "invalid --rollback: other flags may not be combined with --rollback \
                          (fix: run `service update --rollback {key}` alone, then update again)"
@@ -257,7 +258,7 @@ pub async fn run_service(
                 return finish(client, &s, &key, wait, json, out).await;
             }
             let cur = client.services().inspect(&key).await?;
-            let spec = flags.apply(&cur.spec)?;
+            let spec = args.apply(&cur.spec)?;
             let spec = network.apply(client, spec).await?;
             let spec = files.apply(client, spec).await?;
             let req = UpdateServiceRequest {
@@ -348,7 +349,7 @@ pub async fn run_service(
 }
 
 /// The variables of `--env-file` files, in order (Docker's format, see
-/// [`swarm_api::container_flags::parse_env_file`]); a bare `KEY` takes this process's value.
+/// [`swarm_api::container_values::parse_env_file`]); a bare `KEY` takes this process's value.
 pub fn read_env_files(files: &[String]) -> Result<Vec<String>> {
     let mut env = Vec::new();
     for f in files {
@@ -356,7 +357,7 @@ pub fn read_env_files(files: &[String]) -> Result<Vec<String>> {
             anyhow!("invalid --env-file {f:?}: {e} (fix: give the path of a readable file)")
         })?;
         let lookup = |k: &str| std::env::var(k).ok();
-        env.extend(swarm_api::container_flags::parse_env_file(
+        env.extend(swarm_api::container_values::parse_env_file(
             f, &text, &lookup,
         )?);
     }

@@ -1,212 +1,98 @@
-//! clap arguments of `service create` and `service update`, mapped onto the api crate's raw
-//! flag structs ([`ServiceFlags`], [`UpdateFlags`]) that do the parsing and validation.
+//! clap arguments of `service create` and `service update`: the flag set itself, typed when
+//! clap parses it ([`crate::checked`]) with Docker's names and help texts. Turning them into a
+//! spec is [`crate::service_create`] (create) and [`crate::service_edit`] (update); the
+//! container, DNS and rollout-policy flags both verbs share are [`ContainerArgs`],
+//! [`crate::dns_args`] and [`crate::policy_args`].
 
 use clap::Args;
-use swarm_api::container_flags::ContainerFlags;
-use swarm_api::healthcheck::HealthFlags;
-use swarm_api::service_flags::ServiceFlags;
-use swarm_api::service_update::{UpdateConfigFlags, UpdateFlags};
+use swarm_api::constraint::{Constraint, PlacementPreference};
+use swarm_api::container_values::{parse_group, parse_host};
+use swarm_api::mount::Mount;
+use swarm_api::publish::{PortConfig, Protocol};
+use swarm_api::resources::ResourceRequirements;
+use swarm_api::restart::{RestartCondition, RestartPolicy};
+
+use crate::checked::{
+    constraint, count, cpu, duration, label, memory, mount, placement_pref, publish,
+    restart_condition, value, Checked, Given,
+};
+pub use crate::container_args::{ContainerArgs, HealthArgs};
+pub use crate::policy_args::{RollbackConfigArgs, UpdateConfigArgs};
+use crate::service_edit::{host_to_remove, key_name, keyed, mount_to_remove, port_to_remove};
 
 /// Resource flags shared by create and update.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Args)]
 pub struct ResourceArgs {
     /// Reserve CPUs (e.g. 0.5).
-    #[arg(long, value_name = "CPUS")]
-    pub reserve_cpu: Option<String>,
+    #[arg(long, value_name = "CPUS", value_parser = cpu())]
+    pub reserve_cpu: Option<Given<i64>>,
     /// Reserve memory (e.g. 64M).
-    #[arg(long, value_name = "BYTES")]
-    pub reserve_memory: Option<String>,
+    #[arg(long, value_name = "BYTES", value_parser = memory())]
+    pub reserve_memory: Option<Given<i64>>,
     /// Limit CPUs.
-    #[arg(long, value_name = "CPUS")]
-    pub limit_cpu: Option<String>,
+    #[arg(long, value_name = "CPUS", value_parser = cpu())]
+    pub limit_cpu: Option<Given<i64>>,
     /// Limit memory.
-    #[arg(long, value_name = "BYTES")]
-    pub limit_memory: Option<String>,
+    #[arg(long, value_name = "BYTES", value_parser = memory())]
+    pub limit_memory: Option<Given<i64>>,
 }
 
-/// Restart-policy flags shared by create and update.
-#[derive(Debug, Clone, Default, Args)]
-pub struct RestartArgs {
-    /// Restart when condition is met: none, on-failure or any.
-    #[arg(long)]
-    pub restart_condition: Option<String>,
-    /// Delay between restart attempts (ns|us|ms|s|m|h).
-    #[arg(long, value_name = "DURATION")]
-    pub restart_delay: Option<String>,
-    /// Maximum number of restarts before giving up.
-    #[arg(long, value_name = "N")]
-    pub restart_max_attempts: Option<String>,
-    /// Window used to evaluate the restart policy.
-    #[arg(long, value_name = "DURATION")]
-    pub restart_window: Option<String>,
-}
-
-/// Container flags shared by create and update (Docker's names and short forms).
-#[derive(Debug, Clone, Default, Args)]
-pub struct ContainerArgs {
-    /// Container hostname.
-    #[arg(long)]
-    pub hostname: Option<String>,
-    /// Username or UID (format: <name|uid>[:<group|gid>]).
-    #[arg(short, long)]
-    pub user: Option<String>,
-    /// Working directory inside the container.
-    #[arg(short, long)]
-    pub workdir: Option<String>,
-    /// Mount the container's root filesystem as read only.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
-    pub read_only: Option<bool>,
-    /// Allocate a pseudo-TTY.
-    #[arg(short, long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
-    pub tty: Option<bool>,
-    /// Time to wait before force killing a container (ns|us|ms|s|m|h).
-    #[arg(long, value_name = "DURATION")]
-    pub stop_grace_period: Option<String>,
-    /// Logging driver for service.
-    #[arg(long, value_name = "DRIVER")]
-    pub log_driver: Option<String>,
-    /// Logging driver options (key=value); repeatable.
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub log_opt: Vec<String>,
-    /// Add Linux capabilities; repeatable.
-    #[arg(long, value_name = "CAPABILITY")]
-    pub cap_add: Vec<String>,
-    /// Drop Linux capabilities; repeatable.
-    #[arg(long, value_name = "CAPABILITY")]
-    pub cap_drop: Vec<String>,
-    /// Use an init inside each service container to forward signals and reap processes.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
-    pub init: Option<bool>,
-    /// Signal to stop the container.
-    #[arg(long, value_name = "SIGNAL")]
-    pub stop_signal: Option<String>,
-    /// Command to run to check health.
-    #[arg(long, value_name = "COMMAND")]
-    pub health_cmd: Option<String>,
-    /// Time between running the check (ms|s|m|h).
-    #[arg(long, value_name = "DURATION")]
-    pub health_interval: Option<String>,
-    /// Maximum time to allow one check to run (ms|s|m|h).
-    #[arg(long, value_name = "DURATION")]
-    pub health_timeout: Option<String>,
-    /// Consecutive failures needed to report unhealthy.
-    #[arg(long, value_name = "N")]
-    pub health_retries: Option<String>,
-    /// Start period for the container to initialize before counting retries towards unstable (ms|s|m|h).
-    #[arg(long, value_name = "DURATION")]
-    pub health_start_period: Option<String>,
-    /// Time between running the check during the start period (ms|s|m|h).
-    #[arg(long, value_name = "DURATION")]
-    pub health_start_interval: Option<String>,
-    /// Disable any container-specified HEALTHCHECK.
-    #[arg(long)]
-    pub no_healthcheck: bool,
-}
-
-impl ContainerArgs {
-    fn flags(self) -> ContainerFlags {
-        ContainerFlags {
-            hostname: self.hostname,
-            user: self.user,
-            workdir: self.workdir,
-            read_only: self.read_only,
-            tty: self.tty,
-            stop_grace_period: self.stop_grace_period,
-            log_driver: self.log_driver,
-            log_opts: self.log_opt,
-            cap_add: self.cap_add,
-            cap_drop: self.cap_drop,
-            init: self.init,
-            stop_signal: self.stop_signal,
-            health: HealthFlags {
-                cmd: self.health_cmd,
-                interval: self.health_interval,
-                timeout: self.health_timeout,
-                retries: self.health_retries,
-                start_period: self.health_start_period,
-                start_interval: self.health_start_interval,
-                no_healthcheck: self.no_healthcheck,
-            },
+impl ResourceArgs {
+    /// Sets the given values (not given: unchanged).
+    pub fn apply(&self, r: &mut ResourceRequirements) {
+        for (given, into) in [
+            (value(&self.reserve_cpu), &mut r.reservations.nano_cpus),
+            (
+                value(&self.reserve_memory),
+                &mut r.reservations.memory_bytes,
+            ),
+            (value(&self.limit_cpu), &mut r.limits.nano_cpus),
+            (value(&self.limit_memory), &mut r.limits.memory_bytes),
+        ] {
+            if let Some(v) = given {
+                *into = v;
+            }
         }
     }
 }
 
-/// One struct of rollout-policy flags under a prefix (`--update-*` or `--rollback-*`), with
-/// Docker's help texts. clap cannot prefix a flattened struct, so the flag set is written once
-/// here and stamped out twice; both map onto the same [`UpdateConfigFlags`].
-macro_rules! policy_args {
-    ($(#[$doc:meta])* $name:ident, $prefix:literal, help: [
-        $parallelism:literal, $delay:literal, $monitor:literal,
-        $failure_action:literal, $max_failure_ratio:literal, $order:literal $(,)?
-    ]) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Default, Args)]
-        pub struct $name {
-            #[doc = $parallelism]
-            #[arg(id = concat!($prefix, "-parallelism"), long = concat!($prefix, "-parallelism"), value_name = "N")]
-            pub parallelism: Option<String>,
-            #[doc = $delay]
-            #[arg(id = concat!($prefix, "-delay"), long = concat!($prefix, "-delay"), value_name = "DURATION")]
-            pub delay: Option<String>,
-            #[doc = $monitor]
-            #[arg(id = concat!($prefix, "-monitor"), long = concat!($prefix, "-monitor"), value_name = "DURATION")]
-            pub monitor: Option<String>,
-            #[doc = $failure_action]
-            #[arg(id = concat!($prefix, "-failure-action"), long = concat!($prefix, "-failure-action"), value_name = "ACTION")]
-            pub failure_action: Option<String>,
-            #[doc = $max_failure_ratio]
-            #[arg(id = concat!($prefix, "-max-failure-ratio"), long = concat!($prefix, "-max-failure-ratio"), value_name = "RATIO")]
-            pub max_failure_ratio: Option<String>,
-            #[doc = $order]
-            #[arg(id = concat!($prefix, "-order"), long = concat!($prefix, "-order"), value_name = "ORDER")]
-            pub order: Option<String>,
-        }
-
-        impl $name {
-            fn flags(self) -> UpdateConfigFlags {
-                UpdateConfigFlags {
-                    parallelism: self.parallelism,
-                    delay: self.delay,
-                    monitor: self.monitor,
-                    failure_action: self.failure_action,
-                    max_failure_ratio: self.max_failure_ratio,
-                    order: self.order,
-                }
-            }
-        }
-    };
+/// Restart-policy flags shared by create and update.
+#[derive(Debug, Clone, Default, PartialEq, Args)]
+pub struct RestartArgs {
+    /// Restart when condition is met: none, on-failure or any.
+    #[arg(long, value_parser = restart_condition())]
+    pub restart_condition: Option<Given<RestartCondition>>,
+    /// Delay between restart attempts (ns|us|ms|s|m|h).
+    #[arg(long, value_name = "DURATION", value_parser = duration())]
+    pub restart_delay: Option<Given<u64>>,
+    /// Maximum number of restarts before giving up.
+    #[arg(long, value_name = "N", value_parser = count())]
+    pub restart_max_attempts: Option<Given<u64>>,
+    /// Window used to evaluate the restart policy.
+    #[arg(long, value_name = "DURATION", value_parser = duration())]
+    pub restart_window: Option<Given<u64>>,
 }
 
-policy_args!(
-    /// `--update-*` flags.
-    UpdateConfigArgs,
-    "update",
-    help: [
-        "Maximum number of tasks updated simultaneously (0 to update all at once).",
-        "Delay between updates.",
-        "Duration after each task update to monitor for failure.",
-        "Action on update failure: pause, continue or rollback.",
-        "Failure rate to tolerate during an update.",
-        "Update order: start-first or stop-first.",
-    ]
-);
-
-policy_args!(
-    /// `--rollback-*` flags.
-    RollbackConfigArgs,
-    "rollback",
-    help: [
-        "Maximum number of tasks rolled back simultaneously (0 to roll back all at once).",
-        "Delay between task rollbacks.",
-        "Duration after each task rollback to monitor for failure.",
-        "Action on rollback failure: pause or continue.",
-        "Failure rate to tolerate during a rollback.",
-        "Rollback order: start-first or stop-first.",
-    ]
-);
+impl RestartArgs {
+    /// Sets the given values (not given: unchanged).
+    pub fn apply(&self, rp: &mut RestartPolicy) {
+        if let Some(v) = value(&self.restart_condition) {
+            rp.condition = v;
+        }
+        if let Some(v) = value(&self.restart_delay) {
+            rp.delay_ms = v;
+        }
+        if let Some(v) = value(&self.restart_max_attempts) {
+            rp.max_attempts = Some(v);
+        }
+        if let Some(v) = value(&self.restart_window) {
+            rp.window_ms = v;
+        }
+    }
+}
 
 /// Whether and how long to wait for convergence (create, update, scale, rollback).
-#[derive(Debug, Clone, Copy, Default, Args)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Args)]
 pub struct WaitArgs {
     /// Exit immediately instead of waiting for the service to converge.
     #[arg(short, long)]
@@ -233,11 +119,11 @@ pub struct CreateArgs {
     #[arg(long)]
     pub mode: Option<String>,
     /// Number of tasks.
-    #[arg(long, value_name = "N")]
-    pub replicas: Option<String>,
+    #[arg(long, value_name = "N", value_parser = count())]
+    pub replicas: Option<Given<u64>>,
     /// Maximum number of tasks per node (0 = unlimited).
-    #[arg(long, value_name = "N")]
-    pub max_replicas_per_node: Option<String>,
+    #[arg(long, value_name = "N", value_parser = count())]
+    pub max_replicas_per_node: Option<Given<u64>>,
     /// Set environment variables (KEY=VALUE); repeatable.
     #[arg(short, long)]
     pub env: Vec<String>,
@@ -245,29 +131,29 @@ pub struct CreateArgs {
     #[arg(long, value_name = "FILE")]
     pub env_file: Vec<String>,
     /// Set one or more supplementary user groups for the container; repeatable.
-    #[arg(long)]
-    pub group: Vec<String>,
+    #[arg(long, value_parser = Checked(parse_group))]
+    pub group: Vec<Given<String>>,
     /// Set one or more custom host-to-IP mappings (host:ip); repeatable.
-    #[arg(long, value_name = "HOST:IP")]
-    pub host: Vec<String>,
+    #[arg(long, value_name = "HOST:IP", value_parser = Checked(parse_host))]
+    pub host: Vec<Given<String>>,
     /// Service labels (key=value); repeatable.
-    #[arg(short, long)]
-    pub label: Vec<String>,
+    #[arg(short, long, value_parser = label())]
+    pub label: Vec<Given<(String, String)>>,
     /// Container labels (key=value); repeatable.
-    #[arg(long)]
-    pub container_label: Vec<String>,
+    #[arg(long, value_parser = label())]
+    pub container_label: Vec<Given<(String, String)>>,
     /// Placement constraints (e.g. node.role==worker); repeatable.
-    #[arg(long)]
-    pub constraint: Vec<String>,
+    #[arg(long, value_parser = constraint())]
+    pub constraint: Vec<Given<Constraint>>,
     /// Placement preferences (spread=node.labels.zone); repeatable.
-    #[arg(long)]
-    pub placement_pref: Vec<String>,
+    #[arg(long, value_parser = placement_pref())]
+    pub placement_pref: Vec<Given<PlacementPreference>>,
     /// Attach a filesystem mount (type=volume|bind|tmpfs,source=..,target=..); repeatable.
-    #[arg(long)]
-    pub mount: Vec<String>,
+    #[arg(long, value_parser = mount())]
+    pub mount: Vec<Given<Mount>>,
     /// Publish a port (8080:80 or published=8080,target=80[,mode=host]); repeatable.
-    #[arg(short, long)]
-    pub publish: Vec<String>,
+    #[arg(short, long, value_parser = publish())]
+    pub publish: Vec<Given<PortConfig>>,
     /// Overwrite the default ENTRYPOINT of the image.
     #[arg(long)]
     pub entrypoint: Option<String>,
@@ -305,121 +191,12 @@ pub struct CreateArgs {
     pub args: Vec<String>,
 }
 
-impl CreateArgs {
-    /// The raw flags for [`ServiceFlags::into_spec`]; `--env-file` is left to the caller
-    /// (it reads files), who puts those variables before `env`.
-    pub fn flags(self) -> (ServiceFlags, WaitArgs) {
-        let f = ServiceFlags {
-            name: self.name,
-            image: self.image,
-            args: self.args,
-            entrypoint: self.entrypoint,
-            mode: self.mode,
-            replicas: self.replicas,
-            env: self.env,
-            labels: self.label,
-            container_labels: self.container_label,
-            constraints: self.constraint,
-            placement_prefs: self.placement_pref,
-            max_replicas_per_node: self.max_replicas_per_node,
-            reserve_cpu: self.resources.reserve_cpu,
-            reserve_memory: self.resources.reserve_memory,
-            limit_cpu: self.resources.limit_cpu,
-            limit_memory: self.resources.limit_memory,
-            mounts: self.mount,
-            publish: self.publish,
-            restart_condition: self.restart.restart_condition,
-            restart_delay: self.restart.restart_delay,
-            restart_max_attempts: self.restart.restart_max_attempts,
-            restart_window: self.restart.restart_window,
-            update: self.update.flags(),
-            rollback: self.rollback.flags(),
-            container: self.container.flags(),
-            groups: self.group,
-            hosts: self.host,
-            networks: self.network.network,
-            endpoint_mode: self.network.endpoint_mode,
-            dns: self.dns.flags(),
-        };
-        (f, self.wait)
-    }
-}
-
 /// `service update` arguments (Docker's names).
 #[derive(Debug, Clone, Args)]
 pub struct UpdateArgs {
-    /// Service image tag.
-    #[arg(long)]
-    pub image: Option<String>,
-    /// Service command args (replaces them; split on whitespace).
-    #[arg(long, allow_hyphen_values = true)]
-    pub args: Option<String>,
-    /// Overwrite the default ENTRYPOINT of the image.
-    #[arg(long)]
-    pub entrypoint: Option<String>,
-    /// Number of tasks.
-    #[arg(long, value_name = "N")]
-    pub replicas: Option<String>,
-    /// Maximum number of tasks per node (0 = unlimited).
-    #[arg(long, value_name = "N")]
-    pub max_replicas_per_node: Option<String>,
-    /// Add or update an environment variable (KEY=VALUE).
-    #[arg(long)]
-    pub env_add: Vec<String>,
-    /// Remove an environment variable (KEY).
-    #[arg(long)]
-    pub env_rm: Vec<String>,
-    /// Add or update a service label.
-    #[arg(long)]
-    pub label_add: Vec<String>,
-    /// Remove a service label by key.
-    #[arg(long)]
-    pub label_rm: Vec<String>,
-    /// Add or update a container label.
-    #[arg(long)]
-    pub container_label_add: Vec<String>,
-    /// Remove a container label by key.
-    #[arg(long)]
-    pub container_label_rm: Vec<String>,
-    /// Add or update a placement constraint.
-    #[arg(long)]
-    pub constraint_add: Vec<String>,
-    /// Remove a placement constraint.
-    #[arg(long)]
-    pub constraint_rm: Vec<String>,
-    /// Add a placement preference.
-    #[arg(long)]
-    pub placement_pref_add: Vec<String>,
-    /// Remove a placement preference.
-    #[arg(long)]
-    pub placement_pref_rm: Vec<String>,
-    /// Add or update a mount.
-    #[arg(long)]
-    pub mount_add: Vec<String>,
-    /// Remove a mount by its target path.
-    #[arg(long)]
-    pub mount_rm: Vec<String>,
-    /// Add or update a published port.
-    #[arg(long)]
-    pub publish_add: Vec<String>,
-    /// Remove a published port by its target port (80 or 53/udp).
-    #[arg(long)]
-    pub publish_rm: Vec<String>,
-    /// Add an additional supplementary user group to the container.
-    #[arg(long)]
-    pub group_add: Vec<String>,
-    /// Remove a previously added supplementary user group from the container.
-    #[arg(long)]
-    pub group_rm: Vec<String>,
-    /// Add a custom host-to-IP mapping (host:ip).
-    #[arg(long, value_name = "HOST:IP")]
-    pub host_add: Vec<String>,
-    /// Remove a custom host-to-IP mapping (host or host:ip).
-    #[arg(long, value_name = "HOST")]
-    pub host_rm: Vec<String>,
-    /// Force the update even if no changes require it (replaces every task).
-    #[arg(long)]
-    pub force: bool,
+    /// The flags that edit the spec's own fields.
+    #[command(flatten)]
+    pub edit: EditArgs,
     /// Rollback to previous specification (as `service rollback`; no other flag with it).
     #[arg(long)]
     pub rollback: bool,
@@ -455,47 +232,169 @@ pub struct UpdateArgs {
 }
 
 impl UpdateArgs {
-    /// The raw flags for [`UpdateFlags::apply`], the service key and the wait options.
-    pub fn flags(self) -> (UpdateFlags, String, WaitArgs) {
-        let f = UpdateFlags {
-            image: self.image,
-            args: self.args,
-            entrypoint: self.entrypoint,
-            replicas: self.replicas,
-            env_add: self.env_add,
-            env_rm: self.env_rm,
-            label_add: self.label_add,
-            label_rm: self.label_rm,
-            container_label_add: self.container_label_add,
-            container_label_rm: self.container_label_rm,
-            constraint_add: self.constraint_add,
-            constraint_rm: self.constraint_rm,
-            placement_pref_add: self.placement_pref_add,
-            placement_pref_rm: self.placement_pref_rm,
-            max_replicas_per_node: self.max_replicas_per_node,
-            mount_add: self.mount_add,
-            mount_rm: self.mount_rm,
-            publish_add: self.publish_add,
-            publish_rm: self.publish_rm,
-            reserve_cpu: self.resources.reserve_cpu,
-            reserve_memory: self.resources.reserve_memory,
-            limit_cpu: self.resources.limit_cpu,
-            limit_memory: self.resources.limit_memory,
-            restart_condition: self.restart.restart_condition,
-            restart_delay: self.restart.restart_delay,
-            restart_max_attempts: self.restart.restart_max_attempts,
-            restart_window: self.restart.restart_window,
-            force: self.force,
-            update: self.update.flags(),
-            rollback: self.rollback_config.flags(),
-            container: self.container.flags(),
-            group_add: self.group_add,
-            group_rm: self.group_rm,
-            host_add: self.host_add,
-            host_rm: self.host_rm,
-            dns: self.dns.flags(),
-        };
-        (f, self.service, self.wait)
+    /// True when no flag that edits the spec was given (networks, secrets and configs aside;
+    /// docker still runs such an update, and `--force` counts as a flag).
+    pub fn is_empty(&self) -> bool {
+        self.edit == EditArgs::default()
+            && self.container == ContainerArgs::default()
+            && self.dns == crate::dns_args::UpdateDnsArgs::default()
+            && self.resources == ResourceArgs::default()
+            && self.restart == RestartArgs::default()
+            && self.update == UpdateConfigArgs::default()
+            && self.rollback_config == RollbackConfigArgs::default()
+    }
+}
+
+/// The `service update` flags of the spec's own fields, in Docker's order (removals are
+/// applied before additions).
+#[derive(Debug, Clone, Default, PartialEq, Args)]
+pub struct EditArgs {
+    /// Service image tag.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Service command args (replaces them; split on whitespace).
+    #[arg(long, allow_hyphen_values = true)]
+    pub args: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image.
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Number of tasks.
+    #[arg(long, value_name = "N", value_parser = count())]
+    pub replicas: Option<Given<u64>>,
+    /// Maximum number of tasks per node (0 = unlimited).
+    #[arg(long, value_name = "N", value_parser = count())]
+    pub max_replicas_per_node: Option<Given<u64>>,
+    /// Add or update an environment variable (KEY=VALUE).
+    #[arg(long, value_parser = Checked(keyed))]
+    pub env_add: Vec<Given<(String, String)>>,
+    /// Remove an environment variable (KEY).
+    #[arg(long, value_parser = Checked(key_name))]
+    pub env_rm: Vec<Given<String>>,
+    /// Add or update a service label.
+    #[arg(long, value_parser = label())]
+    pub label_add: Vec<Given<(String, String)>>,
+    /// Remove a service label by key.
+    #[arg(long, value_parser = Checked(key_name))]
+    pub label_rm: Vec<Given<String>>,
+    /// Add or update a container label.
+    #[arg(long, value_parser = label())]
+    pub container_label_add: Vec<Given<(String, String)>>,
+    /// Remove a container label by key.
+    #[arg(long, value_parser = Checked(key_name))]
+    pub container_label_rm: Vec<Given<String>>,
+    /// Add or update a placement constraint.
+    #[arg(long, value_parser = constraint())]
+    pub constraint_add: Vec<Given<Constraint>>,
+    /// Remove a placement constraint.
+    #[arg(long, value_parser = constraint())]
+    pub constraint_rm: Vec<Given<Constraint>>,
+    /// Add a placement preference.
+    #[arg(long, value_parser = placement_pref())]
+    pub placement_pref_add: Vec<Given<PlacementPreference>>,
+    /// Remove a placement preference.
+    #[arg(long, value_parser = placement_pref())]
+    pub placement_pref_rm: Vec<Given<PlacementPreference>>,
+    /// Add or update a mount.
+    #[arg(long, value_parser = mount())]
+    pub mount_add: Vec<Given<Mount>>,
+    /// Remove a mount by its target path.
+    #[arg(long, value_parser = Checked(mount_to_remove))]
+    pub mount_rm: Vec<Given<String>>,
+    /// Add or update a published port.
+    #[arg(long, value_parser = publish())]
+    pub publish_add: Vec<Given<PortConfig>>,
+    /// Remove a published port by its target port (80 or 53/udp).
+    #[arg(long, value_parser = Checked(port_to_remove))]
+    pub publish_rm: Vec<Given<(u16, Protocol)>>,
+    /// Add an additional supplementary user group to the container.
+    #[arg(long, value_parser = Checked(parse_group))]
+    pub group_add: Vec<Given<String>>,
+    /// Remove a previously added supplementary user group from the container.
+    #[arg(long, value_parser = Checked(parse_group))]
+    pub group_rm: Vec<Given<String>>,
+    /// Add a custom host-to-IP mapping (host:ip).
+    #[arg(long, value_name = "HOST:IP", value_parser = Checked(parse_host))]
+    pub host_add: Vec<Given<String>>,
+    /// Remove a custom host-to-IP mapping (host or host:ip).
+    #[arg(long, value_name = "HOST", value_parser = Checked(host_to_remove))]
+    pub host_rm: Vec<Given<String>>,
+    /// Force the update even if no changes require it (replaces every task).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parsing `service create`/`service update` argument lists in tests, through clap.
+#[cfg(test)]
+pub(crate) mod test_cli {
+    use clap::Parser;
+    use swarm_api::service::ServiceSpec;
+
+    use super::{CreateArgs, UpdateArgs};
+    use crate::{NodeVerb, ServiceVerb};
+
+    #[derive(Debug, Parser)]
+    pub(crate) struct Cli {
+        #[command(subcommand)]
+        pub(crate) verb: Verb,
+    }
+
+    #[derive(Debug, clap::Subcommand)]
+    pub(crate) enum Verb {
+        #[command(subcommand)]
+        Service(ServiceVerb),
+        #[command(subcommand)]
+        Node(NodeVerb),
+    }
+
+    fn parse(args: &[&str]) -> Result<ServiceVerb, String> {
+        let mut all = vec!["x", "service"];
+        all.extend_from_slice(args);
+        match Cli::try_parse_from(all).map_err(|e| e.to_string())?.verb {
+            Verb::Service(v) => Ok(v),
+            Verb::Node(_) => unreachable!(),
+        }
+    }
+
+    /// `service ARGS...`, parsed.
+    pub(crate) fn service(args: &[&str]) -> ServiceVerb {
+        parse(args).unwrap()
+    }
+
+    fn verb(name: &str, args: &[&str]) -> Result<ServiceVerb, String> {
+        let mut all = vec![name];
+        all.extend_from_slice(args);
+        parse(&all)
+    }
+
+    /// `service create ARGS...`, parsed.
+    pub(crate) fn create_args(args: &[&str]) -> CreateArgs {
+        match verb("create", args).unwrap() {
+            ServiceVerb::Create(c) => *c,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The spec `service create ARGS...` asks for.
+    pub(crate) fn create_spec(args: &[&str]) -> ServiceSpec {
+        create_args(args).into_spec().unwrap()
+    }
+
+    /// clap's refusal of `service create ARGS...`.
+    pub(crate) fn create_error(args: &[&str]) -> String {
+        verb("create", args).unwrap_err()
+    }
+
+    /// `service update ARGS...`, parsed.
+    pub(crate) fn update_args(args: &[&str]) -> UpdateArgs {
+        match verb("update", args).unwrap() {
+            ServiceVerb::Update(u) => *u,
+            _ => unreachable!(),
+        }
+    }
+
+    /// clap's refusal of `service update ARGS...`.
+    pub(crate) fn update_error(args: &[&str]) -> String {
+        verb("update", args).unwrap_err()
     }
 }
 
@@ -503,30 +402,9 @@ impl UpdateArgs {
 mod tests {
     use clap::{CommandFactory, Parser};
 
-    use crate::{NodeVerb, ServiceVerb};
-
-    #[derive(Debug, Parser)]
-    struct Cli {
-        #[command(subcommand)]
-        verb: Verb,
-    }
-
-    #[derive(Debug, clap::Subcommand)]
-    enum Verb {
-        #[command(subcommand)]
-        Service(ServiceVerb),
-        #[command(subcommand)]
-        Node(NodeVerb),
-    }
-
-    fn service(args: &[&str]) -> ServiceVerb {
-        let mut all = vec!["x", "service"];
-        all.extend_from_slice(args);
-        match Cli::try_parse_from(all).unwrap().verb {
-            Verb::Service(v) => v,
-            Verb::Node(_) => unreachable!(),
-        }
-    }
+    use super::test_cli::{service, Cli};
+    use crate::checked::{value, values};
+    use crate::ServiceVerb;
 
     #[test]
     fn definitions_are_consistent() {
@@ -568,18 +446,21 @@ mod tests {
         ]) else {
             panic!("not create")
         };
-        let (f, wait) = c.flags();
+        let (f, wait) = (&c, c.wait);
         assert_eq!(f.name, "web");
         assert_eq!(f.env, vec!["A=1", "B=2"]);
-        assert_eq!(f.publish, vec!["8080:80"]);
+        assert_eq!(f.publish[0].to_string(), "8080:80");
         assert_eq!(f.image, "swarm-test/web:v1");
         assert_eq!(f.args, vec!["--port", "80"]);
-        assert_eq!(f.update.parallelism.as_deref(), Some("2"));
-        assert_eq!(f.rollback.order.as_deref(), Some("start-first"));
-        assert_eq!(f.reserve_memory.as_deref(), Some("64M"));
+        assert_eq!(value(&f.update.parallelism), Some(2));
+        assert_eq!(
+            value(&f.rollback.order),
+            Some(swarm_api::service::UpdateOrder::StartFirst)
+        );
+        assert_eq!(value(&f.resources.reserve_memory), Some(64 << 20));
         assert!(wait.detach);
         assert_eq!(wait.timeout, 120_000);
-        assert_eq!(f.dns.dns, ["10.0.0.2", "10.0.0.3"]);
+        assert_eq!(values(&f.dns.dns), ["10.0.0.2", "10.0.0.3"]);
         let spec = f.into_spec().unwrap();
         assert_eq!(spec.update_config.map(|u| u.parallelism), Some(2));
         let dns = &spec.task.container.dns;
@@ -618,7 +499,7 @@ mod tests {
         ]) else {
             panic!("not create")
         };
-        let spec = c.flags().0.into_spec().unwrap();
+        let spec = c.into_spec().unwrap();
         let ct = &spec.task.container;
         assert_eq!((ct.init, ct.stop_signal.as_str()), (Some(true), "SIGINT"));
         let h = ct.healthcheck.clone().unwrap();
@@ -638,7 +519,7 @@ mod tests {
         else {
             panic!("not update")
         };
-        let updated = u.flags().0.apply(&spec).unwrap();
+        let updated = u.apply(&spec).unwrap();
         let ct = &updated.task.container;
         assert!(ct.healthcheck.as_ref().unwrap().is_disabled());
         assert_eq!((ct.init, ct.stop_signal.as_str()), (Some(false), "SIGINT"));
@@ -647,7 +528,7 @@ mod tests {
         else {
             panic!("not update")
         };
-        let e = u.flags().0.apply(&spec).unwrap_err().to_string();
+        let e = u.apply(&spec).unwrap_err().to_string();
         assert!(e.contains("--no-healthcheck conflicts"), "{e}");
     }
 
@@ -682,19 +563,20 @@ mod tests {
         ]) else {
             panic!("not update")
         };
-        let (f, key, wait) = u.flags();
-        assert_eq!(key, "web");
+        let (f, key, wait) = (&u.edit, &u.service, u.wait);
+        assert_eq!(key.as_str(), "web");
         assert_eq!(f.image.as_deref(), Some("web:v2"));
         assert!(f.force);
-        assert_eq!(f.env_rm, vec!["A"]);
+        assert_eq!(values(&f.env_rm), vec!["A"]);
+        let f = &u;
         assert_eq!(
-            (f.dns.dns_add.as_slice(), f.dns.dns_rm.as_slice()),
-            (&["10.0.0.4".to_string()][..], &["10.0.0.2".to_string()][..])
+            (values(&f.dns.dns_add), values(&f.dns.dns_rm)),
+            (vec!["10.0.0.4".to_string()], vec!["10.0.0.2".to_string()])
         );
-        assert_eq!(f.dns.dns_search_add, ["b.example"]);
-        assert_eq!(f.dns.dns_search_rm, ["a.example"]);
-        assert_eq!(f.dns.dns_option_add, ["timeout:3"]);
-        assert_eq!(f.dns.dns_option_rm, ["ndots:2"]);
+        assert_eq!(values(&f.dns.dns_search_add), ["b.example"]);
+        assert_eq!(values(&f.dns.dns_search_rm), ["a.example"]);
+        assert_eq!(values(&f.dns.dns_option_add), ["timeout:3"]);
+        assert_eq!(values(&f.dns.dns_option_rm), ["ndots:2"]);
         assert_eq!(wait.timeout, 90_000);
         assert!(matches!(
             service(&["scale", "a=3", "b=5"]),

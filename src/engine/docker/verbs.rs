@@ -22,6 +22,11 @@ pub struct Unsupported {
     pub fix: &'static str,
 }
 
+/// The text a flag was given, if it was.
+fn text(v: &Option<impl std::fmt::Display>) -> Option<String> {
+    v.as_ref().map(ToString::to_string)
+}
+
 /// Builds docker argument lists.
 #[derive(Default)]
 struct Args(Vec<String>);
@@ -41,7 +46,7 @@ impl Args {
             self.word(name);
         }
     }
-    fn opt(&mut self, name: &str, v: &Option<String>) {
+    fn opt(&mut self, name: &str, v: &Option<impl std::fmt::Display>) {
         if let Some(v) = v {
             self.0.push(format!("{name}={v}"));
         }
@@ -51,7 +56,7 @@ impl Args {
             self.0.push(format!("{name}={v}"));
         }
     }
-    fn many(&mut self, name: &str, vs: &[String]) {
+    fn many(&mut self, name: &str, vs: &[impl std::fmt::Display]) {
         for v in vs {
             self.0.push(format!("{name}={v}"));
         }
@@ -87,7 +92,7 @@ impl Args {
         self.opt("--restart-window", &r.restart_window);
     }
     /// The six `--update-*` / `--rollback-*` flags (one policy struct, two prefixes).
-    fn policy(&mut self, prefix: &str, fields: [&Option<String>; 6]) {
+    fn policy(&mut self, prefix: &str, fields: [Option<String>; 6]) {
         let names = [
             "parallelism",
             "delay",
@@ -97,28 +102,28 @@ impl Args {
             "order",
         ];
         for (name, v) in names.iter().zip(fields) {
-            self.opt(&format!("--{prefix}-{name}"), v);
+            self.opt(&format!("--{prefix}-{name}"), &v);
         }
     }
     fn update_config(&mut self, u: &UpdateConfigArgs) {
         let f = [
-            &u.parallelism,
-            &u.delay,
-            &u.monitor,
-            &u.failure_action,
-            &u.max_failure_ratio,
-            &u.order,
+            text(&u.parallelism),
+            text(&u.delay),
+            text(&u.monitor),
+            text(&u.failure_action),
+            text(&u.max_failure_ratio),
+            text(&u.order),
         ];
         self.policy("update", f);
     }
     fn rollback_config(&mut self, r: &RollbackConfigArgs) {
         let f = [
-            &r.parallelism,
-            &r.delay,
-            &r.monitor,
-            &r.failure_action,
-            &r.max_failure_ratio,
-            &r.order,
+            text(&r.parallelism),
+            text(&r.delay),
+            text(&r.monitor),
+            text(&r.failure_action),
+            text(&r.max_failure_ratio),
+            text(&r.order),
         ];
         self.policy("rollback", f);
     }
@@ -322,47 +327,44 @@ pub fn service_args(verb: &ServiceVerb, json: bool) -> Result<Vec<String>, Unsup
         }
         ServiceVerb::Update(u) => {
             a.word("update");
-            a.opt("--image", &u.image);
-            a.opt("--args", &u.args);
-            a.opt("--entrypoint", &u.entrypoint);
-            a.opt("--replicas", &u.replicas);
-            a.opt("--replicas-max-per-node", &u.max_replicas_per_node);
-            for (name, vs) in [
-                ("--env-add", &u.env_add),
-                ("--env-rm", &u.env_rm),
-                ("--label-add", &u.label_add),
-                ("--label-rm", &u.label_rm),
-                ("--container-label-add", &u.container_label_add),
-                ("--container-label-rm", &u.container_label_rm),
-                ("--constraint-add", &u.constraint_add),
-                ("--constraint-rm", &u.constraint_rm),
-                ("--placement-pref-add", &u.placement_pref_add),
-                ("--placement-pref-rm", &u.placement_pref_rm),
-                ("--mount-add", &u.mount_add),
-                ("--mount-rm", &u.mount_rm),
-                ("--publish-add", &u.publish_add),
-                ("--publish-rm", &u.publish_rm),
-                ("--group-add", &u.group_add),
-                ("--group-rm", &u.group_rm),
-                ("--host-add", &u.host_add),
-                ("--host-rm", &u.host_rm),
-                ("--dns-add", &u.dns.dns_add),
-                ("--dns-rm", &u.dns.dns_rm),
-                ("--dns-search-add", &u.dns.dns_search_add),
-                ("--dns-search-rm", &u.dns.dns_search_rm),
-                ("--dns-option-add", &u.dns.dns_option_add),
-                ("--dns-option-rm", &u.dns.dns_option_rm),
-                ("--network-add", &u.network.network_add),
-                ("--network-rm", &u.network.network_rm),
-                ("--secret-add", &u.files.secret_add),
-                ("--secret-rm", &u.files.secret_rm),
-                ("--config-add", &u.files.config_add),
-                ("--config-rm", &u.files.config_rm),
-            ] {
-                a.many(name, vs);
-            }
+            let e = &u.edit;
+            a.opt("--image", &e.image);
+            a.opt("--args", &e.args);
+            a.opt("--entrypoint", &e.entrypoint);
+            a.opt("--replicas", &e.replicas);
+            a.opt("--replicas-max-per-node", &e.max_replicas_per_node);
+            a.many("--env-add", &e.env_add);
+            a.many("--env-rm", &e.env_rm);
+            a.many("--label-add", &e.label_add);
+            a.many("--label-rm", &e.label_rm);
+            a.many("--container-label-add", &e.container_label_add);
+            a.many("--container-label-rm", &e.container_label_rm);
+            a.many("--constraint-add", &e.constraint_add);
+            a.many("--constraint-rm", &e.constraint_rm);
+            a.many("--placement-pref-add", &e.placement_pref_add);
+            a.many("--placement-pref-rm", &e.placement_pref_rm);
+            a.many("--mount-add", &e.mount_add);
+            a.many("--mount-rm", &e.mount_rm);
+            a.many("--publish-add", &e.publish_add);
+            a.many("--publish-rm", &e.publish_rm);
+            a.many("--group-add", &e.group_add);
+            a.many("--group-rm", &e.group_rm);
+            a.many("--host-add", &e.host_add);
+            a.many("--host-rm", &e.host_rm);
+            a.many("--dns-add", &u.dns.dns_add);
+            a.many("--dns-rm", &u.dns.dns_rm);
+            a.many("--dns-search-add", &u.dns.dns_search_add);
+            a.many("--dns-search-rm", &u.dns.dns_search_rm);
+            a.many("--dns-option-add", &u.dns.dns_option_add);
+            a.many("--dns-option-rm", &u.dns.dns_option_rm);
+            a.many("--network-add", &u.network.network_add);
+            a.many("--network-rm", &u.network.network_rm);
+            a.many("--secret-add", &u.files.secret_add);
+            a.many("--secret-rm", &u.files.secret_rm);
+            a.many("--config-add", &u.files.config_add);
+            a.many("--config-rm", &u.files.config_rm);
             a.opt("--endpoint-mode", &u.network.endpoint_mode);
-            a.flag("--force", u.force);
+            a.flag("--force", u.edit.force);
             a.flag("--rollback", u.rollback);
             a.container(&u.container);
             a.resources(&u.resources);

@@ -12,12 +12,14 @@
 //! `networks.*.ipv4_address|ipv6_address`, `enable_ipv6`, IPAM options and aux addresses,
 //! secret/config drivers (see [`files`]).
 
+mod container;
 pub mod files;
 pub mod healthcheck;
 pub mod mounts;
 pub mod network;
 pub mod ports;
 pub mod service;
+mod spec;
 
 use std::path::{Component, Path, PathBuf};
 

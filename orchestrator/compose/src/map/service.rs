@@ -1,6 +1,6 @@
-//! One compose service → a [`ServiceSpec`]. The values go through swarm-api's flag parsers
-//! ([`ServiceFlags`]), so a bad value is refused with the same rules as `service create`,
-//! and the error names the compose key path instead of the flag.
+//! One compose service → a [`ServiceSpec`]. The values go through swarm-api's checks of one
+//! value each (the ones `service create`'s flags use), so a bad value is refused with the same
+//! rules as `service create`, and the error names the compose key path instead of the flag.
 
 use std::collections::BTreeMap;
 
@@ -9,16 +9,13 @@ use swarm_api::file_ref::FileKind;
 use swarm_api::network::{EndpointMode, NetworkAttachmentConfig};
 use swarm_api::secret::SecretReference;
 use swarm_api::service::ServiceSpec;
-use swarm_api::service_flags::ServiceFlags;
 use swarm_api::spec_error::SpecError;
-use swarm_api::update_policy::UpdateConfigFlags;
 
 use super::network::Networks;
+use super::spec::base_spec;
 use super::{files, mounts, ports, Context, IMAGE_LABEL, NAMESPACE_LABEL};
 use crate::error::ComposeError;
-use crate::model::{
-    Command, ComposeFile, EnvFile, EnvFiles, Service, ServiceNetworks, Text, UpdateConfig,
-};
+use crate::model::{Command, ComposeFile, EnvFile, EnvFiles, Service, ServiceNetworks, Text};
 
 fn text(t: &Option<Text>) -> Option<String> {
     t.as_ref().map(|t| t.0.clone())
@@ -79,20 +76,6 @@ fn key_of_flag(flag: &str) -> String {
     k.to_string()
 }
 
-fn update_flags(u: &Option<UpdateConfig>) -> UpdateConfigFlags {
-    let Some(u) = u else {
-        return UpdateConfigFlags::default();
-    };
-    UpdateConfigFlags {
-        parallelism: u.parallelism.map(|p| p.to_string()),
-        delay: text(&u.delay),
-        monitor: text(&u.monitor),
-        failure_action: text(&u.failure_action),
-        max_failure_ratio: text(&u.max_failure_ratio),
-        order: text(&u.order),
-    }
-}
-
 /// The environment: `env_file`s in order, then `environment` over them, sorted by name (as
 /// docker sends it); `KEY` without a value takes the variable from the environment.
 fn environment(path: &str, svc: &Service, ctx: &Context) -> Result<Vec<String>, ComposeError> {
@@ -121,7 +104,7 @@ fn environment(path: &str, svc: &Service, ctx: &Context) -> Result<Vec<String>, 
                 })
             }
         };
-        let vars = swarm_api::container_flags::parse_env_file(&f, &text, ctx.lookup)
+        let vars = swarm_api::container_values::parse_env_file(&f, &text, ctx.lookup)
             .map_err(|e| ComposeError::spec(format!("{path}.env_file"), e))?;
         for kv in vars {
             let (k, v) = kv.split_once('=').unwrap_or((&kv, ""));
@@ -195,84 +178,20 @@ pub fn map_service(
             }
         }
     }
-    let placement = deploy.placement.clone().unwrap_or_default();
-    let restart = deploy.restart_policy.clone().unwrap_or_default();
-    let mut flags = ServiceFlags {
-        name: format!("{}_{name}", ctx.stack),
-        image: image.clone(),
-        mode: text(&deploy.mode),
-        replicas: deploy.replicas.map(|r| r.to_string()),
-        env: environment(&path, svc, ctx)?,
-        constraints: placement.constraints.iter().map(|t| t.0.clone()).collect(),
-        placement_prefs: placement
-            .preferences
-            .iter()
-            .map(|p| format!("spread={}", p.spread.0))
-            .collect(),
-        max_replicas_per_node: placement.max_replicas_per_node.map(|n| n.to_string()),
-        reserve_cpu: res.reservations.as_ref().and_then(|r| text(&r.cpus)),
-        reserve_memory: res.reservations.as_ref().and_then(|r| text(&r.memory)),
-        limit_cpu: res.limits.as_ref().and_then(|r| text(&r.cpus)),
-        limit_memory: res.limits.as_ref().and_then(|r| text(&r.memory)),
-        restart_condition: text(&restart.condition),
-        restart_delay: text(&restart.delay),
-        restart_max_attempts: restart.max_attempts.map(|n| n.to_string()),
-        restart_window: text(&restart.window),
-        update: update_flags(&deploy.update_config),
-        rollback: update_flags(&deploy.rollback_config),
-        groups: svc.group_add.iter().map(|t| t.0.clone()).collect(),
-        endpoint_mode: text(&deploy.endpoint_mode),
-        ..Default::default()
-    };
-    if matches!(flags.mode.as_deref(), Some("replicated-job" | "global-job")) {
+    let env = environment(&path, svc, ctx)?;
+    if matches!(
+        text(&deploy.mode).as_deref(),
+        Some("replicated-job" | "global-job")
+    ) {
         return Err(refuse(
             format!("{path}.deploy.mode"),
             "a job mode",
             "use replicated or global",
         ));
     }
-    let c = &mut flags.container;
-    c.hostname = text(&svc.hostname);
-    c.user = text(&svc.user);
-    c.workdir = text(&svc.working_dir);
-    c.read_only = svc.read_only;
-    c.tty = svc.tty;
-    c.stop_grace_period = text(&svc.stop_grace_period);
-    c.stop_signal = text(&svc.stop_signal);
-    c.init = svc.init;
-    c.cap_add = svc.cap_add.iter().map(|t| t.0.clone()).collect();
-    c.cap_drop = svc.cap_drop.iter().map(|t| t.0.clone()).collect();
-    if let Some(l) = &svc.logging {
-        c.log_driver = text(&l.driver);
-        c.log_opts = l
-            .options
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_ref().map(|t| t.0.as_str()).unwrap_or("")))
-            .collect();
-    }
-    if let Some(h) = &svc.extra_hosts {
-        // `host:ip`, `host=ip` or {host: ip}; the flag form is host:ip. IPv6 addresses
-        // contain ':' too, so split a list entry at '=' first, else at the first ':'.
-        flags.hosts = h
-            .entries(&['=', ':'])
-            .into_iter()
-            .map(|(k, v)| format!("{k}:{}", v.unwrap_or_default()))
-            .collect();
-    }
-    flags.dns.dns = svc.dns.as_ref().map(|d| d.values()).unwrap_or_default();
-    flags.dns.dns_search = svc
-        .dns_search
-        .as_ref()
-        .map(|d| d.values())
-        .unwrap_or_default();
-    flags.dns.dns_option = svc
-        .dns_opt
-        .as_ref()
-        .map(|d| d.iter().map(|t| t.0.clone()).collect())
-        .unwrap_or_default();
-    let mut spec = flags.into_spec().map_err(|e: SpecError| {
-        ComposeError::spec(format!("{path}.{}", key_of_flag(&e.field)), e)
-    })?;
+    let at = |e: SpecError| ComposeError::spec(format!("{path}.{}", key_of_flag(&e.field)), e);
+    let full_name = format!("{}_{name}", ctx.stack);
+    let mut spec = base_spec(full_name, &image, env, svc, &deploy).map_err(at)?;
     let c = &mut spec.task.container;
     c.secrets = secrets
         .into_iter()
@@ -348,8 +267,7 @@ pub fn map_service(
             "publish with mode: host, or use endpoint_mode: vip",
         ));
     }
-    spec.validate()
-        .map_err(|e| ComposeError::spec(format!("{path}.{}", key_of_flag(&e.field)), e))?;
+    spec.validate().map_err(at)?;
     Ok(spec)
 }
 

@@ -320,16 +320,14 @@ pub fn service_pretty(v: &Service, now_ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_api::service_flags::ServiceFlags;
+    use crate::service_args::test_cli::create_spec;
 
-    pub(crate) fn service(name: &str, flags: ServiceFlags) -> Service {
-        let spec = ServiceFlags {
-            name: name.into(),
-            image: "swarm-test/web:v1".into(),
-            ..flags
-        }
-        .into_spec()
-        .unwrap();
+    /// Service `name` of image swarm-test/web:v1 with the `service create` flags `flags`.
+    pub(crate) fn service(name: &str, flags: &[&str]) -> Service {
+        let mut args = vec!["--name", name];
+        args.extend_from_slice(flags);
+        args.push("swarm-test/web:v1");
+        let spec = create_spec(&args);
         let mut s = swarm_testkit::service(&format!("{name}0123456789abcdef"), spec);
         s.version = 4;
         (s.created_at_ms, s.updated_at_ms) = (1_000, 61_000);
@@ -341,38 +339,25 @@ mod tests {
         let web = ServiceListEntry {
             service: service(
                 "web",
-                ServiceFlags {
-                    replicas: Some("3".into()),
-                    publish: vec![
-                        "8080:80".into(),
-                        "published=9090,target=90,mode=host".into(),
-                    ],
-                    ..Default::default()
-                },
+                &[
+                    "--replicas",
+                    "3",
+                    "-p",
+                    "8080:80",
+                    "-p",
+                    "published=9090,target=90,mode=host",
+                ],
             ),
             running: 2,
             desired: 3,
         };
         let agent = ServiceListEntry {
-            service: service(
-                "agent",
-                ServiceFlags {
-                    mode: Some("global".into()),
-                    ..Default::default()
-                },
-            ),
+            service: service("agent", &["--mode", "global"]),
             running: 4,
             desired: 4,
         };
         let capped = ServiceListEntry {
-            service: service(
-                "db",
-                ServiceFlags {
-                    replicas: Some("3".into()),
-                    max_replicas_per_node: Some("1".into()),
-                    ..Default::default()
-                },
-            ),
+            service: service("db", &["--replicas", "3", "--max-replicas-per-node", "1"]),
             running: 1,
             desired: 3,
         };
@@ -400,35 +385,40 @@ mod tests {
     fn pretty_inspect_names_the_settings() {
         let mut s = service(
             "web",
-            ServiceFlags {
-                replicas: Some("2".into()),
-                env: vec!["A=1".into()],
-                constraints: vec!["node.role==worker".into()],
-                reserve_memory: Some("64M".into()),
-                update: swarm_api::service_update::UpdateConfigFlags {
-                    delay: Some("10s".into()),
-                    ..Default::default()
-                },
-                container: swarm_api::container_flags::ContainerFlags {
-                    user: Some("1000".into()),
-                    workdir: Some("/srv".into()),
-                    read_only: Some(true),
-                    log_driver: Some("json-file".into()),
-                    log_opts: vec!["max-size=1m".into()],
-                    stop_grace_period: Some("2s".into()),
-                    init: Some(true),
-                    stop_signal: Some("SIGINT".into()),
-                    health: swarm_api::healthcheck::HealthFlags {
-                        cmd: Some("nc -z localhost 80".into()),
-                        interval: Some("5s".into()),
-                        retries: Some("3".into()),
-                        ..Default::default()
-                    },
-                    ..Default::default()
-                },
-                hosts: vec!["db:10.0.0.5".into()],
-                ..Default::default()
-            },
+            &[
+                "--replicas",
+                "2",
+                "--env",
+                "A=1",
+                "--constraint",
+                "node.role==worker",
+                "--reserve-memory",
+                "64M",
+                "--update-delay",
+                "10s",
+                "--user",
+                "1000",
+                "--workdir",
+                "/srv",
+                "--read-only",
+                "--log-driver",
+                "json-file",
+                "--log-opt",
+                "max-size=1m",
+                "--stop-grace-period",
+                "2s",
+                "--init",
+                "--stop-signal",
+                "SIGINT",
+                "--health-cmd",
+                "nc -z localhost 80",
+                "--health-interval",
+                "5s",
+                "--health-retries",
+                "3",
+                "--host",
+                "db:10.0.0.5",
+            ],
         );
         s.update_status = Some(swarm_api::service::UpdateStatus {
             state: swarm_api::service::UpdateState::Paused,
