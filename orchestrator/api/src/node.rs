@@ -244,8 +244,9 @@ pub struct NodeDescription {
     pub platform: Platform,
 }
 
-/// A node's platform as its engine reports it (Docker's `OSType` and `Architecture`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A node's platform as its engine reports it (Docker's `OSType` and `Architecture`), or one
+/// an image is built for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Platform {
     /// `linux`, ...
     #[serde(default)]

@@ -152,6 +152,10 @@ pub struct Placement {
     /// At most this many tasks of the service per node; 0 = unlimited (`--max-replicas-per-node`).
     #[serde(default)]
     pub max_replicas_per_node: u64,
+    /// The platforms the image is built for (the Docker CLI resolves them from the registry);
+    /// empty: any node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<crate::node::Platform>,
 }
 
 /// The template from which every task of a service is made.
@@ -487,6 +491,7 @@ mod tests {
                         PlacementPreference::parse("spread=node.labels.zone").unwrap()
                     ],
                     max_replicas_per_node: 2,
+                    ..Default::default()
                 },
                 ..Default::default()
             },

@@ -566,3 +566,68 @@ fn node_task_view_of_an_assigned_task() {
     assert_eq!(nt.reservations.memory_bytes, GIB);
     assert_eq!(nt.host_ports, vec![(8080, Protocol::Tcp)]);
 }
+
+#[test]
+fn image_platforms_pick_nodes_and_tasks_group_by_their_platforms() {
+    let on = |id: &str, os: &str, arch: &str| {
+        let mut n = node(id);
+        n.platform = Platform {
+            os: os.into(),
+            architecture: arch.into(),
+        };
+        n
+    };
+    let snap = Snapshot {
+        nodes: vec![
+            on("x1", "linux", "x86_64"),
+            on("arm1", "linux", "aarch64"),
+            node("unreported"),
+        ],
+    };
+    let built_for = |arches: &[&str]| -> Vec<Platform> {
+        arches
+            .iter()
+            .map(|a| Platform {
+                os: "linux".into(),
+                architecture: a.to_string(),
+            })
+            .collect()
+    };
+    // One batch, two groups: arm64-only tasks and amd64-only tasks of the same service.
+    let mut batch = tasks("web", 2, |t| {
+        t.spec.placement.platforms = built_for(&["arm64"])
+    });
+    batch.extend(tasks("web", 2, |t| {
+        t.id.push_str("-amd");
+        t.spec.placement.platforms = built_for(&["amd64"]);
+    }));
+    let (per_node, pending) = tally(&snap, &batch);
+    assert_eq!(per_node, counts(&[("arm1", 2), ("x1", 2)]));
+    assert!(pending.is_empty(), "{pending:?}");
+
+    // A multi-arch image runs anywhere that reported a platform; no platforms: anywhere.
+    let (per_node, _) = tally(
+        &snap,
+        &tasks("web", 4, |t| {
+            t.spec.placement.platforms = built_for(&["amd64", "arm64"])
+        }),
+    );
+    assert_eq!(per_node, counts(&[("arm1", 2), ("x1", 2)]));
+    let (per_node, _) = tally(&snap, &tasks("web", 3, |_| {}));
+    assert_eq!(
+        per_node,
+        counts(&[("arm1", 1), ("unreported", 1), ("x1", 1)])
+    );
+
+    let (per_node, pending) = tally(
+        &snap,
+        &tasks("web", 1, |t| {
+            t.spec.placement.platforms = built_for(&["s390x"])
+        }),
+    );
+    assert!(per_node.is_empty());
+    assert_eq!(
+        pending,
+        vec!["no suitable node (unsupported platform on 3 nodes)"]
+    );
+}

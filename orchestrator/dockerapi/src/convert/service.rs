@@ -133,6 +133,15 @@ fn task_in(t: &d::TaskSpec) -> Result<TaskSpec> {
                 .map(|desc| PlacementPreference::parse(&format!("spread={desc}")))
                 .collect::<Result<_, _>>()?,
             max_replicas_per_node: u64_of("Placement.MaxReplicas", placement.max_replicas)?,
+            platforms: placement
+                .platforms
+                .iter()
+                .flatten()
+                .map(|p| swarm_api::node::Platform {
+                    os: p.os.clone().unwrap_or_default(),
+                    architecture: p.architecture.clone().unwrap_or_default(),
+                })
+                .collect(),
         },
         force_update: t.force_update.unwrap_or(0),
         log_driver: t.log_driver.as_ref().and_then(|l| {
@@ -478,7 +487,16 @@ pub fn task_out(t: &TaskSpec) -> d::TaskSpec {
             ),
             max_replicas: (t.placement.max_replicas_per_node > 0)
                 .then_some(t.placement.max_replicas_per_node as i64),
-            platforms: None,
+            platforms: non_empty(
+                &t.placement
+                    .platforms
+                    .iter()
+                    .map(|p| d::Platform {
+                        os: non_empty_str(&p.os),
+                        architecture: non_empty_str(&p.architecture),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
         }),
         force_update: Some(t.force_update),
         log_driver: t.log_driver.as_ref().map(|l| d::TaskSpecLogDriver {

@@ -1,5 +1,5 @@
 //! The filter pipeline: one list, [`FILTERS`], of [`Filter`]s in order (ready and availability
-//! → resources → constraints → host ports → max replicas), one file each. Each filter either
+//! → resources → constraints → platform → host ports → max replicas), one file each. Each filter either
 //! passes a node or says why not ([`Rejection`]), and rejections are counted per reason to
 //! explain a pending task (swarmkit's `Filter` with `SetTask`/`Check`/`Explain`: here the task
 //! comes in [`TaskNeeds`], `check` answers with the reason, [`Rejection::describe`] explains).
@@ -24,6 +24,7 @@ use crate::state::NodeState;
 mod constraints;
 mod host_ports;
 mod max_replicas;
+mod platform;
 mod ready;
 mod resources;
 
@@ -159,6 +160,7 @@ pub static FILTERS: &[&dyn Filter] = &[
     &ready::Ready,
     &resources::Resources,
     &constraints::Constraints,
+    &platform::Platforms,
     &host_ports::HostPorts,
     &max_replicas::MaxReplicas,
 ];
