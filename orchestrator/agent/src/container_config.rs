@@ -211,6 +211,7 @@ pub fn container_config(
     let host_config = HostConfig {
         nano_cpus: (res.limits.nano_cpus > 0).then_some(res.limits.nano_cpus),
         memory: (res.limits.memory_bytes > 0).then_some(res.limits.memory_bytes),
+        pids_limit: (res.pids_limit > 0).then(|| i64::try_from(res.pids_limit).unwrap_or(i64::MAX)),
         memory_reservation: (res.reservations.memory_bytes > 0)
             .then_some(res.reservations.memory_bytes),
         cpu_shares: (res.reservations.nano_cpus > 0)
@@ -446,6 +447,14 @@ mod tests {
     }
 
     #[test]
+    fn limit_pids_is_the_containers_pids_limit() {
+        let mut t = task();
+        t.spec.resources.pids_limit = 64;
+        let hc = container_config(&t, &node(), PUBLISH).host_config.unwrap();
+        assert_eq!(hc.pids_limit, Some(64));
+    }
+
+    #[test]
     fn resources_mounts_and_host_ports() {
         let cfg = container_config(&task(), &node(), PUBLISH);
         let hc = cfg.host_config.unwrap();
@@ -453,6 +462,7 @@ mod tests {
         assert_eq!(hc.memory, Some(64 << 20));
         assert_eq!(hc.memory_reservation, Some(32 << 20));
         assert_eq!(hc.cpu_shares, Some(256));
+        assert_eq!(hc.pids_limit, None, "no --limit-pids: unlimited");
         let m = hc.mounts.unwrap();
         assert_eq!(m[0].typ, Some(MountType::TMPFS));
         assert_eq!(

@@ -34,6 +34,14 @@ pub struct ResourceRequirements {
     /// Enforced on the container by the engine (cgroup limits).
     #[serde(default)]
     pub limits: Resources,
+    /// The most processes the container may run (`--limit-pids`, Docker's `Limits.Pids`);
+    /// 0 = unlimited.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pids_limit: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ResourceRequirements {

@@ -35,6 +35,9 @@ pub struct ResourceArgs {
     /// Limit memory.
     #[arg(long, value_name = "BYTES", value_parser = memory())]
     pub limit_memory: Option<Given<i64>>,
+    /// Limit maximum number of processes (default 0 = unlimited).
+    #[arg(long, value_name = "N", value_parser = count())]
+    pub limit_pids: Option<Given<u64>>,
 }
 
 impl ResourceArgs {
@@ -52,6 +55,9 @@ impl ResourceArgs {
             if let Some(v) = given {
                 *into = v;
             }
+        }
+        if let Some(n) = value(&self.limit_pids) {
+            r.pids_limit = n;
         }
     }
 }

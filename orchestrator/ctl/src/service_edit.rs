@@ -433,6 +433,20 @@ mod tests {
     }
 
     #[test]
+    fn limit_pids_is_set_changed_and_checked() {
+        let s = create_spec(&["--name", "web", "--limit-pids", "64", "img"]);
+        assert_eq!(s.task.resources.pids_limit, 64);
+        let n = update_args(&["--limit-pids", "0", "web"])
+            .apply(&s)
+            .unwrap();
+        assert_eq!(n.task.resources.pids_limit, 0, "0 = unlimited again");
+        let kept = update_args(&["--limit-cpu", "1", "web"]).apply(&s).unwrap();
+        assert_eq!(kept.task.resources.pids_limit, 64);
+        let e = update_error(&["--limit-pids", "many", "web"]);
+        assert!(e.contains("invalid --limit-pids \"many\""), "{e}");
+    }
+
+    #[test]
     fn replicas_of_a_global_service_are_refused() {
         let mut g = web();
         g.mode = ServiceMode::Global;

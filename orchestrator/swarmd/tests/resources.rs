@@ -164,3 +164,65 @@ fn bad_capacity_flags_exit_2_naming_the_flag() {
         assert!(!dir.join("node.json").exists(), "nothing made");
     }
 }
+
+/// What `docker inspect` says of `{{.HostConfig.FIELD}}` for each running container of `service`.
+fn host_config_of(service: &str, field: &str) -> Vec<String> {
+    common::running_labelled(&format!("com.docker.swarm.service.name={service}"))
+        .iter()
+        .map(|id| {
+            let o = std::process::Command::new("docker")
+                .args(["inspect", "-f", &format!("{{{{.HostConfig.{field}}}}}"), id])
+                .output()
+                .expect("docker inspect");
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+        })
+        .collect()
+}
+
+/// Docker's `--limit-pids` (the Engine API's `Resources.Limits.Pids`): the container runs with
+/// that PIDs limit, and `service update --limit-pids` replaces the task with the new one.
+#[test]
+fn limit_pids_reaches_the_container() {
+    let image = common::test_image();
+    let mut cleanup = Containers(Vec::new());
+    let mut c = Cluster::new(119);
+    let m1 = c.init("pids1");
+    cleanup.0 = agents_ready(&c, m1, 1);
+    let m = &c.nodes[m1];
+    let name = "flagspids";
+    let o = svc(
+        m,
+        &[
+            "create",
+            "--name",
+            name,
+            "--limit-pids",
+            "64",
+            "--timeout",
+            "90s",
+            image,
+        ],
+    );
+    assert!(o.ok, "{o:?}\n{}", c.logs());
+    assert_eq!(host_config_of(name, "PidsLimit"), ["64"]);
+    let spec = svc(m, &["inspect", name]).json();
+    assert_eq!(
+        spec[0]["spec"]["task"]["resources"]["pids_limit"], 64,
+        "{spec}"
+    );
+
+    let o = svc(
+        m,
+        &["update", "--limit-pids", "32", "--timeout", "90s", name],
+    );
+    assert!(o.ok, "{o:?}\n{}", c.logs());
+    wait_for("the replacement task runs with PidsLimit 32", WAIT, || {
+        let seen = host_config_of(name, "PidsLimit");
+        (seen == ["32"]).then_some(())
+    });
+    let o = svc(m, &["create", "--name", "x", "--limit-pids=-1", image]);
+    assert!(
+        !o.ok && o.stderr.contains("invalid --limit-pids \"-1\""),
+        "{o:?}"
+    );
+}

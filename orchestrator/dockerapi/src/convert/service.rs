@@ -282,6 +282,7 @@ fn resources_in(r: Option<&d::TaskSpecResources>) -> ResourceRequirements {
             nano_cpus: l.nano_cpus.unwrap_or(0),
             memory_bytes: l.memory_bytes.unwrap_or(0),
         },
+        pids_limit: l.pids.unwrap_or(0).max(0) as u64,
     }
 }
 
@@ -450,7 +451,7 @@ pub fn task_out(t: &TaskSpec) -> d::TaskSpec {
             limits: Some(d::Limit {
                 nano_cpus: (r.limits.nano_cpus != 0).then_some(r.limits.nano_cpus),
                 memory_bytes: (r.limits.memory_bytes != 0).then_some(r.limits.memory_bytes),
-                pids: None,
+                pids: (r.pids_limit != 0).then_some(r.pids_limit as i64),
             }),
             reservations: Some(d::ResourceObject {
                 nano_cpus: (r.reservations.nano_cpus != 0).then_some(r.reservations.nano_cpus),
@@ -727,6 +728,33 @@ mod tests {
         // and back: the same spec again.
         let again = spec_in(&spec_out(&s)).unwrap();
         assert_eq!(again, s);
+    }
+
+    #[test]
+    fn the_pids_limit_maps_both_ways() {
+        let mut b = cli_create();
+        b["TaskTemplate"]["Resources"]["Limits"] = json!({"Pids": 64});
+        let s = spec_from_request(&b).unwrap();
+        assert_eq!(s.task.resources.pids_limit, 64);
+        assert_eq!(spec_in(&spec_out(&s)).unwrap(), s);
+    }
+
+    #[test]
+    fn image_platforms_map_both_ways() {
+        let mut b = cli_create();
+        b["TaskTemplate"]["Placement"] = json!({"Platforms": [
+            {"Architecture": "amd64", "OS": "linux"}, {"Architecture": "arm64", "OS": "linux"}]});
+        let s = spec_from_request(&b).unwrap();
+        let arches: Vec<&str> = s
+            .task
+            .placement
+            .platforms
+            .iter()
+            .map(|p| p.architecture.as_str())
+            .collect();
+        assert_eq!(arches, ["amd64", "arm64"]);
+        assert_eq!(s.task.placement.platforms[0].os, "linux");
+        assert_eq!(spec_in(&spec_out(&s)).unwrap(), s);
     }
 
     #[test]
