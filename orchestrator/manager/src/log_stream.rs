@@ -13,11 +13,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
 use swarm_agent::executor::LogStreamOptions;
 use swarm_api::node::{parse_node_id, Role};
 use swarm_api::routes;
@@ -27,19 +25,10 @@ use swarm_store::state::ClusterState;
 use tokio::sync::mpsc;
 
 use crate::error::ManagerError;
+use crate::extract::{Call, Control};
 use crate::node::Node;
 use crate::server::Peer;
-use crate::service_api::{find, manager_only, sorted_tasks};
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The streamed log routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::SERVICE_LOG_STREAM.pattern, get(service_stream))
-        .route(routes::AGENT_TASK_LOG_STREAM.pattern, get(agent_stream))
-}
+use crate::service_api::{find, sorted_tasks};
 
 /// The most bytes of lines put in one chunk of a streamed answer.
 const CHUNK: usize = 64 * 1024;
@@ -269,13 +258,11 @@ async fn follow_new_tasks(
     }
 }
 
-async fn service_stream(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn service_stream(
+    Control(n): Control,
     Path(key): Path<String>,
     Query(q): Query<LogStreamQuery>,
 ) -> Result<Response, ManagerError> {
-    manager_only(&n, p)?;
     let state = n.snapshot();
     let s = find(&state, &key)?;
     let (tx, rx) = mpsc::channel(1024);
@@ -297,9 +284,8 @@ async fn service_stream(
     Ok(ndjson(rx))
 }
 
-async fn agent_stream(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn agent_stream(
+    Call(n, p): Call,
     Path(id): Path<String>,
     Query(q): Query<LogStreamQuery>,
 ) -> Result<Response, ManagerError> {
