@@ -10,16 +10,16 @@ use axum::extract::{Path, Query};
 use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::dispatch::{SyncRequest, SyncResponse};
-use swarm_api::node::{format_node_id, Role};
+use swarm_api::node::format_node_id;
 use swarm_api::service_api::{LogsQuery, TaskLogLine};
 
 pub use crate::agent_handle::{AgentHandle, BoxFut};
+use crate::auth::manager_peer;
 use crate::auth::member_peer;
 use crate::error::ManagerError;
 use crate::extract::{Answer, Call};
 use crate::mesh_table::mesh_table;
 use crate::node::Node;
-use crate::server::Peer;
 
 pub(crate) async fn sync(Call(n, p): Call, Json(req): Json<SyncRequest>) -> Answer<SyncResponse> {
     n.require_manager()?;
@@ -112,18 +112,6 @@ pub(crate) async fn agent_logs(
     Path(id): Path<String>,
     Query(q): Query<LogsQuery>,
 ) -> Answer<Vec<TaskLogLine>> {
-    // Workers hold no cluster state: they trust the role in the caller's certificate.
-    match p {
-        Peer::Local
-        | Peer::Node {
-            role: Role::Manager,
-            ..
-        } => {}
-        _ => {
-            return Err(ManagerError::Forbidden(
-                "task logs are served to managers only".into(),
-            ))
-        }
-    }
+    manager_peer(p)?;
     local_logs(&n, &id, q.tail).await.map(Json)
 }

@@ -113,18 +113,11 @@ pub(crate) async fn promote(Control(n): Control, Path(key): Path<String>) -> Ans
             format_node_id(v.node.id)
         )));
     }
-    let id = v.node.id;
-    n.membership(MembershipOp::AddVoter {
-        id,
+    let op = MembershipOp::AddVoter {
+        id: v.node.id,
         addr: v.node.addr.clone(),
-    })
-    .await?;
-    n.write(Command::SetRole {
-        id,
-        role: Role::Manager,
-    })
-    .await?;
-    view(&n, id)
+    };
+    set_role(&n, v.node.id, Role::Manager, op).await
 }
 
 pub(crate) async fn demote(Control(n): Control, Path(key): Path<String>) -> Answer<NodeView> {
@@ -134,13 +127,14 @@ pub(crate) async fn demote(Control(n): Control, Path(key): Path<String>) -> Answ
     }
     let id = v.node.id;
     check_removal(&n.voter_health(), id, "demote").map_err(ManagerError::QuorumGuard)?;
-    n.membership(MembershipOp::DemoteVoter { id }).await?;
-    n.write(Command::SetRole {
-        id,
-        role: Role::Worker,
-    })
-    .await?;
-    view(&n, id)
+    set_role(&n, id, Role::Worker, MembershipOp::DemoteVoter { id }).await
+}
+
+/// Changes the Raft membership, then the node's role in the state.
+async fn set_role(n: &Node, id: NodeId, role: Role, op: MembershipOp) -> Answer<NodeView> {
+    n.membership(op).await?;
+    n.write(Command::SetRole { id, role }).await?;
+    view(n, id)
 }
 
 pub(crate) async fn remove(

@@ -15,6 +15,7 @@ use swarm_api::file_kind::{FileRef, FileSpec, Object};
 use swarm_api::secret::{Sealed, Secret, SecretSpec};
 use swarm_api::service::Service;
 
+use crate::find::find_by_key;
 use crate::secret_record::StoredSecret;
 use crate::state::ClusterState;
 
@@ -79,18 +80,9 @@ impl ClusterState {
 
     /// An object of kind `S` by id, by name, or by a unique id prefix.
     pub fn find_file_object<S: StoredKind>(&self, key: &str) -> Option<&Object<S>> {
-        let map = S::map(self);
-        if let Some(r) = map.get(key) {
-            return Some(S::object(r));
-        }
-        if let Some(o) = self.file_objects::<S>().find(|o| o.name() == key) {
-            return Some(o);
-        }
-        let mut it = map.iter().filter(|(id, _)| id.starts_with(key));
-        match (it.next(), it.next()) {
-            (Some((_, r)), None) if !key.is_empty() => Some(S::object(r)),
-            _ => None,
-        }
+        find_by_key(S::map(self), key, |r| S::object(r).name())
+            .ok()
+            .map(S::object)
     }
 
     fn insert_file_object<S: StoredKind>(
@@ -202,13 +194,7 @@ mod tests {
 
     fn ready() -> ClusterState {
         ClusterState {
-            cluster: Some(swarm_api::cluster::ClusterInfo {
-                id: "c".into(),
-                ca_cert_pem: String::new(),
-                ca_key_pem: String::new(),
-                worker_secret: String::new(),
-                manager_secret: String::new(),
-            }),
+            cluster: Some(swarm_testkit::cluster_info()),
             ..Default::default()
         }
     }

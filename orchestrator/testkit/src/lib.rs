@@ -1,6 +1,7 @@
 //! Test support for the swarmd crates (a dev-dependency only): fixtures built in one place
 //! instead of by hand in every test, and the test images built once per test process.
 //!
+//! - [`cluster_info()`]: an initialised cluster's record.
 //! - [`node()`]: a node as a fresh join leaves it.
 //! - [`task()`]: a task of a service as the orchestrators create it, ready to be adjusted.
 //! - [`service()`]: a service as the managers store a new one.
@@ -12,6 +13,7 @@
 //! Limits: the in-memory cluster of the reconcile tests (`reconcile/tests/common`) stays with
 //! them for now; it applies through the real `ClusterState::apply` already.
 
+pub mod cluster;
 pub mod http;
 pub mod images;
 pub mod node;
@@ -19,6 +21,7 @@ pub mod service;
 pub mod task;
 pub mod unique;
 
+pub use cluster::cluster_info;
 pub use node::node;
 pub use service::service;
 pub use task::task;
