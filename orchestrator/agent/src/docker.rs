@@ -224,17 +224,26 @@ impl DockerExecutor {
         key: &str,
         value: &str,
     ) -> Result<Vec<String>, AgentError> {
-        let filters = HashMap::from([("label".to_string(), vec![format!("{key}={value}")])]);
-        let list = self
-            .docker
+        let list = self.labelled(vec![format!("{key}={value}")], key).await?;
+        Ok(list.into_iter().filter_map(|c| c.id).collect())
+    }
+
+    /// All containers (running or not) carrying every label filter of `labels` (`key` or
+    /// `key=value`); `about` names what was asked in an error.
+    async fn labelled(
+        &self,
+        labels: Vec<String>,
+        about: &str,
+    ) -> Result<Vec<bollard::models::ContainerSummary>, AgentError> {
+        let filters = HashMap::from([("label".to_string(), labels)]);
+        self.docker
             .list_containers(Some(ListContainersOptions {
                 all: true,
                 filters: Some(filters),
                 ..Default::default()
             }))
             .await
-            .map_err(docker_err("list containers", key))?;
-        Ok(list.into_iter().filter_map(|c| c.id).collect())
+            .map_err(docker_err("list containers", about))
     }
 }
 
@@ -503,22 +512,11 @@ impl Executor for DockerExecutor {
     }
 
     async fn task_containers(&self) -> Result<Vec<TaskContainer>, AgentError> {
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![
-                format!("{}={}", labels::NODE_ID, self.node.node_id),
-                labels::TASK_ID.to_string(),
-            ],
-        )]);
-        let list = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(filters),
-                ..Default::default()
-            }))
-            .await
-            .map_err(docker_err("list containers", &self.node.node_id))?;
+        let wanted = vec![
+            format!("{}={}", labels::NODE_ID, self.node.node_id),
+            labels::TASK_ID.to_string(),
+        ];
+        let list = self.labelled(wanted, &self.node.node_id).await?;
         Ok(list
             .into_iter()
             .filter_map(|c| {

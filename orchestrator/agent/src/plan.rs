@@ -128,26 +128,13 @@ pub fn worth_reporting(known: Option<TaskState>, observed: TaskState) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_api::service::{EndpointSpec, TaskSpec};
-    use swarm_api::task::TaskStatus;
 
     fn task(id: &str, desired: TaskState, observed: TaskState) -> Task {
         Task {
-            id: id.into(),
-            service_id: "s".into(),
             service_name: "web".into(),
-            slot: Some(1),
             node_id: Some("n1".into()),
-            spec: TaskSpec::default(),
-            endpoint: EndpointSpec::default(),
-            service_version: 1,
             desired_state: desired,
-            status: TaskStatus {
-                state: observed,
-                ..Default::default()
-            },
-            created_at_ms: 0,
-            updated_at_ms: 0,
+            ..swarm_testkit::task(id, "s", "", observed)
         }
     }
 
@@ -161,6 +148,21 @@ mod tests {
             container_id: format!("c-{task}"),
             state,
         }
+    }
+
+    /// The plan for `assigned` with these local sets and containers.
+    fn plan_for(
+        assigned: &[Task],
+        active: &HashSet<String>,
+        settled: &HashSet<String>,
+        containers: &[TaskContainer],
+    ) -> Vec<Action> {
+        let local = LocalState {
+            active,
+            settled,
+            containers,
+        };
+        plan(assigned, local)
     }
 
     fn run(id: &str) -> Action {
@@ -177,24 +179,21 @@ mod tests {
             task("c", Running, Running),
         ];
         let (active, settled) = (set(&["b"]), set(&[]));
-        let local = LocalState {
-            active: &active,
-            settled: &settled,
-            containers: &[container("b", ContainerState::Running)],
-        };
-        assert_eq!(plan(&assigned, local), vec![run("a"), run("c")]);
+        let planned = plan_for(
+            &assigned,
+            &active,
+            &settled,
+            &[container("b", ContainerState::Running)],
+        );
+        assert_eq!(planned, vec![run("a"), run("c")]);
     }
 
     #[test]
     fn finished_tasks_are_not_restarted() {
         let assigned = [task("a", Running, Running), task("b", Running, Failed)];
         let (active, settled) = (set(&[]), set(&["a"]));
-        let local = LocalState {
-            active: &active,
-            settled: &settled,
-            containers: &[],
-        };
-        assert_eq!(plan(&assigned, local), vec![]);
+        let planned = plan_for(&assigned, &active, &settled, &[]);
+        assert_eq!(planned, vec![]);
     }
 
     #[test]
@@ -210,13 +209,9 @@ mod tests {
             container("created", ContainerState::Created),
             container("dead", ContainerState::Exited),
         ];
-        let local = LocalState {
-            active: &none,
-            settled: &none,
-            containers: &containers,
-        };
+        let planned = plan_for(&assigned, &none, &none, &containers);
         assert_eq!(
-            plan(&assigned, local),
+            planned,
             vec![
                 run("live"),
                 run("created"),
@@ -237,15 +232,11 @@ mod tests {
             task("d", Shutdown, Shutdown),
             task("e", Shutdown, Running),
         ];
-        let (active, settled) = (set(&["a"]), set(&["e"]));
         let containers = [container("b", ContainerState::Running)];
-        let local = LocalState {
-            active: &active,
-            settled: &settled,
-            containers: &containers,
-        };
+        let (active, settled) = (set(&["a"]), set(&["e"]));
+        let planned = plan_for(&assigned, &active, &settled, &containers);
         assert_eq!(
-            plan(&assigned, local),
+            planned,
             vec![
                 Action::Stop {
                     task_id: "a".into()
@@ -265,7 +256,6 @@ mod tests {
     #[test]
     fn deleted_tasks_are_removed_first_with_all_their_containers() {
         let assigned = [task("keep", Running, Running)];
-        let (active, settled) = (set(&["keep", "gone-active"]), set(&["gone-settled"]));
         let containers = [
             container("keep", ContainerState::Running),
             container("gone-active", ContainerState::Running),
@@ -276,13 +266,10 @@ mod tests {
                 state: ContainerState::Created,
             },
         ];
-        let local = LocalState {
-            active: &active,
-            settled: &settled,
-            containers: &containers,
-        };
+        let (active, settled) = (set(&["keep", "gone-active"]), set(&["gone-settled"]));
+        let planned = plan_for(&assigned, &active, &settled, &containers);
         assert_eq!(
-            plan(&assigned, local),
+            planned,
             vec![
                 Action::Remove {
                     task_id: "gone-active".into(),

@@ -17,8 +17,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use bollard::models::{Mount, MountType};
+use swarm_api::config::ConfigSpec;
 use swarm_api::dispatch::FilePayload;
+use swarm_api::file_kind::{FileRef, FileSpec};
 use swarm_api::file_ref::{FileKind, FileTarget};
+use swarm_api::secret::SecretSpec;
+use swarm_api::service::ContainerSpec;
 use swarm_api::task::Task;
 
 use crate::error::AgentError;
@@ -52,23 +56,26 @@ pub struct FilePlan {
 pub fn plan_files(root: &Path, task: &Task) -> Vec<FilePlan> {
     let dir = root.join(&task.id);
     let c = &task.spec.container;
-    let secrets = c.secrets.iter().enumerate().map(|(i, r)| FilePlan {
-        id: r.secret_id.clone(),
-        name: r.secret_name.clone(),
-        kind: FileKind::Secret,
-        host: dir.join(format!("secret-{i}")),
-        target: FileKind::Secret.path(&r.file.name),
-        file: r.file.clone(),
-    });
-    let configs = c.configs.iter().enumerate().map(|(i, r)| FilePlan {
-        id: r.config_id.clone(),
-        name: r.config_name.clone(),
-        kind: FileKind::Config,
-        host: dir.join(format!("config-{i}")),
-        target: FileKind::Config.path(&r.file.name),
-        file: r.file.clone(),
-    });
-    secrets.chain(configs).collect()
+    let mut out = plans::<SecretSpec>(&dir, c);
+    out.extend(plans::<ConfigSpec>(&dir, c));
+    out
+}
+
+/// The files of the references of kind `S` (`secret-N`, `config-N` under `dir`).
+fn plans<S: FileSpec>(dir: &Path, c: &ContainerSpec) -> Vec<FilePlan> {
+    let kind = S::KIND;
+    S::refs(c)
+        .iter()
+        .enumerate()
+        .map(|(i, r)| FilePlan {
+            id: r.id().to_string(),
+            name: r.name().to_string(),
+            kind,
+            host: dir.join(format!("{}-{i}", kind.noun())),
+            target: kind.path(&r.file().name),
+            file: r.file().clone(),
+        })
+        .collect()
 }
 
 /// The read-only bind mounts of `task`'s files (pure).

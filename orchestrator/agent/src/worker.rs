@@ -440,14 +440,8 @@ impl<E: Executor + 'static> Worker<E> {
         task_id: &str,
         tail: Option<usize>,
     ) -> Result<Vec<LogLine>, AgentError> {
-        let containers = self.exec.task_containers().await?;
-        let c = containers
-            .iter()
-            .find(|c| c.task_id == task_id)
-            .ok_or_else(|| AgentError::NoContainer {
-                task_id: task_id.to_string(),
-            })?;
-        self.exec.logs(&c.container_id, tail).await
+        let id = self.container_of(task_id).await?;
+        self.exec.logs(&id, tail).await
     }
 
     /// Streams the logs of the task's container on this node to `tx` (see
@@ -458,14 +452,20 @@ impl<E: Executor + 'static> Worker<E> {
         opts: crate::executor::LogStreamOptions,
         tx: tokio::sync::mpsc::Sender<LogLine>,
     ) -> Result<(), AgentError> {
+        let id = self.container_of(task_id).await?;
+        self.exec.log_stream(&id, opts, tx).await
+    }
+
+    /// The id of the task's container on this node.
+    async fn container_of(&self, task_id: &str) -> Result<String, AgentError> {
         let containers = self.exec.task_containers().await?;
-        let c = containers
-            .iter()
+        containers
+            .into_iter()
             .find(|c| c.task_id == task_id)
+            .map(|c| c.container_id)
             .ok_or_else(|| AgentError::NoContainer {
                 task_id: task_id.to_string(),
-            })?;
-        self.exec.log_stream(&c.container_id, opts, tx).await
+            })
     }
 }
 

@@ -3,7 +3,7 @@
 //! Every test labels its containers with its own service id and removes them on drop.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use swarm_agent::controller::{run_task, RunOptions, StatusUpdate};
 use swarm_agent::docker::{DockerExecutor, DEFAULT_SOCKET};
@@ -11,6 +11,7 @@ use swarm_agent::{labels, Executor, NodeContext};
 use swarm_api::mount::Mount;
 use swarm_api::publish::PortConfig;
 use swarm_api::task::{Task, TaskState, TaskStatus};
+use swarm_testkit::unique;
 use tokio::sync::{mpsc, watch};
 
 const IMAGE: &str = swarm_testkit::images::IMAGE;
@@ -44,14 +45,6 @@ impl Drop for Cleanup {
             }
         }
     }
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{nanos:x}", std::process::id())
 }
 
 fn task(name: &str, args: &[&str]) -> (Task, Cleanup) {

@@ -7,7 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use swarm_agent::docker::{DockerExecutor, DEFAULT_SOCKET};
 use swarm_agent::session::{run_session, SessionOptions, SyncTransport};
@@ -16,6 +16,7 @@ use swarm_agent::{labels, Executor, NodeContext};
 use swarm_api::dispatch::{MeshPort, SyncRequest, SyncResponse, TaskReport};
 use swarm_api::publish::{PortConfig, Protocol};
 use swarm_api::task::{Task, TaskState, TaskStatus};
+use swarm_testkit::unique;
 use tokio::sync::{oneshot, watch};
 
 const IMAGE: &str = swarm_testkit::images::IMAGE;
@@ -24,14 +25,6 @@ const WAIT: Duration = Duration::from_secs(120);
 
 fn image() {
     swarm_testkit::images::default_image(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{nanos:x}", std::process::id())
 }
 
 fn docker(args: &[&str]) -> String {
@@ -272,6 +265,24 @@ fn free_port(ip: IpAddr) -> u16 {
         .port()
 }
 
+/// The states a task reports on its way up, in order.
+const UP: [TaskState; 4] = [
+    TaskState::Accepted,
+    TaskState::Preparing,
+    TaskState::Starting,
+    TaskState::Running,
+];
+
+/// A fresh node id (its containers removed when the cleanup drops), one task of `service` for
+/// it, and a manager that assigns that task.
+fn one_task(prefix: &str, service: &str) -> (String, Cleanup, Task, Arc<FakeManager>) {
+    let node_id = unique(prefix);
+    let cleanup = Cleanup(vec![node_id.clone()]);
+    let t = task(&node_id, service, 1);
+    let manager = FakeManager::new(vec![t.clone()]);
+    (node_id, cleanup, t, manager)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tasks_run_with_bound_ports_and_the_mesh_reaches_them() {
     let node_id = unique("node-two");
@@ -289,15 +300,7 @@ async fn two_tasks_run_with_bound_ports_and_the_mesh_reaches_them() {
     let mut backends = Vec::new();
     for t in &tasks {
         let st = manager.report(&t.id, TaskState::Running, 1).await;
-        assert_eq!(
-            manager.states_of(&t.id),
-            vec![
-                TaskState::Accepted,
-                TaskState::Preparing,
-                TaskState::Starting,
-                TaskState::Running
-            ]
-        );
+        assert_eq!(manager.states_of(&t.id), UP.to_vec());
         assert_eq!(st.ports.len(), 1, "{st:?}");
         let p = &st.ports[0];
         assert_eq!((p.target, p.protocol), (80, Protocol::Tcp));
@@ -358,10 +361,7 @@ async fn two_tasks_run_with_bound_ports_and_the_mesh_reaches_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn desired_shutdown_stops_and_a_deleted_task_is_removed() {
-    let node_id = unique("node-stop");
-    let _cleanup = Cleanup(vec![node_id.clone()]);
-    let t = task(&node_id, "stop", 1);
-    let manager = FakeManager::new(vec![t.clone()]);
+    let (node_id, _cleanup, t, manager) = one_task("node-stop", "stop");
     let node = start_node(&node_id, IpAddr::V4(Ipv4Addr::new(127, 0, 42, 2)), &manager).await;
     let running = manager.report(&t.id, TaskState::Running, 1).await;
     let container = running.container_id.clone().unwrap();
@@ -479,13 +479,7 @@ async fn a_restarted_worker_adopts_the_running_container() {
     assert_eq!(again.ports, first.ports, "same container, same bound port");
     assert_eq!(
         manager.states_of(&t.id),
-        vec![
-            TaskState::Accepted,
-            TaskState::Preparing,
-            TaskState::Starting,
-            TaskState::Running,
-            TaskState::Running
-        ],
+        [&UP[..], &[TaskState::Running]].concat(),
         "states the manager already had are not replayed"
     );
     let all = containers_with(&format!("{}={}", labels::TASK_ID, t.id));
@@ -498,10 +492,7 @@ async fn a_restarted_worker_adopts_the_running_container() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_syncs_requeue_the_reports_in_order() {
-    let node_id = unique("node-requeue");
-    let _cleanup = Cleanup(vec![node_id.clone()]);
-    let t = task(&node_id, "requeue", 1);
-    let manager = FakeManager::new(vec![t.clone()]);
+    let (node_id, _cleanup, t, manager) = one_task("node-requeue", "requeue");
     manager.fail.store(4, Ordering::SeqCst);
     let node = start_node(&node_id, IpAddr::V4(Ipv4Addr::new(127, 0, 42, 6)), &manager).await;
     manager.report(&t.id, TaskState::Running, 1).await;
@@ -512,12 +503,7 @@ async fn failed_syncs_requeue_the_reports_in_order() {
     );
     assert_eq!(
         manager.states_of(&t.id),
-        vec![
-            TaskState::Accepted,
-            TaskState::Preparing,
-            TaskState::Starting,
-            TaskState::Running
-        ],
+        UP.to_vec(),
         "nothing lost, nothing doubled, order kept"
     );
     node.stop().await;
@@ -525,10 +511,7 @@ async fn failed_syncs_requeue_the_reports_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_change_syncs_at_once_not_after_the_period() {
-    let node_id = unique("node-notify");
-    let _cleanup = Cleanup(vec![node_id.clone()]);
-    let t = task(&node_id, "notify", 1);
-    let manager = FakeManager::new(vec![t.clone()]);
+    let (node_id, _cleanup, t, manager) = one_task("node-notify", "notify");
     // Far beyond the report wait: only the worker's notify can bring the reports in time.
     manager.edit(|a| a.period_ms = 3_600_000);
     let node = start_node(&node_id, IpAddr::V4(Ipv4Addr::new(127, 0, 42, 7)), &manager).await;

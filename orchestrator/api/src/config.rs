@@ -20,20 +20,8 @@ pub struct ConfigSpec {
     pub data: Vec<u8>,
 }
 
-/// A config as stored and shown by `config ls|inspect`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Config {
-    /// Cluster-unique id.
-    pub id: String,
-    /// Bumped by every change (label updates).
-    pub version: u64,
-    /// Creation time, Unix milliseconds.
-    pub created_at_ms: u64,
-    /// Last change, Unix milliseconds.
-    pub updated_at_ms: u64,
-    /// The spec with its data.
-    pub spec: ConfigSpec,
-}
+/// A config as stored and shown by `config ls|inspect`, with its data.
+pub type Config = crate::file_object::Object<ConfigSpec>;
 
 /// A service's use of a config (`--config`), docker's `ConfigReference`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

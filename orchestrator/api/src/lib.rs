@@ -44,6 +44,8 @@ pub mod network_api;
 
 // Secrets and configs (issue 16).
 pub mod config;
+pub mod file_kind;
+pub mod file_object;
 pub mod file_ref;
 pub mod healthcheck;
 pub mod secret;

@@ -80,20 +80,9 @@ pub struct SecretSpec {
     pub driver: String,
 }
 
-/// A secret as `secret ls|inspect` shows it: metadata only, never the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Secret {
-    /// Cluster-unique id.
-    pub id: String,
-    /// Bumped by every change (label updates).
-    pub version: u64,
-    /// Creation time, Unix milliseconds.
-    pub created_at_ms: u64,
-    /// Last change, Unix milliseconds.
-    pub updated_at_ms: u64,
-    /// The spec, with `data` empty.
-    pub spec: SecretSpec,
-}
+/// A secret as `secret ls|inspect` shows it: metadata only, never the value (`spec.data` is
+/// empty).
+pub type Secret = crate::file_object::Object<SecretSpec>;
 
 /// A secret's value encrypted with the cluster data key (AES-256-GCM), as the Raft log and
 /// snapshots keep it. The associated data is the secret's id, so a sealed value cannot be

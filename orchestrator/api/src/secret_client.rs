@@ -2,24 +2,32 @@
 //! `client.configs().ls()`, `client.unlock_key(rotate)`, ... (one route of [`crate::routes`]
 //! each, like [`crate::control_client`]).
 
+use std::marker::PhantomData;
+
 use crate::client::Client;
-use crate::config::{Config, ConfigSpec};
+use crate::config::ConfigSpec;
 use crate::error::ClientError;
+use crate::file_kind::{FileSpec, Object};
 use crate::routes;
-use crate::secret::{Secret, SecretSpec, UpdateLabelsRequest};
+use crate::secret::{SecretSpec, UpdateLabelsRequest};
 use crate::swarm_lock::{SwarmUpdateRequest, UnlockKeyRequest, UnlockKeyResponse, UnlockRequest};
 
 type Result<T> = std::result::Result<T, ClientError>;
 
 impl Client {
+    /// The verbs of file objects of kind `S` (secrets or configs).
+    pub fn file_objects<S: FileSpec>(&self) -> FileObjects<'_, S> {
+        FileObjects(self, PhantomData)
+    }
+
     /// The secret verbs.
     pub fn secrets(&self) -> Secrets<'_> {
-        Secrets(self)
+        self.file_objects()
     }
 
     /// The config verbs.
     pub fn configs(&self) -> Configs<'_> {
-        Configs(self)
+        self.file_objects()
     }
 
     /// `swarm update --autolock=BOOL`: answers the unlock key when autolock is on.
@@ -42,62 +50,39 @@ impl Client {
     }
 }
 
-/// The secret verbs of a [`Client`]; `key` is an id, a unique id prefix or a name.
-pub struct Secrets<'a>(&'a Client);
+/// The verbs of one kind of file object (secrets or configs) of a [`Client`]; `key` is an id,
+/// a unique id prefix or a name.
+pub struct FileObjects<'a, S>(&'a Client, PhantomData<S>);
 
-impl Secrets<'_> {
-    /// Every secret (metadata only).
-    pub async fn ls(&self) -> Result<Vec<Secret>> {
-        self.0.send(&routes::SECRETS, &[], &()).await
+/// The secret verbs (metadata only: a secret's value is never answered).
+pub type Secrets<'a> = FileObjects<'a, SecretSpec>;
+
+/// The config verbs (with their data).
+pub type Configs<'a> = FileObjects<'a, ConfigSpec>;
+
+impl<S: FileSpec> FileObjects<'_, S> {
+    /// Every object of the kind.
+    pub async fn ls(&self) -> Result<Vec<Object<S>>> {
+        self.0.send(&S::LIST, &[], &()).await
     }
 
-    /// Creates a secret.
-    pub async fn create(&self, spec: &SecretSpec) -> Result<Secret> {
-        self.0.send(&routes::SECRET_CREATE, &[], spec).await
+    /// Creates one.
+    pub async fn create(&self, spec: &S) -> Result<Object<S>> {
+        self.0.send(&S::CREATE, &[], spec).await
     }
 
-    /// One secret (metadata only).
-    pub async fn inspect(&self, key: &str) -> Result<Secret> {
-        self.0.send(&routes::SECRET, &[key], &()).await
-    }
-
-    /// Replaces the labels.
-    pub async fn update(&self, key: &str, req: &UpdateLabelsRequest) -> Result<Secret> {
-        self.0.send(&routes::SECRET_UPDATE, &[key], req).await
-    }
-
-    /// Removes a secret no service uses.
-    pub async fn rm(&self, key: &str) -> Result<()> {
-        self.0.send(&routes::SECRET_RM, &[key], &()).await
-    }
-}
-
-/// The config verbs of a [`Client`]; `key` is an id, a unique id prefix or a name.
-pub struct Configs<'a>(&'a Client);
-
-impl Configs<'_> {
-    /// Every config.
-    pub async fn ls(&self) -> Result<Vec<Config>> {
-        self.0.send(&routes::CONFIGS, &[], &()).await
-    }
-
-    /// Creates a config.
-    pub async fn create(&self, spec: &ConfigSpec) -> Result<Config> {
-        self.0.send(&routes::CONFIG_CREATE, &[], spec).await
-    }
-
-    /// One config, with its data.
-    pub async fn inspect(&self, key: &str) -> Result<Config> {
-        self.0.send(&routes::CONFIG, &[key], &()).await
+    /// One object.
+    pub async fn inspect(&self, key: &str) -> Result<Object<S>> {
+        self.0.send(&S::INSPECT, &[key], &()).await
     }
 
     /// Replaces the labels.
-    pub async fn update(&self, key: &str, req: &UpdateLabelsRequest) -> Result<Config> {
-        self.0.send(&routes::CONFIG_UPDATE, &[key], req).await
+    pub async fn update(&self, key: &str, req: &UpdateLabelsRequest) -> Result<Object<S>> {
+        self.0.send(&S::UPDATE, &[key], req).await
     }
 
-    /// Removes a config no service uses.
+    /// Removes one no service uses.
     pub async fn rm(&self, key: &str) -> Result<()> {
-        self.0.send(&routes::CONFIG_RM, &[key], &()).await
+        self.0.send(&S::RM, &[key], &()).await
     }
 }

@@ -42,6 +42,26 @@ pub enum TaskState {
 }
 
 impl TaskState {
+    /// Every state, in the order a task passes them (terminal ones last).
+    pub const ALL: [TaskState; 11] = [
+        TaskState::New,
+        TaskState::Pending,
+        TaskState::Assigned,
+        TaskState::Accepted,
+        TaskState::Preparing,
+        TaskState::Starting,
+        TaskState::Running,
+        TaskState::Complete,
+        TaskState::Shutdown,
+        TaskState::Failed,
+        TaskState::Rejected,
+    ];
+
+    /// The states up to and including running, in order.
+    pub fn until_running() -> &'static [TaskState] {
+        &Self::ALL[..=Self::Running as usize]
+    }
+
     /// Complete, shutdown, failed and rejected tasks never change again.
     pub fn is_terminal(self) -> bool {
         self >= TaskState::Complete

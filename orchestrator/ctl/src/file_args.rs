@@ -8,9 +8,10 @@
 use anyhow::Result;
 use clap::Args;
 use swarm_api::client::Client;
-use swarm_api::config::ConfigReference;
+use swarm_api::config::ConfigSpec;
+use swarm_api::file_kind::{FileRef, FileSpec};
 use swarm_api::file_ref::{parse_file_ref, FileKind};
-use swarm_api::secret::SecretReference;
+use swarm_api::secret::SecretSpec;
 use swarm_api::service::ServiceSpec;
 use swarm_api::spec_error::SpecError;
 
@@ -42,32 +43,15 @@ pub struct UpdateFileArgs {
     pub config_rm: Vec<String>,
 }
 
-async fn secret_ref(client: &Client, flag: &str, value: &str) -> Result<SecretReference> {
-    let a = parse_file_ref(FileKind::Secret, flag, value)?;
-    let s = client
-        .secrets()
+/// `--secret`/`--config` (`flag` as typed): parsed, and the named object looked up.
+async fn file_ref<S: FileSpec>(client: &Client, flag: &str, value: &str) -> Result<S::Ref> {
+    let a = parse_file_ref(S::KIND, flag, value)?;
+    let o = client
+        .file_objects::<S>()
         .inspect(&a.source)
         .await
-        .map_err(|e| missing(flag, value, FileKind::Secret, &a.source, &e.to_string()))?;
-    Ok(SecretReference {
-        secret_id: s.id,
-        secret_name: s.spec.name,
-        file: a.target,
-    })
-}
-
-async fn config_ref(client: &Client, flag: &str, value: &str) -> Result<ConfigReference> {
-    let a = parse_file_ref(FileKind::Config, flag, value)?;
-    let c = client
-        .configs()
-        .inspect(&a.source)
-        .await
-        .map_err(|e| missing(flag, value, FileKind::Config, &a.source, &e.to_string()))?;
-    Ok(ConfigReference {
-        config_id: c.id,
-        config_name: c.spec.name,
-        file: a.target,
-    })
+        .map_err(|e| missing(flag, value, S::KIND, &a.source, &e.to_string()))?;
+    Ok(S::Ref::new(o.id, o.spec.name().to_string(), a.target))
 }
 
 fn missing(flag: &str, value: &str, kind: FileKind, name: &str, why: &str) -> anyhow::Error {
@@ -91,15 +75,36 @@ fn missing(flag: &str, value: &str, kind: FileKind, name: &str, why: &str) -> an
 impl CreateFileArgs {
     /// Adds the references to `spec`.
     pub async fn apply(&self, client: &Client, mut spec: ServiceSpec) -> Result<ServiceSpec> {
-        for v in &self.secret {
-            let r = secret_ref(client, "--secret", v).await?;
-            spec.task.container.secrets.push(r);
-        }
-        for v in &self.config {
-            let r = config_ref(client, "--config", v).await?;
-            spec.task.container.configs.push(r);
-        }
+        add::<SecretSpec>(client, "--secret", &self.secret, false, &mut spec).await?;
+        add::<ConfigSpec>(client, "--config", &self.config, false, &mut spec).await?;
         Ok(spec)
+    }
+}
+
+/// Adds a reference per value; with `replace`, an added object replaces its old reference at
+/// the same target (`service update`).
+async fn add<S: FileSpec>(
+    client: &Client,
+    flag: &str,
+    values: &[String],
+    replace: bool,
+    spec: &mut ServiceSpec,
+) -> Result<()> {
+    for v in values {
+        let r = file_ref::<S>(client, flag, v).await?;
+        let refs = S::refs_mut(&mut spec.task.container);
+        if replace {
+            refs.retain(|x| x.id() != r.id() || x.file().name != r.file().name);
+        }
+        refs.push(r);
+    }
+    Ok(())
+}
+
+/// Removes the references to the objects named (by name or id).
+fn remove<S: FileSpec>(names: &[String], spec: &mut ServiceSpec) {
+    for name in names {
+        S::refs_mut(&mut spec.task.container).retain(|r| r.name() != name && r.id() != name);
     }
 }
 
@@ -114,29 +119,10 @@ impl UpdateFileArgs {
 
     /// Removes, then adds (an added name replaces its old reference), as docker does.
     pub async fn apply(&self, client: &Client, mut spec: ServiceSpec) -> Result<ServiceSpec> {
-        let c = &mut spec.task.container;
-        for name in &self.secret_rm {
-            c.secrets
-                .retain(|r| &r.secret_name != name && &r.secret_id != name);
-        }
-        for name in &self.config_rm {
-            c.configs
-                .retain(|r| &r.config_name != name && &r.config_id != name);
-        }
-        for v in &self.secret_add {
-            let r = secret_ref(client, "--secret-add", v).await?;
-            let c = &mut spec.task.container;
-            c.secrets
-                .retain(|x| x.secret_id != r.secret_id || x.file.name != r.file.name);
-            c.secrets.push(r);
-        }
-        for v in &self.config_add {
-            let r = config_ref(client, "--config-add", v).await?;
-            let c = &mut spec.task.container;
-            c.configs
-                .retain(|x| x.config_id != r.config_id || x.file.name != r.file.name);
-            c.configs.push(r);
-        }
+        remove::<SecretSpec>(&self.secret_rm, &mut spec);
+        remove::<ConfigSpec>(&self.config_rm, &mut spec);
+        add::<SecretSpec>(client, "--secret-add", &self.secret_add, true, &mut spec).await?;
+        add::<ConfigSpec>(client, "--config-add", &self.config_add, true, &mut spec).await?;
         Ok(spec)
     }
 }

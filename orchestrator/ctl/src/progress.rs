@@ -48,23 +48,13 @@ impl Progress {
     }
 }
 
-/// The states a task passes on its way to running, in order (the bar grows along them).
-const STAGES: [TaskState; 7] = [
-    TaskState::New,
-    TaskState::Pending,
-    TaskState::Assigned,
-    TaskState::Accepted,
-    TaskState::Preparing,
-    TaskState::Starting,
-    TaskState::Running,
-];
-
 /// Width of a bar, as Docker draws it.
 const BAR: usize = 50;
 
 fn bar(state: TaskState) -> String {
-    let stage = STAGES.iter().position(|s| *s == state);
-    let filled = stage.map_or(0, |i| (i + 1) * BAR / STAGES.len());
+    let stages = TaskState::until_running();
+    let stage = stages.iter().position(|s| *s == state);
+    let filled = stage.map_or(0, |i| (i + 1) * BAR / stages.len());
     let mut b = "=".repeat(filled.saturating_sub(1));
     if filled > 0 {
         b.push('>');

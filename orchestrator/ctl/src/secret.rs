@@ -11,6 +11,7 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 use swarm_api::client::Client;
 use swarm_api::config::{Config, ConfigSpec};
+use swarm_api::file_kind::{FileSpec, Object};
 use swarm_api::file_ref::{validate_object, FileKind};
 use swarm_api::secret::{Secret, SecretData, SecretSpec};
 use swarm_api::spec_error::SpecError;
@@ -107,30 +108,110 @@ fn parse_labels(labels: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// Docker's `secret inspect` JSON (never with data).
-pub fn secret_json(s: &Secret) -> Value {
-    let mut spec = json!({ "Name": s.spec.name, "Labels": s.spec.labels });
-    if !s.spec.driver.is_empty() {
-        spec["Driver"] = json!({ "Name": s.spec.driver });
-    }
-    json!({
-        "ID": s.id,
-        "Version": { "Index": s.version },
-        "CreatedAt": rfc3339(s.created_at_ms),
-        "UpdatedAt": rfc3339(s.updated_at_ms),
-        "Spec": spec,
-    })
+/// What the verbs need per kind: the spec `create` sends and docker's output.
+pub trait FileVerbs: FileSpec {
+    /// The extra columns of `ls` between `NAME` and `CREATED`.
+    const EXTRA_COLUMNS: &'static [&'static str];
+    /// `--driver` as given: kept (secrets) or refused (configs).
+    fn driver(driver: Option<String>) -> Result<String>;
+    /// The spec of `create`.
+    fn spec(name: String, labels: Labels, data: Vec<u8>, driver: String) -> Self;
+    /// Docker's `inspect` JSON.
+    fn json(o: &Object<Self>) -> Value;
+    /// `inspect --pretty`.
+    fn pretty(o: &Object<Self>) -> String;
+    /// The cells of [`Self::EXTRA_COLUMNS`].
+    fn extra_cells(o: &Object<Self>) -> Vec<String>;
 }
 
-/// Docker's `config inspect` JSON (with the data, base64, as docker).
-pub fn config_json(c: &Config) -> Value {
-    let data = serde_json::to_value(&c.spec).map_or(Value::Null, |v| v["data"].clone());
+type Labels = BTreeMap<String, String>;
+
+impl FileVerbs for SecretSpec {
+    const EXTRA_COLUMNS: &'static [&'static str] = &["DRIVER"];
+    fn driver(driver: Option<String>) -> Result<String> {
+        Ok(driver.unwrap_or_default())
+    }
+    fn spec(name: String, labels: Labels, data: Vec<u8>, driver: String) -> Self {
+        SecretSpec {
+            name,
+            labels,
+            data: SecretData(data),
+            driver,
+        }
+    }
+    /// Never with data.
+    fn json(s: &Secret) -> Value {
+        let mut spec = json!({ "Name": s.spec.name, "Labels": s.spec.labels });
+        if !s.spec.driver.is_empty() {
+            spec["Driver"] = json!({ "Name": s.spec.driver });
+        }
+        object_json(s, spec)
+    }
+    fn pretty(s: &Secret) -> String {
+        format!(
+            "ID:              {}\nName:            {}\n{}Driver:          {}\nCreated at:      {}\nUpdated at:      {}\n",
+            s.id,
+            s.spec.name,
+            labels_block(&s.spec.labels),
+            s.spec.driver,
+            rfc3339(s.created_at_ms),
+            rfc3339(s.updated_at_ms)
+        )
+    }
+    fn extra_cells(s: &Secret) -> Vec<String> {
+        vec![s.spec.driver.clone()]
+    }
+}
+
+impl FileVerbs for ConfigSpec {
+    const EXTRA_COLUMNS: &'static [&'static str] = &[];
+    fn driver(driver: Option<String>) -> Result<String> {
+        match driver {
+            None => Ok(String::new()),
+            Some(d) => Err(SpecError::new(
+                "--driver",
+                d,
+                "configs have no drivers",
+                "leave --driver out",
+            )
+            .into()),
+        }
+    }
+    fn spec(name: String, labels: Labels, data: Vec<u8>, _: String) -> Self {
+        ConfigSpec { name, labels, data }
+    }
+    /// With the data, base64, as docker.
+    fn json(c: &Config) -> Value {
+        let data = serde_json::to_value(&c.spec).map_or(Value::Null, |v| v["data"].clone());
+        object_json(
+            c,
+            json!({ "Name": c.spec.name, "Labels": c.spec.labels, "Data": data }),
+        )
+    }
+    /// The data as text.
+    fn pretty(c: &Config) -> String {
+        format!(
+            "ID:              {}\nName:            {}\n{}Created at:      {}\nUpdated at:      {}\nData:\n{}\n",
+            c.id,
+            c.spec.name,
+            labels_block(&c.spec.labels),
+            rfc3339(c.created_at_ms),
+            rfc3339(c.updated_at_ms),
+            String::from_utf8_lossy(&c.spec.data)
+        )
+    }
+    fn extra_cells(_: &Config) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+fn object_json<S>(o: &Object<S>, spec: Value) -> Value {
     json!({
-        "ID": c.id,
-        "Version": { "Index": c.version },
-        "CreatedAt": rfc3339(c.created_at_ms),
-        "UpdatedAt": rfc3339(c.updated_at_ms),
-        "Spec": { "Name": c.spec.name, "Labels": c.spec.labels, "Data": data },
+        "ID": o.id,
+        "Version": { "Index": o.version },
+        "CreatedAt": rfc3339(o.created_at_ms),
+        "UpdatedAt": rfc3339(o.updated_at_ms),
+        "Spec": spec,
     })
 }
 
@@ -142,63 +223,22 @@ fn labels_block(labels: &BTreeMap<String, String>) -> String {
     s
 }
 
-/// `secret inspect --pretty`.
-pub fn secret_pretty(s: &Secret) -> String {
-    format!(
-        "ID:              {}\nName:            {}\n{}Driver:          {}\nCreated at:      {}\nUpdated at:      {}\n",
-        s.id,
-        s.spec.name,
-        labels_block(&s.spec.labels),
-        s.spec.driver,
-        rfc3339(s.created_at_ms),
-        rfc3339(s.updated_at_ms)
-    )
-}
-
-/// `config inspect --pretty` (the data as text).
-pub fn config_pretty(c: &Config) -> String {
-    format!(
-        "ID:              {}\nName:            {}\n{}Created at:      {}\nUpdated at:      {}\nData:\n{}\n",
-        c.id,
-        c.spec.name,
-        labels_block(&c.spec.labels),
-        rfc3339(c.created_at_ms),
-        rfc3339(c.updated_at_ms),
-        String::from_utf8_lossy(&c.spec.data)
-    )
-}
-
-/// The `secret ls` table: docker's `ID NAME DRIVER CREATED UPDATED`.
-pub fn secret_table(list: &[Secret], now: u64) -> String {
+/// The `ls` table: docker's `ID NAME DRIVER CREATED UPDATED` (secrets) or `ID NAME CREATED
+/// UPDATED` (configs).
+pub fn ls_table<S: FileVerbs>(list: &[Object<S>], now: u64) -> String {
     let rows: Vec<Vec<String>> = list
         .iter()
-        .map(|s| {
-            vec![
-                s.id.clone(),
-                s.spec.name.clone(),
-                s.spec.driver.clone(),
-                ago(s.created_at_ms, now),
-                ago(s.updated_at_ms, now),
-            ]
+        .map(|o| {
+            let mut row = vec![o.id.clone(), o.name().to_string()];
+            row.extend(S::extra_cells(o));
+            row.extend([ago(o.created_at_ms, now), ago(o.updated_at_ms, now)]);
+            row
         })
         .collect();
-    table(&["ID", "NAME", "DRIVER", "CREATED", "UPDATED"], &rows)
-}
-
-/// The `config ls` table: docker's `ID NAME CREATED UPDATED`.
-pub fn config_table(list: &[Config], now: u64) -> String {
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|c| {
-            vec![
-                c.id.clone(),
-                c.spec.name.clone(),
-                ago(c.created_at_ms, now),
-                ago(c.updated_at_ms, now),
-            ]
-        })
-        .collect();
-    table(&["ID", "NAME", "CREATED", "UPDATED"], &rows)
+    let mut columns = vec!["ID", "NAME"];
+    columns.extend(S::EXTRA_COLUMNS);
+    columns.extend(["CREATED", "UPDATED"]);
+    table(&columns, &rows)
 }
 
 /// Runs one `secret` verb.
@@ -208,90 +248,7 @@ pub async fn run_secret(
     format: Format,
     out: &mut impl Write,
 ) -> Result<()> {
-    let json_out = format == Format::Json;
-    match verb {
-        FileObjectVerb::Create {
-            label,
-            driver,
-            name,
-            file,
-        } => {
-            let labels = parse_labels(&label)?;
-            let data = read_content(&file, &mut std::io::stdin().lock())?;
-            validate_object(FileKind::Secret, &name, data.len())?;
-            if client
-                .secrets()
-                .ls()
-                .await?
-                .iter()
-                .any(|s| s.spec.name == name)
-            {
-                return Err(taken(FileKind::Secret, &name));
-            }
-            let spec = SecretSpec {
-                name,
-                labels,
-                data: SecretData(data),
-                driver: driver.unwrap_or_default(),
-            };
-            let s = client.secrets().create(&spec).await?;
-            if json_out {
-                return write_json(out, &secret_json(&s));
-            }
-            writeln!(out, "{}", s.id)?;
-        }
-        FileObjectVerb::Ls { quiet, filter } => {
-            let f = Filters::parse(&filter, FILE_OBJECT_KEYS)?;
-            let mut list = client.secrets().ls().await?;
-            list.retain(|s| file_object_matches(&f, &s.id, &s.spec.name, &s.spec.labels));
-            list.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
-            if json_out {
-                let v: Vec<Value> = list.iter().map(secret_json).collect();
-                return write_json(out, &v);
-            }
-            if quiet {
-                for s in &list {
-                    writeln!(out, "{}", s.id)?;
-                }
-            } else {
-                write!(out, "{}", secret_table(&list, now_ms()))?;
-            }
-        }
-        FileObjectVerb::Inspect { pretty, names } => {
-            let mut found = Vec::new();
-            let mut failures = Vec::new();
-            for n in &names {
-                match client.secrets().inspect(n).await {
-                    Ok(s) => found.push(s),
-                    Err(e) => failures.push(format!("{n}: {e}")),
-                }
-            }
-            if pretty && !json_out {
-                for s in &found {
-                    write!(out, "{}", secret_pretty(s))?;
-                }
-            } else {
-                let v: Vec<Value> = found.iter().map(secret_json).collect();
-                write_json(out, &v)?;
-            }
-            if !failures.is_empty() {
-                bail!("{}", failures.join("; "));
-            }
-        }
-        FileObjectVerb::Rm { names } => {
-            let mut failures = Vec::new();
-            for n in &names {
-                match client.secrets().rm(n).await {
-                    Ok(()) => writeln!(out, "{n}")?,
-                    Err(e) => failures.push(format!("{n}: {e}")),
-                }
-            }
-            if !failures.is_empty() {
-                bail!("{}", failures.join("; "));
-            }
-        }
-    }
-    Ok(())
+    run::<SecretSpec>(client, verb, format, out).await
 }
 
 /// Runs one `config` verb.
@@ -301,7 +258,18 @@ pub async fn run_config(
     format: Format,
     out: &mut impl Write,
 ) -> Result<()> {
+    run::<ConfigSpec>(client, verb, format, out).await
+}
+
+/// Runs one verb on objects of kind `S`.
+async fn run<S: FileVerbs>(
+    client: &Client,
+    verb: FileObjectVerb,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<()> {
     let json_out = format == Format::Json;
+    let objects = client.file_objects::<S>();
     match verb {
         FileObjectVerb::Create {
             label,
@@ -309,68 +277,51 @@ pub async fn run_config(
             name,
             file,
         } => {
-            if let Some(d) = driver {
-                return Err(SpecError::new(
-                    "--driver",
-                    d,
-                    "configs have no drivers",
-                    "leave --driver out",
-                )
-                .into());
-            }
+            let driver = S::driver(driver)?;
             let labels = parse_labels(&label)?;
             let data = read_content(&file, &mut std::io::stdin().lock())?;
-            validate_object(FileKind::Config, &name, data.len())?;
-            if client
-                .configs()
-                .ls()
-                .await?
-                .iter()
-                .any(|c| c.spec.name == name)
-            {
-                return Err(taken(FileKind::Config, &name));
+            validate_object(S::KIND, &name, data.len())?;
+            if objects.ls().await?.iter().any(|o| o.name() == name) {
+                return Err(taken(S::KIND, &name));
             }
-            let c = client
-                .configs()
-                .create(&ConfigSpec { name, labels, data })
-                .await?;
+            let o = objects.create(&S::spec(name, labels, data, driver)).await?;
             if json_out {
-                return write_json(out, &config_json(&c));
+                return write_json(out, &S::json(&o));
             }
-            writeln!(out, "{}", c.id)?;
+            writeln!(out, "{}", o.id)?;
         }
         FileObjectVerb::Ls { quiet, filter } => {
             let f = Filters::parse(&filter, FILE_OBJECT_KEYS)?;
-            let mut list = client.configs().ls().await?;
-            list.retain(|c| file_object_matches(&f, &c.id, &c.spec.name, &c.spec.labels));
-            list.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+            let mut list = objects.ls().await?;
+            list.retain(|o| file_object_matches(&f, &o.id, o.name(), o.spec.labels()));
+            list.sort_by(|a, b| a.name().cmp(b.name()));
             if json_out {
-                let v: Vec<Value> = list.iter().map(config_json).collect();
+                let v: Vec<Value> = list.iter().map(S::json).collect();
                 return write_json(out, &v);
             }
             if quiet {
-                for c in &list {
-                    writeln!(out, "{}", c.id)?;
+                for o in &list {
+                    writeln!(out, "{}", o.id)?;
                 }
             } else {
-                write!(out, "{}", config_table(&list, now_ms()))?;
+                write!(out, "{}", ls_table(&list, now_ms()))?;
             }
         }
         FileObjectVerb::Inspect { pretty, names } => {
             let mut found = Vec::new();
             let mut failures = Vec::new();
             for n in &names {
-                match client.configs().inspect(n).await {
-                    Ok(c) => found.push(c),
+                match objects.inspect(n).await {
+                    Ok(o) => found.push(o),
                     Err(e) => failures.push(format!("{n}: {e}")),
                 }
             }
             if pretty && !json_out {
-                for c in &found {
-                    write!(out, "{}", config_pretty(c))?;
+                for o in &found {
+                    write!(out, "{}", S::pretty(o))?;
                 }
             } else {
-                let v: Vec<Value> = found.iter().map(config_json).collect();
+                let v: Vec<Value> = found.iter().map(S::json).collect();
                 write_json(out, &v)?;
             }
             if !failures.is_empty() {
@@ -380,7 +331,7 @@ pub async fn run_config(
         FileObjectVerb::Rm { names } => {
             let mut failures = Vec::new();
             for n in &names {
-                match client.configs().rm(n).await {
+                match objects.rm(n).await {
                     Ok(()) => writeln!(out, "{n}")?,
                     Err(e) => failures.push(format!("{n}: {e}")),
                 }
@@ -415,19 +366,19 @@ mod tests {
     #[test]
     fn columns_and_json_are_dockers_and_never_show_the_value() {
         let s = secret();
-        let t = secret_table(std::slice::from_ref(&s), 5000);
+        let t = ls_table(std::slice::from_ref(&s), 5000);
         assert!(
             t.starts_with("ID    NAME   DRIVER   CREATED         UPDATED"),
             "{t}"
         );
-        let j = secret_json(&s).to_string();
+        let j = SecretSpec::json(&s).to_string();
         assert!(
             j.contains("\"Index\":3") && j.contains("1970-01-01T00:00:01"),
             "{j}"
         );
         assert!(!j.contains("hunter2") && !j.contains("aHVudGVyMg"), "{j}");
-        assert!(!secret_pretty(&s).contains("hunter2"));
-        assert!(secret_pretty(&s).contains(" - env=dev"));
+        assert!(!SecretSpec::pretty(&s).contains("hunter2"));
+        assert!(SecretSpec::pretty(&s).contains(" - env=dev"));
         let c = Config {
             id: "c1".into(),
             version: 1,
@@ -439,9 +390,9 @@ mod tests {
                 data: b"a=1".to_vec(),
             },
         };
-        assert!(config_table(std::slice::from_ref(&c), 0).starts_with("ID   NAME   CREATED"));
-        assert_eq!(config_json(&c)["Spec"]["Data"], "YT0x");
-        assert!(config_pretty(&c).ends_with("Data:\na=1\n"));
+        assert!(ls_table(std::slice::from_ref(&c), 0).starts_with("ID   NAME   CREATED"));
+        assert_eq!(ConfigSpec::json(&c)["Spec"]["Data"], "YT0x");
+        assert!(ConfigSpec::pretty(&c).ends_with("Data:\na=1\n"));
     }
 
     #[test]

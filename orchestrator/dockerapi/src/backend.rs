@@ -2,7 +2,8 @@
 //! request into one or more swarmd routes (`swarm_api::routes`) and sends them to the
 //! manager's router with the caller's request extensions (who is calling), so the same
 //! handlers authorise, validate, forward writes to the leader and read through the read
-//! barrier as for swarmd's own clients. No state is read or written here directly.
+//! barrier as for swarmd's own clients. No state is read or written here directly. The
+//! manager's errors come back as docker's (`503` for "not a manager").
 
 use axum::body::Body;
 use axum::extract::FromRequestParts;
@@ -60,6 +61,24 @@ impl Backend {
         self.send_to(caller, route, route.path(params), body).await
     }
 
+    /// Calls `route` on the object `key` (an id, a unique id prefix or a name): a 404 is
+    /// docker's "`kind` `key` not found".
+    pub async fn send_key<Resp: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        route: &Route<(), Resp>,
+        kind: &str,
+        key: &str,
+    ) -> Result<Resp> {
+        self.send(caller, route, &[key], &()).await.map_err(|e| {
+            if e.status == 404 {
+                DockerError::not_found(format!("{kind} {key} not found"))
+            } else {
+                e
+            }
+        })
+    }
+
     /// Calls a streamed `route` (GET) at `path`: the answer's body as it comes.
     pub async fn stream<Resp>(
         &self,
@@ -93,7 +112,7 @@ impl Backend {
             let message = serde_json::from_slice::<ErrorBody>(&bytes)
                 .map(|b| b.message)
                 .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
-            return Err(DockerError::new(status, message));
+            return Err(answer_error(status, message));
         }
         Ok(res.into_body())
     }
@@ -137,9 +156,22 @@ impl Backend {
             let message = serde_json::from_slice::<ErrorBody>(&bytes)
                 .map(|b| b.message)
                 .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
-            return Err(DockerError::new(status, message));
+            return Err(answer_error(status, message));
         }
         serde_json::from_slice(&bytes)
             .map_err(|e| DockerError::internal(format!("decoding the manager's answer: {e}")))
+    }
+}
+
+/// The manager's error answer as docker's: swarmd's "not a manager" (421) is docker's 503 with
+/// docker's message; others keep their status and message.
+fn answer_error(status: u16, message: String) -> DockerError {
+    if status == 421 {
+        DockerError::new(
+            503,
+            "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.",
+        )
+    } else {
+        DockerError::new(status, message)
     }
 }

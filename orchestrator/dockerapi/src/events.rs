@@ -13,7 +13,6 @@ use swarm_api::routes;
 use crate::backend::Caller;
 use crate::error::Result;
 use crate::filters::Filters;
-use crate::nodes::manager;
 use crate::S;
 
 /// The query of `GET /events`.
@@ -70,11 +69,7 @@ pub async fn events(st: S, c: Caller, Query(q): Query<EventsQuery>) -> Result<Re
     } else {
         format!("{EVENTS_PATH}?{}", parts.join("&"))
     };
-    let body = st
-        .backend
-        .stream(&c, &routes::EVENTS, path)
-        .await
-        .map_err(manager)?;
+    let body = st.backend.stream(&c, &routes::EVENTS, path).await?;
     let mut res = (StatusCode::OK, body).into_response();
     res.headers_mut()
         .insert("content-type", HeaderValue::from_static("application/json"));

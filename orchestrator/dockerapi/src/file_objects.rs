@@ -4,16 +4,20 @@
 //! `/v1/configs` routes. Messages are docker's (swarmkit's): "only updates to Labels are
 //! allowed", "update out of sequence", "secret 'NAME' is in use by the following service: web".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use bollard_stubs::models as d;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use swarm_api::config::{Config, ConfigSpec};
+use swarm_api::file_kind::{referenced_ids, FileSpec, Object};
 use swarm_api::routes;
-use swarm_api::secret::{SecretData, UpdateLabelsRequest};
-use swarm_api::service::Service;
+use swarm_api::secret::{Secret, SecretData, SecretSpec, UpdateLabelsRequest};
 
 use crate::backend::Caller;
 use crate::convert::file_object::{
@@ -22,8 +26,8 @@ use crate::convert::file_object::{
 use crate::convert::labels_in;
 use crate::error::{DockerError, Result};
 use crate::filters::Filters;
-use crate::nodes::{manager, ListQuery};
-use crate::S;
+use crate::nodes::ListQuery;
+use crate::{Docker, S};
 
 /// The query of the update routes.
 #[derive(Debug, Default, Deserialize)]
@@ -38,16 +42,6 @@ fn matches(f: &Filters, id: &str, name: &str, labels: &BTreeMap<String, String>)
         && f.prefix("name", name)
         && f.any("names", |v| v == name)
         && f.labels(|k| labels.get(k).map(String::as_str))
-}
-
-fn not_found<'a>(kind: &'static str, key: &'a str) -> impl Fn(DockerError) -> DockerError + 'a {
-    move |e| {
-        if e.status == 404 {
-            DockerError::not_found(format!("{kind} {key} not found"))
-        } else {
-            e
-        }
-    }
 }
 
 fn created(e: DockerError, kind: &str, name: &str) -> DockerError {
@@ -70,17 +64,99 @@ fn version_of(q: &VersionQuery) -> Result<u64> {
     })
 }
 
+fn labels_only_refused() -> DockerError {
+    DockerError::bad_request("only updates to Labels are allowed")
+}
+
+/// What differs between docker's secrets and configs: their models and what an update may
+/// send besides the labels.
+pub trait DockerKind: FileSpec {
+    /// Docker's object (`d::Secret`, `d::Config`).
+    type Out: Serialize + Send;
+    /// Docker's spec (`d::SecretSpec`, `d::ConfigSpec`).
+    type In: DeserializeOwned + Send;
+    /// swarmd's object as docker's.
+    fn out(o: &Object<Self>) -> Self::Out;
+    /// Docker's create spec as swarmd's.
+    fn spec_in(spec: &Self::In) -> Result<Self>;
+    /// The labels of docker's spec.
+    fn labels_of(spec: &Self::In) -> &Option<HashMap<String, String>>;
+    /// Refuses an update that changes more than the labels, as far as this side can tell.
+    fn check_update(stored: &Object<Self>, spec: &Self::In) -> Result<()>;
+    /// The data the update passes on for the manager to compare (secrets only).
+    fn update_data(spec: &Self::In) -> Result<Option<SecretData>>;
+}
+
+impl DockerKind for SecretSpec {
+    type Out = d::Secret;
+    type In = d::SecretSpec;
+    fn out(o: &Secret) -> d::Secret {
+        secret_out(o)
+    }
+    fn spec_in(spec: &d::SecretSpec) -> Result<SecretSpec> {
+        secret_spec_in(spec)
+    }
+    fn labels_of(s: &d::SecretSpec) -> &Option<HashMap<String, String>> {
+        &s.labels
+    }
+    /// A changed value is compared by the manager (never stored or answered).
+    fn check_update(stored: &Secret, spec: &d::SecretSpec) -> Result<()> {
+        if spec.name.as_deref().is_some_and(|n| n != stored.spec.name) {
+            return Err(labels_only_refused());
+        }
+        Ok(())
+    }
+    fn update_data(spec: &d::SecretSpec) -> Result<Option<SecretData>> {
+        match spec.data.as_deref() {
+            None => Ok(None),
+            Some(b64) => Ok(Some(SecretData(data_in("Data", Some(b64))?))),
+        }
+    }
+}
+
+impl DockerKind for ConfigSpec {
+    type Out = d::Config;
+    type In = d::ConfigSpec;
+    fn out(o: &Config) -> d::Config {
+        config_out(o)
+    }
+    fn spec_in(spec: &d::ConfigSpec) -> Result<ConfigSpec> {
+        config_spec_in(spec)
+    }
+    fn labels_of(s: &d::ConfigSpec) -> &Option<HashMap<String, String>> {
+        &s.labels
+    }
+    /// The data is answered, so it is compared here.
+    fn check_update(stored: &Config, spec: &d::ConfigSpec) -> Result<()> {
+        let data_differs = match spec.data.as_deref() {
+            None => false,
+            Some(b64) => data_in("Data", Some(b64))? != stored.spec.data,
+        };
+        if spec.name.as_deref().is_some_and(|n| n != stored.spec.name) || data_differs {
+            return Err(labels_only_refused());
+        }
+        Ok(())
+    }
+    fn update_data(_: &d::ConfigSpec) -> Result<Option<SecretData>> {
+        Ok(None)
+    }
+}
+
+/// Docker's routes of one kind at `prefix` (`/secrets`, `/configs`).
+pub fn routes<K: DockerKind>(prefix: &str) -> Router<Arc<Docker>> {
+    Router::new()
+        .route(prefix, get(list::<K>))
+        .route(&format!("{prefix}/create"), post(create::<K>))
+        .route(
+            &format!("{prefix}/:id"),
+            get(inspect::<K>).delete(remove::<K>),
+        )
+        .route(&format!("{prefix}/:id/update"), post(update::<K>))
+}
+
 /// swarmd's in-use refusal as docker's: 400 naming the services (swarmkit answers
 /// InvalidArgument, which moby maps to 400).
-async fn in_use(
-    st: &S,
-    c: &Caller,
-    e: DockerError,
-    kind: &str,
-    id: &str,
-    name: &str,
-    uses: impl Fn(&Service, &str) -> bool,
-) -> DockerError {
+async fn in_use<K: FileSpec>(st: &S, c: &Caller, e: DockerError, o: &Object<K>) -> DockerError {
     if !e.message.contains("is in use by") {
         return e;
     }
@@ -89,7 +165,7 @@ async fn in_use(
     };
     let names: Vec<_> = services
         .iter()
-        .filter(|s| uses(&s.service, id))
+        .filter(|s| referenced_ids::<K>(&s.service.spec.task.container).any(|id| id == o.id))
         .map(|s| s.service.spec.name.clone())
         .collect();
     let noun = if names.len() == 1 {
@@ -98,110 +174,87 @@ async fn in_use(
         "services"
     };
     DockerError::bad_request(format!(
-        "{kind} '{name}' is in use by the following {noun}: {}",
+        "{} '{}' is in use by the following {noun}: {}",
+        K::KIND.noun(),
+        o.name(),
         names.join(", ")
     ))
 }
 
-/// `GET /secrets`.
-pub async fn list_secrets(
+/// `GET /secrets`, `GET /configs`.
+pub async fn list<K: DockerKind>(
     st: S,
     c: Caller,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<d::Secret>>> {
+) -> Result<Json<Vec<K::Out>>> {
     let f = Filters::parse(q.filters.as_deref(), FILE_OBJECT_FILTERS)?;
-    let all = st
-        .backend
-        .send(&c, &routes::SECRETS, &[], &())
-        .await
-        .map_err(manager)?;
-    let mut out: Vec<_> = all
-        .iter()
-        .filter(|s| matches(&f, &s.id, &s.spec.name, &s.spec.labels))
-        .map(secret_out)
-        .collect();
-    out.sort_by(|a, b| {
-        a.spec
-            .as_ref()
-            .map(|s| &s.name)
-            .cmp(&b.spec.as_ref().map(|s| &s.name))
-    });
-    Ok(Json(out))
+    let mut all = st.backend.send(&c, &K::LIST, &[], &()).await?;
+    all.retain(|o| matches(&f, &o.id, o.name(), o.spec.labels()));
+    all.sort_by(|a, b| a.name().cmp(b.name()));
+    Ok(Json(all.iter().map(K::out).collect()))
 }
 
-/// `POST /secrets/create` → 201 `{"ID": ...}`.
-pub async fn create_secret(
+/// `POST /secrets/create`, `/configs/create` → 201 `{"ID": ...}`.
+pub async fn create<K: DockerKind>(
     st: S,
     c: Caller,
-    Json(spec): Json<d::SecretSpec>,
+    Json(spec): Json<K::In>,
 ) -> Result<(StatusCode, Json<d::IdResponse>)> {
-    let spec = secret_spec_in(&spec)?;
-    let name = spec.name.clone();
-    let s = st
+    let spec = K::spec_in(&spec)?;
+    let name = spec.name().to_string();
+    let o = st
         .backend
-        .send(&c, &routes::SECRET_CREATE, &[], &spec)
+        .send(&c, &K::CREATE, &[], &spec)
         .await
-        .map_err(manager)
-        .map_err(|e| created(e, "secret", &name))?;
-    Ok((StatusCode::CREATED, Json(d::IdResponse { id: s.id })))
+        .map_err(|e| created(e, K::KIND.noun(), &name))?;
+    Ok((StatusCode::CREATED, Json(d::IdResponse { id: o.id })))
 }
 
-/// `GET /secrets/ID` (id, unique id prefix or name): metadata only.
-pub async fn inspect_secret(st: S, c: Caller, Path(key): Path<String>) -> Result<Json<d::Secret>> {
-    let s = st
+/// `GET /secrets/ID`, `/configs/ID` (id, unique id prefix or name): a secret's metadata only, a
+/// config with its data.
+pub async fn inspect<K: DockerKind>(
+    st: S,
+    c: Caller,
+    Path(key): Path<String>,
+) -> Result<Json<K::Out>> {
+    let o = st
         .backend
-        .send(&c, &routes::SECRET, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(not_found("secret", &key))?;
-    Ok(Json(secret_out(&s)))
+        .send_key(&c, &K::INSPECT, K::KIND.noun(), &key)
+        .await?;
+    Ok(Json(K::out(&o)))
 }
 
-/// `POST /secrets/ID/update?version=N`: labels only; a changed name or value is refused with
-/// docker's "only updates to Labels are allowed" (the value is compared by the manager, never
-/// stored or answered).
-pub async fn update_secret(
+/// `POST /secrets/ID/update?version=N`, `/configs/...`: labels only; a changed name, value or
+/// data is refused with docker's "only updates to Labels are allowed".
+pub async fn update<K: DockerKind>(
     st: S,
     c: Caller,
     Path(key): Path<String>,
     Query(q): Query<VersionQuery>,
-    Json(spec): Json<d::SecretSpec>,
+    Json(spec): Json<K::In>,
 ) -> Result<StatusCode> {
     let asked = version_of(&q)?;
-    let s = st
-        .backend
-        .send(&c, &routes::SECRET, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(not_found("secret", &key))?;
-    if spec.name.as_deref().is_some_and(|n| n != s.spec.name) {
-        return Err(DockerError::bad_request(
-            "only updates to Labels are allowed",
-        ));
+    let noun = K::KIND.noun();
+    let o = st.backend.send_key(&c, &K::INSPECT, noun, &key).await?;
+    K::check_update(&o, &spec)?;
+    if o.version != asked {
+        return Err(stale(noun, o.name(), o.version, asked));
     }
-    if s.version != asked {
-        return Err(stale("secret", &s.spec.name, s.version, asked));
-    }
-    let data = match spec.data.as_deref() {
-        None => None,
-        Some(b64) => Some(SecretData(data_in("Data", Some(b64))?)),
-    };
     let req = UpdateLabelsRequest {
         version: asked,
-        labels: labels_in(&spec.labels),
-        data,
+        labels: labels_in(K::labels_of(&spec)),
+        data: K::update_data(&spec)?,
     };
     st.backend
-        .send(&c, &routes::SECRET_UPDATE, &[&s.id], &req)
+        .send(&c, &K::UPDATE, &[&o.id], &req)
         .await
-        .map_err(manager)
-        .map_err(|e| labels_only(e, "secret", &s.spec.name, s.version, asked))?;
+        .map_err(|e| labels_only(e, noun, o.name(), o.version, asked))?;
     Ok(StatusCode::OK)
 }
 
 fn labels_only(e: DockerError, kind: &str, name: &str, at: u64, asked: u64) -> DockerError {
     if e.message.contains("only updates to Labels are allowed") {
-        DockerError::bad_request("only updates to Labels are allowed")
+        labels_only_refused()
     } else if e.message.contains("was changed by someone else") {
         stale(kind, name, at, asked)
     } else {
@@ -209,141 +262,18 @@ fn labels_only(e: DockerError, kind: &str, name: &str, at: u64, asked: u64) -> D
     }
 }
 
-/// `DELETE /secrets/ID` → 204.
-pub async fn remove_secret(st: S, c: Caller, Path(key): Path<String>) -> Result<StatusCode> {
-    let s = st
-        .backend
-        .send(&c, &routes::SECRET, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(not_found("secret", &key))?;
-    if let Err(e) = st.backend.send(&c, &routes::SECRET_RM, &[&s.id], &()).await {
-        let uses = |svc: &Service, id: &str| {
-            svc.spec
-                .task
-                .container
-                .secrets
-                .iter()
-                .any(|r| r.secret_id == id)
-        };
-        return Err(in_use(&st, &c, manager(e), "secret", &s.id, &s.spec.name, uses).await);
-    }
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// `GET /configs`.
-pub async fn list_configs(
-    st: S,
-    c: Caller,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<d::Config>>> {
-    let f = Filters::parse(q.filters.as_deref(), FILE_OBJECT_FILTERS)?;
-    let all = st
-        .backend
-        .send(&c, &routes::CONFIGS, &[], &())
-        .await
-        .map_err(manager)?;
-    let mut out: Vec<_> = all
-        .iter()
-        .filter(|x| matches(&f, &x.id, &x.spec.name, &x.spec.labels))
-        .map(config_out)
-        .collect();
-    out.sort_by(|a, b| {
-        a.spec
-            .as_ref()
-            .map(|s| &s.name)
-            .cmp(&b.spec.as_ref().map(|s| &s.name))
-    });
-    Ok(Json(out))
-}
-
-/// `POST /configs/create` → 201 `{"ID": ...}`.
-pub async fn create_config(
-    st: S,
-    c: Caller,
-    Json(spec): Json<d::ConfigSpec>,
-) -> Result<(StatusCode, Json<d::IdResponse>)> {
-    let spec = config_spec_in(&spec)?;
-    let name = spec.name.clone();
-    let x = st
-        .backend
-        .send(&c, &routes::CONFIG_CREATE, &[], &spec)
-        .await
-        .map_err(manager)
-        .map_err(|e| created(e, "config", &name))?;
-    Ok((StatusCode::CREATED, Json(d::IdResponse { id: x.id })))
-}
-
-/// `GET /configs/ID` (id, unique id prefix or name), with its data.
-pub async fn inspect_config(st: S, c: Caller, Path(key): Path<String>) -> Result<Json<d::Config>> {
-    let x = st
-        .backend
-        .send(&c, &routes::CONFIG, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(not_found("config", &key))?;
-    Ok(Json(config_out(&x)))
-}
-
-/// `POST /configs/ID/update?version=N`: labels only (a changed name or data: "only updates
-/// to Labels are allowed").
-pub async fn update_config(
+/// `DELETE /secrets/ID`, `/configs/ID` → 204.
+pub async fn remove<K: DockerKind>(
     st: S,
     c: Caller,
     Path(key): Path<String>,
-    Query(q): Query<VersionQuery>,
-    Json(spec): Json<d::ConfigSpec>,
 ) -> Result<StatusCode> {
-    let asked = version_of(&q)?;
-    let x = st
+    let o = st
         .backend
-        .send(&c, &routes::CONFIG, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(not_found("config", &key))?;
-    let data_differs = match spec.data.as_deref() {
-        None => false,
-        Some(b64) => data_in("Data", Some(b64))? != x.spec.data,
-    };
-    if spec.name.as_deref().is_some_and(|n| n != x.spec.name) || data_differs {
-        return Err(DockerError::bad_request(
-            "only updates to Labels are allowed",
-        ));
-    }
-    if x.version != asked {
-        return Err(stale("config", &x.spec.name, x.version, asked));
-    }
-    let req = UpdateLabelsRequest {
-        version: asked,
-        labels: labels_in(&spec.labels),
-        data: None,
-    };
-    st.backend
-        .send(&c, &routes::CONFIG_UPDATE, &[&x.id], &req)
-        .await
-        .map_err(manager)
-        .map_err(|e| labels_only(e, "config", &x.spec.name, x.version, asked))?;
-    Ok(StatusCode::OK)
-}
-
-/// `DELETE /configs/ID` → 204.
-pub async fn remove_config(st: S, c: Caller, Path(key): Path<String>) -> Result<StatusCode> {
-    let x = st
-        .backend
-        .send(&c, &routes::CONFIG, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(not_found("config", &key))?;
-    if let Err(e) = st.backend.send(&c, &routes::CONFIG_RM, &[&x.id], &()).await {
-        let uses = |svc: &Service, id: &str| {
-            svc.spec
-                .task
-                .container
-                .configs
-                .iter()
-                .any(|r| r.config_id == id)
-        };
-        return Err(in_use(&st, &c, manager(e), "config", &x.id, &x.spec.name, uses).await);
+        .send_key(&c, &K::INSPECT, K::KIND.noun(), &key)
+        .await?;
+    if let Err(e) = st.backend.send(&c, &K::RM, &[&o.id], &()).await {
+        return Err(in_use(&st, &c, e, &o).await);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -90,6 +90,11 @@ impl Filters {
     }
 }
 
+/// A docker query boolean: `1`, `true` or `True` (absent or anything else: false).
+pub fn truthy(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("1" | "true" | "True"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,8 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use swarm_api::config::ConfigSpec;
+use swarm_api::secret::SecretSpec;
 use tower::ServiceExt;
 
 pub use backend::{Backend, Caller};
@@ -103,20 +105,8 @@ pub fn router(docker: Docker) -> Router {
             "/networks/:id",
             get(networks::inspect).delete(networks::remove),
         )
-        .route("/secrets", get(file_objects::list_secrets))
-        .route("/secrets/create", post(file_objects::create_secret))
-        .route(
-            "/secrets/:id",
-            get(file_objects::inspect_secret).delete(file_objects::remove_secret),
-        )
-        .route("/secrets/:id/update", post(file_objects::update_secret))
-        .route("/configs", get(file_objects::list_configs))
-        .route("/configs/create", post(file_objects::create_config))
-        .route(
-            "/configs/:id",
-            get(file_objects::inspect_config).delete(file_objects::remove_config),
-        )
-        .route("/configs/:id/update", post(file_objects::update_config))
+        .merge(file_objects::routes::<SecretSpec>("/secrets"))
+        .merge(file_objects::routes::<ConfigSpec>("/configs"))
         .route("/distribution/*name", get(system::distribution))
         .route("/events", get(events::events))
         .fallback(system::unknown)

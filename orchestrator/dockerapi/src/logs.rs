@@ -17,7 +17,7 @@ use swarm_api::task::Task;
 
 use crate::backend::Caller;
 use crate::error::{DockerError, Result};
-use crate::nodes::manager;
+use crate::filters::truthy;
 use crate::S;
 
 /// The query of the logs routes.
@@ -47,10 +47,6 @@ pub struct LogsQuery {
     /// Prefix each line with its details (the CLI always asks).
     #[serde(default)]
     pub details: Option<String>,
-}
-
-fn truthy(v: &Option<String>) -> bool {
-    matches!(v.as_deref(), Some("1" | "true" | "True"))
 }
 
 /// One stdcopy frame: stream 1 (stdout) or 2 (stderr), the length, the payload.
@@ -181,8 +177,7 @@ async fn answer(st: &S, c: &Caller, plan: Plan, q: &LogsQuery) -> Result<Respons
     let body = st
         .backend
         .stream(c, &routes::SERVICE_LOG_STREAM, path)
-        .await
-        .map_err(manager)?;
+        .await?;
     let fmt = LineFormat {
         timestamps: truthy(&q.timestamps),
         details: truthy(&q.details),
@@ -254,8 +249,7 @@ pub async fn service_logs(
     let tasks = st
         .backend
         .send(&c, &routes::SERVICE_TASKS, &[&s.id], &())
-        .await
-        .map_err(manager)?;
+        .await?;
     answer(
         &st,
         &c,

@@ -10,9 +10,9 @@ use swarm_api::routes;
 
 use crate::backend::Caller;
 use crate::convert::network::{network_out, spec_in, NETWORK_FILTERS};
-use crate::error::{DockerError, Result};
+use crate::error::Result;
 use crate::filters::Filters;
-use crate::nodes::{manager, ListQuery};
+use crate::nodes::ListQuery;
 use crate::S;
 
 fn network_matches(f: &Filters, v: &NetworkView) -> bool {
@@ -28,11 +28,7 @@ fn network_matches(f: &Filters, v: &NetworkView) -> bool {
 /// `GET /networks`.
 pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<Vec<d::Network>>> {
     let f = Filters::parse(q.filters.as_deref(), NETWORK_FILTERS)?;
-    let nets: Vec<NetworkView> = st
-        .backend
-        .send(&c, &routes::NETWORKS, &[], &())
-        .await
-        .map_err(manager)?;
+    let nets: Vec<NetworkView> = st.backend.send(&c, &routes::NETWORKS, &[], &()).await?;
     let mut out: Vec<_> = nets
         .iter()
         .filter(|n| network_matches(&f, n))
@@ -46,16 +42,8 @@ pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<V
 pub async fn inspect(st: S, c: Caller, Path(key): Path<String>) -> Result<Json<d::Network>> {
     let n = st
         .backend
-        .send(&c, &routes::NETWORK, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(|e| {
-            if e.status == 404 {
-                DockerError::not_found(format!("network {key} not found"))
-            } else {
-                e
-            }
-        })?;
+        .send_key(&c, &routes::NETWORK, "network", &key)
+        .await?;
     Ok(Json(network_out(&n)))
 }
 
@@ -69,8 +57,7 @@ pub async fn create(
     let v = st
         .backend
         .send(&c, &routes::NETWORK_CREATE, &[], &spec)
-        .await
-        .map_err(manager)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(d::NetworkCreateResponse {
@@ -83,16 +70,8 @@ pub async fn create(
 /// `DELETE /networks/ID` → 204.
 pub async fn remove(st: S, c: Caller, Path(key): Path<String>) -> Result<StatusCode> {
     st.backend
-        .send(&c, &routes::NETWORK_RM, &[&key], &())
-        .await
-        .map_err(manager)
-        .map_err(|e| {
-            if e.status == 404 {
-                DockerError::not_found(format!("network {key} not found"))
-            } else {
-                e
-            }
-        })?;
+        .send_key(&c, &routes::NETWORK_RM, "network", &key)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -101,8 +80,7 @@ pub async fn prune(st: S, c: Caller) -> Result<Json<d::NetworkPruneResponse>> {
     let r = st
         .backend
         .send(&c, &routes::NETWORK_PRUNE, &[], &())
-        .await
-        .map_err(manager)?;
+        .await?;
     Ok(Json(d::NetworkPruneResponse {
         networks_deleted: Some(r.removed),
     }))

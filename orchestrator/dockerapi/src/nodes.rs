@@ -11,7 +11,7 @@ use swarm_api::routes;
 use crate::backend::Caller;
 use crate::convert::node::{node_change, node_out};
 use crate::error::{DockerError, Result};
-use crate::filters::Filters;
+use crate::filters::{truthy, Filters};
 use crate::S;
 
 /// The query of the list routes.
@@ -42,11 +42,7 @@ fn node_matches(f: &Filters, v: &NodeView) -> bool {
 /// `GET /nodes`.
 pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<Vec<d::Node>>> {
     let f = Filters::parse(q.filters.as_deref(), NODE_FILTERS)?;
-    let nodes = st
-        .backend
-        .send(&c, &routes::NODES, &[], &())
-        .await
-        .map_err(manager)?;
+    let nodes = st.backend.send(&c, &routes::NODES, &[], &()).await?;
     Ok(Json(
         nodes
             .iter()
@@ -56,30 +52,8 @@ pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<V
     ))
 }
 
-/// swarmd's "not a manager" (421) is docker's 503 with docker's message.
-pub fn manager(e: DockerError) -> DockerError {
-    if e.status == 421 {
-        DockerError::new(
-            503,
-            "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.",
-        )
-    } else {
-        e
-    }
-}
-
 async fn find(st: &S, c: &Caller, key: &str) -> Result<NodeView> {
-    st.backend
-        .send(c, &routes::NODE, &[key], &())
-        .await
-        .map_err(manager)
-        .map_err(|e| {
-            if e.status == 404 {
-                DockerError::not_found(format!("node {key} not found"))
-            } else {
-                e
-            }
-        })
+    st.backend.send_key(c, &routes::NODE, "node", key).await
 }
 
 /// `GET /nodes/ID`.
@@ -103,7 +77,7 @@ pub async fn remove(
     Query(q): Query<RemoveQuery>,
 ) -> Result<Json<()>> {
     let v = find(&st, &c, &key).await?;
-    let force = matches!(q.force.as_deref(), Some("1" | "true" | "True"));
+    let force = truthy(&q.force);
     st.backend
         .send(
             &c,
@@ -112,7 +86,6 @@ pub async fn remove(
             &ForceRequest { force },
         )
         .await
-        .map_err(manager)
         .map(Json)
 }
 
@@ -157,23 +130,18 @@ pub async fn update(
     let id = format_node_id(v.node.id);
     let u = &change.update;
     if u.availability.is_some() || !u.label_add.is_empty() || !u.label_rm.is_empty() {
-        st.backend
-            .send(&c, &routes::NODE_UPDATE, &[&id], u)
-            .await
-            .map_err(manager)?;
+        st.backend.send(&c, &routes::NODE_UPDATE, &[&id], u).await?;
     }
     match change.role {
         Some(Role::Manager) => {
             st.backend
                 .send(&c, &routes::NODE_PROMOTE, &[&id], &())
-                .await
-                .map_err(manager)?;
+                .await?;
         }
         Some(Role::Worker) => {
             st.backend
                 .send(&c, &routes::NODE_DEMOTE, &[&id], &())
-                .await
-                .map_err(manager)?;
+                .await?;
         }
         None => {}
     }

@@ -14,8 +14,7 @@ use swarm_api::service_api::UpdateServiceRequest;
 use crate::backend::Caller;
 use crate::convert::service::{service_json, service_out, spec_from_request};
 use crate::error::{DockerError, Result};
-use crate::filters::Filters;
-use crate::nodes::manager;
+use crate::filters::{truthy, Filters};
 use crate::S;
 
 const SERVICE_FILTERS: &[&str] = &["id", "name", "label", "mode"];
@@ -30,10 +29,6 @@ pub struct ListQuery {
     /// Include `ServiceStatus` (running and desired task counts).
     #[serde(default)]
     pub status: Option<String>,
-}
-
-fn truthy(v: &Option<String>) -> bool {
-    matches!(v.as_deref(), Some("1" | "true" | "True"))
 }
 
 fn service_matches(f: &Filters, s: &Service) -> bool {
@@ -57,11 +52,7 @@ pub async fn list(
 ) -> Result<Json<Vec<serde_json::Value>>> {
     let f = Filters::parse(q.filters.as_deref(), SERVICE_FILTERS)?;
     let status = truthy(&q.status);
-    let entries = st
-        .backend
-        .send(&c, &routes::SERVICES, &[], &())
-        .await
-        .map_err(manager)?;
+    let entries = st.backend.send(&c, &routes::SERVICES, &[], &()).await?;
     let mut out: Vec<_> = entries
         .iter()
         .filter(|e| service_matches(&f, &e.service))
@@ -80,16 +71,8 @@ pub async fn list(
 /// A service by id, id prefix or name, with docker's 404 message.
 pub async fn find(st: &S, c: &Caller, key: &str) -> Result<Service> {
     st.backend
-        .send(c, &routes::SERVICE, &[key], &())
+        .send_key(c, &routes::SERVICE, "service", key)
         .await
-        .map_err(manager)
-        .map_err(|e| {
-            if e.status == 404 {
-                DockerError::not_found(format!("service {key} not found"))
-            } else {
-                e
-            }
-        })
 }
 
 /// The query of `GET /services/ID`.
@@ -143,8 +126,7 @@ pub async fn create(
     let s = st
         .backend
         .send(&c, &routes::SERVICE_CREATE, &[], &spec)
-        .await
-        .map_err(manager)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(d::ServiceCreateResponse {
@@ -197,8 +179,7 @@ pub async fn update(
             }
             st.backend
                 .send(&c, &routes::SERVICE_ROLLBACK, &[&old.id], &())
-                .await
-                .map_err(manager)?;
+                .await?;
         }
         Some(other) if !other.is_empty() => {
             return Err(DockerError::bad_request(format!(
@@ -215,7 +196,6 @@ pub async fn update(
                     &UpdateServiceRequest { version, spec },
                 )
                 .await
-                .map_err(manager)
                 .map_err(|e| {
                     if e.status == 409 && e.message.contains("changed since it was read") {
                         stale()
@@ -236,6 +216,5 @@ pub async fn remove(st: S, c: Caller, Path(key): Path<String>) -> Result<Json<()
     st.backend
         .send(&c, &routes::SERVICE_RM, &[&s.id], &())
         .await
-        .map_err(manager)
         .map(Json)
 }

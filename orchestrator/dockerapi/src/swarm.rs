@@ -11,6 +11,7 @@ use swarm_api::routes;
 
 use crate::backend::Caller;
 use crate::error::{DockerError, Result};
+use crate::filters::truthy;
 use crate::S;
 
 /// The swarm spec swarmd runs with (fixed: swarmd has no per-cluster settings to change).
@@ -135,10 +136,6 @@ pub struct UpdateQuery {
     /// Rotate the manager unlock key (swarmd has none).
     #[serde(default)]
     pub rotate_manager_unlock_key: Option<String>,
-}
-
-fn truthy(v: &Option<String>) -> bool {
-    matches!(v.as_deref(), Some("1" | "true" | "True"))
 }
 
 /// `POST /swarm/update`: rotates join tokens; any spec change is refused naming the field.

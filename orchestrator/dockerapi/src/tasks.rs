@@ -16,7 +16,7 @@ use crate::backend::Caller;
 use crate::convert::task::{task_matches, task_out, TASK_FILTERS};
 use crate::error::{DockerError, Result};
 use crate::filters::Filters;
-use crate::nodes::{manager, ListQuery};
+use crate::nodes::ListQuery;
 use crate::S;
 
 /// Every task of the services that `keep` selects, with its service.
@@ -25,11 +25,7 @@ pub async fn all_tasks(
     c: &Caller,
     keep: impl Fn(&Service) -> bool,
 ) -> Result<Vec<(Task, Service)>> {
-    let services = st
-        .backend
-        .send(c, &routes::SERVICES, &[], &())
-        .await
-        .map_err(manager)?;
+    let services = st.backend.send(c, &routes::SERVICES, &[], &()).await?;
     let mut out = Vec::new();
     for e in services.into_iter().filter(|e| keep(&e.service)) {
         match st
@@ -40,7 +36,7 @@ pub async fn all_tasks(
             Ok(ts) => out.extend(ts.into_iter().map(|t| (t, e.service.clone()))),
             // Removed meanwhile.
             Err(err) if err.status == 404 => {}
-            Err(err) => return Err(manager(err)),
+            Err(err) => return Err(err),
         }
     }
     Ok(out)
@@ -54,11 +50,7 @@ pub async fn list(st: S, c: Caller, Query(q): Query<ListQuery>) -> Result<Json<V
     })
     .await?;
     let names: BTreeMap<String, String> = if f.contains("node") {
-        let nodes: Vec<NodeView> = st
-            .backend
-            .send(&c, &routes::NODES, &[], &())
-            .await
-            .map_err(manager)?;
+        let nodes: Vec<NodeView> = st.backend.send(&c, &routes::NODES, &[], &()).await?;
         nodes
             .into_iter()
             .map(|v| (format_node_id(v.node.id), v.node.hostname))

@@ -10,37 +10,22 @@
 //! machine. Each signature is committed to the replicated state before the certificate is
 //! handed out, so every certificate in use can be listed and revoked.
 
-use std::sync::Arc;
-
-use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::Json;
 use swarm_api::admin::{
     match_admin_certs, AdminCertRecord, AdminCertRequest, AdminCertResponse,
     RevokeAdminCertRequest, RevokeAdminCertResponse,
 };
 use swarm_api::command::Command;
-use swarm_api::routes;
 
-use crate::auth::control_peer;
 use crate::ca::{sign_admin_csr, CertKey};
 use crate::error::ManagerError;
-use crate::node::Node;
+use crate::extract::{Answer, Call, Control};
 use crate::server::Peer;
 
-/// The admin routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::ADMIN_CERT.pattern, post(admin_cert))
-        .route(routes::ADMIN_CERTS.pattern, get(list))
-        .route(routes::ADMIN_REVOKE.pattern, post(revoke))
-}
-
-async fn admin_cert(
-    State(n): State<Arc<Node>>,
-    Extension(p): Extension<Peer>,
+pub(crate) async fn admin_cert(
+    Call(n, p): Call,
     Json(req): Json<AdminCertRequest>,
-) -> Result<Json<AdminCertResponse>, ManagerError> {
+) -> Answer<AdminCertResponse> {
     if p != Peer::Local {
         return Err(ManagerError::Forbidden(
             "admin certificates are only signed on a manager's local socket: run \
@@ -82,22 +67,14 @@ async fn admin_cert(
     }))
 }
 
-async fn list(
-    State(n): State<Arc<Node>>,
-    Extension(p): Extension<Peer>,
-) -> Result<Json<Vec<AdminCertRecord>>, ManagerError> {
-    control_peer(&n, p)?;
-    n.require_manager()?;
+pub(crate) async fn list(Control(n): Control) -> Answer<Vec<AdminCertRecord>> {
     Ok(Json(n.snapshot().admin_certs.into_values().collect()))
 }
 
-async fn revoke(
-    State(n): State<Arc<Node>>,
-    Extension(p): Extension<Peer>,
+pub(crate) async fn revoke(
+    Control(n): Control,
     Json(req): Json<RevokeAdminCertRequest>,
-) -> Result<Json<RevokeAdminCertResponse>, ManagerError> {
-    control_peer(&n, p)?;
-    n.require_manager()?;
+) -> Answer<RevokeAdminCertResponse> {
     let state = n.snapshot();
     let matched: Vec<AdminCertRecord> = match_admin_certs(state.admin_certs.values(), &req.key)
         .into_iter()

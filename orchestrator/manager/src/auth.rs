@@ -90,6 +90,21 @@ pub fn node_only(peer: Peer) -> Result<(), ManagerError> {
     }
 }
 
+/// A node's own endpoints for managers (task logs): the local socket or a manager certificate.
+/// Workers hold no cluster state: they trust the role in the caller's certificate.
+pub fn manager_peer(peer: Peer) -> Result<(), ManagerError> {
+    match peer {
+        Peer::Local
+        | Peer::Node {
+            role: Role::Manager,
+            ..
+        } => Ok(()),
+        _ => Err(ManagerError::Forbidden(
+            "task logs are served to managers only".into(),
+        )),
+    }
+}
+
 /// Refuses every control request while this manager is locked (autolock on, restarted, no
 /// unlock key given yet).
 pub fn require_unlocked(node: &Node) -> Result<(), ManagerError> {

@@ -18,10 +18,7 @@ use crate::node::Node;
 use crate::server::{serve_tls, serve_unix, server_config};
 use crate::settings::Settings;
 use crate::state_dir::StateDir;
-use crate::{
-    admin_api, agent, agent_link, dispatcher, join_api, node_api, orchestrator, raft_api,
-    service_api,
-};
+use crate::{agent, agent_link, orchestrator};
 
 /// Where the secret and config files of tasks live (a tmpfs), one directory per node.
 pub const DEFAULT_FILES_ROOT: &str = "/dev/shm/swarmd-files";
@@ -36,21 +33,7 @@ pub struct Daemon {
 
 /// All routes of a node.
 pub fn router(node: Arc<Node>) -> Router {
-    Router::new()
-        .merge(raft_api::routes())
-        .merge(node_api::routes())
-        .merge(join_api::routes())
-        .merge(service_api::routes())
-        .merge(crate::log_stream::routes())
-        .merge(crate::network_api::routes())
-        .merge(crate::secret_api::routes())
-        .merge(crate::lock_api::routes())
-        .merge(crate::promotion::routes())
-        .merge(dispatcher::routes())
-        .merge(admin_api::routes())
-        .merge(crate::metrics::routes())
-        .merge(crate::events_api::routes())
-        .with_state(node)
+    crate::router::routes().with_state(node)
 }
 
 /// Keeps the data-key file in step with the replicated autolock state (another manager may

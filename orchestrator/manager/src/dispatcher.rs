@@ -6,39 +6,22 @@
 //! (forwarded to the leader) and answers from its applied state with every task assigned to
 //! the node and the routing-mesh table.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::extract::{Path, Query};
+use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::dispatch::{SyncRequest, SyncResponse};
-use swarm_api::node::{format_node_id, Role};
-use swarm_api::routes;
+use swarm_api::node::format_node_id;
 use swarm_api::service_api::{LogsQuery, TaskLogLine};
 
 pub use crate::agent_handle::{AgentHandle, BoxFut};
+use crate::auth::manager_peer;
 use crate::auth::member_peer;
 use crate::error::ManagerError;
+use crate::extract::{Answer, Call};
 use crate::mesh_table::mesh_table;
 use crate::node::Node;
-use crate::server::Peer;
 
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The dispatcher and agent routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::DISPATCHER_SYNC.pattern, post(sync))
-        .route(routes::AGENT_TASK_LOGS.pattern, get(agent_logs))
-}
-
-async fn sync(
-    State(n): S,
-    Extension(p): E,
-    Json(req): Json<SyncRequest>,
-) -> Result<Json<SyncResponse>, ManagerError> {
+pub(crate) async fn sync(Call(n, p): Call, Json(req): Json<SyncRequest>) -> Answer<SyncResponse> {
     n.require_manager()?;
     let t = swarm_metrics::start();
     let (id, _) = member_peer(&n, p)?;
@@ -124,24 +107,11 @@ pub async fn local_logs(
         .collect())
 }
 
-async fn agent_logs(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn agent_logs(
+    Call(n, p): Call,
     Path(id): Path<String>,
     Query(q): Query<LogsQuery>,
-) -> Result<Json<Vec<TaskLogLine>>, ManagerError> {
-    // Workers hold no cluster state: they trust the role in the caller's certificate.
-    match p {
-        Peer::Local
-        | Peer::Node {
-            role: Role::Manager,
-            ..
-        } => {}
-        _ => {
-            return Err(ManagerError::Forbidden(
-                "task logs are served to managers only".into(),
-            ))
-        }
-    }
+) -> Answer<Vec<TaskLogLine>> {
+    manager_peer(p)?;
     local_logs(&n, &id, q.tail).await.map(Json)
 }

@@ -7,22 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
-use swarm_api::event::{Event, EventQuery, EVENTS_PATH};
+use swarm_api::event::{Event, EventQuery};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::error::ManagerError;
+use crate::extract::Call;
 use crate::node::Node;
-use crate::server::Peer;
-
-/// The events route.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new().route(EVENTS_PATH, get(stream))
-}
 
 fn now_nano() -> u64 {
     std::time::SystemTime::now()
@@ -31,9 +24,8 @@ fn now_nano() -> u64 {
         .unwrap_or(0)
 }
 
-async fn stream(
-    State(n): State<Arc<Node>>,
-    Extension(p): Extension<Peer>,
+pub(crate) async fn stream(
+    Call(n, p): Call,
     Query(q): Query<EventQuery>,
 ) -> Result<Response, ManagerError> {
     crate::auth::control_peer(&n, p)?;

@@ -81,7 +81,6 @@ pub async fn serve_health(listener: TcpListener, node: Arc<Node>, acks: Heartbea
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_api::cluster::ClusterInfo;
     use swarm_api::node::{Node as NodeRecord, Role};
 
     fn record(status: NodeStatus) -> NodeRecord {
@@ -109,13 +108,7 @@ mod tests {
         assert!(!healthy(&worker, 7, None, down_after));
         // A manager: the state must list it as Ready too.
         let mut manager = ClusterState {
-            cluster: Some(ClusterInfo {
-                id: "c".into(),
-                ca_cert_pem: String::new(),
-                ca_key_pem: String::new(),
-                worker_secret: String::new(),
-                manager_secret: String::new(),
-            }),
+            cluster: Some(swarm_testkit::cluster_info()),
             ..Default::default()
         };
         assert!(!healthy(&manager, 7, fresh, down_after), "not in the state");

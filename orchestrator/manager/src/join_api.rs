@@ -1,11 +1,8 @@
 //! Node endpoints: join with a token (CSR signing), become a voter, heartbeats, leave.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::State;
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::control::{
     ForceRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse,
@@ -18,21 +15,9 @@ use swarm_api::token::{fingerprint, secrets_equal, JoinToken};
 use crate::auth::{member_peer, node_only, raft_peer};
 use crate::ca::{host_of, sign_node_csr, CertKey};
 use crate::error::ManagerError;
-use crate::node::{MembershipOp, Node};
+use crate::extract::{Answer, Call};
+use crate::node::MembershipOp;
 use crate::random::random_u64;
-use crate::server::Peer;
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The node routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::JOIN.pattern, post(join))
-        .route(routes::JOIN_VOTER.pattern, post(become_voter))
-        .route(routes::HEARTBEAT.pattern, post(heartbeat))
-        .route(routes::SELF_LEAVE.pattern, post(self_leave))
-}
 
 fn check_addr(addr: &str) -> Result<(), ManagerError> {
     let ok = addr
@@ -47,11 +32,7 @@ fn check_addr(addr: &str) -> Result<(), ManagerError> {
     }
 }
 
-async fn join(
-    State(n): S,
-    Extension(p): E,
-    Json(req): Json<JoinRequest>,
-) -> Result<Json<JoinResponse>, ManagerError> {
+pub(crate) async fn join(Call(n, p): Call, Json(req): Json<JoinRequest>) -> Answer<JoinResponse> {
     node_only(p)?;
     n.require_manager()?;
     let state = n.snapshot();
@@ -119,7 +100,7 @@ async fn join(
     }))
 }
 
-async fn become_voter(State(n): S, Extension(p): E) -> Result<Json<()>, ManagerError> {
+pub(crate) async fn become_voter(Call(n, p): Call) -> Answer<()> {
     n.require_manager()?;
     let id = raft_peer(&n, p)?;
     let addr = n
@@ -132,11 +113,10 @@ async fn become_voter(State(n): S, Extension(p): E) -> Result<Json<()>, ManagerE
     Ok(Json(()))
 }
 
-async fn heartbeat(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn heartbeat(
+    Call(n, p): Call,
     Json(req): Json<HeartbeatRequest>,
-) -> Result<Json<HeartbeatResponse>, ManagerError> {
+) -> Answer<HeartbeatResponse> {
     n.require_manager()?;
     let (id, role) = member_peer(&n, p)?;
     if id != req.node_id {
@@ -172,11 +152,7 @@ async fn heartbeat(
     }))
 }
 
-async fn self_leave(
-    State(n): S,
-    Extension(p): E,
-    Json(_req): Json<ForceRequest>,
-) -> Result<Json<()>, ManagerError> {
+pub(crate) async fn self_leave(Call(n, p): Call, Json(_req): Json<ForceRequest>) -> Answer<()> {
     n.require_manager()?;
     let (id, role) = member_peer(&n, p)?;
     if role == Role::Manager {

@@ -1,33 +1,17 @@
 //! The autolock routes: `swarm update --autolock`, `swarm unlock-key [--rotate]`, and
 //! `swarm unlock` (local socket only). See [`crate::keyring`].
 
-use std::sync::Arc;
-
-use axum::extract::State;
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::Json;
 use swarm_api::command::Command;
-use swarm_api::routes;
 use swarm_api::swarm_lock::{
     SwarmUpdateRequest, UnlockKeyRequest, UnlockKeyResponse, UnlockRequest,
 };
 
-use crate::auth::control_peer;
 use crate::data_key::Key;
 use crate::error::ManagerError;
+use crate::extract::{Answer, Call, Control};
 use crate::node::Node;
 use crate::server::Peer;
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The autolock routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::SWARM_UPDATE.pattern, post(update))
-        .route(routes::SWARM_UNLOCK_KEY.pattern, post(unlock_key))
-        .route(routes::SWARM_UNLOCK.pattern, post(unlock))
-}
 
 /// Turns autolock on (a new unlock key, answered) or off, through Raft.
 pub async fn set_lock(n: &Node, on: bool) -> Result<UnlockKeyResponse, ManagerError> {
@@ -44,13 +28,10 @@ pub async fn set_lock(n: &Node, on: bool) -> Result<UnlockKeyResponse, ManagerEr
     Ok(UnlockKeyResponse { key: lock })
 }
 
-async fn update(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn update(
+    Control(n): Control,
     Json(req): Json<SwarmUpdateRequest>,
-) -> Result<Json<UnlockKeyResponse>, ManagerError> {
-    control_peer(&n, p)?;
-    n.require_manager()?;
+) -> Answer<UnlockKeyResponse> {
     n.read_barrier().await?;
     let locked = n.snapshot().lock.is_some();
     match req.autolock {
@@ -67,13 +48,10 @@ fn current_key(n: &Node) -> Result<UnlockKeyResponse, ManagerError> {
     Ok(UnlockKeyResponse { key })
 }
 
-async fn unlock_key(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn unlock_key(
+    Control(n): Control,
     Json(req): Json<UnlockKeyRequest>,
-) -> Result<Json<UnlockKeyResponse>, ManagerError> {
-    control_peer(&n, p)?;
-    n.require_manager()?;
+) -> Answer<UnlockKeyResponse> {
     n.read_barrier().await?;
     if n.snapshot().lock.is_none() {
         return Err(ManagerError::BadRequest(
@@ -86,11 +64,7 @@ async fn unlock_key(
     current_key(&n).map(Json)
 }
 
-async fn unlock(
-    State(n): S,
-    Extension(p): E,
-    Json(req): Json<UnlockRequest>,
-) -> Result<Json<()>, ManagerError> {
+pub(crate) async fn unlock(Call(n, p): Call, Json(req): Json<UnlockRequest>) -> Answer<()> {
     if p != Peer::Local {
         return Err(ManagerError::Forbidden(
             "unlock is only accepted on the manager's local socket (run `swarmd unlock` on it)"

@@ -13,33 +13,23 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
 use swarm_agent::executor::LogStreamOptions;
-use swarm_api::node::{parse_node_id, Role};
+use swarm_api::node::parse_node_id;
 use swarm_api::routes;
 use swarm_api::service_api::{LogStreamQuery, TaskLogLine};
 use swarm_api::task::Task;
 use swarm_store::state::ClusterState;
 use tokio::sync::mpsc;
 
+use crate::agent_handle::AgentHandle;
+use crate::auth::manager_peer;
 use crate::error::ManagerError;
+use crate::extract::{Call, Control};
 use crate::node::Node;
-use crate::server::Peer;
-use crate::service_api::{find, manager_only, sorted_tasks};
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The streamed log routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::SERVICE_LOG_STREAM.pattern, get(service_stream))
-        .route(routes::AGENT_TASK_LOG_STREAM.pattern, get(agent_stream))
-}
+use crate::service_api::{find, sorted_tasks};
 
 /// The most bytes of lines put in one chunk of a streamed answer.
 const CHUNK: usize = 64 * 1024;
@@ -93,14 +83,26 @@ async fn local(
     let Some(agent) = n.agent.get().cloned() else {
         return;
     };
+    agent_lines(&*agent, &t.id, t.container_name(), node, &q, tx).await;
+}
+
+/// Streams task `id`'s output from the local `agent` into `tx`, as lines of `task_name` on
+/// `node`, until the agent's stream ends or `tx` is closed.
+async fn agent_lines(
+    agent: &dyn AgentHandle,
+    id: &str,
+    task_name: String,
+    node: String,
+    q: &LogStreamQuery,
+    tx: mpsc::Sender<TaskLogLine>,
+) {
     let (ltx, mut lrx) = mpsc::channel(256);
-    let name = t.container_name();
-    let read = agent.log_stream(&t.id, options(&q), ltx);
+    let read = agent.log_stream(id, options(q), ltx);
     let forward = async {
         while let Some((stderr, text, time)) = lrx.recv().await {
             let line = TaskLogLine {
-                task_id: t.id.clone(),
-                task_name: name.clone(),
+                task_id: id.to_string(),
+                task_name: task_name.clone(),
                 node: node.clone(),
                 stderr,
                 text,
@@ -113,7 +115,7 @@ async fn local(
     };
     let (r, ()) = tokio::join!(read, forward);
     if let Err(e) = r {
-        tracing::debug!(task = %t.id, error = %e, "logs unavailable");
+        tracing::debug!(task = %id, error = %e, "logs unavailable");
     }
 }
 
@@ -269,13 +271,11 @@ async fn follow_new_tasks(
     }
 }
 
-async fn service_stream(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn service_stream(
+    Control(n): Control,
     Path(key): Path<String>,
     Query(q): Query<LogStreamQuery>,
 ) -> Result<Response, ManagerError> {
-    manager_only(&n, p)?;
     let state = n.snapshot();
     let s = find(&state, &key)?;
     let (tx, rx) = mpsc::channel(1024);
@@ -297,51 +297,18 @@ async fn service_stream(
     Ok(ndjson(rx))
 }
 
-async fn agent_stream(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn agent_stream(
+    Call(n, p): Call,
     Path(id): Path<String>,
     Query(q): Query<LogStreamQuery>,
 ) -> Result<Response, ManagerError> {
-    // Workers hold no cluster state: they trust the role in the caller's certificate.
-    match p {
-        Peer::Local
-        | Peer::Node {
-            role: Role::Manager,
-            ..
-        } => {}
-        _ => {
-            return Err(ManagerError::Forbidden(
-                "task logs are served to managers only".into(),
-            ))
-        }
-    }
+    manager_peer(p)?;
     let agent = n.agent.get().cloned().ok_or_else(|| {
         ManagerError::Conflict("this node runs no task executor (no Docker engine)".into())
     })?;
     let (tx, rx) = mpsc::channel(256);
-    let (ltx, mut lrx) = mpsc::channel(256);
     tokio::spawn(async move {
-        let read = agent.log_stream(&id, options(&q), ltx);
-        let forward = async {
-            while let Some((stderr, text, time)) = lrx.recv().await {
-                let line = TaskLogLine {
-                    task_id: id.clone(),
-                    task_name: id.clone(),
-                    node: String::new(),
-                    stderr,
-                    text,
-                    time,
-                };
-                if tx.send(line).await.is_err() {
-                    break;
-                }
-            }
-        };
-        let (r, ()) = tokio::join!(read, forward);
-        if let Err(e) = r {
-            tracing::debug!(task = %id, error = %e, "logs unavailable");
-        }
+        agent_lines(&*agent, &id, id.clone(), String::new(), &q, tx).await;
     });
     Ok(ndjson(rx))
 }

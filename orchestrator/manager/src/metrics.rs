@@ -12,50 +12,54 @@
 
 use std::sync::{Arc, LazyLock, Weak};
 
-use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::Router;
 use openraft::ServerState;
 use swarm_api::node::NodeStatus;
 use swarm_metrics::prometheus_client::metrics::counter::Counter;
-use swarm_metrics::{gauge, AtomicHistogram, FnCollector, Registry, Unit, LATENCY_BUCKETS};
+use swarm_metrics::{gauge, gauges, AtomicHistogram, FnCollector, Registry, LATENCY_BUCKETS};
 use tokio::net::TcpListener;
 
 use crate::error::ManagerError;
+use crate::extract::Call;
 use crate::node::Node;
 use crate::server::Peer;
 
-/// The manager's hot-path families.
-#[derive(Debug)]
-pub struct ManagerMetrics {
-    /// Changes of the leader this node saw.
-    pub leader_changes: Counter,
-    /// Duration of one orchestrator round (reconcile every service, commit).
-    pub orchestrator_seconds: AtomicHistogram,
-    /// Duration of one scheduler pass (schedule the pending tasks, commit).
-    pub scheduler_seconds: AtomicHistogram,
-    /// Tasks placed on a node by the scheduler.
-    pub placements: Counter,
-    /// Time the dispatcher took to answer one node's sync.
-    pub dispatcher_sync_seconds: AtomicHistogram,
-    /// Round trip of this node's heartbeats to a manager.
-    pub heartbeat_seconds: AtomicHistogram,
-    /// This node's heartbeats that failed.
-    pub heartbeat_failures: Counter,
+swarm_metrics::families! {
+    /// The manager's hot-path families.
+    pub struct ManagerMetrics {
+        /// Changes of the leader this node saw.
+        leader_changes: Counter,
+            "swarmd_raft_leader_changes", "Changes of the Raft leader this node saw";
+        /// Duration of one orchestrator round (reconcile every service, commit).
+        orchestrator_seconds: AtomicHistogram = AtomicHistogram::new(LATENCY_BUCKETS),
+            "swarmd_orchestrator_round",
+            "Duration of one orchestrator round on the leader (reconcile and commit)", Seconds;
+        /// Duration of one scheduler pass (schedule the pending tasks, commit).
+        scheduler_seconds: AtomicHistogram = AtomicHistogram::new(LATENCY_BUCKETS),
+            "swarmd_scheduler_round",
+            "Duration of one scheduler pass on the leader (place pending tasks and commit)",
+            Seconds;
+        /// Tasks placed on a node by the scheduler.
+        placements: Counter,
+            "swarmd_scheduler_placements", "Tasks the scheduler placed on a node";
+        /// Time the dispatcher took to answer one node's sync.
+        dispatcher_sync_seconds: AtomicHistogram = AtomicHistogram::new(LATENCY_BUCKETS),
+            "swarmd_dispatcher_sync", "Time the dispatcher took to answer one node's sync",
+            Seconds;
+        /// Round trip of this node's heartbeats to a manager.
+        heartbeat_seconds: AtomicHistogram = AtomicHistogram::new(LATENCY_BUCKETS),
+            "swarmd_heartbeat", "Round trip of this node's heartbeats to a manager", Seconds;
+        /// This node's heartbeats that failed.
+        heartbeat_failures: Counter,
+            "swarmd_heartbeat_failures", "Heartbeats of this node that failed";
+    }
 }
 
 /// This process's manager metrics.
-pub static METRICS: LazyLock<ManagerMetrics> = LazyLock::new(|| ManagerMetrics {
-    leader_changes: Counter::default(),
-    orchestrator_seconds: AtomicHistogram::new(LATENCY_BUCKETS),
-    scheduler_seconds: AtomicHistogram::new(LATENCY_BUCKETS),
-    placements: Counter::default(),
-    dispatcher_sync_seconds: AtomicHistogram::new(LATENCY_BUCKETS),
-    heartbeat_seconds: AtomicHistogram::new(LATENCY_BUCKETS),
-    heartbeat_failures: Counter::default(),
-});
+pub static METRICS: LazyLock<ManagerMetrics> = LazyLock::new(ManagerMetrics::default);
 
 /// The registry of a node: every crate's families, turned on for this process.
 pub fn registry(node: &Arc<Node>) -> Registry {
@@ -65,46 +69,7 @@ pub fn registry(node: &Arc<Node>) -> Registry {
     swarm_store::metrics::register_state(&mut reg, node.state.clone());
     swarm_agent::metrics::register(&mut reg);
     swarm_overlay::metrics::register(&mut reg);
-    let m = &*METRICS;
-    reg.register(
-        "swarmd_raft_leader_changes",
-        "Changes of the Raft leader this node saw",
-        m.leader_changes.clone(),
-    );
-    reg.register_with_unit(
-        "swarmd_orchestrator_round",
-        "Duration of one orchestrator round on the leader (reconcile and commit)",
-        Unit::Seconds,
-        m.orchestrator_seconds.clone(),
-    );
-    reg.register_with_unit(
-        "swarmd_scheduler_round",
-        "Duration of one scheduler pass on the leader (place pending tasks and commit)",
-        Unit::Seconds,
-        m.scheduler_seconds.clone(),
-    );
-    reg.register(
-        "swarmd_scheduler_placements",
-        "Tasks the scheduler placed on a node",
-        m.placements.clone(),
-    );
-    reg.register_with_unit(
-        "swarmd_dispatcher_sync",
-        "Time the dispatcher took to answer one node's sync",
-        Unit::Seconds,
-        m.dispatcher_sync_seconds.clone(),
-    );
-    reg.register_with_unit(
-        "swarmd_heartbeat",
-        "Round trip of this node's heartbeats to a manager",
-        Unit::Seconds,
-        m.heartbeat_seconds.clone(),
-    );
-    reg.register(
-        "swarmd_heartbeat_failures",
-        "Heartbeats of this node that failed",
-        m.heartbeat_failures.clone(),
-    );
+    METRICS.register(&mut reg);
     reg.register_collector(raft_collector(Arc::downgrade(node)));
     reg
 }
@@ -119,61 +84,47 @@ fn raft_collector(node: Weak<Node>) -> Box<FnCollector> {
         let last_log = m.last_log_index.unwrap_or(0);
         let applied = m.last_applied.map_or(0, |l| l.index);
         let leader = m.state == ServerState::Leader;
-        gauge(
+        let voters = m.membership_config.membership().voter_ids().count() as u64;
+        gauges(
             enc,
-            "swarmd_raft_term",
-            "Current Raft term",
-            None,
-            i(m.current_term),
-        )?;
-        gauge(
-            enc,
-            "swarmd_raft_is_leader",
-            "1 while this node is the Raft leader",
-            None,
-            i64::from(leader),
-        )?;
-        gauge(
-            enc,
-            "swarmd_raft_has_leader",
-            "1 while this node knows a leader",
-            None,
-            i64::from(m.current_leader.is_some()),
-        )?;
-        gauge(
-            enc,
-            "swarmd_raft_last_log_index",
-            "Index of the last entry in this node's Raft log",
-            None,
-            i(last_log),
-        )?;
-        gauge(
-            enc,
-            "swarmd_raft_applied_index",
-            "Index of the last entry this node applied",
-            None,
-            i(applied),
-        )?;
-        gauge(
-            enc,
-            "swarmd_raft_apply_lag",
-            "Log entries written but not yet applied on this node",
-            None,
-            i(last_log.saturating_sub(applied)),
-        )?;
-        gauge(
-            enc,
-            "swarmd_raft_snapshot_index",
-            "Log index of this node's last snapshot",
-            None,
-            i(m.snapshot.map_or(0, |l| l.index)),
-        )?;
-        gauge(
-            enc,
-            "swarmd_raft_voters",
-            "Voters in the Raft membership",
-            None,
-            i(m.membership_config.membership().voter_ids().count() as u64),
+            &[
+                ("swarmd_raft_term", "Current Raft term", i(m.current_term)),
+                (
+                    "swarmd_raft_is_leader",
+                    "1 while this node is the Raft leader",
+                    i64::from(leader),
+                ),
+                (
+                    "swarmd_raft_has_leader",
+                    "1 while this node knows a leader",
+                    i64::from(m.current_leader.is_some()),
+                ),
+                (
+                    "swarmd_raft_last_log_index",
+                    "Index of the last entry in this node's Raft log",
+                    i(last_log),
+                ),
+                (
+                    "swarmd_raft_applied_index",
+                    "Index of the last entry this node applied",
+                    i(applied),
+                ),
+                (
+                    "swarmd_raft_apply_lag",
+                    "Log entries written but not yet applied on this node",
+                    i(last_log.saturating_sub(applied)),
+                ),
+                (
+                    "swarmd_raft_snapshot_index",
+                    "Log index of this node's last snapshot",
+                    i(m.snapshot.map_or(0, |l| l.index)),
+                ),
+                (
+                    "swarmd_raft_voters",
+                    "Voters in the Raft membership",
+                    i(voters),
+                ),
+            ],
         )?;
         let ready = n.state.read().map_or(0, |a| {
             a.state
@@ -218,16 +169,7 @@ fn exposition(reg: &Registry) -> impl IntoResponse {
     )
 }
 
-/// `GET /metrics` on the node's own router: root (the local socket) and admin certificates;
-/// 404 when the node serves no metrics.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new().route("/metrics", get(scrape))
-}
-
-async fn scrape(
-    State(n): State<Arc<Node>>,
-    Extension(p): Extension<Peer>,
-) -> Result<axum::response::Response, ManagerError> {
+pub(crate) async fn scrape(Call(n, p): Call) -> Result<axum::response::Response, ManagerError> {
     match p {
         Peer::Local | Peer::Admin { .. } => crate::auth::control_peer(&n, p)?,
         _ => {

@@ -5,40 +5,17 @@
 //! subnets, VNIs and addresses (`swarm_store::network_state`), so two managers creating
 //! networks at once can never hand out the same subnet.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::extract::Path;
+use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::network::{Network, NetworkSpec};
 use swarm_api::network_api::{EndpointView, NetworkView, PruneResponse};
-use swarm_api::routes;
 use swarm_api::service::ServiceSpec;
 use swarm_store::state::ClusterState;
 
-use crate::auth::control_peer;
 use crate::error::ManagerError;
-use crate::node::Node;
+use crate::extract::{Answer, Control};
 use crate::random::{now_ms, object_id};
-use crate::server::Peer;
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The network routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::NETWORKS.pattern, get(list).post(create))
-        .route(routes::NETWORK_PRUNE.pattern, post(prune))
-        .route(routes::NETWORK.pattern, get(inspect))
-        .route(routes::NETWORK_RM.pattern, post(remove))
-}
-
-fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
-    control_peer(n, p)?;
-    n.require_manager()
-}
 
 /// The view of one network: its services and every address on it.
 pub fn view(state: &ClusterState, net: &Network) -> NetworkView {
@@ -111,20 +88,17 @@ pub fn resolve_networks(state: &ClusterState, spec: &mut ServiceSpec) -> Result<
     Ok(())
 }
 
-async fn list(State(n): S, Extension(p): E) -> Result<Json<Vec<NetworkView>>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn list(Control(n): Control) -> Answer<Vec<NetworkView>> {
     let state = n.snapshot();
     Ok(Json(
         state.networks.values().map(|x| view(&state, x)).collect(),
     ))
 }
 
-async fn create(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn create(
+    Control(n): Control,
     Json(spec): Json<NetworkSpec>,
-) -> Result<Json<NetworkView>, ManagerError> {
-    manager_only(&n, p)?;
+) -> Answer<NetworkView> {
     spec.validate()
         .map_err(|e| ManagerError::BadRequest(e.to_string()))?;
     if spec.ingress {
@@ -158,23 +132,13 @@ async fn create(
     Ok(Json(view(&state, net)))
 }
 
-async fn inspect(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<NetworkView>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn inspect(Control(n): Control, Path(key): Path<String>) -> Answer<NetworkView> {
     let state = n.snapshot();
     let net = find(&state, &key)?;
     Ok(Json(view(&state, net)))
 }
 
-async fn remove(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<()>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn remove(Control(n): Control, Path(key): Path<String>) -> Answer<()> {
     let state = n.snapshot();
     let net = find(&state, &key)?;
     let users = state.services_on(&net.id);
@@ -197,8 +161,7 @@ async fn remove(
     Ok(Json(()))
 }
 
-async fn prune(State(n): S, Extension(p): E) -> Result<Json<PruneResponse>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn prune(Control(n): Control) -> Answer<PruneResponse> {
     let state = n.snapshot();
     let mut removed = Vec::new();
     for net in state.networks.values() {

@@ -92,7 +92,7 @@ mod tests {
     use super::*;
     use swarm_api::network::{Attachment, IpamConfig, Network, NetworkSpec};
     use swarm_api::node::{Availability, Node, NodeStatus, Role};
-    use swarm_api::task::{Task, TaskStatus};
+    use swarm_api::task::Task;
 
     fn node(id: u64, addr: &str) -> Node {
         Node {
@@ -108,23 +108,9 @@ mod tests {
     }
 
     fn task(id: &str, node: u64, state: TaskState) -> Task {
-        Task {
-            id: id.into(),
-            service_id: "s".into(),
-            service_name: "s".into(),
-            slot: Some(1),
-            node_id: Some(format_node_id(node)),
-            spec: Default::default(),
-            endpoint: Default::default(),
-            service_version: 1,
-            desired_state: TaskState::Running,
-            status: TaskStatus {
-                state,
-                ..Default::default()
-            },
-            created_at_ms: 0,
-            updated_at_ms: 0,
-        }
+        let mut t = swarm_testkit::task(id, "s", "", state);
+        t.node_id = Some(format_node_id(node));
+        t
     }
 
     use swarm_api::node::format_node_id;

@@ -2,49 +2,25 @@
 //! `/v1/leave`) behind `swarmd node|join-token|leave|info`; services are in [`crate::service_api`].
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::extract::Path;
+use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::control::{
     ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
 };
 use swarm_api::node::{format_node_id, NodeId, NodeStatus, NodeView, Role};
-use swarm_api::routes;
 use swarm_api::tls::certs_from_pem;
 use swarm_api::token::{fingerprint, JoinToken};
 
 use crate::auth::control_peer;
 use crate::error::ManagerError;
+use crate::extract::{Answer, Call, Control};
 use crate::node::{MembershipOp, Node};
 use crate::quorum::{check_removal, manager_leave_refusal};
 use crate::random::token_secret;
 use crate::server::Peer;
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The control routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::INFO.pattern, get(info))
-        .route(routes::NODES.pattern, get(list))
-        .route(routes::NODE.pattern, get(inspect))
-        .route(routes::NODE_UPDATE.pattern, post(update))
-        .route(routes::NODE_PROMOTE.pattern, post(promote))
-        .route(routes::NODE_DEMOTE.pattern, post(demote))
-        .route(routes::NODE_RM.pattern, post(remove))
-        .route(routes::JOIN_TOKEN.pattern, post(join_token))
-        .route(routes::LEAVE.pattern, post(leave))
-}
-
-fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
-    control_peer(n, p)?;
-    n.require_manager()
-}
 
 /// Finds a node by full id, unique id prefix, or unique host name.
 fn resolve(n: &Node, key: &str) -> Result<NodeView, ManagerError> {
@@ -69,7 +45,7 @@ fn view(n: &Node, id: NodeId) -> Result<Json<NodeView>, ManagerError> {
     resolve(n, &format_node_id(id)).map(Json)
 }
 
-async fn info(State(n): S, Extension(p): E) -> Result<Json<InfoResponse>, ManagerError> {
+pub(crate) async fn info(Call(n, p): Call) -> Answer<InfoResponse> {
     if p != Peer::Local {
         control_peer(&n, p)?;
     }
@@ -95,27 +71,19 @@ async fn info(State(n): S, Extension(p): E) -> Result<Json<InfoResponse>, Manage
     }))
 }
 
-async fn list(State(n): S, Extension(p): E) -> Result<Json<Vec<NodeView>>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn list(Control(n): Control) -> Answer<Vec<NodeView>> {
     Ok(Json(n.node_views()))
 }
 
-async fn inspect(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<NodeView>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn inspect(Control(n): Control, Path(key): Path<String>) -> Answer<NodeView> {
     resolve(&n, &key).map(Json)
 }
 
-async fn update(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn update(
+    Control(n): Control,
     Path(key): Path<String>,
     Json(req): Json<UpdateNodeRequest>,
-) -> Result<Json<NodeView>, ManagerError> {
-    manager_only(&n, p)?;
+) -> Answer<NodeView> {
     let id = resolve(&n, &key)?.node.id;
     for k in req.label_add.keys().chain(req.label_rm.iter()) {
         if k.is_empty() || k.contains('=') {
@@ -134,12 +102,7 @@ async fn update(
     view(&n, id)
 }
 
-async fn promote(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<NodeView>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn promote(Control(n): Control, Path(key): Path<String>) -> Answer<NodeView> {
     let v = resolve(&n, &key)?;
     if v.node.role == Role::Manager {
         return Ok(Json(v));
@@ -150,48 +113,35 @@ async fn promote(
             format_node_id(v.node.id)
         )));
     }
-    let id = v.node.id;
-    n.membership(MembershipOp::AddVoter {
-        id,
+    let op = MembershipOp::AddVoter {
+        id: v.node.id,
         addr: v.node.addr.clone(),
-    })
-    .await?;
-    n.write(Command::SetRole {
-        id,
-        role: Role::Manager,
-    })
-    .await?;
-    view(&n, id)
+    };
+    set_role(&n, v.node.id, Role::Manager, op).await
 }
 
-async fn demote(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<NodeView>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn demote(Control(n): Control, Path(key): Path<String>) -> Answer<NodeView> {
     let v = resolve(&n, &key)?;
     if v.node.role == Role::Worker {
         return Ok(Json(v));
     }
     let id = v.node.id;
     check_removal(&n.voter_health(), id, "demote").map_err(ManagerError::QuorumGuard)?;
-    n.membership(MembershipOp::DemoteVoter { id }).await?;
-    n.write(Command::SetRole {
-        id,
-        role: Role::Worker,
-    })
-    .await?;
-    view(&n, id)
+    set_role(&n, id, Role::Worker, MembershipOp::DemoteVoter { id }).await
 }
 
-async fn remove(
-    State(n): S,
-    Extension(p): E,
+/// Changes the Raft membership, then the node's role in the state.
+async fn set_role(n: &Node, id: NodeId, role: Role, op: MembershipOp) -> Answer<NodeView> {
+    n.membership(op).await?;
+    n.write(Command::SetRole { id, role }).await?;
+    view(n, id)
+}
+
+pub(crate) async fn remove(
+    Control(n): Control,
     Path(key): Path<String>,
     Json(req): Json<ForceRequest>,
-) -> Result<Json<()>, ManagerError> {
-    manager_only(&n, p)?;
+) -> Answer<()> {
     let v = resolve(&n, &key)?;
     let id = v.node.id;
     if v.node.role == Role::Manager {
@@ -215,12 +165,10 @@ async fn remove(
     Ok(Json(()))
 }
 
-async fn join_token(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn join_token(
+    Control(n): Control,
     Json(req): Json<JoinTokenRequest>,
-) -> Result<Json<JoinTokenResponse>, ManagerError> {
-    manager_only(&n, p)?;
+) -> Answer<JoinTokenResponse> {
     if req.rotate {
         n.write(Command::RotateToken {
             role: req.role,
@@ -250,11 +198,7 @@ async fn join_token(
     }))
 }
 
-async fn leave(
-    State(n): S,
-    Extension(p): E,
-    Json(req): Json<ForceRequest>,
-) -> Result<Json<()>, ManagerError> {
+pub(crate) async fn leave(Call(n, p): Call, Json(req): Json<ForceRequest>) -> Answer<()> {
     if p != Peer::Local {
         return Err(ManagerError::Forbidden(
             "leave is only accepted on the node's local socket".into(),

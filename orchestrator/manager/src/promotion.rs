@@ -21,9 +21,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::Json;
 use swarm_api::control::DataKeyResponse;
 use swarm_api::node::{format_node_id, Role};
 use swarm_api::routes;
@@ -34,17 +32,10 @@ use crate::auth::node_only;
 use crate::ca::{cert_identity, host_of, new_key_and_csr, sign_node_csr, CertIdentity, CertKey};
 use crate::data_key::Key;
 use crate::error::ManagerError;
+use crate::extract::{Answer, Call};
 use crate::node::Node;
 use crate::server::Peer;
 use crate::state_dir::{Certs, StateDir};
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The data-key route.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new().route(routes::DATA_KEY.pattern, post(data_key))
-}
 
 /// Whether `peer` may receive the data key: a manager certificate of a node the state lists
 /// as a manager, while autolock is off.
@@ -79,7 +70,7 @@ pub fn may_get_key(n: &Node, peer: Peer) -> Result<(), ManagerError> {
     Ok(())
 }
 
-async fn data_key(State(n): S, Extension(p): E) -> Result<Json<DataKeyResponse>, ManagerError> {
+pub(crate) async fn data_key(Call(n, p): Call) -> Answer<DataKeyResponse> {
     n.require_manager()?;
     may_get_key(&n, p)?;
     let key = n.keys.key()?;

@@ -5,224 +5,61 @@
 //! so only ciphertext enters the Raft log; answers never carry it. Config data is stored and
 //! answered as given (docker returns it in `config inspect`).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::BTreeSet;
 
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::extract::Path;
+use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::config::{Config, ConfigSpec};
-use swarm_api::file_ref::{validate_object, FileKind};
-use swarm_api::routes;
+use swarm_api::file_kind::{FileRef, FileSpec, Object};
+use swarm_api::file_ref::validate_object;
 use swarm_api::secret::{Secret, SecretSpec, UpdateLabelsRequest};
-use swarm_api::service::ServiceSpec;
+use swarm_api::service::{ContainerSpec, ServiceSpec};
+use swarm_store::file_objects::StoredKind;
 use swarm_store::state::ClusterState;
 
-use crate::auth::control_peer;
 use crate::error::ManagerError;
+use crate::extract::{Answer, Control};
 use crate::node::Node;
 use crate::random::{now_ms, object_id};
-use crate::server::Peer;
 
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The secret and config routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(
-            routes::SECRETS.pattern,
-            get(list_secrets).post(create_secret),
-        )
-        .route(routes::SECRET.pattern, get(inspect_secret))
-        .route(routes::SECRET_UPDATE.pattern, post(update_secret))
-        .route(routes::SECRET_RM.pattern, post(remove_secret))
-        .route(
-            routes::CONFIGS.pattern,
-            get(list_configs).post(create_config),
-        )
-        .route(routes::CONFIG.pattern, get(inspect_config))
-        .route(routes::CONFIG_UPDATE.pattern, post(update_config))
-        .route(routes::CONFIG_RM.pattern, post(remove_config))
+/// What the handlers of one kind write, and what an update must respect besides its labels.
+pub trait ManagedKind: StoredKind {
+    /// Why a name cannot be reused for new content (the end of the "already exists" message).
+    const IMMUTABLE: &'static str;
+    /// The command that replaces the labels.
+    fn update_labels(id: String, expected_version: u64, labels: Labels, at_ms: u64) -> Command;
+    /// The command that removes one.
+    fn remove(id: String) -> Command;
+    /// Refuses an update that would change more than the labels.
+    fn check_update(
+        n: &Node,
+        o: &Object<Self>,
+        req: &UpdateLabelsRequest,
+    ) -> Result<(), ManagerError>;
 }
 
-fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
-    control_peer(n, p)?;
-    n.require_manager()
-}
+type Labels = std::collections::BTreeMap<String, String>;
 
-/// By id, by name, or by a unique id prefix.
-fn find_key<'a, T>(
-    map: &'a BTreeMap<String, T>,
-    key: &str,
-    name_of: impl Fn(&T) -> &str,
-) -> Option<&'a T> {
-    if let Some(v) = map.get(key) {
-        return Some(v);
-    }
-    if let Some(v) = map.values().find(|v| name_of(v) == key) {
-        return Some(v);
-    }
-    let mut it = map.iter().filter(|(id, _)| id.starts_with(key));
-    match (it.next(), it.next()) {
-        (Some((_, v)), None) if !key.is_empty() => Some(v),
-        _ => None,
-    }
-}
-
-fn find_secret(state: &ClusterState, key: &str) -> Result<Secret, ManagerError> {
-    find_key(&state.secrets, key, |s| &s.secret.spec.name)
-        .map(|s| s.secret.clone())
-        .ok_or_else(|| {
-            ManagerError::NotFound(format!(
-                "secret {key} not found; list secrets with `secret ls`"
-            ))
-        })
-}
-
-fn find_config(state: &ClusterState, key: &str) -> Result<Config, ManagerError> {
-    find_key(&state.configs, key, |c| &c.spec.name)
-        .cloned()
-        .ok_or_else(|| {
-            ManagerError::NotFound(format!(
-                "config {key} not found; list configs with `config ls`"
-            ))
-        })
-}
-
-fn bad(e: swarm_api::spec_error::SpecError) -> ManagerError {
-    ManagerError::BadRequest(e.to_string())
-}
-
-/// Replaces the secret and config names of `spec`'s references by their ids; refuses a
-/// missing one (naming it) and two files at one target.
-pub fn resolve_files(state: &ClusterState, spec: &mut ServiceSpec) -> Result<(), ManagerError> {
-    let c = &mut spec.task.container;
-    let mut targets = std::collections::BTreeSet::new();
-    for r in &mut c.secrets {
-        let key = if r.secret_id.is_empty() {
-            &r.secret_name
-        } else {
-            &r.secret_id
-        };
-        let s = find_key(&state.secrets, key, |s| &s.secret.spec.name).ok_or_else(|| {
-            ManagerError::NotFound(format!(
-                "invalid --secret {:?}: secret not found (fix: create it with `secret create {} FILE` or list them with `secret ls`)",
-                r.secret_name, r.secret_name
-            ))
-        })?;
-        r.secret_id = s.secret.id.clone();
-        r.secret_name = s.secret.spec.name.clone();
-        if !targets.insert(FileKind::Secret.path(&r.file.name)) {
-            return Err(ManagerError::BadRequest(format!(
-                "invalid --secret {:?}: target {} is used twice (fix: give each file its own target=)",
-                r.secret_name, r.file.name
-            )));
+impl ManagedKind for SecretSpec {
+    const IMMUTABLE: &'static str = "a secret's value cannot change: a new value needs a new name";
+    fn update_labels(id: String, expected_version: u64, labels: Labels, at_ms: u64) -> Command {
+        Command::UpdateSecretLabels {
+            id,
+            expected_version,
+            labels,
+            at_ms,
         }
     }
-    for r in &mut c.configs {
-        let key = if r.config_id.is_empty() {
-            &r.config_name
-        } else {
-            &r.config_id
+    fn remove(id: String) -> Command {
+        Command::RemoveSecret { id }
+    }
+    /// The value the caller holds, when given, must be the stored one.
+    fn check_update(n: &Node, s: &Secret, req: &UpdateLabelsRequest) -> Result<(), ManagerError> {
+        let state = n.snapshot();
+        let (Some(data), Some(stored)) = (&req.data, state.secrets.get(&s.id)) else {
+            return Ok(());
         };
-        let cf = find_key(&state.configs, key, |c| &c.spec.name).ok_or_else(|| {
-            ManagerError::NotFound(format!(
-                "invalid --config {:?}: config not found (fix: create it with `config create {} FILE` or list them with `config ls`)",
-                r.config_name, r.config_name
-            ))
-        })?;
-        r.config_id = cf.id.clone();
-        r.config_name = cf.spec.name.clone();
-        if !targets.insert(FileKind::Config.path(&r.file.name)) {
-            return Err(ManagerError::BadRequest(format!(
-                "invalid --config {:?}: target {} is used twice (fix: give each file its own target=)",
-                r.config_name, r.file.name
-            )));
-        }
-    }
-    Ok(())
-}
-
-async fn list_secrets(State(n): S, Extension(p): E) -> Result<Json<Vec<Secret>>, ManagerError> {
-    manager_only(&n, p)?;
-    let state = n.snapshot();
-    Ok(Json(
-        state.secrets.values().map(|s| s.secret.clone()).collect(),
-    ))
-}
-
-async fn create_secret(
-    State(n): S,
-    Extension(p): E,
-    Json(spec): Json<SecretSpec>,
-) -> Result<Json<Secret>, ManagerError> {
-    manager_only(&n, p)?;
-    validate_object(FileKind::Secret, &spec.name, spec.data.0.len()).map_err(bad)?;
-    if !spec.driver.is_empty() {
-        return Err(ManagerError::BadRequest(format!(
-            "invalid --driver {:?}: only the built-in secret store exists here (fix: leave --driver out)",
-            spec.driver
-        )));
-    }
-    let key = n.keys.key()?;
-    let state = n.snapshot();
-    if state
-        .secrets
-        .values()
-        .any(|s| s.secret.spec.name == spec.name)
-    {
-        return Err(ManagerError::Conflict(format!(
-            "a secret named {} already exists; choose another name (a secret's value cannot change: a new value needs a new name)",
-            spec.name
-        )));
-    }
-    let id = object_id();
-    let sealed = key.seal(id.as_bytes(), &spec.data.0);
-    let now = now_ms();
-    let secret = Secret {
-        id: id.clone(),
-        version: 1,
-        created_at_ms: now,
-        updated_at_ms: now,
-        spec: SecretSpec {
-            data: Default::default(),
-            ..spec
-        },
-    };
-    // Answered from what was written: on a follower the local state may not have applied
-    // the forwarded write yet.
-    n.write(Command::CreateSecret {
-        secret: secret.clone(),
-        sealed,
-    })
-    .await?;
-    tracing::info!(secret = %id, "secret created");
-    Ok(Json(secret))
-}
-
-async fn inspect_secret(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<Secret>, ManagerError> {
-    manager_only(&n, p)?;
-    n.read_barrier().await?;
-    find_secret(&n.snapshot(), &key).map(Json)
-}
-
-async fn update_secret(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-    Json(req): Json<UpdateLabelsRequest>,
-) -> Result<Json<Secret>, ManagerError> {
-    manager_only(&n, p)?;
-    n.read_barrier().await?;
-    let state = n.snapshot();
-    let s = find_secret(&state, &key)?;
-    if let (Some(data), Some(stored)) = (&req.data, state.secrets.get(&s.id)) {
         let value = n
             .keys
             .key()?
@@ -239,110 +76,181 @@ async fn update_secret(
                 s.spec.name
             )));
         }
+        Ok(())
     }
-    if req.labels == s.spec.labels {
-        return Ok(Json(s));
+}
+
+impl ManagedKind for ConfigSpec {
+    const IMMUTABLE: &'static str = "a config's data cannot change: new data needs a new name";
+    fn update_labels(id: String, expected_version: u64, labels: Labels, at_ms: u64) -> Command {
+        Command::UpdateConfigLabels {
+            id,
+            expected_version,
+            labels,
+            at_ms,
+        }
     }
-    n.write(Command::UpdateSecretLabels {
-        id: s.id.clone(),
-        expected_version: req.version,
-        labels: req.labels,
-        at_ms: now_ms(),
+    fn remove(id: String) -> Command {
+        Command::RemoveConfig { id }
+    }
+    fn check_update(_: &Node, _: &Config, _: &UpdateLabelsRequest) -> Result<(), ManagerError> {
+        Ok(())
+    }
+}
+
+fn find<S: StoredKind>(state: &ClusterState, key: &str) -> Result<Object<S>, ManagerError> {
+    let noun = S::KIND.noun();
+    state.find_file_object::<S>(key).cloned().ok_or_else(|| {
+        ManagerError::NotFound(format!(
+            "{noun} {key} not found; list {noun}s with `{noun} ls`"
+        ))
     })
-    .await?;
-    // `write` has waited for this manager to apply it: the answer includes it.
-    find_secret(&n.snapshot(), &s.id).map(Json)
 }
 
-async fn remove_secret(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<()>, ManagerError> {
-    manager_only(&n, p)?;
-    n.read_barrier().await?;
-    let s = find_secret(&n.snapshot(), &key)?;
-    n.write(Command::RemoveSecret { id: s.id }).await?;
-    Ok(Json(()))
+fn bad(e: swarm_api::spec_error::SpecError) -> ManagerError {
+    ManagerError::BadRequest(e.to_string())
 }
 
-async fn list_configs(State(n): S, Extension(p): E) -> Result<Json<Vec<Config>>, ManagerError> {
-    manager_only(&n, p)?;
-    Ok(Json(n.snapshot().configs.values().cloned().collect()))
-}
-
-async fn create_config(
-    State(n): S,
-    Extension(p): E,
-    Json(spec): Json<ConfigSpec>,
-) -> Result<Json<Config>, ManagerError> {
-    manager_only(&n, p)?;
-    validate_object(FileKind::Config, &spec.name, spec.data.len()).map_err(bad)?;
-    let state = n.snapshot();
-    if state.configs.values().any(|c| c.spec.name == spec.name) {
+/// A new object of kind `S` with `spec`, refused when its name is taken.
+fn fresh<S: ManagedKind>(state: &ClusterState, spec: S) -> Result<Object<S>, ManagerError> {
+    if state.file_objects::<S>().any(|o| o.name() == spec.name()) {
         return Err(ManagerError::Conflict(format!(
-            "a config named {} already exists; choose another name (a config's data cannot change: new data needs a new name)",
-            spec.name
+            "a {} named {} already exists; choose another name ({})",
+            S::KIND.noun(),
+            spec.name(),
+            S::IMMUTABLE
         )));
     }
-    let id = object_id();
     let now = now_ms();
-    let config = Config {
-        id: id.clone(),
+    Ok(Object {
+        id: object_id(),
         version: 1,
         created_at_ms: now,
         updated_at_ms: now,
         spec,
-    };
+    })
+}
+
+/// Replaces the secret and config names of `spec`'s references by their ids; refuses a
+/// missing one (naming it) and two files at one target.
+pub fn resolve_files(state: &ClusterState, spec: &mut ServiceSpec) -> Result<(), ManagerError> {
+    let c = &mut spec.task.container;
+    let mut targets = BTreeSet::new();
+    resolve_refs::<SecretSpec>(state, c, &mut targets)?;
+    resolve_refs::<ConfigSpec>(state, c, &mut targets)
+}
+
+fn resolve_refs<S: StoredKind>(
+    state: &ClusterState,
+    c: &mut ContainerSpec,
+    targets: &mut BTreeSet<String>,
+) -> Result<(), ManagerError> {
+    let noun = S::KIND.noun();
+    for r in S::refs_mut(c) {
+        let key = if r.id().is_empty() { r.name() } else { r.id() };
+        let o = state.find_file_object::<S>(key).ok_or_else(|| {
+            ManagerError::NotFound(format!(
+                "invalid --{noun} {:?}: {noun} not found (fix: create it with `{noun} create {} FILE` or list them with `{noun} ls`)",
+                r.name(), r.name()
+            ))
+        })?;
+        *r = S::Ref::new(o.id.clone(), o.name().to_string(), r.file().clone());
+        if !targets.insert(S::KIND.path(&r.file().name)) {
+            return Err(ManagerError::BadRequest(format!(
+                "invalid --{noun} {:?}: target {} is used twice (fix: give each file its own target=)",
+                r.name(), r.file().name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `GET /v1/secrets`, `/v1/configs`.
+pub(crate) async fn list<S: StoredKind>(Control(n): Control) -> Answer<Vec<Object<S>>> {
+    Ok(Json(n.snapshot().file_objects::<S>().cloned().collect()))
+}
+
+/// `GET /v1/secrets/:key`, `/v1/configs/:key`.
+pub(crate) async fn inspect<S: StoredKind>(
+    Control(n): Control,
+    Path(key): Path<String>,
+) -> Answer<Object<S>> {
+    n.read_barrier().await?;
+    find(&n.snapshot(), &key).map(Json)
+}
+
+/// `POST .../:key/update`: labels only (labels equal to the stored ones change nothing).
+pub(crate) async fn update<S: ManagedKind>(
+    Control(n): Control,
+    Path(key): Path<String>,
+    Json(req): Json<UpdateLabelsRequest>,
+) -> Answer<Object<S>> {
+    n.read_barrier().await?;
+    let o = find::<S>(&n.snapshot(), &key)?;
+    S::check_update(&n, &o, &req)?;
+    if &req.labels == o.spec.labels() {
+        return Ok(Json(o));
+    }
+    n.write(S::update_labels(
+        o.id.clone(),
+        req.version,
+        req.labels,
+        now_ms(),
+    ))
+    .await?;
+    // `write` has waited for this manager to apply it: the answer includes it.
+    find(&n.snapshot(), &o.id).map(Json)
+}
+
+/// `POST .../:key/rm`.
+pub(crate) async fn remove<S: ManagedKind>(
+    Control(n): Control,
+    Path(key): Path<String>,
+) -> Answer<()> {
+    n.read_barrier().await?;
+    let o = find::<S>(&n.snapshot(), &key)?;
+    n.write(S::remove(o.id)).await?;
+    Ok(Json(()))
+}
+
+/// `POST /v1/secrets`: the value is sealed before the command is written.
+pub(crate) async fn create_secret(
+    Control(n): Control,
+    Json(spec): Json<SecretSpec>,
+) -> Answer<Secret> {
+    validate_object(SecretSpec::KIND, &spec.name, spec.data.0.len()).map_err(bad)?;
+    if !spec.driver.is_empty() {
+        return Err(ManagerError::BadRequest(format!(
+            "invalid --driver {:?}: only the built-in secret store exists here (fix: leave --driver out)",
+            spec.driver
+        )));
+    }
+    let key = n.keys.key()?;
+    let mut secret = fresh(&n.snapshot(), spec)?;
+    let data = std::mem::take(&mut secret.spec.data);
+    let sealed = key.seal(secret.id.as_bytes(), &data.0);
+    // Answered from what was written: on a follower the local state may not have applied
+    // the forwarded write yet.
+    n.write(Command::CreateSecret {
+        secret: secret.clone(),
+        sealed,
+    })
+    .await?;
+    tracing::info!(secret = %secret.id, "secret created");
+    Ok(Json(secret))
+}
+
+/// `POST /v1/configs`.
+pub(crate) async fn create_config(
+    Control(n): Control,
+    Json(spec): Json<ConfigSpec>,
+) -> Answer<Config> {
+    validate_object(ConfigSpec::KIND, &spec.name, spec.data.len()).map_err(bad)?;
+    let config = fresh(&n.snapshot(), spec)?;
     n.write(Command::CreateConfig {
         config: config.clone(),
     })
     .await?;
-    tracing::info!(config = %id, "config created");
+    tracing::info!(config = %config.id, "config created");
     Ok(Json(config))
-}
-
-async fn inspect_config(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<Config>, ManagerError> {
-    manager_only(&n, p)?;
-    n.read_barrier().await?;
-    find_config(&n.snapshot(), &key).map(Json)
-}
-
-async fn update_config(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-    Json(req): Json<UpdateLabelsRequest>,
-) -> Result<Json<Config>, ManagerError> {
-    manager_only(&n, p)?;
-    n.read_barrier().await?;
-    let c = find_config(&n.snapshot(), &key)?;
-    if req.labels == c.spec.labels {
-        return Ok(Json(c));
-    }
-    n.write(Command::UpdateConfigLabels {
-        id: c.id.clone(),
-        expected_version: req.version,
-        labels: req.labels,
-        at_ms: now_ms(),
-    })
-    .await?;
-    // `write` has waited for this manager to apply it: the answer includes it.
-    find_config(&n.snapshot(), &c.id).map(Json)
-}
-
-async fn remove_config(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<()>, ManagerError> {
-    manager_only(&n, p)?;
-    n.read_barrier().await?;
-    let c = find_config(&n.snapshot(), &key)?;
-    n.write(Command::RemoveConfig { id: c.id }).await?;
-    Ok(Json(()))
 }

@@ -4,11 +4,8 @@
 //! state; the orchestrators and the scheduler ([`crate::orchestrator`]) do the rest. Updates
 //! carry the version the client read (optimistic concurrency).
 
-use std::sync::Arc;
-
-use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::extract::{Path, Query};
+use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::node::parse_node_id;
 use swarm_api::routes;
@@ -19,33 +16,11 @@ use swarm_reconcile::global::{eligibility, Eligibility};
 use swarm_store::state::ClusterState;
 use swarm_store::tasks::FindError;
 
-use crate::auth::control_peer;
 use crate::error::ManagerError;
+use crate::extract::{Answer, Control};
 use crate::node::Node;
 use crate::ports::assign_ingress;
 use crate::random::{now_ms, object_id};
-use crate::server::Peer;
-
-type S = State<Arc<Node>>;
-type E = Extension<Peer>;
-
-/// The service routes.
-pub fn routes() -> Router<Arc<Node>> {
-    Router::new()
-        .route(routes::SERVICES.pattern, get(list))
-        .route(routes::SERVICE_CREATE.pattern, post(create))
-        .route(routes::SERVICE.pattern, get(inspect))
-        .route(routes::SERVICE_UPDATE.pattern, post(update))
-        .route(routes::SERVICE_ROLLBACK.pattern, post(rollback))
-        .route(routes::SERVICE_RM.pattern, post(remove))
-        .route(routes::SERVICE_TASKS.pattern, get(tasks))
-        .route(routes::SERVICE_LOGS.pattern, get(logs))
-}
-
-pub(crate) fn manager_only(n: &Node, p: Peer) -> Result<(), ManagerError> {
-    control_peer(n, p)?;
-    n.require_manager()
-}
 
 pub(crate) fn find(state: &ClusterState, key: &str) -> Result<Service, ManagerError> {
     state.find_service(key).cloned().map_err(|e| match e {
@@ -92,8 +67,7 @@ fn desired(state: &ClusterState, s: &Service) -> u64 {
     }
 }
 
-async fn list(State(n): S, Extension(p): E) -> Result<Json<Vec<ServiceListEntry>>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn list(Control(n): Control) -> Answer<Vec<ServiceListEntry>> {
     let state = n.snapshot();
     Ok(Json(
         state
@@ -114,12 +88,10 @@ async fn list(State(n): S, Extension(p): E) -> Result<Json<Vec<ServiceListEntry>
     ))
 }
 
-async fn create(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn create(
+    Control(n): Control,
     Json(mut spec): Json<ServiceSpec>,
-) -> Result<Json<Service>, ManagerError> {
-    manager_only(&n, p)?;
+) -> Answer<Service> {
     bad_spec(&spec)?;
     let state = n.snapshot();
     if state.services.values().any(|s| s.spec.name == spec.name) {
@@ -149,23 +121,16 @@ async fn create(
     current(&n, &id)
 }
 
-async fn inspect(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<Service>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn inspect(Control(n): Control, Path(key): Path<String>) -> Answer<Service> {
     n.read_barrier().await?;
     current(&n, &key)
 }
 
-async fn update(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn update(
+    Control(n): Control,
     Path(key): Path<String>,
     Json(req): Json<UpdateServiceRequest>,
-) -> Result<Json<Service>, ManagerError> {
-    manager_only(&n, p)?;
+) -> Answer<Service> {
     // The version check must see every update that completed before this one began.
     n.read_barrier().await?;
     let state = n.snapshot();
@@ -226,12 +191,7 @@ async fn replace(
     current(n, &old.id)
 }
 
-async fn rollback(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<Service>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn rollback(Control(n): Control, Path(key): Path<String>) -> Answer<Service> {
     let old = find(&n.snapshot(), &key)?;
     let r = swarm_reconcile::rollback::manual(&old, now_ms())
         .map_err(|e| ManagerError::Conflict(e.to_string()))?;
@@ -239,12 +199,7 @@ async fn rollback(
     replace(&n, &old, r.spec, r.previous_spec, at, Some(r.update_status)).await
 }
 
-async fn remove(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<()>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn remove(Control(n): Control, Path(key): Path<String>) -> Answer<()> {
     let s = find(&n.snapshot(), &key)?;
     n.write(Command::RemoveService { id: s.id.clone() }).await?;
     tracing::info!(service = %s.spec.name, "service removed");
@@ -271,24 +226,17 @@ pub(crate) fn sorted_tasks(state: &ClusterState, service_id: &str) -> Vec<Task> 
     tasks
 }
 
-async fn tasks(
-    State(n): S,
-    Extension(p): E,
-    Path(key): Path<String>,
-) -> Result<Json<Vec<Task>>, ManagerError> {
-    manager_only(&n, p)?;
+pub(crate) async fn tasks(Control(n): Control, Path(key): Path<String>) -> Answer<Vec<Task>> {
     let state = n.snapshot();
     let s = find(&state, &key)?;
     Ok(Json(sorted_tasks(&state, &s.id)))
 }
 
-async fn logs(
-    State(n): S,
-    Extension(p): E,
+pub(crate) async fn logs(
+    Control(n): Control,
     Path(key): Path<String>,
     Query(q): Query<LogsQuery>,
-) -> Result<Json<Vec<TaskLogLine>>, ManagerError> {
-    manager_only(&n, p)?;
+) -> Answer<Vec<TaskLogLine>> {
     let state = n.snapshot();
     let s = find(&state, &key)?;
     let mut out = Vec::new();

@@ -200,6 +200,138 @@ impl Collector for FnCollector {
     }
 }
 
+/// Registers one family, with its unit when it has one.
+pub fn register_family(
+    reg: &mut Registry,
+    name: &str,
+    help: &str,
+    unit: Option<Unit>,
+    metric: impl prometheus_client::registry::Metric,
+) {
+    match unit {
+        Some(u) => reg.register_with_unit(name, help, u, metric),
+        None => reg.register(name, help, metric),
+    }
+}
+
+/// Declares a crate's hot-path families in one place each: the field (with its doc), its type,
+/// its initial value (`Default` when left out), its Prometheus name and help, and its unit
+/// (a [`Unit`] variant, optional). Generates the struct, its `Default` and a `register` that
+/// puts every family into a [`Registry`].
+///
+/// ```
+/// use swarm_metrics::prometheus_client::metrics::counter::Counter;
+/// use swarm_metrics::{AtomicHistogram, LATENCY_BUCKETS};
+///
+/// swarm_metrics::families! {
+///     /// Example families.
+///     pub struct Example {
+///         /// Requests served.
+///         requests: Counter, "example_requests", "Requests served";
+///         /// Time to serve one.
+///         latency: AtomicHistogram = AtomicHistogram::new(LATENCY_BUCKETS),
+///             "example_latency", "Time to serve one request", Seconds;
+///     }
+/// }
+///
+/// let mut reg = swarm_metrics::Registry::default();
+/// Example::default().register(&mut reg);
+/// assert!(swarm_metrics::encode(&reg).contains("example_latency_seconds_count"));
+/// ```
+#[macro_export]
+macro_rules! families {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident: $ty:ty $(= $init:expr)?, $metric:literal, $help:literal $(, $unit:ident)?;
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        $vis struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $( $field: $crate::__init!($($init)?), )* }
+            }
+        }
+
+        impl $name {
+            /// Registers every family.
+            pub fn register(&self, reg: &mut $crate::Registry) {
+                $(
+                    $crate::register_family(
+                        reg,
+                        $metric,
+                        $help,
+                        $crate::__unit!($($unit)?),
+                        self.$field.clone(),
+                    );
+                )*
+            }
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __init {
+    () => {
+        Default::default()
+    };
+    ($init:expr) => {
+        $init
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __unit {
+    () => {
+        None
+    };
+    ($unit:ident) => {
+        Some($crate::Unit::$unit)
+    };
+}
+
+/// One unlabelled gauge of [`gauges`]: name, help, value.
+pub type GaugeRow<'a> = (&'a str, &'a str, i64);
+
+/// Writes unlabelled gauges, one per row.
+pub fn gauges(enc: &mut DescriptorEncoder, rows: &[GaugeRow<'_>]) -> Result<(), std::fmt::Error> {
+    for (name, help, value) in rows {
+        gauge(enc, name, help, None, *value)?;
+    }
+    Ok(())
+}
+
+/// A gauge family labelled `state`, one series per task state given, named in lower case as
+/// `docker service ps` shows them.
+pub fn task_state_family(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    series: impl IntoIterator<Item = (&'static str, i64)>,
+) -> Result<(), std::fmt::Error> {
+    let lower: Vec<(String, i64)> = series
+        .into_iter()
+        .map(|(s, v)| (s.to_ascii_lowercase(), v))
+        .collect();
+    gauge_family(
+        enc,
+        name,
+        help,
+        "state",
+        lower.iter().map(|(s, v)| (s.as_str(), *v)),
+    )
+}
+
 /// Writes one unlabelled gauge.
 pub fn gauge(
     enc: &mut DescriptorEncoder,

@@ -299,18 +299,11 @@ mod tests {
     use swarm_api::service::Service;
 
     fn service(id: &str, name: &str) -> Service {
-        Service {
-            id: id.into(),
-            version: 1,
-            spec: swarm_api::service::ServiceSpec {
-                name: name.into(),
-                ..Default::default()
-            },
-            previous_spec: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            update_status: None,
-        }
+        let spec = swarm_api::service::ServiceSpec {
+            name: name.into(),
+            ..Default::default()
+        };
+        swarm_testkit::service(id, spec)
     }
 
     #[test]

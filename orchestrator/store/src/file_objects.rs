@@ -1,6 +1,7 @@
 //! Secrets and configs in the [`ClusterState`] (pure): create with unique names, label
 //! updates only (values are immutable), removal refused while a service references them,
-//! and the check that a service's references all exist.
+//! and the check that a service's references all exist. One generic code path serves both
+//! kinds ([`StoredKind`]).
 //!
 //! A secret's value is kept only sealed ([`Sealed`], encrypted by the manager with the
 //! cluster data key before the command entered the log): neither the log nor a snapshot holds
@@ -9,201 +10,179 @@
 use std::collections::BTreeMap;
 
 use swarm_api::command::ApplyError;
-use swarm_api::secret::{Sealed, Secret};
-
-use crate::secret_record::StoredSecret;
-use crate::state::ClusterState;
+use swarm_api::config::{Config, ConfigSpec};
+use swarm_api::file_kind::{FileRef, FileSpec, Object};
+use swarm_api::secret::{Sealed, Secret, SecretSpec};
 use swarm_api::service::Service;
 
-const SECRET: &str = "secret";
-const CONFIG: &str = "config";
+use crate::find::find_by_key;
+use crate::secret_record::StoredSecret;
+use crate::state::ClusterState;
 
-fn exists(kind: &str, name: &str) -> ApplyError {
-    ApplyError::FileObjectExists {
-        kind: kind.into(),
-        name: name.into(),
+/// A kind of file object as the state keeps it: its map and what one entry holds.
+pub trait StoredKind: FileSpec {
+    /// One entry of the map (a config as it is; a secret with its sealed value).
+    type Record: Clone;
+    /// The kind's map, by id.
+    fn map(state: &ClusterState) -> &BTreeMap<String, Self::Record>;
+    /// The same, to change it.
+    fn map_mut(state: &mut ClusterState) -> &mut BTreeMap<String, Self::Record>;
+    /// The object of an entry.
+    fn object(r: &Self::Record) -> &Object<Self>;
+    /// The same, to change it.
+    fn object_mut(r: &mut Self::Record) -> &mut Object<Self>;
+}
+
+impl StoredKind for SecretSpec {
+    type Record = StoredSecret;
+    fn map(state: &ClusterState) -> &BTreeMap<String, StoredSecret> {
+        &state.secrets
+    }
+    fn map_mut(state: &mut ClusterState) -> &mut BTreeMap<String, StoredSecret> {
+        &mut state.secrets
+    }
+    fn object(r: &StoredSecret) -> &Secret {
+        &r.secret
+    }
+    fn object_mut(r: &mut StoredSecret) -> &mut Secret {
+        &mut r.secret
     }
 }
 
-fn not_found(kind: &str, name: &str) -> ApplyError {
+impl StoredKind for ConfigSpec {
+    type Record = Config;
+    fn map(state: &ClusterState) -> &BTreeMap<String, Config> {
+        &state.configs
+    }
+    fn map_mut(state: &mut ClusterState) -> &mut BTreeMap<String, Config> {
+        &mut state.configs
+    }
+    fn object(r: &Config) -> &Config {
+        r
+    }
+    fn object_mut(r: &mut Config) -> &mut Config {
+        r
+    }
+}
+
+fn not_found<S: FileSpec>(name: &str) -> ApplyError {
     ApplyError::FileObjectNotFound {
-        kind: kind.into(),
+        kind: S::KIND.noun().into(),
         name: name.into(),
     }
-}
-
-/// Names of the services whose spec references `id` through `ids_of`.
-fn users(
-    services: &BTreeMap<String, Service>,
-    id: &str,
-    ids_of: impl Fn(&Service) -> Vec<&str>,
-) -> Vec<String> {
-    services
-        .values()
-        .filter(|s| ids_of(s).contains(&id))
-        .map(|s| s.spec.name.clone())
-        .collect()
-}
-
-fn secret_ids(s: &Service) -> Vec<&str> {
-    s.spec
-        .task
-        .container
-        .secrets
-        .iter()
-        .map(|r| r.secret_id.as_str())
-        .collect()
-}
-
-fn config_ids(s: &Service) -> Vec<&str> {
-    s.spec
-        .task
-        .container
-        .configs
-        .iter()
-        .map(|r| r.config_id.as_str())
-        .collect()
 }
 
 impl ClusterState {
+    /// Every object of kind `S`, by id.
+    pub fn file_objects<S: StoredKind>(&self) -> impl Iterator<Item = &Object<S>> {
+        S::map(self).values().map(S::object)
+    }
+
+    /// An object of kind `S` by id, by name, or by a unique id prefix.
+    pub fn find_file_object<S: StoredKind>(&self, key: &str) -> Option<&Object<S>> {
+        find_by_key(S::map(self), key, |r| S::object(r).name())
+            .ok()
+            .map(S::object)
+    }
+
+    fn insert_file_object<S: StoredKind>(
+        &mut self,
+        o: &Object<S>,
+        record: S::Record,
+    ) -> Result<(), ApplyError> {
+        self.require_cluster()?;
+        if S::map(self).contains_key(&o.id)
+            || self.file_objects::<S>().any(|x| x.name() == o.name())
+        {
+            return Err(ApplyError::FileObjectExists {
+                kind: S::KIND.noun().into(),
+                name: o.name().into(),
+            });
+        }
+        S::map_mut(self).insert(o.id.clone(), record);
+        Ok(())
+    }
+
     pub(crate) fn create_secret(
         &mut self,
         secret: &Secret,
         sealed: &Sealed,
     ) -> Result<(), ApplyError> {
-        self.require_cluster()?;
-        let name = &secret.spec.name;
-        if self.secrets.contains_key(&secret.id)
-            || self.secrets.values().any(|s| &s.secret.spec.name == name)
-        {
-            return Err(exists(SECRET, name));
-        }
         let mut meta = secret.clone();
         meta.spec.data = Default::default();
-        self.secrets.insert(
-            secret.id.clone(),
-            StoredSecret {
-                secret: meta,
-                sealed: sealed.clone(),
-            },
-        );
-        Ok(())
+        let record = StoredSecret {
+            secret: meta,
+            sealed: sealed.clone(),
+        };
+        self.insert_file_object(secret, record)
     }
 
-    pub(crate) fn update_secret_labels(
+    pub(crate) fn create_config(&mut self, config: &Config) -> Result<(), ApplyError> {
+        self.insert_file_object(config, config.clone())
+    }
+
+    pub(crate) fn update_labels<S: StoredKind>(
         &mut self,
         id: &str,
         expected: u64,
         labels: &BTreeMap<String, String>,
         at_ms: u64,
     ) -> Result<(), ApplyError> {
-        let s = self
-            .secrets
+        let r = S::map_mut(self)
             .get_mut(id)
-            .ok_or_else(|| not_found(SECRET, id))?;
-        let m = &mut s.secret;
-        if m.version != expected {
+            .ok_or_else(|| not_found::<S>(id))?;
+        let o = S::object_mut(r);
+        if o.version != expected {
             return Err(ApplyError::FileObjectVersion {
-                kind: SECRET.into(),
-                name: m.spec.name.clone(),
+                kind: S::KIND.noun().into(),
+                name: o.name().to_string(),
                 expected,
-                actual: m.version,
+                actual: o.version,
             });
         }
-        m.spec.labels = labels.clone();
-        m.version += 1;
-        m.updated_at_ms = at_ms;
+        o.spec.labels_mut().clone_from(labels);
+        o.version += 1;
+        o.updated_at_ms = at_ms;
         Ok(())
     }
 
-    pub(crate) fn remove_secret(&mut self, id: &str) -> Result<(), ApplyError> {
-        let s = self.secrets.get(id).ok_or_else(|| not_found(SECRET, id))?;
-        let services = users(&self.services, id, secret_ids);
+    pub(crate) fn remove_file_object<S: StoredKind>(&mut self, id: &str) -> Result<(), ApplyError> {
+        let r = S::map(self).get(id).ok_or_else(|| not_found::<S>(id))?;
+        let services = users::<S>(&self.services, id);
         if !services.is_empty() {
             return Err(ApplyError::FileObjectInUse {
-                kind: SECRET.into(),
-                name: s.secret.spec.name.clone(),
+                kind: S::KIND.noun().into(),
+                name: S::object(r).name().to_string(),
                 services,
             });
         }
-        self.secrets.remove(id);
-        Ok(())
-    }
-
-    pub(crate) fn create_config(
-        &mut self,
-        config: &swarm_api::config::Config,
-    ) -> Result<(), ApplyError> {
-        self.require_cluster()?;
-        let name = &config.spec.name;
-        if self.configs.contains_key(&config.id)
-            || self.configs.values().any(|c| &c.spec.name == name)
-        {
-            return Err(exists(CONFIG, name));
-        }
-        self.configs.insert(config.id.clone(), config.clone());
-        Ok(())
-    }
-
-    pub(crate) fn update_config_labels(
-        &mut self,
-        id: &str,
-        expected: u64,
-        labels: &BTreeMap<String, String>,
-        at_ms: u64,
-    ) -> Result<(), ApplyError> {
-        let c = self
-            .configs
-            .get_mut(id)
-            .ok_or_else(|| not_found(CONFIG, id))?;
-        if c.version != expected {
-            return Err(ApplyError::FileObjectVersion {
-                kind: CONFIG.into(),
-                name: c.spec.name.clone(),
-                expected,
-                actual: c.version,
-            });
-        }
-        c.spec.labels = labels.clone();
-        c.version += 1;
-        c.updated_at_ms = at_ms;
-        Ok(())
-    }
-
-    pub(crate) fn remove_config(&mut self, id: &str) -> Result<(), ApplyError> {
-        let c = self.configs.get(id).ok_or_else(|| not_found(CONFIG, id))?;
-        let services = users(&self.services, id, config_ids);
-        if !services.is_empty() {
-            return Err(ApplyError::FileObjectInUse {
-                kind: CONFIG.into(),
-                name: c.spec.name.clone(),
-                services,
-            });
-        }
-        self.configs.remove(id);
+        S::map_mut(self).remove(id);
         Ok(())
     }
 
     /// Every secret and config `service` references exists (checked on create and update, so a
     /// reference can never dangle even when a removal raced the manager's own check).
     pub(crate) fn check_references(&self, service: &Service) -> Result<(), ApplyError> {
-        let c = &service.spec.task.container;
-        if let Some(r) = c
-            .secrets
-            .iter()
-            .find(|r| !self.secrets.contains_key(&r.secret_id))
-        {
-            return Err(not_found(SECRET, &r.secret_name));
-        }
-        if let Some(r) = c
-            .configs
-            .iter()
-            .find(|r| !self.configs.contains_key(&r.config_id))
-        {
-            return Err(not_found(CONFIG, &r.config_name));
-        }
-        Ok(())
+        self.check_refs::<SecretSpec>(service)?;
+        self.check_refs::<ConfigSpec>(service)
     }
+
+    fn check_refs<S: StoredKind>(&self, service: &Service) -> Result<(), ApplyError> {
+        let refs = S::refs(&service.spec.task.container);
+        match refs.iter().find(|r| !S::map(self).contains_key(r.id())) {
+            Some(r) => Err(not_found::<S>(r.name())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Names of the services whose spec references object `id` of kind `S`.
+fn users<S: FileSpec>(services: &BTreeMap<String, Service>, id: &str) -> Vec<String> {
+    services
+        .values()
+        .filter(|s| S::refs(&s.spec.task.container).iter().any(|r| r.id() == id))
+        .map(|s| s.spec.name.clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -215,13 +194,7 @@ mod tests {
 
     fn ready() -> ClusterState {
         ClusterState {
-            cluster: Some(swarm_api::cluster::ClusterInfo {
-                id: "c".into(),
-                ca_cert_pem: String::new(),
-                ca_key_pem: String::new(),
-                worker_secret: String::new(),
-                manager_secret: String::new(),
-            }),
+            cluster: Some(swarm_testkit::cluster_info()),
             ..Default::default()
         }
     }

@@ -21,6 +21,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod file_objects;
+pub mod find;
 pub mod log_store;
 pub mod metrics;
 pub mod network_state;

@@ -8,39 +8,38 @@ use std::sync::{Arc, LazyLock};
 
 use swarm_metrics::prometheus_client::metrics::counter::Counter;
 use swarm_metrics::prometheus_client::metrics::gauge::Gauge;
-use swarm_metrics::{AtomicHistogram, Registry, Unit, LATENCY_BUCKETS, SIZE_BUCKETS};
+use swarm_metrics::{AtomicHistogram, Registry, LATENCY_BUCKETS, SIZE_BUCKETS};
 
-/// The store's families.
-#[derive(Debug)]
-pub struct StoreMetrics {
-    /// Time to write a batch of log entries (before its fsync).
-    pub append_seconds: AtomicHistogram,
-    /// Time of one group-commit fsync.
-    pub fsync_seconds: AtomicHistogram,
-    /// Log entries appended.
-    pub appended_entries: Counter,
-    /// Entries applied to the state machine.
-    pub applied_entries: Counter,
-    /// The last committed log index this node stored.
-    pub commit_index: Gauge<i64, AtomicI64>,
-    /// Sizes of snapshots built or installed.
-    pub snapshot_bytes: AtomicHistogram,
-    /// Size of the last snapshot built or installed.
-    pub last_snapshot_bytes: Gauge<i64, AtomicI64>,
+swarm_metrics::families! {
+    /// The store's families.
+    pub struct StoreMetrics {
+        /// Time to write a batch of log entries (before its fsync).
+        append_seconds: AtomicHistogram = AtomicHistogram::new(LATENCY_BUCKETS),
+            "swarmd_raft_append", "Time to write a batch of Raft log entries, before its fsync",
+            Seconds;
+        /// Time of one group-commit fsync.
+        fsync_seconds: AtomicHistogram = AtomicHistogram::new(LATENCY_BUCKETS),
+            "swarmd_raft_fsync", "Time of one group-commit fsync of the Raft log", Seconds;
+        /// Log entries appended.
+        appended_entries: Counter,
+            "swarmd_raft_appended_entries", "Raft log entries appended on this node";
+        /// Entries applied to the state machine.
+        applied_entries: Counter,
+            "swarmd_raft_applied_entries", "Raft log entries applied to the state machine on this node";
+        /// The last committed log index this node stored.
+        commit_index: Gauge<i64, AtomicI64>,
+            "swarmd_raft_commit_index", "The last committed Raft log index this node stored";
+        /// Sizes of snapshots built or installed.
+        snapshot_bytes: AtomicHistogram = AtomicHistogram::new(SIZE_BUCKETS),
+            "swarmd_raft_snapshot", "Sizes of the state snapshots built or installed", Bytes;
+        /// Size of the last snapshot built or installed.
+        last_snapshot_bytes: Gauge<i64, AtomicI64>,
+            "swarmd_raft_last_snapshot", "Size of the last state snapshot built or installed", Bytes;
+    }
 }
 
 /// This process's store metrics.
-pub static METRICS: LazyLock<Arc<StoreMetrics>> = LazyLock::new(|| {
-    Arc::new(StoreMetrics {
-        append_seconds: AtomicHistogram::new(LATENCY_BUCKETS),
-        fsync_seconds: AtomicHistogram::new(LATENCY_BUCKETS),
-        appended_entries: Counter::default(),
-        applied_entries: Counter::default(),
-        commit_index: Gauge::default(),
-        snapshot_bytes: AtomicHistogram::new(SIZE_BUCKETS),
-        last_snapshot_bytes: Gauge::default(),
-    })
-});
+pub static METRICS: LazyLock<Arc<StoreMetrics>> = LazyLock::new(Arc::default);
 
 /// Records a snapshot's size.
 pub(crate) fn snapshot_size(bytes: usize) {
@@ -62,46 +61,7 @@ pub(crate) fn committed(index: Option<u64>) {
 
 /// Registers the store's families.
 pub fn register(reg: &mut Registry) {
-    let m = &*METRICS;
-    reg.register_with_unit(
-        "swarmd_raft_append",
-        "Time to write a batch of Raft log entries, before its fsync",
-        Unit::Seconds,
-        m.append_seconds.clone(),
-    );
-    reg.register_with_unit(
-        "swarmd_raft_fsync",
-        "Time of one group-commit fsync of the Raft log",
-        Unit::Seconds,
-        m.fsync_seconds.clone(),
-    );
-    reg.register(
-        "swarmd_raft_appended_entries",
-        "Raft log entries appended on this node",
-        m.appended_entries.clone(),
-    );
-    reg.register(
-        "swarmd_raft_applied_entries",
-        "Raft log entries applied to the state machine on this node",
-        m.applied_entries.clone(),
-    );
-    reg.register(
-        "swarmd_raft_commit_index",
-        "The last committed Raft log index this node stored",
-        m.commit_index.clone(),
-    );
-    reg.register_with_unit(
-        "swarmd_raft_snapshot",
-        "Sizes of the state snapshots built or installed",
-        Unit::Bytes,
-        m.snapshot_bytes.clone(),
-    );
-    reg.register_with_unit(
-        "swarmd_raft_last_snapshot",
-        "Size of the last state snapshot built or installed",
-        Unit::Bytes,
-        m.last_snapshot_bytes.clone(),
-    );
+    METRICS.register(reg);
 }
 
 /// A coarse reason for a pending task's message (bounded label values): `resources`,
@@ -176,17 +136,11 @@ pub fn register_state(reg: &mut Registry, state: crate::SharedState) {
             "kind",
             counts.objects.iter().copied(),
         )?;
-        let lower: Vec<(String, i64)> = counts
-            .tasks
-            .iter()
-            .map(|(s, v)| (s.to_ascii_lowercase(), *v))
-            .collect();
-        swarm_metrics::gauge_family(
+        swarm_metrics::task_state_family(
             enc,
             "swarmd_tasks",
             "Tasks in the store, by observed state",
-            "state",
-            lower.iter().map(|(s, v)| (s.as_str(), *v)),
+            counts.tasks.iter().copied(),
         )?;
         swarm_metrics::gauge_family(
             enc,

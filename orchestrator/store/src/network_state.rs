@@ -17,6 +17,7 @@ use swarm_api::network::{
 };
 use swarm_api::network_alloc::{addr_u32, allocate, default_subnet, free_vni};
 
+use crate::find::find_by_key;
 use crate::state::ClusterState;
 
 /// The subnet of the built-in ingress network (Docker's default).
@@ -106,17 +107,7 @@ impl ClusterState {
 
     /// Finds a network by id, name or unique id prefix.
     pub fn find_network(&self, key: &str) -> Option<&Network> {
-        if let Some(n) = self.networks.get(key) {
-            return Some(n);
-        }
-        if let Some(n) = self.networks.values().find(|n| n.spec.name == key) {
-            return Some(n);
-        }
-        let mut it = self.networks.values().filter(|n| n.id.starts_with(key));
-        match (it.next(), it.next()) {
-            (Some(n), None) if !key.is_empty() => Some(n),
-            _ => None,
-        }
+        find_by_key(&self.networks, key, |n| &n.spec.name).ok()
     }
 
     fn require_initialised(&self) -> Result<(), ApplyError> {
@@ -268,8 +259,8 @@ mod tests {
     use swarm_api::cluster::ClusterInfo;
     use swarm_api::command::Command;
     use swarm_api::network::NetworkAttachmentConfig;
-    use swarm_api::service::{Service, ServiceSpec};
-    use swarm_api::task::{Task, TaskState, TaskStatus};
+    use swarm_api::service::ServiceSpec;
+    use swarm_api::task::{Task, TaskState};
 
     fn init() -> ClusterState {
         let mut s = ClusterState::default();
@@ -337,32 +328,14 @@ mod tests {
             })
             .collect();
         Command::CreateService {
-            service: Service {
-                id: id.into(),
-                version: 1,
-                spec,
-                previous_spec: None,
-                created_at_ms: 0,
-                updated_at_ms: 0,
-                update_status: None,
-            },
+            service: swarm_testkit::service(id, spec),
         }
     }
 
     fn task(id: &str, s: &ClusterState, service: &str) -> Task {
         Task {
-            id: id.into(),
-            service_id: service.into(),
-            service_name: service.into(),
-            slot: Some(1),
-            node_id: None,
             spec: s.services[service].spec.task.clone(),
-            endpoint: Default::default(),
-            service_version: 1,
-            desired_state: TaskState::Running,
-            status: TaskStatus::default(),
-            created_at_ms: 0,
-            updated_at_ms: 0,
+            ..swarm_testkit::task(id, service, "", TaskState::New)
         }
     }
 

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use swarm_api::admin::AdminCertRecord;
 use swarm_api::cluster::ClusterInfo;
 use swarm_api::command::{ApplyError, Command, CommandResponse};
+use swarm_api::config::ConfigSpec;
 use swarm_api::node::{Node, NodeId, NodeStatus, Role};
+use swarm_api::secret::SecretSpec;
 use swarm_api::service::Service;
 use swarm_api::task::Task;
 
@@ -173,16 +175,16 @@ impl ClusterState {
                 expected_version,
                 labels,
                 at_ms,
-            } => self.update_secret_labels(id, *expected_version, labels, *at_ms)?,
-            Command::RemoveSecret { id } => self.remove_secret(id)?,
+            } => self.update_labels::<SecretSpec>(id, *expected_version, labels, *at_ms)?,
+            Command::RemoveSecret { id } => self.remove_file_object::<SecretSpec>(id)?,
             Command::CreateConfig { config } => self.create_config(config)?,
             Command::UpdateConfigLabels {
                 id,
                 expected_version,
                 labels,
                 at_ms,
-            } => self.update_config_labels(id, *expected_version, labels, *at_ms)?,
-            Command::RemoveConfig { id } => self.remove_config(id)?,
+            } => self.update_labels::<ConfigSpec>(id, *expected_version, labels, *at_ms)?,
+            Command::RemoveConfig { id } => self.remove_file_object::<ConfigSpec>(id)?,
             Command::SetAutolock { lock } => {
                 self.require_cluster()?;
                 self.lock.clone_from(lock);
@@ -255,19 +257,7 @@ impl ClusterState {
 mod tests {
     use super::*;
     use swarm_api::node::{Availability, NodeStatus};
-
-    fn node(id: NodeId, role: Role) -> Node {
-        Node {
-            id,
-            hostname: format!("h{id}"),
-            addr: format!("127.0.0.{id}:2377"),
-            role,
-            availability: Availability::Active,
-            status: NodeStatus::Ready,
-            labels: BTreeMap::new(),
-            description: Default::default(),
-        }
-    }
+    use swarm_testkit::node;
 
     fn cluster() -> ClusterInfo {
         ClusterInfo {
@@ -277,6 +267,24 @@ mod tests {
             worker_secret: "w".into(),
             manager_secret: "m".into(),
         }
+    }
+
+    /// Initialises the cluster with manager 1.
+    fn init(s: &mut ClusterState) {
+        s.apply(&Command::InitCluster {
+            cluster: cluster(),
+            node: node(1, Role::Manager),
+        });
+    }
+
+    /// A cluster of manager 1 and node 2 with `role`.
+    fn two_nodes(role: Role) -> ClusterState {
+        let mut s = ClusterState::default();
+        init(&mut s);
+        s.apply(&Command::AddNode {
+            node: node(2, role),
+        });
+        s
     }
 
     #[test]
@@ -320,14 +328,7 @@ mod tests {
 
     #[test]
     fn a_node_version_moves_with_each_applied_change_only() {
-        let mut s = ClusterState::default();
-        s.apply(&Command::InitCluster {
-            cluster: cluster(),
-            node: node(1, Role::Manager),
-        });
-        s.apply(&Command::AddNode {
-            node: node(2, Role::Worker),
-        });
+        let mut s = two_nodes(Role::Worker);
         assert_eq!((s.node_version(1), s.node_version(2)), (1, 1));
         let upd = |id| Command::UpdateNode {
             id,
@@ -374,10 +375,7 @@ mod tests {
             s.apply(&issue("a1")).error,
             Some(ApplyError::NotInitialised)
         );
-        s.apply(&Command::InitCluster {
-            cluster: cluster(),
-            node: node(1, Role::Manager),
-        });
+        init(&mut s);
         assert_eq!(s.apply(&issue("a1")).error, None);
         assert_eq!(s.apply(&issue("a2")).error, None);
         let revoke = |serials: &[&str]| Command::RevokeAdminCerts {
@@ -399,14 +397,7 @@ mod tests {
 
     #[test]
     fn rotate_and_roles() {
-        let mut s = ClusterState::default();
-        s.apply(&Command::InitCluster {
-            cluster: cluster(),
-            node: node(1, Role::Manager),
-        });
-        s.apply(&Command::AddNode {
-            node: node(2, Role::Manager),
-        });
+        let mut s = two_nodes(Role::Manager);
         s.apply(&Command::RotateToken {
             role: Role::Worker,
             secret: swarm_api::command::Secret("w2".into()),
@@ -429,14 +420,7 @@ mod tests {
 
     #[test]
     fn a_node_that_left_is_never_ready_again_until_removed() {
-        let mut s = ClusterState::default();
-        s.apply(&Command::InitCluster {
-            cluster: cluster(),
-            node: node(1, Role::Manager),
-        });
-        s.apply(&Command::AddNode {
-            node: node(2, Role::Worker),
-        });
+        let mut s = two_nodes(Role::Worker);
         assert_eq!(s.apply(&Command::NodeLeft { id: 2 }).error, None);
         assert_eq!(s.nodes[&2].status, NodeStatus::Down);
         // A late heartbeat's Ready is refused, on every replica alike.

@@ -11,6 +11,8 @@ use swarm_api::node::{format_node_id, NodeId};
 use swarm_api::service::{Service, UpdateStatus};
 use swarm_api::task::{Task, TaskState, TaskStatus};
 
+use crate::find::find_by_key;
+pub use crate::find::FindError;
 use crate::state::ClusterState;
 
 impl ClusterState {
@@ -197,28 +199,8 @@ impl ClusterState {
 
     /// Finds a service by id, unique id prefix, or name.
     pub fn find_service(&self, key: &str) -> Result<&Service, FindError> {
-        if let Some(s) = self.services.get(key) {
-            return Ok(s);
-        }
-        if let Some(s) = self.services.values().find(|s| s.spec.name == key) {
-            return Ok(s);
-        }
-        let mut by_prefix = self.services.values().filter(|s| s.id.starts_with(key));
-        match (by_prefix.next(), by_prefix.next()) {
-            (Some(s), None) if !key.is_empty() => Ok(s),
-            (Some(_), Some(_)) => Err(FindError::Ambiguous),
-            _ => Err(FindError::NotFound),
-        }
+        find_by_key(&self.services, key, |s| &s.spec.name)
     }
-}
-
-/// Why [`ClusterState::find_service`] found nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FindError {
-    /// No service matches.
-    NotFound,
-    /// Several services match the prefix.
-    Ambiguous,
 }
 
 #[cfg(test)]
@@ -229,34 +211,17 @@ mod tests {
     use super::*;
 
     fn service(id: &str, name: &str) -> Service {
-        Service {
-            id: id.into(),
-            version: 1,
-            spec: ServiceSpec {
-                name: name.into(),
-                ..Default::default()
-            },
-            previous_spec: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            update_status: None,
-        }
+        let spec = ServiceSpec {
+            name: name.into(),
+            ..Default::default()
+        };
+        swarm_testkit::service(id, spec)
     }
 
     fn task(id: &str, service: &str) -> Task {
         Task {
-            id: id.into(),
-            service_id: service.into(),
             service_name: "web".into(),
-            slot: Some(1),
-            node_id: None,
-            spec: Default::default(),
-            endpoint: Default::default(),
-            service_version: 1,
-            desired_state: TaskState::Running,
-            status: TaskStatus::default(),
-            created_at_ms: 0,
-            updated_at_ms: 0,
+            ..swarm_testkit::task(id, service, "", TaskState::New)
         }
     }
 

@@ -7,23 +7,11 @@ use openraft::storage::{RaftLogStorage, RaftStateMachine};
 use openraft::{BasicNode, CommittedLeaderId, Entry, EntryPayload, LogId, Membership};
 use swarm_api::cluster::ClusterInfo;
 use swarm_api::command::Command;
-use swarm_api::node::{Availability, Node, NodeStatus, Role};
+use swarm_api::node::Role;
 use swarm_store::db::LOGS;
 use swarm_store::recover::force_new_cluster;
 use swarm_store::{Db, LogStore, StateMachine, TypeConfig};
-
-fn node(id: u64, role: Role) -> Node {
-    Node {
-        id,
-        hostname: format!("n{id}"),
-        addr: format!("127.0.0.{id}:1"),
-        role,
-        availability: Availability::Active,
-        status: NodeStatus::Ready,
-        labels: BTreeMap::new(),
-        description: Default::default(),
-    }
-}
+use swarm_testkit::node;
 
 fn entry(index: u64, payload: EntryPayload<TypeConfig>) -> Entry<TypeConfig> {
     Entry {

@@ -15,11 +15,11 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::partition::{ip, Partition};
 use common::{api, wait_for, Cluster, WAIT};
 use serde_json::{json, Value};
 use swarm_api::client::{Client, Target};
@@ -47,48 +47,6 @@ impl Rng {
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
-/// DROP rules isolating one loopback IP from others; removed on drop (also on panic).
-struct Partition {
-    rules: Vec<(String, String)>,
-}
-
-fn iptables(op: &str, src: &str, dst: &str) -> bool {
-    Command::new("iptables")
-        .args([op, "INPUT", "-s", src, "-d", dst, "-j", "DROP"])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-impl Partition {
-    fn isolate(one: &str, others: &[String]) -> Partition {
-        let mut rules = Vec::new();
-        for o in others {
-            for (s, d) in [(one, o.as_str()), (o.as_str(), one)] {
-                assert!(
-                    iptables("-I", s, d),
-                    "iptables failed (the test needs root)"
-                );
-                rules.push((s.to_string(), d.to_string()));
-            }
-        }
-        Partition { rules }
-    }
-}
-
-impl Drop for Partition {
-    fn drop(&mut self) {
-        for (s, d) in &self.rules {
-            iptables("-D", s, d);
-        }
-    }
-}
-
-fn ip(addr: &str) -> String {
-    addr.rsplit_once(':')
-        .map(|(h, _)| h.to_string())
-        .unwrap_or_default()
 }
 
 type Op = Operation<Input, Output>;

@@ -3,53 +3,8 @@
 
 mod common;
 
-use std::process::Command;
-
+use common::partition::{ip, Partition};
 use common::{wait_for, Cluster, WAIT};
-
-/// DROP rules between two groups of loopback IPs; removed on drop.
-struct Partition {
-    rules: Vec<(String, String)>,
-}
-
-fn iptables(op: &str, src: &str, dst: &str) -> bool {
-    Command::new("iptables")
-        .args([op, "INPUT", "-s", src, "-d", dst, "-j", "DROP"])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-impl Partition {
-    fn new(a: &[String], b: &[String]) -> Partition {
-        let mut rules = Vec::new();
-        for x in a {
-            for y in b {
-                for (s, d) in [(x, y), (y, x)] {
-                    assert!(
-                        iptables("-I", s, d),
-                        "iptables failed (the test needs root)"
-                    );
-                    rules.push((s.clone(), d.clone()));
-                }
-            }
-        }
-        Partition { rules }
-    }
-}
-
-impl Drop for Partition {
-    fn drop(&mut self) {
-        for (s, d) in &self.rules {
-            iptables("-D", s, d);
-        }
-    }
-}
-
-fn ip(addr: &str) -> String {
-    addr.rsplit_once(':')
-        .map(|(h, _)| h.to_string())
-        .unwrap_or_default()
-}
 
 fn label(c: &Cluster, i: usize, key: &str) -> Option<String> {
     let nodes = c.nodes[i].nodes()?;

@@ -163,13 +163,8 @@ mod tests {
 
     fn stored(spec: ServiceSpec) -> Service {
         Service {
-            id: "sid".into(),
             version: 7,
-            spec,
-            previous_spec: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            update_status: None,
+            ..swarm_testkit::service("sid", spec)
         }
     }
 

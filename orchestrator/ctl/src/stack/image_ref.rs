@@ -277,15 +277,7 @@ mod tests {
         let mut spec = ServiceSpec::default();
         spec.labels.insert(IMAGE_LABEL.into(), label.into());
         spec.task.container.image = image.into();
-        Service {
-            id: "sid".into(),
-            version: 1,
-            spec,
-            previous_spec: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            update_status: None,
-        }
+        swarm_testkit::service("sid", spec)
     }
 
     #[test]

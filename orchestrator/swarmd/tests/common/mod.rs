@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod docker;
+pub mod partition;
 pub mod svc;
 
 use std::net::TcpListener;
