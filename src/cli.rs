@@ -330,6 +330,11 @@ pub struct UpArgs {
     /// Run everything locally: AWS emulator plus one local host per instance (no AWS account needed)
     #[arg(long)]
     pub sandbox: bool,
+    /// With --sandbox: every node serves Prometheus metrics on its TLS port and a local
+    /// Prometheus (Debian's `prometheus`) on 127.0.0.1 scrapes them all; its URL is printed
+    /// (also by `status --sandbox`) and `down` stops it
+    #[arg(long, requires = "sandbox")]
+    pub monitoring: bool,
     /// Show what would be created or changed, change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -451,25 +456,87 @@ pub struct StatusArgs {
     /// The cluster's name.
     #[command(flatten)]
     pub cluster: NameArgs,
-    /// A local sandbox cluster (made by `up --sandbox`): also prints its image registry
+    /// A local sandbox cluster (made by `up --sandbox`): also prints its image registry (and
+    /// its Prometheus, with `up --monitoring`)
     #[arg(long)]
     pub sandbox: bool,
 }
 
-/// `swarm-aws events`.
+/// `swarm-aws events`: the stack's CloudFormation events (`--name`), or with `--cluster` the
+/// cluster's own events (nodes, services, tasks, networks, secrets, configs) from its leader,
+/// as `docker events` prints them.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+swarm-aws events --name demo --follow                      # the stack's CloudFormation events\n  \
+swarm-aws events --cluster demo                            # the cluster's events, live (Ctrl-C)\n  \
+swarm-aws events --cluster demo --since 10m --until 0s --filter type=service --format json")]
 pub struct EventsArgs {
-    /// Cluster name
+    /// Cluster name: its stack's CloudFormation events
     #[arg(
         long,
         env = "SWARM_AWS_NAME",
         hide_env_values = true,
-        value_name = "NAME"
+        value_name = "NAME",
+        required_unless_present = "cluster"
     )]
-    pub name: String,
-    /// Keep watching and print new events as they happen (Ctrl-C to stop watching)
-    #[arg(short, long)]
+    pub name: Option<String>,
+    /// Keep watching the stack and print new events as they happen (Ctrl-C to stop watching)
+    #[arg(short, long, conflicts_with = "cluster")]
     pub follow: bool,
+    /// The cluster's own events instead (swarmd's `events` through the leader's SSH-forwarded
+    /// API; docker's `docker events` on a manager): a stream until --until or Ctrl-C
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// With --cluster: the kept events since this time (RFC 3339, Unix seconds, or a duration
+    /// back from now: 10m, 1h30m)
+    #[arg(long, value_name = "TIME", requires = "cluster")]
+    pub since: Option<String>,
+    /// With --cluster: stop at this time (same forms as --since; `0s` is now)
+    #[arg(long, value_name = "TIME", requires = "cluster")]
+    pub until: Option<String>,
+    /// With --cluster: type=node|service|task|network|secret|config, event=create|update|remove
+    /// (repeatable; values of one key are alternatives)
+    #[arg(long, value_name = "FILTER", requires = "cluster")]
+    pub filter: Vec<String>,
+    /// With --cluster: `json` prints one JSON object a line (as `--output json`)
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "cluster")]
+    pub format: Option<EventFormat>,
+    /// SSH user on the cluster's instances (AWS; sandbox hosts use root)
+    #[arg(
+        long,
+        env = "SWARM_AWS_SSH_USER",
+        default_value = crate::bootstrap::AWS_SSH_USER,
+        value_name = "USER"
+    )]
+    pub ssh_user: String,
+}
+
+/// `events --cluster --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventFormat {
+    /// `docker events` lines
+    Text,
+    /// One JSON object a line
+    Json,
+}
+
+impl EventsArgs {
+    /// The flags of the shared `events` verb (`--since`, `--until`, `--filter`).
+    pub fn ctl_args(&self) -> swarm_ctl::EventsArgs {
+        swarm_ctl::EventsArgs {
+            since: self.since.clone(),
+            until: self.until.clone(),
+            filter: self.filter.clone(),
+        }
+    }
+
+    /// Whether the cluster's events go out as JSON lines (`--format json` or `--output json`).
+    pub fn json(&self, global: &GlobalArgs) -> bool {
+        match self.format {
+            Some(f) => f == EventFormat::Json,
+            None => global.output == OutputFormat::Json,
+        }
+    }
 }
 
 /// Which cluster's API a verb talks to.

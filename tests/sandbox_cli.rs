@@ -7,8 +7,14 @@
 //! joins a node and `scale --sandbox --managers 1` demotes and removes two managers while the
 //! service keeps its replicas; then `down --sandbox` leaves no host, namespace, swarmd or
 //! container behind (issue #8's end-to-end test).
+//! With `--monitoring` (issue 21): the real Prometheus `up` starts shows every node `up` in
+//! `/api/v1/targets` (following `scale`), `swarmd_tasks{state="running"}` rises after
+//! `service create`, and `down` leaves no Prometheus; `events --cluster` prints a scripted
+//! scenario (service create, scale, rm) in order.
 //! Needs root, as in CI. Cluster key and sandbox state go to a temporary XDG home.
 
+#[path = "common/prom_http.rs"]
+mod prom_http;
 #[path = "common/sandbox_home.rs"]
 mod sandbox_home;
 
@@ -32,6 +38,7 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
         "3",
         "--workers",
         "2",
+        "--monitoring",
         "--output",
         "json",
     ]);
@@ -60,8 +67,20 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
     assert!(!stderr.contains("SWMTKN-1-"), "a join token was printed");
 
     let registry = docs[1]["registry"].as_str().expect("the registry address");
+    let prom = docs[1]["prometheus"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("http://127.0.0.1:"))
+        .map(|port| format!("127.0.0.1:{port}"))
+        .unwrap_or_else(|| panic!("a Prometheus on 127.0.0.1: {}", docs[1]));
+    let status = home.json(&["status", "--sandbox"]);
+    assert_eq!(
+        status["prometheus"].as_str(),
+        docs[1]["prometheus"].as_str(),
+        "{status}"
+    );
     node_verbs_through_the_tunnel(&home);
-    let node_ids = service_survives_scaling(&home, registry);
+    let node_ids = service_survives_scaling(&home, registry, &prom);
+    events_of_a_scripted_scenario(&home, registry);
 
     let state = home.dir.path().join("state");
     assert!(
@@ -81,6 +100,10 @@ fn up_sandbox_boots_a_ready_cluster_and_down_removes_it() {
     );
 
     home.down_leaves_nothing(&created);
+    assert!(
+        prom_http::http_get(&prom, "/-/ready").is_none(),
+        "Prometheus still answers on {prom} after down"
+    );
     for id in &node_ids {
         assert_eq!(containers_of(id), 0, "containers of node {id} left behind");
     }
@@ -137,10 +160,16 @@ fn node_list(doc: &Value) -> Vec<Value> {
 /// A 3-replica service through `swarm-aws service`, then growing the workers and shrinking the
 /// managers: the service keeps 3 running replicas. Returns every node id seen (for the
 /// container check after `down`).
-fn service_survives_scaling(home: &Home, registry: &str) -> Vec<String> {
+fn service_survives_scaling(home: &Home, registry: &str, prom: &str) -> Vec<String> {
     let name = home.name.as_str();
     let image = push_test_image(registry);
     let image = image.as_str();
+    // Prometheus scrapes every node (its own admin certificate: the user's was revoked and
+    // re-signed meanwhile); no task runs yet.
+    targets_all_up(prom, 5);
+    let running = "max(swarmd_tasks{state=\"running\"})";
+    let before = prom_http::query(prom, running).expect("Prometheus answers queries");
+    assert!(before.iter().all(|(_, v)| *v == 0.0), "{before:?}");
     let created = home.run(&[
         "service",
         "--cluster",
@@ -156,8 +185,15 @@ fn service_survives_scaling(home: &Home, registry: &str) -> Vec<String> {
     ]);
     let svc = json_of(&created, "service create");
     assert!(!svc.is_null(), "{svc}");
-    let running = running_tasks(home, "web");
-    assert_eq!(running.len(), 3, "{running:#?}");
+    let tasks = running_tasks(home, "web");
+    assert_eq!(tasks.len(), 3, "{tasks:#?}");
+    wait_until(&format!("{running} == 3 in Prometheus"), || {
+        let r = prom_http::query(prom, running);
+        match r.as_ref().and_then(|r| r.first()) {
+            Some((_, v)) if *v == 3.0 => Ok(()),
+            _ => Err(format!("{r:?}")),
+        }
+    });
     let mut ids: Vec<String> = Vec::new();
     let ls = json_of(
         &home.run(&["node", "ls", "--cluster", name, "--output", "json"]),
@@ -178,6 +214,7 @@ fn service_survives_scaling(home: &Home, registry: &str) -> Vec<String> {
     let grown = scale(home, "--workers", "3");
     let nodes = node_list(&grown);
     assert_eq!(nodes.len(), 6, "{grown}");
+    targets_all_up(prom, 6);
     assert!(nodes.iter().all(|n| n["status"] == "ready"), "{grown}");
     for n in &nodes {
         let id = n["id"].as_str().unwrap().to_string();
@@ -192,6 +229,7 @@ fn service_survives_scaling(home: &Home, registry: &str) -> Vec<String> {
     assert_eq!(managers.len(), 1, "{shrunk}");
     assert_eq!(managers[0]["manager_status"], "leader", "{shrunk}");
     assert_eq!(nodes.len(), 4, "two managers removed: {shrunk}");
+    targets_all_up(prom, 4);
 
     // The service converges back to 3 replicas on the remaining nodes.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
@@ -331,7 +369,12 @@ fn node_verbs_through_the_tunnel(home: &Home) {
         .output()
         .unwrap();
     let certs = json_of(&ls, "admin-cert ls");
-    let certs = certs.as_array().expect("a list of certificates");
+    let all = certs.as_array().expect("a list of certificates");
+    // One for this machine's user, one for the sandbox's Prometheus (`--monitoring`).
+    let prometheus = format!("prometheus@{name}");
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all.iter().any(|c| c["name"] == prometheus), "{all:?}");
+    let certs: Vec<&Value> = all.iter().filter(|c| c["name"] != prometheus).collect();
     assert_eq!(certs.len(), 1, "{certs:?}");
     let serial = certs[0]["serial"].as_str().unwrap();
     let revoke = Command::new(&swarmd)
@@ -360,5 +403,133 @@ fn node_verbs_through_the_tunnel(home: &Home) {
     assert_ne!(
         std::fs::read_to_string(dir.join("admin.pem")).unwrap(),
         cert
+    );
+}
+
+/// Waits (90 s at most) until `f` is `Ok`; panics with what it last saw.
+fn wait_until(what: &str, mut f: impl FnMut() -> Result<(), String>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let seen = match f() {
+            Ok(()) => return,
+            Err(seen) => seen,
+        };
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within 90 s; last seen {seen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+/// Prometheus's active targets are `n` hosts, every one `up`.
+fn targets_all_up(prom: &str, n: usize) {
+    wait_until(&format!("{n} targets up in Prometheus"), || {
+        let t = prom_http::targets(prom);
+        match &t {
+            Some(t) if t.len() == n && t.iter().all(|(_, h)| h == "up") => Ok(()),
+            _ => Err(format!("{t:?}")),
+        }
+    });
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// `events --cluster`: service create, scale and rm of a scripted scenario come out in that
+/// order (JSON lines), filtered by type and action, and as `docker events` lines.
+fn events_of_a_scripted_scenario(home: &Home, registry: &str) {
+    let name = home.name.as_str();
+    let image = push_test_image(registry);
+    let since = (unix_now() - 1).to_string();
+    let svc = |args: &[&str]| {
+        let mut all = vec!["service", "--cluster", name];
+        all.extend(args);
+        let out = home.run(&all);
+        assert!(
+            out.status.success(),
+            "service {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    svc(&[
+        "create",
+        "--name",
+        "ev",
+        "--replicas",
+        "1",
+        "--detach",
+        &image,
+    ]);
+    svc(&["scale", "ev=2", "--detach"]);
+    svc(&["rm", "ev"]);
+    let until = (unix_now() + 1).to_string();
+    let events = |extra: &[&str]| {
+        let mut all = vec![
+            "events",
+            "--cluster",
+            name,
+            "--since",
+            &since,
+            "--until",
+            &until,
+        ];
+        all.extend(extra);
+        let out = home.run(&all);
+        assert!(
+            out.status.success(),
+            "events {extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let json = events(&["--filter", "type=service", "--format", "json"]);
+    let mine: Vec<Value> = json
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|e| e["Actor"]["Attributes"]["name"] == "ev")
+        .collect();
+    assert!(mine.iter().all(|e| e["Type"] == "service"), "{json}");
+    let mut actions: Vec<&str> = mine.iter().filter_map(|e| e["Action"].as_str()).collect();
+    actions.dedup();
+    assert_eq!(actions, ["create", "update", "remove"], "{json}");
+    let id = mine[0]["Actor"]["ID"].as_str().unwrap();
+    assert!(mine.iter().all(|e| e["Actor"]["ID"] == id), "{json}");
+    // Task events come too without the type filter.
+    let all = events(&["--format", "json"]);
+    assert!(
+        all.lines().any(|l| l.contains("\"Type\":\"task\"")),
+        "no task event: {all}"
+    );
+    // Text: `docker events` lines; two filters of one key are alternatives.
+    let text = events(&[
+        "--filter",
+        "type=service",
+        "--filter",
+        "event=create",
+        "--filter",
+        "event=remove",
+    ]);
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("name=ev")).collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains(&format!(" service create {id} ")),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains(&format!(" service remove {id} ")),
+        "{text}"
+    );
+    // A bad filter is the user's to fix, before anything is connected to.
+    let bad = home.run(&["events", "--cluster", name, "--filter", "colour=blue"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("--filter") && stderr.contains("colour"),
+        "{stderr}"
     );
 }

@@ -194,6 +194,21 @@ fn iam_writes_are_scoped_and_logs_only_when_enabled() {
                 assert_eq!(names, ["swarm-lifecycle-notify"], "{id}");
             } else {
                 assert_eq!(names.contains(&"swarm-logs"), logs, "{id}: {names:?}");
+                // Logs: exactly what the awslogs driver calls, on this cluster's group only.
+                if let Some(p) = policies.iter().find(|p| p["PolicyName"] == "swarm-logs") {
+                    let st = &p["PolicyDocument"]["Statement"];
+                    assert_eq!(st.as_array().map(Vec::len), Some(1), "{id}");
+                    assert_eq!(
+                        st[0]["Action"],
+                        serde_json::json!(["logs:CreateLogStream", "logs:PutLogEvents"]),
+                        "{id}"
+                    );
+                    assert_eq!(
+                        st[0]["Resource"],
+                        serde_json::json!({"Fn::GetAtt": ["LogGroup", "Arn"]}),
+                        "{id}"
+                    );
+                }
                 assert_eq!(
                     names.contains(&"swarm-load-balancer"),
                     id == "ManagerRole",
@@ -220,6 +235,46 @@ fn iam_writes_are_scoped_and_logs_only_when_enabled() {
                     }
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn swarmds_journal_goes_to_the_log_group_only_with_cloudwatch_logs() {
+    for logs in [false, true] {
+        let t = template(&[&format!("--cloudwatch-logs={logs}")]);
+        for (id, lt) in resources_of(&t, "AWS::EC2::LaunchTemplate") {
+            let script = lt["Properties"]["LaunchTemplateData"]["UserData"]["Fn::Base64"]
+                ["Fn::Sub"]
+                .as_str()
+                .unwrap();
+            assert_eq!(script.contains("swarmd-logs.service"), logs, "{id}");
+            assert_eq!(script.contains("\"log-driver\": \"awslogs\""), logs, "{id}");
+            if !logs {
+                continue;
+            }
+            // One stream per instance in the cluster's group, through the awslogs driver, from
+            // swarmd's journal; set up after Docker starts and before self-join may exit.
+            for part in [
+                "journalctl -u swarmd -f",
+                "--log-driver awslogs",
+                "awslogs-group=${LogGroup}",
+                "awslogs-region=${AWS::Region}",
+                "awslogs-stream=swarmd/$instance",
+                "meta-data/instance-id",
+                "docker import - swarm-aws/log-copy:1",
+                "systemctl enable --now swarmd-logs",
+            ] {
+                assert!(script.contains(part), "{id}: no {part:?}");
+            }
+            let at = |s: &str| script.find(s).unwrap_or_else(|| panic!("{id}: no {s:?}"));
+            assert!(
+                at("systemctl enable --now docker") < at("swarmd-logs.service"),
+                "{id}"
+            );
+            assert!(at("swarmd-logs.service") < at("# Self-join"), "{id}");
+            // Nothing is downloaded for it (the image is made here, no pull).
+            assert!(!script.contains("docker pull"), "{id}");
         }
     }
 }

@@ -19,6 +19,7 @@ pub(super) fn print_report(
     engine: EngineKind,
     report: &BootstrapReport,
     registry: Option<&str>,
+    prometheus: Option<&str>,
 ) -> Result<(), Error> {
     let p = &report.plan;
     match global.output {
@@ -34,6 +35,9 @@ pub(super) fn print_report(
             if let Some(registry) = registry {
                 doc["registry"] = json!(registry);
             }
+            if let Some(url) = prometheus {
+                doc["prometheus"] = json!(url);
+            }
             print_json(&doc)
         }
         OutputFormat::Text => {
@@ -48,6 +52,11 @@ pub(super) fn print_report(
             if let Some(r) = registry {
                 text.push_str(&format!(
                     "Image registry: {r} (docker tag IMAGE {r}/IMAGE && docker push {r}/IMAGE)\n"
+                ));
+            }
+            if let Some(url) = prometheus {
+                text.push_str(&format!(
+                    "Prometheus: {url} (scraping every node's /metrics; targets at {url}/targets)\n"
                 ));
             }
             print_text(&text)
@@ -75,5 +84,6 @@ pub async fn run(global: &GlobalArgs, args: &BootstrapArgs) -> Result<(), Error>
         kind,
         &report,
         provider.registry(&args.name).as_deref(),
+        provider.prometheus(&args.name).as_deref(),
     )
 }

@@ -25,10 +25,12 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<(), Error> {
     );
     // A sandbox has its own image registry.
     let registry = target.provider.registry(name);
+    let prometheus = target.provider.prometheus(name);
     match global.output {
         OutputFormat::Json => print_json(&json!({
             "stack": info.name,
             "registry": registry,
+            "prometheus": prometheus,
             "region": clients.region,
             "status": info.status,
             "reason": info.reason,
@@ -61,6 +63,9 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<(), Error> {
             }
             if let Some(registry) = &registry {
                 text.push_str(&format!("  registry: {registry} (sandbox)\n"));
+            }
+            if let Some(url) = &prometheus {
+                text.push_str(&format!("  prometheus: {url} (sandbox, up --monitoring)\n"));
             }
             text.push_str(&format!(
                 "  instances: {managers} manager(s), {workers} worker(s)\n\nOutputs:\n{}\n{}",

@@ -2,7 +2,8 @@
 //! follow it live, print the outputs and the instance inventory, then bootstrap swarmd onto the
 //! provider's hosts of those instances (`--sandbox`: local hosts for the emulator's instances). Before
 //! anything is created, the IAM preflight; after the stack, the swarmd builds go to its bucket and,
-//! after the bootstrap, the join material to its SSM parameters ([`crate::self_join`]).
+//! after the bootstrap, the join material to its SSM parameters ([`crate::self_join`]). With
+//! `--sandbox --monitoring`, the sandbox's Prometheus starts last ([`crate::sandbox::monitoring`]).
 
 use serde_json::json;
 
@@ -12,7 +13,7 @@ use super::shared::{
 use crate::cli::{GlobalArgs, OutputFormat, UpArgs};
 use crate::engine::{choose, ClusterEngine, Engine, EngineKind, ENGINE_TAG};
 use crate::inventory::inventory;
-use crate::provider::{EmulatorUse, HostProvider};
+use crate::provider::{EmulatorUse, HostProvider, Provider};
 use crate::spec::load::load;
 use crate::stack::deploy::resource_count;
 use crate::stack::{deploy, describe_stack, plan, DeployReport, DeployRequest};
@@ -26,6 +27,12 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     let mut input = args.cluster.spec_input(global.region.as_deref());
     target.provider.spec_defaults(&mut input.flags);
     let spec = load(&input)?;
+    if args.monitoring {
+        if let Provider::Sandbox(p) = &mut target.provider {
+            p.monitoring = true;
+            p.check_monitoring(&spec.name)?;
+        }
+    }
     // Before anything is created: the build to install must be there.
     if !(args.no_bootstrap || args.dry_run) {
         Engine::of(args.engine.unwrap_or_default()).builds()?;
@@ -51,6 +58,16 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         existing.as_ref().map(|i| i.tag(ENGINE_TAG)),
     )?;
     let engine = Engine::of(kind);
+    if args.monitoring && kind != EngineKind::Swarmd {
+        return Err(Error::Fields(vec![crate::spec::FieldError::new(
+            "--monitoring",
+            "true",
+            format!(
+                "cluster {} runs {kind}: --monitoring scrapes swarmd's metrics",
+                spec.name
+            ),
+        )]));
+    }
     req.tags.retain(|(k, _)| k != ENGINE_TAG);
     req.tags.push((ENGINE_TAG.to_string(), kind.to_string()));
 
@@ -138,12 +155,20 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
             crate::template::self_join::parameter_path(&spec.name)
         );
     }
+    // `--monitoring`: Prometheus, once the nodes (and a manager to sign its certificate) are up.
+    let prometheus = match provider {
+        Provider::Sandbox(p) if args.monitoring => {
+            Some(p.start_monitoring(&spec.name, &inv).await?)
+        }
+        _ => provider.prometheus(&spec.name),
+    };
     super::bootstrap::print_report(
         global,
         &spec.name,
         kind,
         &report,
         provider.registry(&spec.name).as_deref(),
+        prometheus.as_deref(),
     )?;
     if let (OutputFormat::Text, Some(next)) = (global.output, provider.next_step(&spec.name)) {
         print_text(&format!("{next}\n"))?;

@@ -182,6 +182,13 @@ pub trait ClusterEngine {
         cluster: &ApiCluster,
         verb: StackVerb,
     ) -> Result<(), Error>;
+    /// Streams the cluster's events (`json`: one JSON object a line) until `--until` passes.
+    async fn events(
+        &self,
+        cluster: &ApiCluster,
+        args: swarm_ctl::EventsArgs,
+        json: bool,
+    ) -> Result<(), Error>;
 }
 
 /// The engine of one command.
@@ -275,6 +282,14 @@ impl ClusterEngine for Engine {
         verb: StackVerb,
     ) -> Result<(), Error> {
         delegate!(self, e => e.stack(global, cluster, verb).await)
+    }
+    async fn events(
+        &self,
+        cluster: &ApiCluster,
+        args: swarm_ctl::EventsArgs,
+        json: bool,
+    ) -> Result<(), Error> {
+        delegate!(self, e => e.events(cluster, args, json).await)
     }
 }
 

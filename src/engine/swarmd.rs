@@ -169,4 +169,21 @@ impl ClusterEngine for SwarmdEngine {
         api.close().await;
         result
     }
+
+    async fn events(
+        &self,
+        cluster: &ApiCluster,
+        args: swarm_ctl::EventsArgs,
+        json: bool,
+    ) -> Result<(), Error> {
+        let format = if json {
+            swarm_ctl::Format::Json
+        } else {
+            swarm_ctl::Format::Table
+        };
+        with_api(cluster, |client, out| {
+            Box::pin(swarm_ctl::run_events(client, args, format, out))
+        })
+        .await
+    }
 }

@@ -76,4 +76,8 @@ impl HostProvider for AwsProvider {
     fn registry(&self, _cluster: &str) -> Option<String> {
         None
     }
+
+    fn prometheus(&self, _cluster: &str) -> Option<String> {
+        None
+    }
 }

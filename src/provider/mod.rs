@@ -65,6 +65,9 @@ pub trait HostProvider {
     /// The image registry the cluster's engines pull from, when the provider runs one (the
     /// sandbox's; on AWS that role is ECR's, reached through the instance role).
     fn registry(&self, cluster: &str) -> Option<String>;
+    /// The URL of the Prometheus that scrapes the cluster, when the provider runs one (the
+    /// sandbox's, with `up --monitoring`).
+    fn prometheus(&self, cluster: &str) -> Option<String>;
 }
 
 /// The provider of one command.
@@ -121,6 +124,9 @@ impl HostProvider for Provider {
     }
     fn registry(&self, cluster: &str) -> Option<String> {
         delegate!(self, p => p.registry(cluster))
+    }
+    fn prometheus(&self, cluster: &str) -> Option<String> {
+        delegate!(self, p => p.prometheus(cluster))
     }
 }
 

@@ -33,6 +33,8 @@ const DEFAULT_WORKERS: u32 = 2;
 #[derive(Debug)]
 pub struct SandboxProvider {
     usage: EmulatorUse,
+    /// `up --monitoring`: new sandboxes' hosts serve `/metrics` on their TLS port.
+    pub monitoring: bool,
 }
 
 async fn blocking<T: Send + 'static>(
@@ -74,7 +76,10 @@ fn cluster_key(cluster: &str) -> Result<(ClusterKey, PathBuf), Error> {
 impl SandboxProvider {
     /// A provider that uses the emulator as `usage` says.
     pub fn new(usage: EmulatorUse) -> Self {
-        SandboxProvider { usage }
+        SandboxProvider {
+            usage,
+            monitoring: false,
+        }
     }
 
     /// The roster and hosts of the sandbox of `cluster` (empty when it has none yet).
@@ -147,7 +152,8 @@ impl SandboxProvider {
                 blocking(move || sb.add_hosts(count)).await?
             } else {
                 let public_key = cluster_key(cluster)?.0.public_openssh();
-                blocking(move || sb.create(count, &public_key)).await?
+                let metrics = self.monitoring;
+                blocking(move || sb.create_with(count, &public_key, metrics)).await?
             };
             added.sort_by_key(|h| h.index);
             for ((id, r), h) in plan.add.iter().zip(added) {
@@ -226,6 +232,41 @@ impl SandboxProvider {
             );
         }
         Ok(())
+    }
+}
+
+impl SandboxProvider {
+    /// `up --monitoring`: checks that the sandbox of `cluster` (if it exists already) was made
+    /// with metrics on; its hosts' swarmd read `--metrics-addr` only when they start.
+    pub fn check_monitoring(&self, cluster: &str) -> Result<(), Error> {
+        let sandbox = Sandbox::new(cluster)?;
+        if sandbox.exists() && !sandbox.metrics() {
+            return Err(Error::Fields(vec![crate::spec::FieldError::new(
+                "--monitoring",
+                "true",
+                format!(
+                    "the sandbox {cluster} was made without --monitoring, so its nodes serve no \
+                     metrics; remove it (swarm-aws down --sandbox --name {cluster} --yes) and \
+                     run up --sandbox --monitoring again"
+                ),
+            )]));
+        }
+        Ok(())
+    }
+
+    /// Starts (or reloads) the sandbox's Prometheus, scraping every host of `cluster`, after
+    /// a manager of `inv` signed its own admin certificate (CN `prometheus@<cluster>`); its URL.
+    pub async fn start_monitoring(&self, cluster: &str, inv: &Inventory) -> Result<String, Error> {
+        let sandbox = Sandbox::new(cluster)?;
+        let managers = self.managers(cluster, inv)?;
+        let mut opts = self.api_options(cluster, "root")?;
+        opts.config_dir = sandbox.monitoring_tls_dir();
+        opts.admin_name = format!("prometheus@{cluster}");
+        // Connecting signs the certificate (or checks the one there fits the cluster's CA).
+        let api = crate::cluster_api::ClusterApi::connect(&managers, &opts).await?;
+        api.close().await;
+        let addr = blocking(move || sandbox.start_monitoring()).await?;
+        Ok(format!("http://{addr}"))
     }
 }
 
@@ -334,6 +375,14 @@ impl HostProvider for SandboxProvider {
         Some(format!(
             "Remove it all with: swarm-aws down --sandbox --name {cluster} --yes"
         ))
+    }
+
+    fn prometheus(&self, cluster: &str) -> Option<String> {
+        Sandbox::new(cluster)
+            .ok()
+            .filter(Sandbox::exists)
+            .and_then(|sb| sb.prometheus_addr())
+            .map(|a| format!("http://{a}"))
     }
 
     fn registry(&self, cluster: &str) -> Option<String> {

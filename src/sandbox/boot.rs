@@ -118,6 +118,7 @@ pub fn systemctl_shim(swarmd_start: &str) -> String {
          \x20 daemon-reload) exit 0 ;;\n\
          \x20 'enable --now docker'|'start docker') echo 'systemctl (sandbox): docker: the host runs its own engine already'; exit 0 ;;\n\
          \x20 'enable --now swarmd'|'start swarmd') {swarmd_start} ;;\n\
+         \x20 'enable --now swarmd-logs') echo 'systemctl (sandbox): swarmd-logs: no journal here (swarmd logs to its daemon log)'; exit 0 ;;\n\
          \x20 *) echo \"systemctl (sandbox): $*: not supported here\" >&2; exit 1 ;;\n\
          esac\n"
     )
@@ -277,6 +278,11 @@ impl Sandbox {
             .env("AWS_DEFAULT_REGION", &env.region)
             .env("AWS_ACCESS_KEY_ID", key)
             .env("AWS_SECRET_ACCESS_KEY", secret)
+            // The user data's `docker` talks to the host's own engine, as on an instance.
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", host.docker_socket().display()),
+            )
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err);

@@ -114,6 +114,19 @@ pub enum SandboxError {
         /// The end of that log.
         log_tail: String,
     },
+    /// The sandbox's Prometheus (`up --monitoring`) did not come up.
+    #[error("the sandbox's Prometheus did not answer on {addr} within {secs}s (is Debian's \
+             `prometheus` installed? apt-get install prometheus); its log {}:\n{log_tail}", log.display())]
+    MonitoringStart {
+        /// Its address.
+        addr: String,
+        /// Seconds waited.
+        secs: u64,
+        /// Its log file.
+        log: PathBuf,
+        /// The end of that log.
+        log_tail: String,
+    },
     /// The state file is unreadable or malformed.
     #[error("sandbox state {}: {reason}", path.display())]
     State {

@@ -158,6 +158,17 @@ impl Sandbox {
     /// Creates `count` hosts, each accepting `public_key` (one OpenSSH line) for root.
     /// On failure, everything made so far is destroyed again.
     pub fn create(&self, count: usize, public_key: &str) -> Result<Vec<SandboxHost>, SandboxError> {
+        self.create_with(count, public_key, false)
+    }
+
+    /// [`Sandbox::create`], with `metrics`: every host's swarmd (now and later) serves
+    /// `/metrics` on its TLS port (`--metrics-addr tls`), for `up --monitoring`.
+    pub fn create_with(
+        &self,
+        count: usize,
+        public_key: &str,
+        metrics: bool,
+    ) -> Result<Vec<SandboxHost>, SandboxError> {
         preflight()?;
         if count > MAX_HOSTS {
             return Err(SandboxError::TooManyHosts {
@@ -172,7 +183,7 @@ impl Sandbox {
                 state_dir: self.state_dir(),
             });
         }
-        match self.try_create(count, public_key) {
+        match self.try_create(count, public_key, metrics) {
             Ok(hosts) => Ok(hosts),
             Err(e) => {
                 let _ = self.destroy();
@@ -181,7 +192,12 @@ impl Sandbox {
         }
     }
 
-    fn try_create(&self, count: usize, public_key: &str) -> Result<Vec<SandboxHost>, SandboxError> {
+    fn try_create(
+        &self,
+        count: usize,
+        public_key: &str,
+        metrics: bool,
+    ) -> Result<Vec<SandboxHost>, SandboxError> {
         let dir = self.state_dir();
         std::fs::create_dir_all(&dir).map_err(|e| SandboxError::io(&dir, e))?;
         let subnet = self.claim_subnet()?;
@@ -195,6 +211,7 @@ impl Sandbox {
                 let (cpus, memory) = share::machine();
                 Some(Share::of(cpus, memory, count))
             },
+            metrics,
         };
         state.save(&dir)?;
 
@@ -239,7 +256,7 @@ impl Sandbox {
             state.hosts.push(host.clone());
             state.next_index = index + 1;
             state.save(dir)?;
-            self.make_host(plan, &host, state.share)?;
+            self.make_host(plan, &host, state.share, state.metrics)?;
             added.push(host);
         }
         for host in &added {
@@ -256,6 +273,7 @@ impl Sandbox {
         plan: &Plan,
         host: &HostState,
         share: Option<Share>,
+        metrics: bool,
     ) -> Result<(), SandboxError> {
         let ns = host.netns.as_str();
         let veth = plan.veth(host.index);
@@ -293,9 +311,15 @@ impl Sandbox {
         let env = format!(
             "# written by swarm-aws: this sandbox host's own container engine and its share of\n\
              # the machine\n\
-             SWARMD_DOCKER_SOCKET='{}'\n{}",
+             SWARMD_DOCKER_SOCKET='{}'\n{}{}",
             engine.socket().display(),
-            share.map(|s| s.env_lines()).unwrap_or_default()
+            share.map(|s| s.env_lines()).unwrap_or_default(),
+            if metrics {
+                "# up --monitoring: /metrics on the TLS port, to admin certificates\n\
+                 SWARMD_METRICS_ADDR='tls'\n"
+            } else {
+                ""
+            }
         );
         std::fs::write(&env_path, env).map_err(|e| SandboxError::io(&env_path, e))?;
         engine::route_registry(ns, plan.registry_addr(), plan.registry_listen())?;
@@ -337,7 +361,14 @@ impl Sandbox {
                 asked: first + count,
             });
         }
-        self.make_hosts(&plan, &dir, &mut state, first..first + count)
+        let added = self.make_hosts(&plan, &dir, &mut state, first..first + count)?;
+        self.reload_monitoring()?;
+        Ok(added)
+    }
+
+    /// Whether the hosts' swarmd serve `/metrics` on their TLS port (made with monitoring).
+    pub fn metrics(&self) -> bool {
+        self.load().is_ok_and(|s| s.metrics)
     }
 
     /// Removes host `name` (a terminated instance): stops every process in its namespace (sshd,
@@ -366,6 +397,7 @@ impl Sandbox {
         state.next_index = state.next_index.max(host.index + 1);
         state.hosts.remove(pos);
         state.save(&dir)?;
+        self.reload_monitoring()?;
         match std::fs::remove_dir_all(&host.dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -484,6 +516,7 @@ impl Sandbox {
             run_quiet("ip", &["netns", "del", ns]);
         }
         self.registry().stop();
+        self.monitoring().stop();
         sweep::remove_tagged_rules(&plan.rule_comment());
         // Whatever engines left without a namespace (a crash between steps).
         for name in sweep::cgroups_with_prefix(&prefix) {

@@ -32,6 +32,11 @@
 //!   dir, then the namespace, veth, bridge, comment-tagged iptables rules and state. It works
 //!   after SIGKILL too (measured: dockerd leaves its mounts and shims then).
 //!
+//! - With `up --monitoring` (`monitoring.rs`), every host's swarmd serves `/metrics` on its
+//!   TLS port (`SWARMD_METRICS_ADDR=tls` in `host.env`) and a Prometheus on this machine's
+//!   loopback scrapes them all with an admin certificate of its own; it follows the hosts and
+//!   goes with the sandbox.
+//!
 //! - A host made for an instance the CLI does not bootstrap (a replacement, [`boot`]) runs its
 //!   launch template's user data, with what an instance has (the emulator, role credentials, an
 //!   IMDS stand-in, its own `/etc`, `/usr/local` and `/var`).
@@ -49,6 +54,7 @@ mod cmd;
 mod engine;
 mod error;
 mod hosts;
+pub mod monitoring;
 pub mod plan;
 mod registry;
 mod share;

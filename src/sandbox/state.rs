@@ -26,6 +26,9 @@ pub(crate) struct State {
     /// whose hosts then offer the whole machine as before).
     #[serde(default)]
     pub share: Option<super::share::Share>,
+    /// Whether the hosts' swarmd serve `/metrics` on their TLS port (`up --monitoring`).
+    #[serde(default)]
+    pub metrics: bool,
 }
 
 /// One host.
@@ -105,6 +108,7 @@ mod tests {
             }],
             next_index: 1,
             share: None,
+            metrics: false,
         };
         state.save(tmp.path()).unwrap();
         assert_eq!(State::load(tmp.path()).unwrap(), Some(state));

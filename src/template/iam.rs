@@ -1,8 +1,8 @@
 //! IAM: one role and instance profile per node role, each with least-privilege inline policies.
 //! Both may describe instances and groups (these calls take no resource scope); managers may
 //! register instances and manage listeners on this cluster's load balancer only (its listeners
-//! follow the ports services publish); with CloudWatch logs on, both may write to this cluster's
-//! log group only.
+//! follow the ports services publish); with CloudWatch logs on, both may create streams in and
+//! write to this cluster's log group only (the containers' logs and swarmd's own).
 
 use serde_json::{json, Value};
 
@@ -106,11 +106,9 @@ fn logs_policy() -> Value {
         vec![json!({
             "Sid": "WriteThisClustersLogs",
             "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-                "logs:DescribeLogStreams",
-            ],
+            // What Docker's awslogs driver calls, for the containers' streams and swarmd's
+            // (`swarmd/<instance-id>`); it never describes streams.
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": get_att("LogGroup", "Arn"),
         })],
     )

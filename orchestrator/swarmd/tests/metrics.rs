@@ -2,6 +2,8 @@
 //! managers on 127.0.109.x with `--metrics-addr`, a Prometheus process of the test on 127.0.110.1
 //! scraping every node each second; its HTTP API shows every series on every node, running tasks
 //! going up after `service create --replicas 3`, and leader changes after the leader is killed.
+//! With `--metrics-addr tls`, `/metrics` on the TLS port refuses a client with no certificate or
+//! a node certificate and serves one with an admin certificate.
 
 mod common;
 
@@ -384,4 +386,56 @@ fn metrics_are_off_by_default_and_refused_on_public_addresses() {
     let out = curl(&["-k", &url]);
     assert!(!out.contains("swarmd_raft_term"), "{out}");
     assert!(out.ends_with("\n401") || out.ends_with("\n403"), "{out}");
+
+    // A node certificate of this cluster (m1's, a manager's) is not an admin's: refused too.
+    let certs = c.nodes[m1].dir.join("certs");
+    let ca = certs.join("ca.pem").display().to_string();
+    let node = [
+        "--cacert",
+        &ca,
+        "--cert",
+        &certs.join("node.pem").display().to_string(),
+        "--key",
+        &certs.join("node-key.pem").display().to_string(),
+    ]
+    .map(str::to_string);
+    let mut args: Vec<&str> = node.iter().map(String::as_str).collect();
+    args.push(&url);
+    let out = curl(&args);
+    assert!(!out.contains("swarmd_raft_term"), "{out}");
+    assert!(out.ends_with("\n403"), "node certificate: {out}");
+
+    // An admin certificate (key made here, signed on m1's socket) gets the exposition, with
+    // the node's certificate checked against the address dialled (no -k).
+    let (key_pem, csr_pem) = swarm_manager::ca::new_key_and_csr().unwrap();
+    let dir = c.tmp().join("metrics-admin");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("admin.csr"), &csr_pem).unwrap();
+    std::fs::write(dir.join("admin-key.pem"), &key_pem).unwrap();
+    let csr = dir.join("admin.csr").display().to_string();
+    let o = c.nodes[m1].cli(&[
+        "admin-cert",
+        "--csr-file",
+        &csr,
+        "--name",
+        "scraper",
+        "--format",
+        "json",
+    ]);
+    let signed = o.json();
+    std::fs::write(dir.join("admin.pem"), signed["cert_pem"].as_str().unwrap()).unwrap();
+    let admin = [
+        "--cacert",
+        &ca,
+        "--cert",
+        &dir.join("admin.pem").display().to_string(),
+        "--key",
+        &dir.join("admin-key.pem").display().to_string(),
+    ]
+    .map(str::to_string);
+    let mut args: Vec<&str> = admin.iter().map(String::as_str).collect();
+    args.push(&url);
+    let out = curl(&args);
+    assert!(out.ends_with("\n200"), "admin certificate: {out}");
+    assert!(out.contains("# TYPE swarmd_raft_term gauge"), "{out}");
 }

@@ -199,6 +199,17 @@ impl ClusterEngine for DockerEngine {
         // (and the .env, env_files and secret files beside them) over SSH is not built yet.
         Err(Error::NotImplemented("stack (on --engine docker)"))
     }
+
+    async fn events(
+        &self,
+        cluster: &ApiCluster,
+        args: swarm_ctl::EventsArgs,
+        json: bool,
+    ) -> Result<(), Error> {
+        // Lines of `docker events --format '{{json .}}'` are already one object a line.
+        let words = verbs::events_args(&args, json).map_err(unsupported)?;
+        run_on_manager(cluster, words, false).await
+    }
 }
 
 /// The docker host of `h` (for benches and tests that drive the engine directly).

@@ -199,6 +199,25 @@ pub fn node_args(verb: &NodeVerb, json: bool) -> Result<Vec<String>, Unsupported
     Ok(a.0)
 }
 
+/// The docker arguments of `events --cluster` (`json`: one JSON object a line). The output
+/// comes back when `docker events` ends, so an `--until` is required here.
+pub fn events_args(e: &swarm_ctl::EventsArgs, json: bool) -> Result<Vec<String>, Unsupported> {
+    if e.until.is_none() {
+        return Err(Unsupported {
+            field: "--until",
+            value: "(none)".into(),
+            fix: "on a docker cluster `events --cluster` prints what `docker events` printed when \
+                  it ends: give --until (e.g. --since 10m --until 0s)",
+        });
+    }
+    let mut a = Args::new(&["events"]);
+    a.opt("--since", &e.since);
+    a.opt("--until", &e.until);
+    a.many("--filter", &e.filter);
+    a.json(json);
+    Ok(a.0)
+}
+
 /// The docker arguments of a `network` verb (`json`: `--output json`); every flag of ours is
 /// docker's.
 pub fn network_args(verb: &NetworkVerb, json: bool) -> Vec<String> {

@@ -1,0 +1,165 @@
+//! The cost of metrics on scheduler placements (issue 21's closing note): scheduler rounds as
+//! the leader's loop runs them (`manager/src/orchestrator.rs`: `swarm_metrics::start()`, the
+//! pure `schedule`, `placements.inc_by`, `scheduler_seconds.observe_since`), first with
+//! recording off (a node without `--metrics-addr`), then on (`swarm_metrics::enable()`, which
+//! cannot be undone in a process, hence that order). Rounds of 1, 100 and 1,000 pending tasks
+//! on 100 nodes; also the cost of one recording on its own. Prints a table.
+//!
+//! Run with `cargo bench -p swarm-scheduler --bench metrics_cost`; `SCHED_BENCH_TASKS` the
+//! placements per variant and round size (default 200000), `SCHED_BENCH_RUNS` runs of each
+//! (default 5; the median is printed).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use swarm_api::resources::Resources;
+use swarm_api::service::{ContainerSpec, TaskSpec};
+use swarm_api::task::{Task, TaskState};
+use swarm_metrics::prometheus_client::metrics::counter::Counter;
+use swarm_metrics::{AtomicHistogram, LATENCY_BUCKETS};
+use swarm_scheduler::{schedule, NodeInfo, Outcome, Snapshot};
+
+const NODES: usize = 100;
+const ROUND_SIZES: [usize; 3] = [1, 100, 1_000];
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn snapshot() -> Snapshot {
+    let nodes = (0..NODES)
+        .map(|i| {
+            NodeInfo::new(
+                &format!("node-{i:03}"),
+                Resources {
+                    nano_cpus: 64_000_000_000,
+                    memory_bytes: 256 << 30,
+                },
+            )
+        })
+        .collect();
+    Snapshot { nodes }
+}
+
+fn batch(n: usize) -> Vec<Task> {
+    let mut spec = TaskSpec {
+        container: ContainerSpec {
+            image: "swarm-test/web:v1".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    spec.resources.reservations = Resources {
+        nano_cpus: 10_000_000,
+        memory_bytes: 16 << 20,
+    };
+    (0..n)
+        .map(|i| {
+            let mut t = swarm_testkit::task(&format!("t{i}"), "svc", "img", TaskState::Pending);
+            t.slot = Some(i as u64 + 1);
+            t.spec = spec.clone();
+            t
+        })
+        .collect()
+}
+
+/// The leader loop's scheduling step around the pure scheduler, metrics as it records them.
+fn round(snap: &Snapshot, tasks: &[Task], hist: &AtomicHistogram, placements: &Counter) -> u64 {
+    let t = swarm_metrics::start();
+    let decisions = schedule(snap, tasks);
+    let placed = decisions
+        .iter()
+        .filter(|d| matches!(d.outcome, Outcome::Assigned { .. }))
+        .count() as u64;
+    if t.is_some() {
+        placements.inc_by(placed);
+    }
+    hist.observe_since(t);
+    placed
+}
+
+/// Placements per second over `total` placements in rounds of `tasks`.
+fn rate(snap: &Snapshot, tasks: &[Task], total: usize, h: &AtomicHistogram, c: &Counter) -> f64 {
+    let rounds = (total / tasks.len()).max(1);
+    let start = Instant::now();
+    let mut placed = 0;
+    for _ in 0..rounds {
+        placed += round(snap, black_box(tasks), h, c);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(placed as usize, rounds * tasks.len(), "every task fits");
+    placed as f64 / secs
+}
+
+/// Nanoseconds of one `start()` + `observe_since` pair (the recording of one round).
+fn recording_ns(h: &AtomicHistogram) -> f64 {
+    let n = 2_000_000u32;
+    let start = Instant::now();
+    for _ in 0..n {
+        let t = swarm_metrics::start();
+        h.observe_since(black_box(t));
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(n)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn measure(snap: &Snapshot, batches: &[Vec<Task>], total: usize, runs: usize) -> Vec<f64> {
+    let h = AtomicHistogram::new(LATENCY_BUCKETS);
+    let c = Counter::default();
+    let mut out: Vec<f64> = batches
+        .iter()
+        .map(|b| median((0..runs).map(|_| rate(snap, b, total, &h, &c)).collect()))
+        .collect();
+    out.push(median((0..runs).map(|_| recording_ns(&h)).collect()));
+    if swarm_metrics::enabled() {
+        assert!(h.count() > 0, "recorded while enabled");
+    } else {
+        assert_eq!(h.count(), 0, "nothing recorded while disabled");
+    }
+    out
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let total = env_num("SCHED_BENCH_TASKS", 200_000);
+    let runs = env_num("SCHED_BENCH_RUNS", 5).max(1);
+    let snap = snapshot();
+    let batches: Vec<Vec<Task>> = ROUND_SIZES.iter().map(|&n| batch(n)).collect();
+    // Warm-up, not measured.
+    let _ = measure(&snap, &batches, total / 10, 1);
+    let started = Instant::now();
+    let off = measure(&snap, &batches, total, runs);
+    swarm_metrics::enable();
+    let on = measure(&snap, &batches, total, runs);
+    let took = started.elapsed();
+
+    println!(
+        "\nscheduler rounds on {NODES} nodes, {total} placements per cell, median of {runs} runs \
+         ({:.0?} in all)\n",
+        Duration::from_secs(took.as_secs())
+    );
+    println!("| bench | without metrics | with metrics | change |");
+    println!("|---|---|---|---|");
+    for (i, n) in ROUND_SIZES.iter().enumerate() {
+        println!(
+            "| placements/s, rounds of {n} task(s) | {:.0} | {:.0} | {:+.1}% |",
+            off[i],
+            on[i],
+            (on[i] / off[i] - 1.0) * 100.0
+        );
+    }
+    let k = ROUND_SIZES.len();
+    println!(
+        "| one round's recording (start + observe_since) | {:.1} ns | {:.1} ns | {:+.1} ns |",
+        off[k],
+        on[k],
+        on[k] - off[k]
+    );
+}
