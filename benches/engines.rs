@@ -7,7 +7,10 @@
 //! the hosts' engines (running containers of the service, labelled alike by both):
 //! create N → N running; scale N→2N → 2N running; rolling update of 2N (parallelism 10, delay 0,
 //! a container label changed) → 2N running with the new label; `service ls` latency (median of
-//! 10); manager RSS (the leader's daemon, 2N tasks); `service rm` → no container left; leader
+//! 10); the real docker CLI against each engine's API on the same host (Docker: the engine's
+//! socket; swarmd: its Docker-compatible `<state>/docker.sock`): `service ls` latency and
+//! `service create` of one replica (with `--detach`, and waiting for it to run); manager RSS (the
+//! leader's daemon, 2N tasks); `service rm` → no container left; leader
 //! failover (kill -9 the leader's daemon) → a write accepted by another manager; node loss (a
 //! new N-replica service, then the host with most of its tasks loses its dockerd and, for swarmd, its swarmd) → N running
 //! on the other hosts. After `service rm` it prints the hosts' engine events (kill/die/destroy,
@@ -305,6 +308,8 @@ fn measure(
         "ms",
     ));
 
+    rows.extend(docker_cli_rows(kind, &hosts[0], image));
+
     rows.push((
         format!("leader daemon RSS with {} tasks", 2 * n),
         rss_kb(daemon_pid(kind, &hosts[0])) as f64 / 1024.0,
@@ -398,6 +403,79 @@ fn measure(
     }
     rows.push(node_loss(kind, &cli, hosts, sandbox, image, n));
     rows
+}
+
+/// The real docker CLI against the engine's API on host `h`: Docker's own engine socket, or
+/// swarmd's Docker-compatible socket in its state dir (`<state>/docker.sock`).
+fn docker_api_socket(kind: EngineKind, h: &SandboxHost) -> PathBuf {
+    match kind {
+        EngineKind::Docker => h.docker_socket(),
+        EngineKind::Swarmd => h.dir.join("var/lib/swarmd/docker.sock"),
+    }
+}
+
+/// Rows of the real docker CLI on both engines (the same client, the same verbs): `service ls`
+/// latency (median of 10, with the 2N tasks of the service running), `service create` of one
+/// replica with `--detach` (median of 5: until the call returns), and without it (the CLI
+/// waits until the task runs; median of 3). The created services are removed again.
+fn docker_cli_rows(
+    kind: EngineKind,
+    h: &SandboxHost,
+    image: &str,
+) -> Vec<(String, f64, &'static str)> {
+    let cli = Cli::Docker(docker_api_socket(kind, h));
+    let median_ms = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1000.0
+    };
+    let ls: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            cli.ok(&["service", "ls"]);
+            t.elapsed()
+        })
+        .collect();
+    let mut made = Vec::new();
+    let mut create = |detach: bool, runs: usize| -> Vec<Duration> {
+        (0..runs)
+            .map(|i| {
+                let name = format!("benchdc{}{i}", if detach { "d" } else { "w" });
+                let mut args = vec!["service", "create", "--quiet", "--name", &name];
+                args.extend(["--replicas", "1"]);
+                if detach {
+                    args.push("--detach");
+                }
+                args.push(image);
+                let t = Instant::now();
+                cli.ok(&args);
+                let took = t.elapsed();
+                made.push(name.clone());
+                took
+            })
+            .collect()
+    };
+    let detached = create(true, 5);
+    let waited = create(false, 3);
+    for name in &made {
+        cli.ok(&["service", "rm", name]);
+    }
+    vec![
+        (
+            "docker CLI: service ls latency (median of 10)".into(),
+            median_ms(ls),
+            "ms",
+        ),
+        (
+            "docker CLI: service create 1 replica --detach (median of 5)".into(),
+            median_ms(detached),
+            "ms",
+        ),
+        (
+            "docker CLI: service create 1 replica, waits running (med. 3)".into(),
+            median_ms(waited),
+            "ms",
+        ),
+    ]
 }
 
 /// Node loss: a service of N replicas, then the host (0 or 2) with most of its tasks loses its
@@ -549,12 +627,12 @@ fn main() {
         "\nswarmd vs Docker Swarm mode, {HOSTS} sandbox hosts (all managers), N = {n}, same hosts' engines\n"
     );
     println!(
-        "{:<52} {:>12} {:>12} {:>16}",
+        "{:<62} {:>12} {:>12} {:>16}",
         "row", "docker", "swarmd", "swarmd/docker"
     );
     for r in &table {
         println!(
-            "{:<52} {:>9.2} {:<3}{:>9.2} {:<3}{:>15.2}x",
+            "{:<62} {:>9.2} {:<3}{:>9.2} {:<3}{:>15.2}x",
             r.name,
             r.docker,
             r.unit,

@@ -107,6 +107,13 @@ pub enum Command {
     Network(NetworkArgs),
     /// Manage stacks from compose files through the cluster's leader (SSH tunnel, mutual TLS)
     Stack(StackArgs),
+    /// Print the environment that points the docker CLI at the cluster (like docker-machine env)
+    DockerEnv(DockerEnvArgs),
+    /// Make or remove a docker context for the cluster (runs the docker CLI)
+    Context(ContextArgs),
+    /// Forward a local port to the leader's API over SSH, in the foreground (docker-env starts
+    /// one detached)
+    Tunnel(TunnelArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -831,4 +838,76 @@ mod tests {
         assert_eq!(get(on), Some(true));
         assert_eq!(get(off), Some(false));
     }
+}
+
+/// `swarm-aws docker-env`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+eval $(swarm-aws docker-env --cluster prod)     # then: docker node ls, docker service ls, ...\n  \
+eval $(swarm-aws docker-env --cluster prod --unset)")]
+pub struct DockerEnvArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// Print the lines that unset the variables, and stop the cluster's tunnel
+    #[arg(short = 'u', long)]
+    pub unset: bool,
+    /// The shell to print for
+    #[arg(long, value_enum, default_value_t = crate::tunnel::Shell::Bash)]
+    pub shell: crate::tunnel::Shell,
+    /// Local port of the tunnel when one is started [default: the port it had before, else any
+    /// free one]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}
+
+/// `swarm-aws tunnel`.
+#[derive(Debug, Args)]
+pub struct TunnelArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// Local port on 127.0.0.1 [default: the port it had before, else any free one]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+}
+
+/// `swarm-aws context`.
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub target: ApiTargetArgs,
+    /// The context verb.
+    #[command(subcommand)]
+    pub verb: ContextVerb,
+}
+
+/// The verbs of `swarm-aws context`.
+#[derive(Debug, Subcommand)]
+pub enum ContextVerb {
+    /// Create a docker context that reaches the cluster through its tunnel (started if needed)
+    Create {
+        /// The context's name [default: swarm-aws-CLUSTER]
+        #[arg(value_name = "CONTEXT")]
+        name: Option<String>,
+        /// The context's description [default: swarm-aws cluster CLUSTER ...]
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+        /// Local port of the tunnel when one is started
+        #[arg(long, value_name = "PORT")]
+        port: Option<u16>,
+    },
+    /// Remove the docker context (the tunnel stays unless --stop-tunnel)
+    Rm {
+        /// The context's name [default: swarm-aws-CLUSTER]
+        #[arg(value_name = "CONTEXT")]
+        name: Option<String>,
+        /// Remove it even when it is the current context (docker context rm --force)
+        #[arg(short, long)]
+        force: bool,
+        /// Stop the cluster's tunnel too
+        #[arg(long)]
+        stop_tunnel: bool,
+    },
 }

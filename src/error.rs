@@ -11,6 +11,7 @@ use crate::provider::ProviderError;
 use crate::sandbox::SandboxError;
 use crate::spec::{FieldError, SpecError};
 use crate::stack::StackError;
+use crate::tunnel::TunnelError;
 
 /// What a command can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +60,9 @@ pub enum Error {
     /// The IAM preflight refused the verb (missing permissions) or could not run.
     #[error("preflight: {0}")]
     Preflight(#[from] PreflightError),
+    /// The local tunnel to the cluster's API (or the docker CLI run over it) failed.
+    #[error(transparent)]
+    Tunnel(#[from] TunnelError),
     /// The user declined (or could not be asked) to confirm.
     #[error("{0}")]
     NotConfirmed(String),
@@ -82,6 +86,7 @@ impl Error {
             Error::Scale(e) => e.exit_code(),
             Error::KeyPair(e) => e.exit_code(),
             Error::Preflight(e) => e.exit_code(),
+            Error::Tunnel(e) => e.exit_code(),
             Error::Stack(e) | Error::Cloud(CloudError::Stack(e)) => stack_exit_code(e),
             Error::Cloud(_) => 1,
         }

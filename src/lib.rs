@@ -7,7 +7,8 @@
 //! [`website`] (the failover website's load balancers and records), with [`keypair`],
 //! [`scale_in`] and [`cloud_error`]; [`preflight`] asks IAM first whether the caller may do it all. The verbs reach the hosts through one [`provider`] per command
 //! (AWS instances, or local [`sandbox`] hosts standing for the emulator's instances), bootstrap
-//! them over [`ssh`] ([`bootstrap`]) and manage the cluster through its API ([`cluster_api`]).
+//! them over [`ssh`] ([`bootstrap`]) and manage the cluster through its API ([`cluster_api`]); [`tunnel`] keeps a local port forwarded
+//! to the leader for the docker CLI.
 //! See `DESIGN.md` in the steering repo for the map.
 
 pub mod aws;
@@ -29,6 +30,7 @@ pub use swarm_aws_spec as spec;
 pub mod ssh;
 pub mod stack;
 pub mod template;
+pub mod tunnel;
 pub mod website;
 
 pub use error::Error;

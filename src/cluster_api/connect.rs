@@ -15,7 +15,11 @@ use tokio::net::TcpListener;
 use super::credentials::admin_name;
 use super::{AdminCredentials, ClusterApiError};
 use crate::bootstrap::{swarmd_command, BootstrapHost, NodeRole, SWARMD_PORT};
-use crate::ssh::{shell_quote, ClusterKey, ConnectOptions, Forwarder, KnownHosts, SshClient};
+use crate::ssh::{
+    shell_quote, ClusterKey, ConnectOptions, Forwarder, KnownHosts, SshClient, SshError,
+};
+use russh::client::Msg;
+use russh::ChannelStream;
 
 /// How to reach a cluster's API.
 #[derive(Debug, Clone)]
@@ -76,6 +80,7 @@ pub struct ClusterApi {
     manager: BootstrapHost,
     info: InfoResponse,
     ssh: SshClient,
+    api_port: u16,
     _forward: Forwarder,
 }
 
@@ -151,6 +156,15 @@ impl ClusterApi {
     /// The manager's `/v1/info` at connection time.
     pub fn info(&self) -> &InfoResponse {
         &self.info
+    }
+
+    /// Opens one new channel over this SSH connection to the manager's API port (as the manager
+    /// sees it): a raw byte stream for a relay, e.g. the long-lived local tunnel
+    /// ([`crate::tunnel`]) that hands each local connection its own channel.
+    pub async fn open_channel(&self) -> Result<ChannelStream<Msg>, SshError> {
+        self.ssh
+            .open_tunnel(&self.manager.advertise_ip.to_string(), self.api_port)
+            .await
     }
 
     /// Closes the tunnel and the SSH connection.
@@ -285,6 +299,7 @@ async fn open(
         manager: h.clone(),
         info,
         ssh,
+        api_port: opts.port,
         _forward: forward,
     })
 }

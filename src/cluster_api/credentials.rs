@@ -168,6 +168,48 @@ impl AdminCredentials {
     }
 }
 
+/// The files of [`AdminCredentials::export_docker_files`] in a dir, named as the docker CLI
+/// expects them under `DOCKER_CERT_PATH`.
+pub const DOCKER_TLS_FILES: [&str; 3] = ["ca.pem", "cert.pem", "key.pem"];
+
+impl AdminCredentials {
+    /// Writes the cluster CA, the admin certificate and the admin key into `dir` as `ca.pem`,
+    /// `cert.pem` and `key.pem` (each mode 0600, the dir 0700): what the docker CLI reads from
+    /// `DOCKER_CERT_PATH`. Fails when no manager has signed the certificate yet.
+    pub fn export_docker_files(&self, dir: &Path) -> Result<(), ClusterApiError> {
+        let (Some(cert), Some(ca)) = (&self.cert_pem, &self.ca_pem) else {
+            return Err(file_err(
+                &self.cert_path(),
+                "no admin certificate yet (a manager signs one when the tunnel first connects)",
+            ));
+        };
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| file_err(dir, e))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| file_err(dir, e))?;
+        let [ca_name, cert_name, key_name] = DOCKER_TLS_FILES;
+        for (name, pem) in [(ca_name, ca), (cert_name, cert), (key_name, &self.key_pem)] {
+            let path = dir.join(name);
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| file_err(&path, e))?;
+            // An older file keeps its mode on open: make sure it is private before writing.
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .and_then(|()| f.write_all(pem.as_bytes()))
+                .and_then(|()| f.sync_all())
+                .map_err(|e| file_err(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
 /// Whether the (first) certificate in `cert_pem` is still valid at `at` (seconds since the epoch).
 pub fn cert_valid_until(cert_pem: &str, at: i64) -> bool {
     let Ok(der) = swarm_api::tls::certs_from_pem(cert_pem, "admin certificate") else {
@@ -229,6 +271,9 @@ mod tests {
             .unwrap()
             .contains("BEGIN CERTIFICATE REQUEST"));
         assert!(!creds.usable("CA", 0), "no certificate yet");
+        assert!(creds
+            .export_docker_files(&dir.path().join("docker"))
+            .is_err());
 
         // A self-signed stand-in: valid for about a year from rcgen's default dates.
         let key = KeyPair::from_pem(&creds.key_pem).unwrap();
@@ -244,6 +289,28 @@ mod tests {
         assert!(!cert_valid_until(&cert, i64::MAX / 2));
         assert!(creds.usable("CA-1", now));
         assert!(!creds.usable("CA-2", now), "another cluster CA");
+
+        let docker = dir.path().join("docker");
+        creds.export_docker_files(&docker).unwrap();
+        for name in DOCKER_TLS_FILES {
+            let mode = std::fs::metadata(docker.join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(docker.join("key.pem")).unwrap(),
+            creds.key_pem
+        );
+        assert_eq!(
+            std::fs::read_to_string(docker.join("cert.pem")).unwrap(),
+            cert
+        );
+        assert_eq!(
+            std::fs::read_to_string(docker.join("ca.pem")).unwrap(),
+            "CA-1\n"
+        );
 
         std::fs::set_permissions(creds.key_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = AdminCredentials::load_or_create(dir.path()).unwrap_err();

@@ -28,6 +28,6 @@ pub mod hosts;
 
 pub use connect::{ApiOptions, ClusterApi};
 pub use credentials::{
-    admin_name, AdminCredentials, ADMIN_CA_FILE, ADMIN_CERT_FILE, ADMIN_KEY_FILE,
+    admin_name, AdminCredentials, ADMIN_CA_FILE, ADMIN_CERT_FILE, ADMIN_KEY_FILE, DOCKER_TLS_FILES,
 };
 pub use error::ClusterApiError;

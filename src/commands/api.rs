@@ -13,7 +13,7 @@ use crate::sandbox::Sandbox;
 use crate::Error;
 
 /// The cluster name when `--name` is not given: `sandbox`, if such a sandbox exists.
-fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
+pub(crate) fn cluster_name(target: &ApiTargetArgs) -> Result<String, Error> {
     if let Some(name) = &target.cluster {
         return Ok(name.clone());
     }

@@ -1,6 +1,7 @@
 //! `swarm-aws down`: confirm, delete the cluster's stack and follow it to the end; explain a
 //! DELETE_FAILED and offer `--retain`. Then the provider removes what it keeps locally
-//! (`--sandbox`: the hosts, and the emulator if the sandbox started it).
+//! (`--sandbox`: the hosts, and the emulator if the sandbox started it); the cluster's local
+//! tunnel (docker-env) is stopped.
 
 use serde_json::json;
 
@@ -43,6 +44,17 @@ pub async fn run(global: &GlobalArgs, args: &DownArgs) -> Result<(), Error> {
             eprintln!("stack {} is gone already: {e}", args.name);
         }
         Err(e) => return Err(e),
+    }
+    // The docker CLI's tunnel (docker-env, context) leads nowhere now.
+    if let Ok(dir) = crate::tunnel::config_dir(&args.name) {
+        if let Some(r) = crate::tunnel::process::stop(&dir, &args.name)? {
+            eprintln!(
+                "stopped the tunnel of {} (pid {}, 127.0.0.1:{})",
+                args.name,
+                r.pid.unwrap_or_default(),
+                r.port
+            );
+        }
     }
     target.provider.teardown(&args.name).await
 }

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod bootstrap;
 pub mod completions;
+pub mod context;
+pub mod docker_env;
 pub mod down;
 pub mod events;
 pub mod ls;
@@ -14,6 +16,7 @@ pub mod scale_print;
 pub mod shared;
 pub mod status;
 pub mod template;
+pub mod tunnel;
 pub mod up;
 pub mod website;
 
@@ -37,6 +40,9 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Service(args) => node::run_service(global, args).await,
         Command::Network(args) => node::run_network(global, args).await,
         Command::Stack(args) => node::run_stack(global, args).await,
+        Command::DockerEnv(args) => docker_env::run(global, args).await,
+        Command::Context(args) => context::run(global, args).await,
+        Command::Tunnel(args) => tunnel::run(global, args).await,
         Command::Completions(args) => completions::run(args),
     }
 }

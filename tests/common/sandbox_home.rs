@@ -50,6 +50,11 @@ impl Home {
 
     /// Runs `swarm-aws ARGS` in this home.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("swarm-aws runs")
+    }
+
+    /// The command `swarm-aws ARGS` in this home (to add to its environment before running it).
+    pub fn command(&self, args: &[&str]) -> Command {
         let exe = env!("CARGO_BIN_EXE_swarm-aws");
         // swarmd is found next to swarm-aws (cargo test --workspace builds both).
         assert!(
@@ -57,13 +62,12 @@ impl Home {
                 || std::env::var_os("SWARMD_BIN").is_some(),
             "build swarmd first: cargo build -p swarmd (or cargo test --workspace)"
         );
-        Command::new(exe)
-            .args(args)
+        let mut cmd = Command::new(exe);
+        cmd.args(args)
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env_remove("SWARM_AWS_NAME")
-            .output()
-            .expect("swarm-aws runs")
+            .env_remove("SWARM_AWS_NAME");
+        cmd
     }
 
     /// Runs `args --name NAME --output json` and returns its last JSON document; panics with
