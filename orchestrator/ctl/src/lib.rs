@@ -42,6 +42,7 @@ pub mod stack;
 pub mod swarm;
 pub mod table;
 pub mod time;
+pub mod update_values;
 
 pub use connect::{tls_client, unix_client};
 pub use events::{run_events, EventsArgs};

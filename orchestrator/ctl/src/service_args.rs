@@ -18,7 +18,7 @@ use crate::checked::{
 };
 pub use crate::container_args::{ContainerArgs, HealthArgs};
 pub use crate::policy_args::{RollbackConfigArgs, UpdateConfigArgs};
-use crate::service_edit::{host_to_remove, key_name, keyed, mount_to_remove, port_to_remove};
+use crate::update_values::{host_to_remove, key_name, keyed, mount_to_remove, port_to_remove};
 
 /// Resource flags shared by create and update.
 #[derive(Debug, Clone, Default, PartialEq, Args)]

@@ -69,7 +69,6 @@ impl CreateArgs {
             update_config: self.update.apply(None),
             rollback_config: self.rollback.apply(None),
             labels: values(&self.label).into_iter().collect(),
-            ..Default::default()
         };
         spec.validate()?;
         Ok(spec)
