@@ -1,7 +1,6 @@
 //! `node ps [NODE...]` (issue 21): the tasks on one or more nodes (`self`, the node answering,
 //! by default) with docker's columns, the same rows as `service ps`.
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::{bail, Result};
@@ -10,10 +9,9 @@ use swarm_api::client::Client;
 use swarm_api::node::format_node_id;
 use swarm_api::task::Task;
 
-use crate::filter::{task_matches, Filters, TASK_KEYS};
-use crate::format::{write_json, Format};
-use crate::render::{ps_rows, ps_table};
-use crate::time::now_ms;
+use crate::filter::{Filters, TASK_KEYS};
+use crate::format::Format;
+use crate::service::{print_tasks, TasksView};
 
 /// The flags of `node ps`.
 #[derive(Debug, Clone, Args)]
@@ -82,24 +80,11 @@ pub async fn run_node_ps(
     for s in client.services().ls().await? {
         all.extend(client.services().tasks(&s.service.id).await?);
     }
-    let hosts = crate::service::hostnames(client).await;
-    let mut tasks = tasks_on(all, &ids);
-    tasks.retain(|t| task_matches(&f, t, &hosts));
-    if format == Format::Json {
-        return write_json(out, &tasks);
-    }
-    let shown = if args.no_resolve {
-        HashMap::new()
-    } else {
-        hosts
+    let view = TasksView {
+        json: format == Format::Json,
+        quiet: args.quiet,
+        no_trunc: args.no_trunc,
+        no_resolve: args.no_resolve,
     };
-    let rows = ps_rows(&tasks, &shown, now_ms(), args.no_trunc);
-    if args.quiet {
-        for r in rows {
-            writeln!(out, "{}", r.id)?;
-        }
-        return Ok(());
-    }
-    write!(out, "{}", ps_table(&rows))?;
-    Ok(())
+    print_tasks(client, out, tasks_on(all, &ids), &f, view).await
 }

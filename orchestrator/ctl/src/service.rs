@@ -11,7 +11,7 @@ use swarm_api::client::Client;
 use swarm_api::node::format_node_id;
 use swarm_api::scale::{parse_scale, scale};
 use swarm_api::service::{Service, ServiceMode};
-use swarm_api::service_api::{TaskLogLine, UpdateServiceRequest};
+use swarm_api::service_api::{ServiceListEntry, TaskLogLine, UpdateServiceRequest};
 use swarm_api::task::Task;
 
 use crate::filter::{service_matches, task_matches, Filters, SERVICE_KEYS, TASK_KEYS};
@@ -144,17 +144,7 @@ pub async fn run_service(
             let f = Filters::parse(&filter, SERVICE_KEYS)?;
             let mut list = client.services().ls().await?;
             list.retain(|e| service_matches(&f, e));
-            if json {
-                return write_json(out, &list);
-            }
-            if quiet {
-                for e in &list {
-                    writeln!(out, "{}", e.service.id)?;
-                }
-                return Ok(());
-            }
-            write!(out, "{}", service_table(&list))?;
-            Ok(())
+            print_services(out, &list, json, quiet)
         }
         ServiceVerb::Ps {
             services,
@@ -182,21 +172,13 @@ pub async fn run_service(
             if !missing.is_empty() {
                 bail!("{}", missing.join("\n"));
             }
-            let hosts = hostnames(client).await;
-            tasks.retain(|t| task_matches(&f, t, &hosts));
-            if json {
-                return write_json(out, &tasks);
-            }
-            let shown = if no_resolve { HashMap::new() } else { hosts };
-            let rows = ps_rows(&tasks, &shown, now_ms(), no_trunc);
-            if quiet {
-                for r in rows {
-                    writeln!(out, "{}", r.id)?;
-                }
-                return Ok(());
-            }
-            write!(out, "{}", ps_table(&rows))?;
-            Ok(())
+            let view = TasksView {
+                json,
+                quiet,
+                no_trunc,
+                no_resolve,
+            };
+            print_tasks(client, out, tasks, &f, view).await
         }
         ServiceVerb::Inspect { pretty, services } => {
             let mut found = Vec::new();
@@ -346,6 +328,67 @@ pub async fn run_service(
             Ok(())
         }
     }
+}
+
+/// `service ls` and `stack services`: JSON, the ids (`-q`) or docker's table.
+pub(crate) fn print_services(
+    out: &mut impl Write,
+    list: &[ServiceListEntry],
+    json: bool,
+    quiet: bool,
+) -> Result<()> {
+    if json {
+        return write_json(out, &list);
+    }
+    if quiet {
+        for e in list {
+            writeln!(out, "{}", e.service.id)?;
+        }
+        return Ok(());
+    }
+    write!(out, "{}", service_table(list))?;
+    Ok(())
+}
+
+/// How `service ps` and `stack ps` print (their flags).
+pub(crate) struct TasksView {
+    /// `--format json`.
+    pub json: bool,
+    /// `-q`.
+    pub quiet: bool,
+    /// `--no-trunc`.
+    pub no_trunc: bool,
+    /// `--no-resolve`.
+    pub no_resolve: bool,
+}
+
+/// `service ps` and `stack ps`: the tasks `f` keeps, as JSON, ids or docker's table.
+pub(crate) async fn print_tasks(
+    client: &Client,
+    out: &mut impl Write,
+    mut tasks: Vec<Task>,
+    f: &Filters,
+    view: TasksView,
+) -> Result<()> {
+    let hosts = hostnames(client).await;
+    tasks.retain(|t| task_matches(f, t, &hosts));
+    if view.json {
+        return write_json(out, &tasks);
+    }
+    let shown = if view.no_resolve {
+        HashMap::new()
+    } else {
+        hosts
+    };
+    let rows = ps_rows(&tasks, &shown, now_ms(), view.no_trunc);
+    if view.quiet {
+        for r in rows {
+            writeln!(out, "{}", r.id)?;
+        }
+        return Ok(());
+    }
+    write!(out, "{}", ps_table(&rows))?;
+    Ok(())
 }
 
 /// The variables of `--env-file` files, in order (Docker's format, see

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Extensions, Method, Request};
+use axum::response::Response;
 use axum::Router;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
@@ -86,7 +87,7 @@ impl Backend {
         route: &Route<(), Resp>,
         path: String,
     ) -> Result<Body> {
-        let mut req = Request::builder()
+        let req = Request::builder()
             .method(match route.verb {
                 Verb::Get => Method::GET,
                 Verb::Post => Method::POST,
@@ -94,6 +95,12 @@ impl Backend {
             .uri(path)
             .body(Body::empty())
             .map_err(|e| DockerError::internal(e.to_string()))?;
+        Ok(self.answer(caller, req).await?.into_body())
+    }
+
+    /// Sends `req` with the caller's extensions to the manager's router: its answer when the
+    /// status is 2xx, else the manager's error as docker's.
+    async fn answer(&self, caller: &Caller, mut req: Request<Body>) -> Result<Response> {
         req.extensions_mut().extend(caller.0.clone());
         let res = self
             .inner
@@ -102,19 +109,19 @@ impl Backend {
             .await
             .map_err(|e| DockerError::internal(e.to_string()))?;
         let status = res.status().as_u16();
-        if !(200..300).contains(&status) {
-            let bytes = res
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            let message = serde_json::from_slice::<ErrorBody>(&bytes)
-                .map(|b| b.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
-            return Err(answer_error(status, message));
+        if (200..300).contains(&status) {
+            return Ok(res);
         }
-        Ok(res.into_body())
+        let bytes = res
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let message = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| b.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
+        Err(answer_error(status, message))
     }
 
     /// Calls `route` at `path` (built from the route, perhaps with a query).
@@ -132,32 +139,20 @@ impl Backend {
                 serde_json::to_vec(body).map_err(|e| DockerError::internal(e.to_string()))?,
             ),
         };
-        let mut req = Request::builder()
+        let req = Request::builder()
             .method(method)
             .uri(path)
             .header("content-type", "application/json")
             .body(Body::from(bytes))
             .map_err(|e| DockerError::internal(e.to_string()))?;
-        req.extensions_mut().extend(caller.0.clone());
-        let res = self
-            .inner
-            .clone()
-            .oneshot(req)
-            .await
-            .map_err(|e| DockerError::internal(e.to_string()))?;
-        let status = res.status().as_u16();
-        let bytes = res
+        let bytes = self
+            .answer(caller, req)
+            .await?
             .into_body()
             .collect()
             .await
             .map_err(|e| DockerError::internal(e.to_string()))?
             .to_bytes();
-        if !(200..300).contains(&status) {
-            let message = serde_json::from_slice::<ErrorBody>(&bytes)
-                .map(|b| b.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
-            return Err(answer_error(status, message));
-        }
         serde_json::from_slice(&bytes)
             .map_err(|e| DockerError::internal(format!("decoding the manager's answer: {e}")))
     }

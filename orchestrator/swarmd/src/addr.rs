@@ -343,39 +343,18 @@ mod tests {
     #[test]
     fn advertise_forms() {
         let i = ifs();
-        assert_eq!(
-            resolve_advertise("172.30.5.70:4000", 2377, &i)
-                .unwrap()
-                .to_string(),
-            "172.30.5.70:4000"
-        );
         // The port follows the listen port when not given.
-        assert_eq!(
-            resolve_advertise("eth0", 4500, &i).unwrap().to_string(),
-            "172.30.5.70:4500"
-        );
-        assert_eq!(
-            resolve_advertise("eth0:2400", 2377, &i)
-                .unwrap()
-                .to_string(),
-            "172.30.5.70:2400"
-        );
-        assert_eq!(
-            resolve_advertise("v6only", 2377, &i).unwrap().to_string(),
-            "[2001:db8::7]:2377"
-        );
-        assert_eq!(
-            resolve_advertise("[2001:db8::9]:2377", 1, &i)
-                .unwrap()
-                .to_string(),
-            "[2001:db8::9]:2377"
-        );
-        assert_eq!(
-            resolve_advertise("2001:db8::9", 2377, &i)
-                .unwrap()
-                .to_string(),
-            "[2001:db8::9]:2377"
-        );
+        for (given, listen, want) in [
+            ("172.30.5.70:4000", 2377, "172.30.5.70:4000"),
+            ("eth0", 4500, "172.30.5.70:4500"),
+            ("eth0:2400", 2377, "172.30.5.70:2400"),
+            ("v6only", 2377, "[2001:db8::7]:2377"),
+            ("[2001:db8::9]:2377", 1, "[2001:db8::9]:2377"),
+            ("2001:db8::9", 2377, "[2001:db8::9]:2377"),
+        ] {
+            let got = resolve_advertise(given, listen, &i).unwrap().to_string();
+            assert_eq!(got, want, "{given} (listening on {listen})");
+        }
     }
 
     #[test]

@@ -39,41 +39,42 @@ fn print_json<T: Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
-/// `swarmd node ...` (the verbs live in `swarm_ctl`).
-pub async fn node(o: ClientOpts, verb: NodeVerb) -> Result<()> {
-    let c = client(&o)?;
-    swarm_ctl::run_node(&c, verb, o.format, &mut std::io::stdout().lock()).await
+/// A client verb whose work is one `swarm_ctl` runner: connect as [`ClientOpts`] say, run
+/// `verb`, print to stdout.
+macro_rules! ctl_verb {
+    ($(#[$doc:meta])* $name:ident($verb:ty) => $run:path) => {
+        $(#[$doc])*
+        pub async fn $name(o: ClientOpts, verb: $verb) -> Result<()> {
+            let c = client(&o)?;
+            $run(&c, verb, o.format, &mut std::io::stdout().lock()).await
+        }
+    };
 }
 
-/// `swarmd service ...` (the verbs live in `swarm_ctl`).
-pub async fn service(o: ClientOpts, verb: ServiceVerb) -> Result<()> {
-    let c = client(&o)?;
-    swarm_ctl::run_service(&c, verb, o.format, &mut std::io::stdout().lock()).await
-}
-
-/// `swarmd network ...` (the verbs live in `swarm_ctl`).
-pub async fn network(o: ClientOpts, verb: swarm_ctl::NetworkVerb) -> Result<()> {
-    let c = client(&o)?;
-    swarm_ctl::run_network(&c, verb, o.format, &mut std::io::stdout().lock()).await
-}
-
-/// `swarmd secret ...` (the verbs live in `swarm_ctl`).
-pub async fn secret(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()> {
-    let c = client(&o)?;
-    swarm_ctl::run_secret(&c, verb, o.format, &mut std::io::stdout().lock()).await
-}
-
-/// `swarmd config ...` (the verbs live in `swarm_ctl`).
-pub async fn config(o: ClientOpts, verb: swarm_ctl::FileObjectVerb) -> Result<()> {
-    let c = client(&o)?;
-    swarm_ctl::run_config(&c, verb, o.format, &mut std::io::stdout().lock()).await
-}
-
-/// `swarmd swarm ...` and `swarmd unlock` (the verbs live in `swarm_ctl`).
-pub async fn swarm(o: ClientOpts, verb: swarm_ctl::SwarmVerb) -> Result<()> {
-    let c = client(&o)?;
-    swarm_ctl::run_swarm(&c, verb, o.format, &mut std::io::stdout().lock()).await
-}
+ctl_verb!(
+    /// `swarmd node ...` (the verbs live in `swarm_ctl`).
+    node(NodeVerb) => swarm_ctl::run_node
+);
+ctl_verb!(
+    /// `swarmd service ...` (the verbs live in `swarm_ctl`).
+    service(ServiceVerb) => swarm_ctl::run_service
+);
+ctl_verb!(
+    /// `swarmd network ...` (the verbs live in `swarm_ctl`).
+    network(swarm_ctl::NetworkVerb) => swarm_ctl::run_network
+);
+ctl_verb!(
+    /// `swarmd secret ...` (the verbs live in `swarm_ctl`).
+    secret(swarm_ctl::FileObjectVerb) => swarm_ctl::run_secret
+);
+ctl_verb!(
+    /// `swarmd config ...` (the verbs live in `swarm_ctl`).
+    config(swarm_ctl::FileObjectVerb) => swarm_ctl::run_config
+);
+ctl_verb!(
+    /// `swarmd swarm ...` and `swarmd unlock` (the verbs live in `swarm_ctl`).
+    swarm(swarm_ctl::SwarmVerb) => swarm_ctl::run_swarm
+);
 
 /// `swarmd stack ...` (the verbs live in `swarm_ctl`).
 pub async fn stack(o: ClientOpts, verb: swarm_ctl::StackVerb) -> Result<()> {
@@ -88,11 +89,10 @@ pub async fn stack(o: ClientOpts, verb: swarm_ctl::StackVerb) -> Result<()> {
     .await
 }
 
-/// `swarmd events` (the verb lives in `swarm_ctl`).
-pub async fn events(o: ClientOpts, args: swarm_ctl::EventsArgs) -> Result<()> {
-    let c = client(&o)?;
-    swarm_ctl::run_events(&c, args, o.format, &mut std::io::stdout().lock()).await
-}
+ctl_verb!(
+    /// `swarmd events` (the verb lives in `swarm_ctl`).
+    events(swarm_ctl::EventsArgs) => swarm_ctl::run_events
+);
 
 /// `swarmd join-token`.
 pub async fn join_token(o: ClientOpts, rotate: bool, quiet: bool, role: RoleArg) -> Result<()> {

@@ -15,11 +15,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use common::docker::{docker, raw};
-use common::{api, Cluster, Node, Out, BIN};
+use common::stack::{self, network_names, service_names, task_ids};
+use common::{api, Cluster, Node, Out};
 use serde_json::{json, Value};
 
 fn ok(o: Out, what: &str) -> Out {
@@ -58,41 +57,6 @@ fn by_target(refs: &Value, file: &str, name: &str) -> Vec<Value> {
 
 fn service(n: &Node, name: &str) -> Value {
     api(n, &format!("/v1/services/{name}"), None).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn service_names(n: &Node) -> Vec<String> {
-    let v = api(n, "/v1/services", None).expect("service ls");
-    let mut names: Vec<String> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["service"]["spec"]["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
-    names
-}
-
-fn network_names(n: &Node) -> Vec<String> {
-    let v = api(n, "/v1/networks", None).expect("network ls");
-    let mut names: Vec<String> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["network"]["spec"]["name"].as_str().unwrap().to_string())
-        .filter(|n| n != "ingress")
-        .collect();
-    names.sort();
-    names
-}
-
-/// The ids of a service's tasks, sorted.
-fn task_ids(n: &Node, name: &str) -> Vec<String> {
-    let mut ids: Vec<String> = common::svc::tasks(n, name)
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[test]
@@ -453,21 +417,6 @@ configs:
   site: {file: ./site.conf}
 "#;
 
-/// `swarmd stack ARGS --state-dir DIR` in `dir`.
-fn swarmd_stack(n: &Node, dir: &Path, args: &[&str]) -> String {
-    let o = Command::new(BIN)
-        .arg("stack")
-        .args(args)
-        .args(["--state-dir", &n.dir.display().to_string()])
-        .current_dir(dir)
-        .env_remove("SWARMD_STATE_DIR")
-        .env_remove("SWARMD_HOST")
-        .output()
-        .expect("run swarmd stack");
-    assert!(o.status.success(), "swarmd stack {args:?}: {o:?}");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// A service's spec with the stack's name and the ids of its objects made neutral, and its
 /// file references in target order, so that two stacks of one file compare equal.
 fn neutral(spec: &Value, stack: &str, ids: &[String]) -> Value {
@@ -660,7 +609,10 @@ fn docker_stack_deploy_gives_the_specs_of_swarmd_stack_deploy() {
     assert_eq!(ls.stdout, "");
 
     // The same file with swarmd's own CLI: the same specs.
-    swarmd_stack(m, &dir, &["deploy", "-c", "stack.yml", "sw"]);
+    stack::ok(
+        stack::stack(m, &dir, &["deploy", "-c", "stack.yml", "sw"]),
+        "swarmd stack deploy",
+    );
     let sw_ids = stack_ids(m, "sw");
     for (name, dk) in &specs {
         let dk = neutral(dk, "dk", &dk_ids);

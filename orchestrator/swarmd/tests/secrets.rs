@@ -82,19 +82,41 @@ fn fnv1a(data: &[u8]) -> u64 {
     })
 }
 
-/// What `node` receives from the dispatcher of `manager`: a sync as that node, with its own
-/// certificate.
-fn sync_as(node: &Node, manager: &Node, node_id: &str) -> swarm_api::dispatch::SyncResponse {
+/// The test server's `--show-file` line of a file (`PATH mode=.. uid=.. gid=..`) holding
+/// `value`.
+fn shown(file: &str, value: &str) -> String {
+    format!(
+        "file {file} len={} fnv1a={:016x}",
+        value.len(),
+        fnv1a(value.as_bytes())
+    )
+}
+
+/// The unlock key a manager prints with `swarm unlock-key -q`.
+fn unlock_key(n: &Node) -> String {
+    ok(n, &["swarm", "unlock-key", "-q"], b"")
+        .trim()
+        .to_string()
+}
+
+/// A client of `manager` with `node`'s own certificate.
+fn client_as(node: &Node, manager: &Node) -> swarm_api::client::Client {
     let certs = node.dir.join("certs");
     let read = |f: &str| std::fs::read_to_string(certs.join(f)).expect("cert file");
-    let client = swarm_ctl::tls_client(
+    swarm_ctl::tls_client(
         &manager.addr,
         None,
         &read("ca.pem"),
         &read("node.pem"),
         &read("node-key.pem"),
     )
-    .expect("tls client");
+    .expect("tls client")
+}
+
+/// What `node` receives from the dispatcher of `manager`: a sync as that node, with its own
+/// certificate.
+fn sync_as(node: &Node, manager: &Node, node_id: &str) -> swarm_api::dispatch::SyncResponse {
+    let client = client_as(node, manager);
     let req = swarm_api::dispatch::SyncRequest {
         node_id: swarm_api::node::parse_node_id(node_id).expect("node id"),
         description: None,
@@ -208,11 +230,7 @@ fn secret_and_config_reach_only_their_task_and_never_a_disk() {
         ],
         b"",
     );
-    let want_secret = format!(
-        "file /run/secrets/app_pw mode=0400 uid=1000 gid=50 len={} fnv1a={:016x}",
-        value.len(),
-        fnv1a(value.as_bytes())
-    );
+    let want_secret = shown("/run/secrets/app_pw mode=0400 uid=1000 gid=50", &value);
     let want_config = format!(
         "file /etc/site.conf mode=0440 uid=0 gid=0 len=12 fnv1a={:016x}",
         fnv1a(b"listen=8080\n")
@@ -332,32 +350,17 @@ fn bad_input_exits_2_and_creates_nothing() {
         "a config with this name already exists",
     );
     let image = test_image();
-    bad(
-        &[
-            "service",
-            "create",
-            "--name",
-            "s1",
-            "--secret",
-            "source=pw,mode=rw",
-            image,
-        ],
-        b"",
+    let bad_secret = |secret: &str, says: &str| {
+        let args = [
+            "service", "create", "--name", "s1", "--secret", secret, image,
+        ];
+        bad(&args, b"", says);
+    };
+    bad_secret(
+        "source=pw,mode=rw",
         "invalid --secret \"source=pw,mode=rw\": field mode",
     );
-    bad(
-        &[
-            "service",
-            "create",
-            "--name",
-            "s1",
-            "--secret",
-            "target=/x",
-            image,
-        ],
-        b"",
-        "field source is missing",
-    );
+    bad_secret("target=/x", "field source is missing");
     bad(
         &[
             "service", "create", "--name", "s1", "--secret", "nope", image,
@@ -414,9 +417,7 @@ fn autolock_keeps_a_restarted_manager_locked_until_unlocked() {
         log.contains("To unlock a swarm manager after it restarts, run the `swarmd unlock`"),
         "{log}"
     );
-    let key = ok(&c.nodes[m1], &["swarm", "unlock-key", "-q"], b"")
-        .trim()
-        .to_string();
+    let key = unlock_key(&c.nodes[m1]);
     assert!(key.starts_with("SWMKEY-1-") && log.contains(&key), "{key}");
     ok(
         &c.nodes[m1],
@@ -456,9 +457,7 @@ fn autolock_keeps_a_restarted_manager_locked_until_unlocked() {
         out.contains("Successfully rotated manager unlock key."),
         "{out}"
     );
-    let new_key = ok(&c.nodes[m1], &["swarm", "unlock-key", "-q"], b"")
-        .trim()
-        .to_string();
+    let new_key = unlock_key(&c.nodes[m1]);
     assert!(new_key != key && out.contains(&new_key));
     restart(&mut c);
     let (code, _, err) = run(
@@ -519,16 +518,7 @@ fn autolock_keeps_a_restarted_manager_locked_until_unlocked() {
 
 /// `POST /v1/node/data-key` on `manager` with `node`'s own certificate.
 fn data_key_as(node: &Node, manager: &Node) -> Result<Vec<u8>, String> {
-    let certs = node.dir.join("certs");
-    let read = |f: &str| std::fs::read_to_string(certs.join(f)).expect("cert file");
-    let client = swarm_ctl::tls_client(
-        &manager.addr,
-        None,
-        &read("ca.pem"),
-        &read("node.pem"),
-        &read("node-key.pem"),
-    )
-    .expect("tls client");
+    let client = client_as(node, manager);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -614,11 +604,7 @@ fn a_promoted_worker_gets_the_data_key_and_leads_with_it() {
         ],
         b"",
     );
-    let want = format!(
-        "file /run/secrets/pw mode=0444 uid=0 gid=0 len={} fnv1a={:016x}",
-        value.len(),
-        fnv1a(value.as_bytes())
-    );
+    let want = shown("/run/secrets/pw mode=0444 uid=0 gid=0", &value);
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         let logs = ok(&c.nodes[w1], &["service", "logs", "reader"], b"");

@@ -14,36 +14,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
+use common::stack::{network_names, ok, stack, task_ids};
 use common::svc::{create, spec, tasks};
-use common::{api, wait_for, Cluster, Node, BIN, WAIT};
+use common::{api, wait_for, Cluster, Node, WAIT};
 use serde_json::Value;
-
-/// `swarmd stack ARGS --state-dir DIR`: (exit code, stdout, stderr).
-fn stack(n: &Node, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(BIN)
-        .arg("stack")
-        .args(args)
-        .args(["--state-dir", &n.dir.display().to_string()])
-        .current_dir(dir)
-        .env_remove("SWARMD_STATE_DIR")
-        .env_remove("SWARMD_HOST")
-        .env_remove("TAG")
-        .output()
-        .expect("run swarmd stack");
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn ok(r: (i32, String, String), what: &str) -> String {
-    assert_eq!(r.0, 0, "{what} failed:\nstdout: {}\nstderr: {}", r.1, r.2);
-    r.1
-}
 
 /// name → (version, sorted task ids) of every service.
 fn state(n: &Node) -> BTreeMap<String, (u64, Vec<String>)> {
@@ -51,27 +26,10 @@ fn state(n: &Node) -> BTreeMap<String, (u64, Vec<String>)> {
     let mut out = BTreeMap::new();
     for e in list.as_array().unwrap() {
         let name = e["service"]["spec"]["name"].as_str().unwrap().to_string();
-        let mut ids: Vec<String> = tasks(n, &name)
-            .iter()
-            .map(|t| t["id"].as_str().unwrap().to_string())
-            .collect();
-        ids.sort();
+        let ids = task_ids(n, &name);
         out.insert(name, (e["service"]["version"].as_u64().unwrap(), ids));
     }
     out
-}
-
-fn network_names(n: &Node) -> Vec<String> {
-    let v = api(n, "/v1/networks", None).expect("network ls");
-    let mut names: Vec<String> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["network"]["spec"]["name"].as_str().unwrap().to_string())
-        .filter(|n| n != "ingress")
-        .collect();
-    names.sort();
-    names
 }
 
 /// Waits until every service has as many tasks as replicas (the orchestrator made them).

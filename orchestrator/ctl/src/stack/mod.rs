@@ -23,12 +23,10 @@ use swarm_api::service_api::ServiceListEntry;
 use swarm_api::task::Task;
 use swarm_compose::NAMESPACE_LABEL;
 
-use crate::filter::{service_matches, task_matches, Filters, SERVICE_KEYS, TASK_KEYS};
+use crate::filter::{service_matches, Filters, SERVICE_KEYS, TASK_KEYS};
 use crate::format::{write_json, Format};
-use crate::render::{ps_rows, ps_table, service_table};
-use crate::service::hostnames;
+use crate::service::{print_services, print_tasks, TasksView};
 use crate::table::table;
-use crate::time::now_ms;
 
 /// `stack ...`.
 #[derive(Debug, Clone, Subcommand)]
@@ -181,17 +179,7 @@ pub async fn run_stack(
                 return Ok(());
             }
             list.retain(|e| service_matches(&f, e));
-            if json {
-                return write_json(out, &list);
-            }
-            if quiet {
-                for e in &list {
-                    writeln!(out, "{}", e.service.id)?;
-                }
-                return Ok(());
-            }
-            write!(out, "{}", service_table(&list))?;
-            Ok(())
+            print_services(out, &list, json, quiet)
         }
         StackVerb::Ps {
             filter,
@@ -209,25 +197,13 @@ pub async fn run_stack(
             for e in &services {
                 tasks.extend(client.services().tasks(&e.service.id).await?);
             }
-            let hosts = hostnames(client).await;
-            tasks.retain(|t| task_matches(&f, t, &hosts));
-            if json {
-                return write_json(out, &tasks);
-            }
-            let shown = if no_resolve {
-                Default::default()
-            } else {
-                hosts
+            let view = TasksView {
+                json,
+                quiet,
+                no_trunc,
+                no_resolve,
             };
-            let rows = ps_rows(&tasks, &shown, now_ms(), no_trunc);
-            if quiet {
-                for r in rows {
-                    writeln!(out, "{}", r.id)?;
-                }
-                return Ok(());
-            }
-            write!(out, "{}", ps_table(&rows))?;
-            Ok(())
+            print_tasks(client, out, tasks, &f, view).await
         }
         StackVerb::Rm { stacks } => {
             let mut failures = Vec::new();

@@ -4,6 +4,7 @@
 
 pub mod docker;
 pub mod partition;
+pub mod stack;
 pub mod svc;
 
 use std::net::TcpListener;
