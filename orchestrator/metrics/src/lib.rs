@@ -36,6 +36,12 @@ pub fn enable() {
     ENABLED.store(true, Ordering::Relaxed);
 }
 
+/// Turns recording off again (benchmarks alternate both states in one process; the daemon
+/// never calls it).
+pub fn disable() {
+    ENABLED.store(false, Ordering::Relaxed);
+}
+
 /// Whether recording is on.
 #[inline]
 pub fn enabled() -> bool {

@@ -1,13 +1,14 @@
 //! The cost of metrics on scheduler placements (issue 21's closing note): scheduler rounds as
 //! the leader's loop runs them (`manager/src/orchestrator.rs`: `swarm_metrics::start()`, the
 //! pure `schedule`, `placements.inc_by`, `scheduler_seconds.observe_since`), first with
-//! recording off (a node without `--metrics-addr`), then on (`swarm_metrics::enable()`, which
-//! cannot be undone in a process, hence that order). Rounds of 1, 100 and 1,000 pending tasks
-//! on 100 nodes; also the cost of one recording on its own. Prints a table.
+//! recording off (a node without `--metrics-addr`) and on (`swarm_metrics::enable()`), the two
+//! alternating run by run so that load from other processes hits both alike. Rounds of 1, 100
+//! and 1,000 pending tasks on 100 nodes; also the cost of one recording on its own. Prints a
+//! table.
 //!
 //! Run with `cargo bench -p swarm-scheduler --bench metrics_cost`; `SCHED_BENCH_TASKS` the
 //! placements per variant and round size (default 200000), `SCHED_BENCH_RUNS` runs of each
-//! (default 5; the median is printed).
+//! (default 9; the median is printed).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -110,34 +111,47 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn measure(snap: &Snapshot, batches: &[Vec<Task>], total: usize, runs: usize) -> Vec<f64> {
-    let h = AtomicHistogram::new(LATENCY_BUCKETS);
+/// One run of every cell: the rates of each round size, then the recording's cost.
+fn cells(snap: &Snapshot, batches: &[Vec<Task>], total: usize, h: &AtomicHistogram) -> Vec<f64> {
     let c = Counter::default();
+    let before = h.count();
     let mut out: Vec<f64> = batches
         .iter()
-        .map(|b| median((0..runs).map(|_| rate(snap, b, total, &h, &c)).collect()))
+        .map(|b| rate(snap, b, total, h, &c))
         .collect();
-    out.push(median((0..runs).map(|_| recording_ns(&h)).collect()));
+    out.push(recording_ns(h));
     if swarm_metrics::enabled() {
-        assert!(h.count() > 0, "recorded while enabled");
+        assert!(h.count() > before, "recorded while enabled");
     } else {
-        assert_eq!(h.count(), 0, "nothing recorded while disabled");
+        assert_eq!(h.count(), before, "nothing recorded while disabled");
     }
     out
+}
+
+fn medians(runs: &[Vec<f64>]) -> Vec<f64> {
+    (0..runs[0].len())
+        .map(|i| median(runs.iter().map(|r| r[i]).collect()))
+        .collect()
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let total = env_num("SCHED_BENCH_TASKS", 200_000);
-    let runs = env_num("SCHED_BENCH_RUNS", 5).max(1);
+    let runs = env_num("SCHED_BENCH_RUNS", 9).max(1);
     let snap = snapshot();
     let batches: Vec<Vec<Task>> = ROUND_SIZES.iter().map(|&n| batch(n)).collect();
+    let h = AtomicHistogram::new(LATENCY_BUCKETS);
     // Warm-up, not measured.
-    let _ = measure(&snap, &batches, total / 10, 1);
+    let _ = cells(&snap, &batches, total / 10, &h);
     let started = Instant::now();
-    let off = measure(&snap, &batches, total, runs);
-    swarm_metrics::enable();
-    let on = measure(&snap, &batches, total, runs);
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        swarm_metrics::disable();
+        off.push(cells(&snap, &batches, total, &h));
+        swarm_metrics::enable();
+        on.push(cells(&snap, &batches, total, &h));
+    }
+    let (off, on) = (medians(&off), medians(&on));
     let took = started.elapsed();
 
     println!(
