@@ -21,6 +21,9 @@ const VERBS: &[&[&str]] = &[
     &["website", "status"],
     &["website", "down"],
     &["completions"],
+    &["docker-env"],
+    &["context"],
+    &["tunnel"],
 ];
 
 #[test]
