@@ -93,7 +93,7 @@ pub enum Command {
     Status(StatusArgs),
     /// List the swarm-aws clusters in the region
     Ls,
-    /// Show the stack's events (history, or live with --follow)
+    /// Show the stack's events (or, with --cluster, the cluster's: nodes, services, tasks...)
     Events(EventsArgs),
     /// Print the CloudFormation template for a cluster spec, without creating anything
     Template(TemplateArgs),
