@@ -52,6 +52,26 @@ impl ServiceMode {
             )),
         }
     }
+
+    /// The mode of `--mode` and `--replicas` as given (either may be absent; one replica by
+    /// default). A replica count with a global mode is refused.
+    pub fn of_flags(mode: Option<&str>, replicas: Option<u64>) -> Result<Self, SpecError> {
+        let parsed = match mode {
+            Some(m) => ServiceMode::parse(m, replicas.unwrap_or(1))?,
+            None => ServiceMode::Replicated {
+                replicas: replicas.unwrap_or(1),
+            },
+        };
+        if let (ServiceMode::Global, Some(r)) = (&parsed, replicas) {
+            return Err(SpecError::new(
+                "--replicas",
+                r.to_string(),
+                "a global service runs one task per node and takes no replica count",
+                "drop --replicas or use --mode replicated",
+            ));
+        }
+        Ok(parsed)
+    }
 }
 
 /// The container a task runs.
@@ -473,6 +493,26 @@ pub struct Service {
 mod tests {
     use super::*;
     use crate::resources::{parse_memory, Resources};
+
+    #[test]
+    fn mode_of_flags_defaults_to_one_replica_and_refuses_a_count_for_global() {
+        assert_eq!(
+            ServiceMode::of_flags(None, None).unwrap(),
+            ServiceMode::Replicated { replicas: 1 }
+        );
+        assert_eq!(
+            ServiceMode::of_flags(Some("replicated"), Some(3)).unwrap(),
+            ServiceMode::Replicated { replicas: 3 }
+        );
+        assert_eq!(
+            ServiceMode::of_flags(Some("global"), None).unwrap(),
+            ServiceMode::Global
+        );
+        let e = ServiceMode::of_flags(Some("global"), Some(2)).unwrap_err();
+        assert_eq!((e.field.as_str(), e.value.as_str()), ("--replicas", "2"));
+        let e = ServiceMode::of_flags(Some("both"), None).unwrap_err();
+        assert_eq!(e.field, "--mode");
+    }
 
     fn web() -> ServiceSpec {
         ServiceSpec {

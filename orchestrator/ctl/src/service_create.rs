@@ -15,21 +15,7 @@ use crate::service_args::CreateArgs;
 impl CreateArgs {
     /// Builds the spec the flags describe and validates it.
     pub fn into_spec(&self) -> Result<ServiceSpec, SpecError> {
-        let replicas = value(&self.replicas);
-        let mode = match &self.mode {
-            Some(m) => ServiceMode::parse(m, replicas.unwrap_or(1))?,
-            None => ServiceMode::Replicated {
-                replicas: replicas.unwrap_or(1),
-            },
-        };
-        if let (ServiceMode::Global, Some(r)) = (&mode, replicas) {
-            return Err(SpecError::new(
-                "--replicas",
-                r.to_string(),
-                "a global service runs one task per node and takes no replica count",
-                "drop --replicas or use --mode replicated",
-            ));
-        }
+        let mode = ServiceMode::of_flags(self.mode.as_deref(), value(&self.replicas))?;
         let mut task = TaskSpec::default();
         let c = &mut task.container;
         c.image = self.image.clone();

@@ -44,21 +44,7 @@ pub fn base_spec(
     svc: &Service,
     deploy: &Deploy,
 ) -> Result<ServiceSpec, SpecError> {
-    let replicas = deploy.replicas;
-    let mode = match text(&deploy.mode) {
-        Some(m) => ServiceMode::parse(m, replicas.unwrap_or(1))?,
-        None => ServiceMode::Replicated {
-            replicas: replicas.unwrap_or(1),
-        },
-    };
-    if let (ServiceMode::Global, Some(r)) = (&mode, replicas) {
-        return Err(SpecError::new(
-            "--replicas",
-            r.to_string(),
-            "a global service runs one task per node and takes no replica count",
-            "drop --replicas or use --mode replicated",
-        ));
-    }
+    let mode = ServiceMode::of_flags(text(&deploy.mode), deploy.replicas)?;
     let mut task = TaskSpec::default();
     let c = &mut task.container;
     c.image = image.to_string();
