@@ -99,7 +99,7 @@ pub async fn run_task<E: Executor>(
     r.set(TaskState::Preparing, "preparing", None);
     let prepared = tokio::select! {
         p = exec.prepare(task) => p,
-        _ = shutdown.wait_for(|s| *s) => {
+        () = stop_requested(&mut shutdown) => {
             r.set(TaskState::Shutdown, "shutdown while preparing", None);
             return r.status;
         }
@@ -144,7 +144,7 @@ pub async fn run_task<E: Executor>(
         tokio::select! {
             h = exec.health(&container_id, true) => Ok(h.unwrap_or(Health::None)),
             w = exec.wait(&container_id) => Err(Some(w)),
-            _ = shutdown.wait_for(|s| *s) => Err(None),
+            () = stop_requested(&mut shutdown) => Err(None),
         }
     } else {
         Ok(Health::None)
@@ -160,7 +160,7 @@ pub async fn run_task<E: Executor>(
             let ended = tokio::select! {
                 w = exec.wait(&container_id) => Ok(Some(w)),
                 () = until_unhealthy(exec, &container_id, checked) => Err(()),
-                _ = shutdown.wait_for(|s| *s) => Ok(None),
+                () = stop_requested(&mut shutdown) => Ok(None),
             };
             match ended {
                 Ok(exited) => exited,
@@ -207,6 +207,16 @@ pub async fn run_task<E: Executor>(
     r.status
 }
 
+/// Completes once the task is told to stop. A closed channel is not a stop: it means the worker
+/// is going away (its controllers are aborted then), and a task's container outlives its agent,
+/// as in Docker. (Read as a stop, a controller polled while its worker dropped could send the
+/// engine a stop before its abort took effect.)
+async fn stop_requested(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Completes once the container is unhealthy; never when it has no healthcheck (or its
 /// health cannot be watched: the task then ends with its container, as without a check).
 async fn until_unhealthy<E: Executor>(exec: &E, container_id: &str, checked: bool) {
@@ -236,4 +246,116 @@ async fn fail_unhealthy<E: Executor>(
         Some("task: container is unhealthy (dockerexec: unhealthy container)".into()),
     );
     r.status
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use swarm_api::task::BoundPort;
+    use tokio::sync::Notify;
+
+    use super::*;
+    use crate::error::AgentError;
+    use crate::executor::{LogLine, LogStreamOptions, TaskContainer};
+
+    /// One container that runs until stopped; counts the stops asked of the engine.
+    #[derive(Default)]
+    struct OneContainer {
+        stops: AtomicUsize,
+        exited: Notify,
+    }
+
+    impl Executor for OneContainer {
+        async fn prepare(&self, _: &Task) -> Result<String, AgentError> {
+            Ok("c1".into())
+        }
+        async fn start(&self, _: &str) -> Result<(), AgentError> {
+            Ok(())
+        }
+        async fn wait(&self, _: &str) -> Result<i64, AgentError> {
+            self.exited.notified().await;
+            Ok(0)
+        }
+        async fn stop(&self, _: &str, _: Duration) -> Result<(), AgentError> {
+            self.stops.fetch_add(1, Ordering::SeqCst);
+            self.exited.notify_one();
+            Ok(())
+        }
+        async fn remove(&self, _: &str) -> Result<(), AgentError> {
+            Ok(())
+        }
+        async fn logs(&self, _: &str, _: Option<usize>) -> Result<Vec<LogLine>, AgentError> {
+            Ok(vec![])
+        }
+        async fn log_stream(
+            &self,
+            _: &str,
+            _: LogStreamOptions,
+            _: mpsc::Sender<LogLine>,
+        ) -> Result<(), AgentError> {
+            Ok(())
+        }
+        async fn bound_ports(&self, _: &Task, _: &str) -> Result<Vec<BoundPort>, AgentError> {
+            Ok(vec![])
+        }
+        async fn task_containers(&self) -> Result<Vec<TaskContainer>, AgentError> {
+            Ok(vec![])
+        }
+    }
+
+    /// Runs a task on `exec`; returns the task's handle, its stop sender and its updates.
+    fn run(
+        exec: &Arc<OneContainer>,
+    ) -> (
+        tokio::task::JoinHandle<TaskStatus>,
+        watch::Sender<bool>,
+        mpsc::UnboundedReceiver<StatusUpdate>,
+    ) {
+        let task = swarm_testkit::task("t1", "svc", "img", TaskState::Assigned);
+        let (stop, stop_rx) = watch::channel(false);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let exec = exec.clone();
+        let handle = tokio::spawn(async move {
+            run_task(exec.as_ref(), &task, RunOptions::default(), &tx, stop_rx).await
+        });
+        (handle, stop, rx)
+    }
+
+    async fn until_running(rx: &mut mpsc::UnboundedReceiver<StatusUpdate>) {
+        while let Some(u) = rx.recv().await {
+            if u.status.state == TaskState::Running {
+                return;
+            }
+        }
+        panic!("the task never ran");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_stop_sender_leaves_the_container_running() {
+        let exec = Arc::new(OneContainer::default());
+        let (handle, stop, mut rx) = run(&exec);
+        until_running(&mut rx).await;
+        drop(stop);
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(exec.stops.load(Ordering::SeqCst), 0, "no stop asked");
+        assert!(!handle.is_finished(), "still watching its container");
+        handle.abort();
+    }
+
+    #[tokio::test]
+    async fn a_stop_stops_the_container_and_ends_in_shutdown() {
+        let exec = Arc::new(OneContainer::default());
+        let (handle, stop, mut rx) = run(&exec);
+        until_running(&mut rx).await;
+        stop.send(true).unwrap();
+        // Sent, then dropped at once: the stop is still seen.
+        drop(stop);
+        let status = handle.await.unwrap();
+        assert_eq!(status.state, TaskState::Shutdown);
+        assert_eq!(exec.stops.load(Ordering::SeqCst), 1);
+    }
 }

@@ -471,7 +471,8 @@ impl<E: Executor + 'static> Worker<E> {
 
 impl<E: Executor + 'static> Drop for Worker<E> {
     fn drop(&mut self) {
-        // Abort before the stop senders drop (a dropped sender would read as "stop").
+        // The controllers end here; their containers keep running (as when the agent
+        // process ends). A dropped stop sender is not a stop (`controller::stop_requested`).
         for c in self.state.get_mut().controllers.values() {
             c.handle.abort();
         }

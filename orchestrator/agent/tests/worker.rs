@@ -471,7 +471,13 @@ async fn a_restarted_worker_adopts_the_running_container() {
     let worker = node.stop().await;
     drop(worker);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(inspect_running(&container), Some(true));
+    assert_eq!(
+        inspect_running(&container),
+        Some(true),
+        "state: {}\nlogs: {}",
+        docker(&["inspect", "-f", "{{json .State}}", &container]),
+        docker(&["logs", &container]),
+    );
 
     let node = start_node(&node_id, mesh_ip, &manager).await;
     let again = manager.report(&t.id, TaskState::Running, 2).await;
