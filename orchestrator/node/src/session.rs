@@ -5,13 +5,17 @@
 //! Managers sync with themselves (their own dispatcher forwards the beat and the writes to the
 //! leader); workers rotate through the managers they know, moving on after a failure. Every
 //! answered sync is recorded for the health check and updates the managers to fail over to.
-//! While the node leaves (`Node::pause_heartbeats`) no sync is sent.
+//! Only while no sync was answered for two heartbeat periods (the session is still applying the
+//! last answer: pulls, containers, networks) does the session send a bare heartbeat, so the
+//! node's liveness does not depend on how long its tasks take to start. While the node leaves
+//! (`Node::pause_heartbeats`) neither is sent.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use swarm_agent::session::{run_session, SessionOptions, SyncTransport};
+use swarm_api::control::HeartbeatRequest;
 use swarm_api::dispatch::{SyncRequest, SyncResponse};
 use swarm_api::node::Role;
 use swarm_api::routes;
@@ -84,9 +88,7 @@ impl ManagerTransport {
 
 impl SyncTransport for ManagerTransport {
     async fn sync(&self, req: SyncRequest) -> Result<SyncResponse, String> {
-        // Held until the sync is answered, so a leave waits for the one in flight.
-        let gate = self.node.heartbeat_gate.lock().await;
-        if *gate {
+        if *self.node.heartbeat_gate.lock().await {
             return Err("the node is leaving".into());
         }
         let managers = self.managers();
@@ -114,6 +116,49 @@ impl SyncTransport for ManagerTransport {
                 Err(format!("{addr}: {e}"))
             }
         }
+    }
+}
+
+impl ManagerTransport {
+    /// One explicit heartbeat, for when no sync was answered for two periods (the last answer
+    /// is still being applied: starting containers, wiring networks). Held under the heartbeat
+    /// gate until answered, so a leave waits for the one in flight.
+    async fn beat_if_late(&self, period: Duration) {
+        if self.link.acks.age().is_some_and(|age| age < period * 2) {
+            return;
+        }
+        let gate = self.node.heartbeat_gate.lock().await;
+        if *gate {
+            return;
+        }
+        let managers = self.managers();
+        let Some(addr) = self.target(&managers) else {
+            return;
+        };
+        let req = HeartbeatRequest {
+            node_id: self.node.id,
+        };
+        let t = swarm_metrics::start();
+        match self
+            .node
+            .peer(&addr)
+            .send(&routes::HEARTBEAT, &[], &req)
+            .await
+        {
+            Ok(resp) => {
+                METRICS.heartbeat_seconds.observe_since(t);
+                self.link.acks.record();
+                self.learn_managers(&managers, &resp.managers);
+            }
+            Err(e) => {
+                if t.is_some() {
+                    METRICS.heartbeat_failures.inc();
+                }
+                tracing::debug!(%addr, error = %e, "heartbeat failed");
+                self.next.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        drop(gate);
     }
 }
 
@@ -159,13 +204,32 @@ pub async fn run(node: Arc<Node>, link: Link, tasks: Arc<NodeTasks>) {
     if !own_membership_applied(&node, &link.own_addr, &mut stopped).await {
         return;
     }
-    let options = options(node.settings.heartbeat_interval());
+    let period = node.settings.heartbeat_interval();
     let transport = ManagerTransport::new(node.clone(), link);
     let describe = || {
         let tasks = tasks.clone();
         async move { tasks.describe().await }
     };
-    run_session(&transport, &*tasks, node.id, describe, options, stopped).await;
+    let sync = run_session(
+        &transport,
+        &*tasks,
+        node.id,
+        describe,
+        options(period),
+        node.stopped(),
+    );
+    // While an answer is being applied the session sends no sync: a beat keeps the node alive.
+    let beats = async {
+        loop {
+            tokio::time::sleep(period).await;
+            transport.beat_if_late(period).await;
+        }
+    };
+    tokio::select! {
+        () = sync => {}
+        () = beats => {}
+        () = &mut stopped => {}
+    }
 }
 
 #[cfg(test)]
