@@ -14,11 +14,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use swarm_agent::session::{run_session, SessionOptions, SyncTransport};
 use swarm_api::control::HeartbeatRequest;
 use swarm_api::dispatch::{SyncRequest, SyncResponse};
 use swarm_api::node::Role;
-use swarm_api::routes;
+use swarm_api::routes::{self, Route};
 use swarm_manager::health::HeartbeatAcks;
 use swarm_manager::metrics::METRICS;
 use swarm_manager::node::Node;
@@ -91,21 +93,30 @@ impl SyncTransport for ManagerTransport {
         if *self.node.heartbeat_gate.lock().await {
             return Err("the node is leaving".into());
         }
+        self.call(&routes::DISPATCHER_SYNC, &req, |r| &r.managers)
+            .await
+    }
+}
+
+impl ManagerTransport {
+    /// Sends `req` to the manager of the moment; an answer counts as an acknowledged heartbeat
+    /// and brings the managers to fail over to (`managers_of`), a failure moves on to the next.
+    async fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        route: &Route<Req, Resp>,
+        req: &Req,
+        managers_of: fn(&Resp) -> &Vec<String>,
+    ) -> Result<Resp, String> {
         let managers = self.managers();
         let addr = self
             .target(&managers)
             .ok_or_else(|| "no manager known to this node yet".to_string())?;
         let t = swarm_metrics::start();
-        match self
-            .node
-            .peer(&addr)
-            .send(&routes::DISPATCHER_SYNC, &[], &req)
-            .await
-        {
+        match self.node.peer(&addr).send(route, &[], req).await {
             Ok(resp) => {
                 METRICS.heartbeat_seconds.observe_since(t);
                 self.link.acks.record();
-                self.learn_managers(&managers, &resp.managers);
+                self.learn_managers(&managers, managers_of(&resp));
                 Ok(resp)
             }
             Err(e) => {
@@ -117,9 +128,7 @@ impl SyncTransport for ManagerTransport {
             }
         }
     }
-}
 
-impl ManagerTransport {
     /// One explicit heartbeat, for when no sync was answered for two periods (the last answer
     /// is still being applied: starting containers, wiring networks). Held under the heartbeat
     /// gate until answered, so a leave waits for the one in flight.
@@ -131,32 +140,11 @@ impl ManagerTransport {
         if *gate {
             return;
         }
-        let managers = self.managers();
-        let Some(addr) = self.target(&managers) else {
-            return;
-        };
         let req = HeartbeatRequest {
             node_id: self.node.id,
         };
-        let t = swarm_metrics::start();
-        match self
-            .node
-            .peer(&addr)
-            .send(&routes::HEARTBEAT, &[], &req)
-            .await
-        {
-            Ok(resp) => {
-                METRICS.heartbeat_seconds.observe_since(t);
-                self.link.acks.record();
-                self.learn_managers(&managers, &resp.managers);
-            }
-            Err(e) => {
-                if t.is_some() {
-                    METRICS.heartbeat_failures.inc();
-                }
-                tracing::debug!(%addr, error = %e, "heartbeat failed");
-                self.next.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Err(e) = self.call(&routes::HEARTBEAT, &req, |r| &r.managers).await {
+            tracing::debug!(error = %e, "heartbeat failed");
         }
         drop(gate);
     }
