@@ -50,18 +50,7 @@ pub struct LogLine {
     pub time: Option<String>,
 }
 
-/// What a streamed log read asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LogStreamOptions {
-    /// Keep streaming new lines until the receiver goes.
-    pub follow: bool,
-    /// Only lines at or after this time (nanoseconds since the epoch).
-    pub since_ns: Option<i64>,
-    /// Only lines before this time (nanoseconds since the epoch).
-    pub until_ns: Option<i64>,
-    /// The last N lines first.
-    pub tail: Option<usize>,
-}
+pub use swarm_api::service_api::LogStreamOptions;
 
 /// Splits the engine's `TIME TEXT` (logs read with timestamps) into the time and the text.
 pub fn split_time(line: &str) -> (Option<&str>, &str) {

@@ -1,17 +1,20 @@
-//! The node's session with the managers: the dispatcher sync loop.
+//! The node's session with the managers: the dispatcher sync loop, which is the node's
+//! heartbeat too (swarmkit's session).
 //!
 //! Each round sends the queued task reports (plus the node description on the first sync
-//! and whenever it changed), applies the answer to the [`Worker`], then waits the answer's
+//! and whenever it changed), applies the answer to the [`SessionTasks`] (a [`Worker`], or no
+//! tasks while the node has no executor), then waits the answer's
 //! `period_ms` — or less, when a task changed state and the worker's notify fires. A failed
 //! sync puts the reports back (order kept) and waits a back-off that doubles from
-//! `min_backoff` up to `max_backoff`; the description is re-sent until a sync succeeds.
+//! `min_backoff` up to `max_backoff`; the description is re-sent until a sync succeeds, and
+//! re-read every round while it is unknown.
 //!
 //! The transport is the seam to the managers (mTLS HTTP in the daemon, a fake in tests).
 
 use std::future::Future;
 use std::time::Duration;
 
-use swarm_api::dispatch::{NodeDescription, SyncRequest, SyncResponse};
+use swarm_api::dispatch::{NodeDescription, SyncRequest, SyncResponse, TaskReport};
 use swarm_api::node::NodeId;
 use tokio::time::Instant;
 
@@ -27,6 +30,54 @@ pub trait SyncTransport: Send + Sync {
 impl<T: SyncTransport> SyncTransport for std::sync::Arc<T> {
     fn sync(&self, req: SyncRequest) -> impl Future<Output = Result<SyncResponse, String>> + Send {
         T::sync(self, req)
+    }
+}
+
+/// The tasks a session syncs: their reports go out, the answers come in.
+pub trait SessionTasks: Send + Sync {
+    /// The reports queued since the last sync (taken out of the queue).
+    fn take_reports(&self) -> Vec<TaskReport>;
+    /// Puts back the reports of a failed sync, ahead of newer ones.
+    fn requeue(&self, reports: Vec<TaskReport>);
+    /// Applies a dispatcher answer.
+    fn apply(&self, resp: &SyncResponse) -> impl Future<Output = Result<(), String>> + Send;
+    /// Completes when a task changed state (a sync is due before the period ends).
+    fn notified(&self) -> impl Future<Output = ()> + Send;
+}
+
+impl<E: Executor + 'static> SessionTasks for Worker<E> {
+    fn take_reports(&self) -> Vec<TaskReport> {
+        Worker::take_reports(self)
+    }
+
+    fn requeue(&self, reports: Vec<TaskReport>) {
+        Worker::requeue(self, reports)
+    }
+
+    async fn apply(&self, resp: &SyncResponse) -> Result<(), String> {
+        Worker::apply(self, resp).await.map_err(|e| e.to_string())
+    }
+
+    async fn notified(&self) {
+        Worker::notified(self).await
+    }
+}
+
+impl<T: SessionTasks> SessionTasks for std::sync::Arc<T> {
+    fn take_reports(&self) -> Vec<TaskReport> {
+        T::take_reports(self)
+    }
+
+    fn requeue(&self, reports: Vec<TaskReport>) {
+        T::requeue(self, reports)
+    }
+
+    fn apply(&self, resp: &SyncResponse) -> impl Future<Output = Result<(), String>> + Send {
+        T::apply(self, resp)
+    }
+
+    fn notified(&self) -> impl Future<Output = ()> + Send {
+        T::notified(self)
     }
 }
 
@@ -63,15 +114,15 @@ pub fn next_backoff(current: Duration, max: Duration) -> Duration {
 /// description (e.g. `|| async { exec.describe().await.ok() }`; None = unknown right now).
 /// On return the tasks keep running (as in Docker when the agent restarts); unsent reports
 /// stay queued in the worker.
-pub async fn run_session<E, T, D, F>(
+pub async fn run_session<W, T, D, F>(
     transport: &T,
-    worker: &Worker<E>,
+    worker: &W,
     node_id: NodeId,
     mut describe: D,
     options: SessionOptions,
     stop: impl Future<Output = ()>,
 ) where
-    E: Executor + 'static,
+    W: SessionTasks,
     T: SyncTransport,
     D: FnMut() -> F,
     F: Future<Output = Option<NodeDescription>>,
@@ -82,7 +133,7 @@ pub async fn run_session<E, T, D, F>(
     let mut described_at: Option<Instant> = None;
     let mut backoff = options.min_backoff;
     loop {
-        if described_at.is_none_or(|t| t.elapsed() >= options.describe_every) {
+        if current.is_none() || described_at.is_none_or(|t| t.elapsed() >= options.describe_every) {
             if let Some(d) = describe().await {
                 current = Some(d);
             }

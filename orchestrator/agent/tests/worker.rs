@@ -105,6 +105,7 @@ impl FakeManager {
                 tasks,
                 mesh: Vec::new(),
                 period_ms: 200,
+                managers: Vec::new(),
                 overlay: Default::default(),
                 secrets: Vec::new(),
                 configs: Vec::new(),

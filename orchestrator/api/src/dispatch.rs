@@ -1,7 +1,8 @@
 //! The dispatcher protocol between a node's agent and the managers (`POST /v1/dispatcher/sync`).
 //!
-//! Every node (workers and managers alike) runs an agent that calls `sync` about once per
-//! heartbeat period, and at once when one of its tasks changes state. The request carries the
+//! Every node (workers and managers alike) calls `sync` about once per heartbeat period, and at
+//! once when one of its tasks changes state: the sync is the node's heartbeat too (the leader
+//! counts the node alive while its syncs arrive), as in swarmkit's session. The request carries the
 //! node's description (capacity, engine labels) and the task status changes observed since the
 //! last successful call; the answer carries the full set of tasks assigned to the node (with
 //! their desired state) and the routing-mesh table. The full set, not a diff, makes the
@@ -61,8 +62,11 @@ pub struct SyncResponse {
     pub tasks: Vec<Task>,
     /// The routing-mesh table for the whole cluster.
     pub mesh: Vec<MeshPort>,
-    /// Sync again within this period.
+    /// Sync again within this period (the heartbeat period).
     pub period_ms: u64,
+    /// Manager addresses, to fail over to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managers: Vec<String>,
     /// The overlay networks of the node's tasks (issue 15).
     #[serde(default)]
     pub overlay: crate::network_api::OverlayView,

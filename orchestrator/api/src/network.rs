@@ -304,85 +304,59 @@ impl NetworkSpec {
     }
 }
 
-/// `network create` flags as typed (before the manager fills in defaults).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NetworkFlags {
-    /// The name.
-    pub name: String,
-    /// `--driver`; default overlay.
-    pub driver: Option<String>,
-    /// `--subnet` (repeatable).
-    pub subnets: Vec<String>,
-    /// `--gateway` (repeatable, in the order of the subnets).
-    pub gateways: Vec<String>,
-    /// `--ip-range` (repeatable, in the order of the subnets).
-    pub ip_ranges: Vec<String>,
-    /// `--internal`.
-    pub internal: bool,
-    /// `--attachable`.
-    pub attachable: bool,
-    /// `--label k=v`.
-    pub labels: Vec<String>,
-    /// `--opt k=v`.
-    pub options: Vec<String>,
-}
+/// The driver of a network that names none.
+pub const DEFAULT_DRIVER: &str = "overlay";
 
-impl NetworkFlags {
-    /// Builds and validates the spec: gateways and ranges pair with the subnets in order, a
-    /// missing gateway is the subnet's first address.
-    pub fn into_spec(self) -> Result<NetworkSpec, SpecError> {
-        if self.gateways.len() > self.subnets.len() {
+impl IpamConfig {
+    /// The subnets of `network create --subnet/--gateway/--ip-range`: gateways and ranges pair
+    /// with the subnets in order, a missing gateway is the subnet's first address. Each value
+    /// is checked alone here; [`NetworkSpec::validate`] checks them together.
+    pub fn paired(
+        subnets: &[String],
+        gateways: &[String],
+        ip_ranges: &[String],
+    ) -> Result<Vec<IpamConfig>, SpecError> {
+        if gateways.len() > subnets.len() {
             return Err(SpecError::new(
                 "--gateway",
-                self.gateways.join(","),
+                gateways.join(","),
                 "more gateways than subnets",
                 "give one --subnet for every --gateway",
             ));
         }
-        if self.ip_ranges.len() > self.subnets.len() {
+        if ip_ranges.len() > subnets.len() {
             return Err(SpecError::new(
                 "--ip-range",
-                self.ip_ranges.join(","),
+                ip_ranges.join(","),
                 "more ranges than subnets",
                 "give one --subnet for every --ip-range",
             ));
         }
         let mut ipam = Vec::new();
-        for (i, s) in self.subnets.iter().enumerate() {
+        for (i, s) in subnets.iter().enumerate() {
             let p = Prefix::parse("--subnet", s)?;
-            let gateway = match self.gateways.get(i) {
+            let gateway = match gateways.get(i) {
                 Some(g) => g.clone(),
                 None => Ipv4Addr::from(p.base + 1).to_string(),
             };
             ipam.push(IpamConfig {
                 subnet: s.trim().to_string(),
                 gateway,
-                ip_range: self.ip_ranges.get(i).map(|r| r.trim().to_string()),
+                ip_range: ip_ranges.get(i).map(|r| r.trim().to_string()),
             });
         }
-        let mut labels = BTreeMap::new();
-        for l in &self.labels {
-            let (k, v) = crate::label::parse_label("--label", l)?;
-            labels.insert(k, v);
-        }
-        let mut options = BTreeMap::new();
-        for o in &self.options {
-            let (k, v) = o.split_once('=').unwrap_or((o.as_str(), "true"));
-            options.insert(k.trim().to_string(), v.trim().to_string());
-        }
-        let spec = NetworkSpec {
-            name: self.name,
-            driver: self.driver.unwrap_or_else(|| "overlay".into()),
-            ipam,
-            internal: self.internal,
-            attachable: self.attachable,
-            labels,
-            options,
-            ingress: false,
-        };
-        spec.validate()?;
-        Ok(spec)
+        Ok(ipam)
     }
+}
+
+/// `--opt k=v` values (`--opt encrypted`: `encrypted=true`).
+pub fn driver_options(opts: &[String]) -> BTreeMap<String, String> {
+    opts.iter()
+        .map(|o| {
+            let (k, v) = o.split_once('=').unwrap_or((o.as_str(), "true"));
+            (k.trim().to_string(), v.trim().to_string())
+        })
+        .collect()
 }
 
 /// Parses one `--network` value: `NAME` or `name=NAME,alias=A[,alias=B]` (`target=` too).
@@ -432,54 +406,6 @@ pub fn parse_network_flag(value: &str) -> Result<NetworkAttachmentConfig, SpecEr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn flags(subnets: &[&str]) -> NetworkFlags {
-        NetworkFlags {
-            name: "backend".into(),
-            subnets: subnets.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn defaults_and_gateway() {
-        let s = flags(&["10.0.9.0/24"]).into_spec().unwrap();
-        assert_eq!(s.driver, "overlay");
-        assert_eq!(s.ipam[0].gateway, "10.0.9.1");
-        let mut f = flags(&["10.0.9.0/24"]);
-        f.gateways = vec!["10.0.9.254".into()];
-        f.ip_ranges = vec!["10.0.9.128/25".into()];
-        let s = f.into_spec().unwrap();
-        assert_eq!(s.ipam[0].gateway, "10.0.9.254");
-        assert_eq!(s.ipam[0].ip_range.as_deref(), Some("10.0.9.128/25"));
-    }
-
-    #[test]
-    fn bad_input_names_the_flag() {
-        let e = flags(&["10.0.9.1/24"]).into_spec().unwrap_err();
-        assert_eq!(e.field, "--subnet");
-        let mut f = flags(&["10.0.9.0/24"]);
-        f.gateways = vec!["10.0.8.1".into()];
-        assert_eq!(f.into_spec().unwrap_err().field, "--gateway");
-        let mut f = flags(&["10.0.9.0/24"]);
-        f.ip_ranges = vec!["10.0.10.0/25".into()];
-        assert_eq!(f.into_spec().unwrap_err().field, "--ip-range");
-        let e = flags(&["10.0.0.0/16", "10.0.9.0/24"])
-            .into_spec()
-            .unwrap_err();
-        assert!(e.reason.contains("overlaps"), "{e}");
-        let mut f = flags(&[]);
-        f.options = vec!["encrypted".into()];
-        let e = f.into_spec().unwrap_err();
-        assert_eq!(e.field, "--opt");
-        assert!(e.to_string().contains("not supported"), "{e}");
-        let mut f = flags(&[]);
-        f.driver = Some("bridge".into());
-        assert_eq!(f.into_spec().unwrap_err().field, "--driver");
-        let mut f = flags(&[]);
-        f.name = "bad name".into();
-        assert_eq!(f.into_spec().unwrap_err().field, "NAME");
-    }
 
     #[test]
     fn only_tasks_on_internal_networks_alone_are_isolated() {

@@ -57,6 +57,19 @@ pub struct TaskLogLine {
     pub time: Option<String>,
 }
 
+/// What a streamed log read asks of a node's executor (from a [`LogStreamQuery`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogStreamOptions {
+    /// Keep streaming new lines until the receiver goes.
+    pub follow: bool,
+    /// Only lines at or after this time (nanoseconds since the epoch).
+    pub since_ns: Option<i64>,
+    /// Only lines before this time (nanoseconds since the epoch).
+    pub until_ns: Option<i64>,
+    /// The last N lines first.
+    pub tail: Option<usize>,
+}
+
 /// The query of the streamed log routes (`.../logs/stream`), whose answer is newline-delimited
 /// JSON: one [`TaskLogLine`] per line, until the logs end or, with `follow`, until the
 /// client goes.

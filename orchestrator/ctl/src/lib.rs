@@ -28,6 +28,7 @@ pub mod filter;
 pub mod format;
 pub mod network;
 pub mod network_args;
+pub mod network_create;
 pub mod node;
 pub mod node_ps;
 pub mod policy_args;

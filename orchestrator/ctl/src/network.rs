@@ -7,44 +7,17 @@ use anyhow::{bail, Result};
 use clap::Subcommand;
 use serde_json::{json, Value};
 use swarm_api::client::Client;
-use swarm_api::network::NetworkFlags;
 use swarm_api::network_api::NetworkView;
 
 use crate::format::{write_json, Format};
+use crate::network_create::NetworkCreateArgs;
 use crate::table::table;
 
 /// `network ...`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum NetworkVerb {
     /// Create an overlay network.
-    Create {
-        /// Driver to manage the network (overlay).
-        #[arg(short, long)]
-        driver: Option<String>,
-        /// Subnet in CIDR format (e.g. 10.0.9.0/24); repeatable.
-        #[arg(long)]
-        subnet: Vec<String>,
-        /// Gateway of the subnet of the same position; repeatable.
-        #[arg(long)]
-        gateway: Vec<String>,
-        /// Allocate task addresses from a sub-range of the subnet of the same position.
-        #[arg(long)]
-        ip_range: Vec<String>,
-        /// Restrict external access to the network.
-        #[arg(long)]
-        internal: bool,
-        /// Enable manual container attachment (recorded).
-        #[arg(long)]
-        attachable: bool,
-        /// Network labels (key=value); repeatable.
-        #[arg(long)]
-        label: Vec<String>,
-        /// Driver options (key=value, e.g. encrypted); repeatable.
-        #[arg(short, long)]
-        opt: Vec<String>,
-        /// Network name.
-        name: String,
-    },
+    Create(NetworkCreateArgs),
     /// List networks.
     #[command(visible_alias = "list")]
     Ls {
@@ -149,29 +122,8 @@ pub async fn run_network(
 ) -> Result<()> {
     let json_out = format == Format::Json;
     match verb {
-        NetworkVerb::Create {
-            driver,
-            subnet,
-            gateway,
-            ip_range,
-            internal,
-            attachable,
-            label,
-            opt,
-            name,
-        } => {
-            let spec = NetworkFlags {
-                name,
-                driver,
-                subnets: subnet,
-                gateways: gateway,
-                ip_ranges: ip_range,
-                internal,
-                attachable,
-                labels: label,
-                options: opt,
-            }
-            .into_spec()?;
+        NetworkVerb::Create(args) => {
+            let spec = args.into_spec()?;
             let v = client.networks().create(&spec).await?;
             if json_out {
                 return write_json(out, &inspect_json(&v));

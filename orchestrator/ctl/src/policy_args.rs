@@ -101,7 +101,7 @@ policy_args!(
 );
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use clap::Parser;
 
     use super::*;
@@ -120,25 +120,28 @@ mod tests {
         Cli::try_parse_from(all).map_err(|e| e.to_string())
     }
 
+    /// A value for every `--update-*` flag and one `--rollback-*` flag (service update's tests
+    /// read the same list).
+    pub(crate) const EVERY_POLICY_FLAG: &[&str] = &[
+        "--update-parallelism",
+        "2",
+        "--update-delay",
+        "1m30s",
+        "--update-monitor",
+        "10s",
+        "--update-failure-action",
+        "rollback",
+        "--update-max-failure-ratio",
+        "0.25",
+        "--update-order",
+        "start-first",
+        "--rollback-parallelism",
+        "0",
+    ];
+
     #[test]
     fn both_policies_and_later_updates_keep_earlier_values() {
-        let c = parse(&[
-            "--update-parallelism",
-            "2",
-            "--update-delay",
-            "1m30s",
-            "--update-monitor",
-            "10s",
-            "--update-failure-action",
-            "rollback",
-            "--update-max-failure-ratio",
-            "0.25",
-            "--update-order",
-            "start-first",
-            "--rollback-parallelism",
-            "0",
-        ])
-        .unwrap();
+        let c = parse(EVERY_POLICY_FLAG).unwrap();
         let u = c.update.apply(None).unwrap();
         assert_eq!(u.parallelism, 2);
         assert_eq!(u.delay_ms, 90_000);

@@ -240,25 +240,8 @@ mod tests {
 
     #[test]
     fn update_and_rollback_configs() {
-        let n = update_args(&[
-            "--update-parallelism",
-            "2",
-            "--update-delay",
-            "1m30s",
-            "--update-monitor",
-            "10s",
-            "--update-failure-action",
-            "rollback",
-            "--update-max-failure-ratio",
-            "0.25",
-            "--update-order",
-            "start-first",
-            "--rollback-parallelism",
-            "0",
-            "web",
-        ])
-        .apply(&web())
-        .unwrap();
+        let args = [crate::policy_args::tests::EVERY_POLICY_FLAG, &["web"]].concat();
+        let n = update_args(&args).apply(&web()).unwrap();
         let u = n.update_config.unwrap();
         assert_eq!(u.parallelism, 2);
         assert_eq!(u.delay_ms, 90_000);

@@ -21,7 +21,7 @@ pub trait AgentHandle: Send + Sync {
     fn log_stream<'a>(
         &'a self,
         task_id: &'a str,
-        opts: swarm_agent::executor::LogStreamOptions,
+        opts: swarm_api::service_api::LogStreamOptions,
         tx: tokio::sync::mpsc::Sender<(bool, String, Option<String>)>,
     ) -> BoxFut<'a, Result<(), String>>;
 

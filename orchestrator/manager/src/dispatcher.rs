@@ -2,9 +2,10 @@
 //! per-node agent routes the managers call (task logs).
 //!
 //! `POST /v1/dispatcher/sync`: a node (authenticated by its certificate, still in the state)
-//! reports its description and task status changes; the manager commits them through Raft
+//! reports its description and task status changes; the manager records the sync as the node's
+//! heartbeat ([`crate::heartbeats::beat`]), commits the reports through Raft
 //! (forwarded to the leader) and answers from its applied state with every task assigned to
-//! the node and the routing-mesh table.
+//! the node, the routing-mesh table and the managers to fail over to.
 
 use axum::extract::{Path, Query};
 use axum::Json;
@@ -30,6 +31,8 @@ pub(crate) async fn sync(Call(n, p): Call, Json(req): Json<SyncRequest>) -> Answ
             "sync node id does not match the certificate".into(),
         ));
     }
+    // The sync is the node's heartbeat.
+    crate::heartbeats::beat(&n, id).await?;
     if let Some(description) = req.description {
         let stored = n
             .state
@@ -69,6 +72,7 @@ pub(crate) async fn sync(Call(n, p): Call, Json(req): Json<SyncRequest>) -> Answ
         tasks,
         mesh: mesh_table(state),
         period_ms: n.settings.heartbeat_interval().as_millis() as u64,
+        managers: state.managers().map(|m| m.addr.clone()).collect(),
         overlay: crate::network_view::overlay_view(state, &key),
         secrets,
         configs,

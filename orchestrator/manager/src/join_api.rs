@@ -1,14 +1,11 @@
 //! Node endpoints: join with a token (CSR signing), become a voter, heartbeats, leave.
 
-use std::time::Instant;
-
 use axum::Json;
 use swarm_api::command::Command;
 use swarm_api::control::{
     ForceRequest, HeartbeatRequest, HeartbeatResponse, JoinRequest, JoinResponse,
 };
 use swarm_api::node::{format_node_id, Node as NodeRecord, NodeStatus, Role};
-use swarm_api::routes;
 use swarm_api::tls::certs_from_pem;
 use swarm_api::token::{fingerprint, secrets_equal, JoinToken};
 
@@ -124,26 +121,7 @@ pub(crate) async fn heartbeat(
             "heartbeat node id does not match the certificate".into(),
         ));
     }
-    let m = n.metrics();
-    match m.current_leader {
-        Some(l) if l == n.id => n
-            .liveness
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .beat(id, Instant::now()),
-        Some(l) => {
-            let addr = m
-                .membership_config
-                .membership()
-                .get_node(&l)
-                .map(|x| x.addr.clone())
-                .ok_or_else(|| ManagerError::NoQuorum("leader address unknown".into()))?;
-            n.peer(&addr)
-                .post::<_, ()>(routes::RAFT_HEARTBEAT.pattern, &req)
-                .await?;
-        }
-        None => return Err(ManagerError::NoQuorum("no leader".into())),
-    }
+    crate::heartbeats::beat(&n, id).await?;
     let state = n.snapshot();
     Ok(Json(HeartbeatResponse {
         role,

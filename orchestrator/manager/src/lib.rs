@@ -1,7 +1,8 @@
 //! The swarmd manager: Raft node, control API, orchestrators, dispatcher, certificate authority.
 //!
-//! Every swarmd process runs a [`node::Node`]: an openraft instance over the redb store, an HTTP
-//! API served over mutual TLS ([`server`]) and on a local unix socket, and a heartbeat loop.
+//! Every swarmd process runs a [`node::Node`]: an openraft instance over the redb store and an
+//! HTTP API served over mutual TLS ([`server`]) and on a local unix socket; the node runtime
+//! (`swarm-node`) composes it with the session towards the managers and the task executor.
 //! Managers are the Raft voters; workers run the same server but stay outside the membership.
 //!
 //! - [`bootstrap`]: `init` (root CA, first node, tokens), `join` (token → pinned CA → CSR →
@@ -12,20 +13,18 @@
 //! - [`health`]: the load balancer's plain-HTTP health check.
 //! - [`node::Node::write`]: writes go to the leader (forwarded) and fail fast with "no quorum";
 //!   reads serve the last applied state, except the ones behind [`read_index`] (linearizable).
-//! - [`quorum`] and [`liveness`]: pure quorum guards and Ready/Down decisions.
+//! - [`quorum`] and [`liveness`]: pure quorum guards and Ready/Down decisions; [`heartbeats`]
+//!   records the nodes' syncs as heartbeats on the leader and commits those decisions.
 //!
 //! Limits: certificates are not renewed or revoked (a removed node is refused because it is no
 //! longer in the state); a node whose role changes signs itself a certificate for the new role
 //! ([`promotion`]) but presents it only after a restart (the state's role decides the checks).
 
 pub mod admin_api;
-pub mod agent;
 pub mod agent_handle;
-pub mod agent_link;
 pub mod auth;
 pub mod bootstrap;
 pub mod ca;
-pub mod daemon;
 pub mod data_key;
 pub mod dispatcher;
 pub mod error;
@@ -33,6 +32,7 @@ pub mod events_api;
 pub mod extract;
 pub mod file_delivery;
 pub mod health;
+pub mod heartbeats;
 pub mod join_api;
 pub mod keyring;
 pub mod liveness;

@@ -5,7 +5,8 @@
 //! - Orchestrator and scheduler: round durations, placements, pending decisions.
 //! - Dispatcher: connected (Ready) nodes, sync handling time; heartbeat round trips of this
 //!   node.
-//! - The store's and the agent's families (`swarm_store::metrics`, `swarm_agent::metrics`).
+//! - The store's families (`swarm_store::metrics`); the node runtime adds the agent's and the
+//!   overlay's (`swarm-node`).
 //!
 //! Served as plain HTTP on a loopback `--metrics-addr` ([`serve`]), and as `GET /metrics` on the
 //! node's mTLS port and local socket for admin certificates and root ([`routes`]).
@@ -61,14 +62,13 @@ swarm_metrics::families! {
 /// This process's manager metrics.
 pub static METRICS: LazyLock<ManagerMetrics> = LazyLock::new(ManagerMetrics::default);
 
-/// The registry of a node: every crate's families, turned on for this process.
+/// The registry of a manager-side node: the store's and the manager's families, turned on for
+/// this process (the node runtime registers its executor's families on top).
 pub fn registry(node: &Arc<Node>) -> Registry {
     swarm_metrics::enable();
     let mut reg = Registry::default();
     swarm_store::metrics::register(&mut reg);
     swarm_store::metrics::register_state(&mut reg, node.state.clone());
-    swarm_agent::metrics::register(&mut reg);
-    swarm_overlay::metrics::register(&mut reg);
     METRICS.register(&mut reg);
     reg.register_collector(raft_collector(Arc::downgrade(node)));
     reg

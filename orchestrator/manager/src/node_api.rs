@@ -11,6 +11,7 @@ use swarm_api::control::{
     ForceRequest, InfoResponse, JoinTokenRequest, JoinTokenResponse, UpdateNodeRequest,
 };
 use swarm_api::node::{format_node_id, NodeId, NodeStatus, NodeView, Role};
+use swarm_api::routes;
 use swarm_api::tls::certs_from_pem;
 use swarm_api::token::{fingerprint, JoinToken};
 
@@ -228,7 +229,7 @@ pub(crate) async fn leave(Call(n, p): Call, Json(req): Json<ForceRequest>) -> An
         }
         _ => {
             n.pause_heartbeats(true).await;
-            let res = crate::agent::leave_via_manager(&n).await;
+            let res = leave_via_manager(&n).await;
             if let Err(e) = res {
                 if !req.force {
                     n.pause_heartbeats(false).await;
@@ -240,4 +241,21 @@ pub(crate) async fn leave(Call(n, p): Call, Json(req): Json<ForceRequest>) -> An
     n.left.store(true, Ordering::SeqCst);
     n.stop();
     Ok(Json(()))
+}
+
+/// A worker asks a manager to remove it from the state.
+async fn leave_via_manager(n: &Node) -> Result<(), ManagerError> {
+    let managers = n.managers.lock().map(|m| m.clone()).unwrap_or_default();
+    let mut last = ManagerError::NoQuorum("no manager known to this node".into());
+    for addr in managers {
+        match n
+            .peer(&addr)
+            .send(&routes::SELF_LEAVE, &[], &ForceRequest { force: false })
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e.into(),
+        }
+    }
+    Err(last)
 }

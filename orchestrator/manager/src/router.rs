@@ -46,7 +46,7 @@ impl Table {
     }
 }
 
-/// Every route of a node (the state is given by [`crate::daemon::router`]).
+/// Every route of a node (the node runtime gives the state: `routes().with_state(node)`).
 pub fn routes() -> Router<Arc<Node>> {
     Table(Router::new())
         .at(&routes::RAFT_APPEND, raft_api::append)

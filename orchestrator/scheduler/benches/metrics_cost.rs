@@ -14,8 +14,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use swarm_api::resources::Resources;
-use swarm_api::service::{ContainerSpec, TaskSpec};
-use swarm_api::task::{Task, TaskState};
+use swarm_api::task::Task;
 use swarm_metrics::prometheus_client::metrics::counter::Counter;
 use swarm_metrics::{AtomicHistogram, LATENCY_BUCKETS};
 use swarm_scheduler::{schedule, NodeInfo, Outcome, Snapshot};
@@ -46,25 +45,14 @@ fn snapshot() -> Snapshot {
 }
 
 fn batch(n: usize) -> Vec<Task> {
-    let mut spec = TaskSpec {
-        container: ContainerSpec {
-            image: "swarm-test/web:v1".into(),
-            ..Default::default()
+    let spec = swarm_testkit::reserving(
+        "swarm-test/web:v1",
+        Resources {
+            nano_cpus: 10_000_000,
+            memory_bytes: 16 << 20,
         },
-        ..Default::default()
-    };
-    spec.resources.reservations = Resources {
-        nano_cpus: 10_000_000,
-        memory_bytes: 16 << 20,
-    };
-    (0..n)
-        .map(|i| {
-            let mut t = swarm_testkit::task(&format!("t{i}"), "svc", "img", TaskState::Pending);
-            t.slot = Some(i as u64 + 1);
-            t.spec = spec.clone();
-            t
-        })
-        .collect()
+    );
+    swarm_testkit::pending("t", "svc", n, &spec)
 }
 
 /// The leader loop's scheduling step around the pure scheduler, metrics as it records them.

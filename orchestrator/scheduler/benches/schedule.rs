@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
 use swarm_api::constraint::{Constraint, PlacementPreference};
 use swarm_api::resources::Resources;
-use swarm_api::service::{ContainerSpec, TaskSpec};
-use swarm_api::task::{Task, TaskState};
+use swarm_api::task::Task;
 use swarm_scheduler::{schedule, NodeInfo, NodeRole, Outcome, Snapshot};
 
 const NODES: usize = 1_000;
@@ -45,17 +44,13 @@ fn tasks(with_pref: bool) -> Vec<Task> {
     let pref = PlacementPreference::parse("spread=node.labels.zone").unwrap();
     let mut out = Vec::with_capacity(SERVICES * TASKS_PER_SERVICE);
     for s in 0..SERVICES {
-        let mut spec = TaskSpec {
-            container: ContainerSpec {
-                image: "swarm-test/web:v1".into(),
-                ..Default::default()
+        let mut spec = swarm_testkit::reserving(
+            "swarm-test/web:v1",
+            Resources {
+                nano_cpus: 100_000_000,
+                memory_bytes: 128 << 20,
             },
-            ..Default::default()
-        };
-        spec.resources.reservations = Resources {
-            nano_cpus: 100_000_000,
-            memory_bytes: 128 << 20,
-        };
+        );
         spec.placement.constraints = if s % 2 == 0 {
             vec![worker.clone()]
         } else {
@@ -64,17 +59,12 @@ fn tasks(with_pref: bool) -> Vec<Task> {
         if with_pref {
             spec.placement.preferences = vec![pref.clone()];
         }
-        for i in 0..TASKS_PER_SERVICE {
-            let mut t = swarm_testkit::task(
-                &format!("t{s}-{i}"),
-                &format!("svc{s}"),
-                "img",
-                TaskState::Pending,
-            );
-            t.slot = Some(i as u64 + 1);
-            t.spec = spec.clone();
-            out.push(t);
-        }
+        out.extend(swarm_testkit::pending(
+            &format!("t{s}-"),
+            &format!("svc{s}"),
+            TASKS_PER_SERVICE,
+            &spec,
+        ));
     }
     out
 }

@@ -24,6 +24,22 @@ fn node(id: &str) -> NodeInfo {
     )
 }
 
+/// A node that reported this platform.
+fn on(id: &str, os: &str, arch: &str) -> NodeInfo {
+    let mut n = node(id);
+    n.platform = Platform {
+        os: os.into(),
+        architecture: arch.into(),
+    };
+    n
+}
+
+/// `n` tasks of service `web` placed under constraint `c`.
+fn constrained(n: usize, c: &str) -> Vec<Task> {
+    let c = Constraint::parse(c).unwrap();
+    tasks("web", n, |t| t.spec.placement.constraints = vec![c.clone()])
+}
+
 fn labelled(id: &str, labels: &[(&str, &str)]) -> NodeInfo {
     let mut n = node(id);
     n.labels = labels
@@ -125,43 +141,19 @@ fn constraint_pins_tasks_to_matching_nodes() {
             labelled("a2", &[("zone", "a")]),
         ],
     };
-    let c = Constraint::parse("node.labels.zone==a").unwrap();
-    let (per_node, pending) = tally(
-        &snap,
-        &tasks("web", 4, |t| t.spec.placement.constraints = vec![c.clone()]),
-    );
+    let (per_node, pending) = tally(&snap, &constrained(4, "node.labels.zone==a"));
     assert_eq!(per_node, counts(&[("a1", 2), ("a2", 2)]));
     assert!(pending.is_empty());
 
-    let ne = Constraint::parse("node.labels.zone!=a").unwrap();
-    let (per_node, _) = tally(
-        &snap,
-        &tasks("web", 3, |t| {
-            t.spec.placement.constraints = vec![ne.clone()]
-        }),
-    );
+    let (per_node, _) = tally(&snap, &constrained(3, "node.labels.zone!=a"));
     assert_eq!(per_node, counts(&[("b1", 3)]));
 
-    let host = Constraint::parse("node.hostname==b1").unwrap();
-    let (per_node, _) = tally(
-        &snap,
-        &tasks("web", 2, |t| {
-            t.spec.placement.constraints = vec![host.clone()]
-        }),
-    );
+    let (per_node, _) = tally(&snap, &constrained(2, "node.hostname==b1"));
     assert_eq!(per_node, counts(&[("b1", 2)]));
 }
 
 #[test]
 fn platform_constraints_pick_nodes_by_os_and_arch() {
-    let on = |id: &str, os: &str, arch: &str| {
-        let mut n = node(id);
-        n.platform = Platform {
-            os: os.into(),
-            architecture: arch.into(),
-        };
-        n
-    };
     let snap = Snapshot {
         nodes: vec![
             on("x1", "linux", "x86_64"),
@@ -170,33 +162,15 @@ fn platform_constraints_pick_nodes_by_os_and_arch() {
             node("unreported"),
         ],
     };
-    let arm = Constraint::parse("node.platform.arch==aarch64").unwrap();
-    let (per_node, pending) = tally(
-        &snap,
-        &tasks("web", 3, |t| {
-            t.spec.placement.constraints = vec![arm.clone()]
-        }),
-    );
+    let (per_node, pending) = tally(&snap, &constrained(3, "node.platform.arch==aarch64"));
     assert_eq!(per_node, counts(&[("arm1", 3)]));
     assert!(pending.is_empty());
 
     // `!=` holds on every node that reports another architecture, and on one that reports none.
-    let not_arm = Constraint::parse("node.platform.arch!=aarch64").unwrap();
-    let (per_node, _) = tally(
-        &snap,
-        &tasks("web", 6, |t| {
-            t.spec.placement.constraints = vec![not_arm.clone()]
-        }),
-    );
+    let (per_node, _) = tally(&snap, &constrained(6, "node.platform.arch!=aarch64"));
     assert_eq!(per_node, counts(&[("x1", 2), ("x2", 2), ("unreported", 2)]));
 
-    let windows = Constraint::parse("node.platform.os==windows").unwrap();
-    let (per_node, pending) = tally(
-        &snap,
-        &tasks("web", 1, |t| {
-            t.spec.placement.constraints = vec![windows.clone()]
-        }),
-    );
+    let (per_node, pending) = tally(&snap, &constrained(1, "node.platform.os==windows"));
     assert!(per_node.is_empty());
     assert_eq!(
         pending,
@@ -209,11 +183,7 @@ fn unsatisfiable_constraint_leaves_tasks_pending_with_reason() {
     let snap = Snapshot {
         nodes: vec![node("n1"), node("n2")],
     };
-    let c = Constraint::parse("node.role==manager").unwrap();
-    let (per_node, pending) = tally(
-        &snap,
-        &tasks("web", 2, |t| t.spec.placement.constraints = vec![c.clone()]),
-    );
+    let (per_node, pending) = tally(&snap, &constrained(2, "node.role==manager"));
     assert!(per_node.is_empty());
     assert_eq!(
         pending,
@@ -569,14 +539,6 @@ fn node_task_view_of_an_assigned_task() {
 
 #[test]
 fn image_platforms_pick_nodes_and_tasks_group_by_their_platforms() {
-    let on = |id: &str, os: &str, arch: &str| {
-        let mut n = node(id);
-        n.platform = Platform {
-            os: os.into(),
-            architecture: arch.into(),
-        };
-        n
-    };
     let snap = Snapshot {
         nodes: vec![
             on("x1", "linux", "x86_64"),

@@ -28,6 +28,9 @@ use common::{wait_for, Cluster, Node, WAIT};
 const CHATTY: &str = "swarm-test/chatter:v1";
 const LINES_PER_TASK: u64 = 20_000;
 
+/// A client command run against a node.
+type Cli = fn(&Node, &[&str]) -> std::process::Output;
+
 fn docker(n: &Node, args: &[&str]) -> std::process::Output {
     let config = n.dir.join("docker-cli-config");
     std::fs::create_dir_all(&config).expect("config dir");
@@ -132,54 +135,26 @@ fn main() {
             (0..runs).map(|_| timed(|| swarmd(m, &["ls"]))).collect(),
         );
     }
+    // The same creation through either client: docker's `service create`, swarmd's `create`.
+    let clients: [(&str, Cli, &[&str]); 2] = [
+        ("docker service", docker, &["service", "create"]),
+        ("swarmd service", swarmd, &["create"]),
+    ];
     let mut k = 0;
-    row(
-        &format!("docker service create --detach ({runs})"),
-        (0..runs)
-            .map(|_| {
-                k += 1;
-                let name = format!("d{k}");
-                timed(|| {
-                    docker(
-                        m,
-                        &[
-                            "service",
-                            "create",
-                            "--detach",
-                            "--name",
-                            &name,
-                            "--replicas",
-                            "0",
-                            image,
-                        ],
-                    )
+    for (label, client, verb) in clients {
+        row(
+            &format!("{label} create --detach ({runs})"),
+            (0..runs)
+                .map(|_| {
+                    k += 1;
+                    let name = format!("d{k}");
+                    let mut args = verb.to_vec();
+                    args.extend(["--detach", "--name", &name, "--replicas", "0", image]);
+                    timed(|| client(m, &args))
                 })
-            })
-            .collect(),
-    );
-    row(
-        &format!("swarmd service create --detach ({runs})"),
-        (0..runs)
-            .map(|_| {
-                k += 1;
-                let name = format!("d{k}");
-                timed(|| {
-                    swarmd(
-                        m,
-                        &[
-                            "create",
-                            "--detach",
-                            "--name",
-                            &name,
-                            "--replicas",
-                            "0",
-                            image,
-                        ],
-                    )
-                })
-            })
-            .collect(),
-    );
+                .collect(),
+        );
+    }
 
     // Log streaming: 10 tasks over the 3 nodes, all their lines written before reading.
     let o = docker(

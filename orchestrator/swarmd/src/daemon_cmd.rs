@@ -6,10 +6,10 @@ use anyhow::{bail, Context, Result};
 use swarm_api::node::{format_node_id, Availability, Role};
 use swarm_api::resources::{parse_cpu, parse_memory, Resources};
 use swarm_manager::bootstrap::{self, NodeAddrs};
-use swarm_manager::daemon::Daemon;
 use swarm_manager::health::HealthListen;
 use swarm_manager::settings::Settings;
 use swarm_manager::state_dir::StateDir;
+use swarm_node::daemon::Daemon;
 use tokio::net::TcpListener;
 
 use crate::addr;

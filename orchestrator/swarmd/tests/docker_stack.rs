@@ -61,12 +61,10 @@ fn service(n: &Node, name: &str) -> Value {
 
 #[test]
 fn docker_secret_and_config_verbs_match_swarmd() {
-    let mut c = Cluster::new(105);
-    c.extra = vec!["--no-executor".into()];
+    let mut c = Cluster::without_executors(105);
     let m1 = c.init("m1");
     let m = &c.nodes[m1];
-    let dir = c.tmp().join("files");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = c.tmp_dir("files");
     let pw = dir.join("pw.txt");
     std::fs::write(&pw, "hunter2-never-shown").unwrap();
     let site = dir.join("site.conf");
@@ -462,12 +460,10 @@ fn stack_ids(n: &Node, stack: &str) -> Vec<String> {
 
 #[test]
 fn docker_stack_deploy_gives_the_specs_of_swarmd_stack_deploy() {
-    let mut c = Cluster::new(106);
-    c.extra = vec!["--no-executor".into()];
+    let mut c = Cluster::without_executors(106);
     let m1 = c.init("m1");
     let m = &c.nodes[m1];
-    let dir = c.tmp().join("proj");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = c.tmp_dir("proj");
     std::fs::write(dir.join("stack.yml"), STACK).unwrap();
     std::fs::write(dir.join("db_pw.txt"), "hunter2-never-shown").unwrap();
     std::fs::write(dir.join("site.conf"), "listen 80;\n").unwrap();

@@ -45,8 +45,7 @@ fn summary(text: &str) -> Vec<String> {
 
 #[test]
 fn a_scripted_scenario_prints_its_events_in_order() {
-    let mut c = Cluster::new(NET);
-    c.extra = vec!["--no-executor".into()];
+    let mut c = Cluster::without_executors(NET);
     let m1 = c.init("m1");
     let m2 = c.join("m2", "manager", m1);
     let secret = c.tmp().join("pw.txt");

@@ -61,11 +61,9 @@ services:
 
 #[test]
 fn deploy_redeploy_update_prune_and_rm() {
-    let mut c = Cluster::new(85);
-    c.extra = vec!["--no-executor".into()];
+    let mut c = Cluster::without_executors(85);
     let m1 = c.init("m1");
-    let dir = c.tmp().join("proj");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = c.tmp_dir("proj");
     std::fs::write(dir.join("stack.yml"), BASE).unwrap();
     std::fs::write(dir.join(".env"), "TAG=v1\n").unwrap();
     let m = &c.nodes[m1];
@@ -189,11 +187,9 @@ fn deploy_redeploy_update_prune_and_rm() {
 
 #[test]
 fn bad_input_exits_2_creates_nothing_and_a_half_done_deploy_completes() {
-    let mut c = Cluster::new(86);
-    c.extra = vec!["--no-executor".into()];
+    let mut c = Cluster::without_executors(86);
     let m1 = c.init("m1");
-    let dir = c.tmp().join("proj");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = c.tmp_dir("proj");
     let m = &c.nodes[m1];
     let cases: &[(&str, &str)] = &[
         ("services:\n  web:\n    image: [x\n", "bad.yml:4:1: "),
@@ -317,11 +313,9 @@ configs:
 
 #[test]
 fn secrets_and_configs_from_files_and_a_missing_external_secret() {
-    let mut c = Cluster::new(87);
-    c.extra = vec!["--no-executor".into()];
+    let mut c = Cluster::without_executors(87);
     let m1 = c.init("m1");
-    let dir = c.tmp().join("proj");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = c.tmp_dir("proj");
     std::fs::write(dir.join("stack.yml"), FILES).unwrap();
     std::fs::write(dir.join("db_pw.txt"), "hunter2-not-shown").unwrap();
     std::fs::write(dir.join("site.conf"), "listen 80;\n").unwrap();

@@ -24,5 +24,5 @@ pub mod unique;
 pub use cluster::cluster_info;
 pub use node::node;
 pub use service::service;
-pub use task::task;
+pub use task::{pending, reserving, task};
 pub use unique::unique;

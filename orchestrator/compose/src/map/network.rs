@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use swarm_api::network::{NetworkFlags, NetworkSpec};
+use swarm_api::network::{driver_options, IpamConfig, NetworkSpec, DEFAULT_DRIVER};
 
 use super::{Context, NAMESPACE_LABEL};
 use crate::error::ComposeError;
@@ -58,19 +58,15 @@ impl Networks {
                     "remove enable_ipv6",
                 ));
             }
-            let mut flags = NetworkFlags {
-                name: real.clone(),
-                driver: n.driver.as_ref().map(|t| t.0.clone()),
-                internal: n.internal.unwrap_or(false),
-                attachable: n.attachable.unwrap_or(false),
-                ..Default::default()
-            };
-            for (k, v) in &n.driver_opts {
-                flags.options.push(match v {
+            let options: Vec<String> = n
+                .driver_opts
+                .iter()
+                .map(|(k, v)| match v {
                     Some(v) => format!("{k}={v}"),
                     None => k.clone(),
-                });
-            }
+                })
+                .collect();
+            let (mut subnets, mut gateways, mut ip_ranges) = (Vec::new(), Vec::new(), Vec::new());
             if let Some(ipam) = &n.ipam {
                 if ipam.driver.as_ref().is_some_and(|d| d.0 != "default") {
                     return Err(ComposeError::key(
@@ -94,10 +90,10 @@ impl Networks {
                             "remove aux_addresses",
                         ));
                     }
-                    flags.subnets.push(c.subnet.0.clone());
+                    subnets.push(c.subnet.0.clone());
                     let lagging = |n: usize| n != i;
-                    if (c.gateway.is_some() && lagging(flags.gateways.len()))
-                        || (c.ip_range.is_some() && lagging(flags.ip_ranges.len()))
+                    if (c.gateway.is_some() && lagging(gateways.len()))
+                        || (c.ip_range.is_some() && lagging(ip_ranges.len()))
                     {
                         return Err(ComposeError::key(
                             format!("{path}.ipam.config[{i}]"),
@@ -106,14 +102,30 @@ impl Networks {
                         ));
                     }
                     if let Some(g) = &c.gateway {
-                        flags.gateways.push(g.0.clone());
+                        gateways.push(g.0.clone());
                     }
                     if let Some(r) = &c.ip_range {
-                        flags.ip_ranges.push(r.0.clone());
+                        ip_ranges.push(r.0.clone());
                     }
                 }
             }
-            let mut spec = flags.into_spec().map_err(|e| {
+            let spec = IpamConfig::paired(&subnets, &gateways, &ip_ranges).and_then(|ipam| {
+                let spec = NetworkSpec {
+                    name: real.clone(),
+                    driver: n
+                        .driver
+                        .as_ref()
+                        .map_or(DEFAULT_DRIVER.into(), |t| t.0.clone()),
+                    ipam,
+                    internal: n.internal.unwrap_or(false),
+                    attachable: n.attachable.unwrap_or(false),
+                    labels: Default::default(),
+                    options: driver_options(&options),
+                    ingress: false,
+                };
+                spec.validate().map(|()| spec)
+            });
+            let mut spec = spec.map_err(|e| {
                 let sub = match e.field.as_str() {
                     "--driver" => "driver",
                     "--opt" => "driver_opts",

@@ -39,6 +39,17 @@ pub fn docker_cmd(sock: &Path, config: &Path) -> Command {
     cmd
 }
 
+/// An HTTP/1.0 answer's status code (0: none) and body.
+fn status_and_body(answer: &str) -> (u16, &str) {
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, body)
+}
+
 /// One raw HTTP request on the docker socket: the status and the JSON body.
 pub fn raw(node: &Node, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let mut s = std::os::unix::net::UnixStream::connect(node.dir.join("docker.sock"))
@@ -53,12 +64,7 @@ pub fn raw(node: &Node, method: &str, path: &str, body: Option<Value>) -> (u16, 
     .expect("send");
     let mut answer = String::new();
     s.read_to_string(&mut answer).expect("read");
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let (status, body) = status_and_body(&answer);
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
@@ -71,11 +77,6 @@ pub fn raw_text(node: &Node, path: &str) -> (u16, String) {
     let mut answer = Vec::new();
     s.read_to_end(&mut answer).expect("read");
     let answer = String::from_utf8_lossy(&answer).into_owned();
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let (status, body) = status_and_body(&answer);
     (status, body.to_string())
 }

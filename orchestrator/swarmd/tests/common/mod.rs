@@ -267,9 +267,23 @@ impl Cluster {
         }
     }
 
+    /// An empty cluster on 127.0.`net`.0/24 whose nodes run no task executor (API-only tests).
+    pub fn without_executors(net: u8) -> Cluster {
+        let mut c = Cluster::new(net);
+        c.extra = vec!["--no-executor".into()];
+        c
+    }
+
     /// Temporary directory of the test.
     pub fn tmp(&self) -> &Path {
         self.tmp.path()
+    }
+
+    /// A new directory `name` in the test's temporary directory.
+    pub fn tmp_dir(&self, name: &str) -> std::path::PathBuf {
+        let dir = self.tmp().join(name);
+        std::fs::create_dir_all(&dir).expect("test directory");
+        dir
     }
 
     fn new_node(&mut self, name: &str) -> usize {

@@ -1,80 +1,24 @@
-//! The node's task executor inside the daemon: the Docker worker, its dispatcher session with
-//! the managers over mutual TLS, and the log hook the node API serves.
+//! The node's task executor: the Docker worker, the tasks the session syncs ([`NodeTasks`]),
+//! and the log hook the node API serves.
 //!
 //! Every node (managers too, as in Docker) runs tasks when a Docker engine answers on the
 //! configured socket; the daemon keeps trying to reach it, so an engine started later is
-//! picked up. Managers sync with themselves (their own dispatcher forwards the writes to the
-//! leader); workers rotate through the managers they know, like heartbeats.
+//! picked up by the running session.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use swarm_agent::docker::DockerExecutor;
-use swarm_agent::session::{run_session, SessionOptions, SyncTransport};
+use swarm_agent::session::SessionTasks;
 use swarm_agent::worker::{Worker, WorkerOptions};
 use swarm_agent::NodeContext;
-use swarm_api::dispatch::{SyncRequest, SyncResponse};
-use swarm_api::node::{format_node_id, Role};
+use swarm_api::dispatch::{NodeDescription, SyncResponse, TaskReport};
+use swarm_api::node::format_node_id;
 use swarm_api::resources::Resources;
-use swarm_api::routes;
-
-use crate::agent_handle::{AgentHandle, BoxFut};
-use crate::node::Node;
-
-/// Sends dispatcher syncs to a manager: this node itself if it is one, else the known
-/// managers in turn (moving on after a failure).
-pub struct ManagerTransport {
-    node: Arc<Node>,
-    own_addr: String,
-    next: AtomicUsize,
-}
-
-impl ManagerTransport {
-    /// A transport for `node`, whose API is at `own_addr`.
-    pub fn new(node: Arc<Node>, own_addr: String) -> Self {
-        ManagerTransport {
-            node,
-            own_addr,
-            next: AtomicUsize::new(0),
-        }
-    }
-
-    fn target(&self) -> Option<String> {
-        if self.node.role() == Some(Role::Manager) {
-            return Some(self.own_addr.clone());
-        }
-        let managers = self
-            .node
-            .managers
-            .lock()
-            .map(|m| m.clone())
-            .unwrap_or_default();
-        (!managers.is_empty())
-            .then(|| managers[self.next.load(Ordering::Relaxed) % managers.len()].clone())
-    }
-}
-
-impl SyncTransport for ManagerTransport {
-    async fn sync(&self, req: SyncRequest) -> Result<SyncResponse, String> {
-        let addr = self
-            .target()
-            .ok_or_else(|| "no manager known to this node yet".to_string())?;
-        match self
-            .node
-            .peer(&addr)
-            .send(&routes::DISPATCHER_SYNC, &[], &req)
-            .await
-        {
-            Ok(r) => Ok(r),
-            Err(e) => {
-                self.next.fetch_add(1, Ordering::Relaxed);
-                Err(format!("{addr}: {e}"))
-            }
-        }
-    }
-}
+use swarm_manager::agent_handle::{AgentHandle, BoxFut};
+use swarm_manager::node::Node;
+use tokio::sync::Notify;
 
 struct Logs(Arc<Worker<DockerExecutor>>);
 
@@ -96,7 +40,7 @@ impl AgentHandle for Logs {
     fn log_stream<'a>(
         &'a self,
         task_id: &'a str,
-        opts: swarm_agent::executor::LogStreamOptions,
+        opts: swarm_api::service_api::LogStreamOptions,
         tx: tokio::sync::mpsc::Sender<(bool, String, Option<String>)>,
     ) -> BoxFut<'a, Result<(), String>> {
         Box::pin(async move {
@@ -138,10 +82,6 @@ pub struct ExecutorConfig {
     pub mesh_ip: IpAddr,
     /// This node's host name (container env and labels).
     pub hostname: String,
-    /// This node's API address (managers sync with themselves there).
-    pub own_addr: String,
-    /// Caps the capacity reported to the scheduler (zero fields: the engine's figures).
-    pub capacity: Resources,
     /// A tmpfs directory for the secret and config files of tasks (a subdirectory per node).
     pub files_root: std::path::PathBuf,
 }
@@ -156,32 +96,73 @@ pub fn capped(engine: Resources, cap: Resources) -> Resources {
     }
 }
 
-/// A manager syncs with its own API, which refuses nodes its state does not list: right after
-/// `init` (or a manager's join) that state does not list this node yet, and the first sync would
-/// be told "not part of this cluster". So a node that counts itself among the managers waits
-/// (up to 10 s, then syncs anyway) until its own state lists it. False when the node stopped.
-async fn own_membership_applied(
-    node: &Node,
-    own_addr: &str,
-    stopped: &mut (impl std::future::Future<Output = ()> + Unpin),
-) -> bool {
-    let is_manager = node
-        .managers
-        .lock()
-        .map(|m| m.iter().any(|a| a == own_addr))
-        .unwrap_or(false);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while is_manager && node.role().is_none() && tokio::time::Instant::now() < deadline {
-        tokio::select! {
-            _ = &mut *stopped => return false,
-            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
-        }
-    }
-    true
+/// The tasks of this node for its session with the managers: the Docker worker once an engine
+/// answered; none before that, or on a node without an executor (`--no-executor`), whose
+/// session is its heartbeat alone.
+pub struct NodeTasks {
+    worker: OnceLock<Arc<Worker<DockerExecutor>>>,
+    ready: Notify,
+    capacity: Resources,
 }
 
-/// Connects to the engine (retrying until the node stops) and runs the dispatcher session.
-pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
+impl NodeTasks {
+    /// No worker yet; `capacity` caps what the engine offers (see [`capped`]).
+    pub fn new(capacity: Resources) -> Self {
+        NodeTasks {
+            worker: OnceLock::new(),
+            ready: Notify::new(),
+            capacity,
+        }
+    }
+
+    fn set(&self, worker: Arc<Worker<DockerExecutor>>) {
+        if self.worker.set(worker).is_ok() {
+            // A sync at once: the description, then the assignments.
+            self.ready.notify_one();
+        }
+    }
+
+    /// The node's description from its engine (`None`: no engine yet, or it did not answer).
+    pub async fn describe(&self) -> Option<NodeDescription> {
+        let w = self.worker.get()?;
+        let mut d = w.executor().describe().await.ok()?;
+        d.resources = capped(d.resources, self.capacity);
+        Some(d)
+    }
+}
+
+impl SessionTasks for NodeTasks {
+    fn take_reports(&self) -> Vec<TaskReport> {
+        self.worker
+            .get()
+            .map(|w| w.take_reports())
+            .unwrap_or_default()
+    }
+
+    fn requeue(&self, reports: Vec<TaskReport>) {
+        if let Some(w) = self.worker.get() {
+            w.requeue(reports);
+        }
+    }
+
+    async fn apply(&self, resp: &SyncResponse) -> Result<(), String> {
+        match self.worker.get() {
+            Some(w) => w.apply(resp).await.map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    async fn notified(&self) {
+        match self.worker.get() {
+            Some(w) => w.notified().await,
+            None => self.ready.notified().await,
+        }
+    }
+}
+
+/// Connects to the engine (retrying until the node stops), then hands the worker to `tasks`
+/// (the session picks it up) and to the node API (task logs).
+pub async fn run(node: Arc<Node>, cfg: ExecutorConfig, tasks: Arc<NodeTasks>) {
     let mut stopped = Box::pin(node.stopped());
     let context = NodeContext {
         node_id: format_node_id(node.id),
@@ -225,28 +206,7 @@ pub async fn run(node: Arc<Node>, cfg: ExecutorConfig) {
         worker.executor().client().clone(),
     )));
     let _ = node.agent.set(Arc::new(Logs(worker.clone())));
-    if !own_membership_applied(&node, &cfg.own_addr, &mut stopped).await {
-        return;
-    }
-    let transport = ManagerTransport::new(node.clone(), cfg.own_addr);
-    let cap = cfg.capacity;
-    let describe = || {
-        let w = worker.clone();
-        async move {
-            let mut d = w.executor().describe().await.ok()?;
-            d.resources = capped(d.resources, cap);
-            Some(d)
-        }
-    };
-    run_session(
-        &transport,
-        &worker,
-        node.id,
-        describe,
-        SessionOptions::default(),
-        node.stopped(),
-    )
-    .await;
+    tasks.set(worker);
 }
 
 #[cfg(test)]

@@ -11,14 +11,16 @@ use swarm_store::{Db, LogStore, StateMachine};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::task::JoinSet;
 
-use crate::error::ManagerError;
-use crate::health::{serve_health, HealthListen, HeartbeatAcks, HEALTH_PORT};
-use crate::network::Network;
-use crate::node::Node;
-use crate::server::{serve_tls, serve_unix, server_config};
-use crate::settings::Settings;
-use crate::state_dir::StateDir;
-use crate::{agent, agent_link, orchestrator};
+use swarm_manager::error::ManagerError;
+use swarm_manager::health::{serve_health, HealthListen, HeartbeatAcks, HEALTH_PORT};
+use swarm_manager::network::Network;
+use swarm_manager::node::Node;
+use swarm_manager::server::{serve_tls, serve_unix, server_config};
+use swarm_manager::settings::Settings;
+use swarm_manager::state_dir::StateDir;
+use swarm_manager::{heartbeats, orchestrator};
+
+use crate::{executor_link, session};
 
 /// Where the secret and config files of tasks live (a tmpfs), one directory per node.
 pub const DEFAULT_FILES_ROOT: &str = "/dev/shm/swarmd-files";
@@ -33,7 +35,7 @@ pub struct Daemon {
 
 /// All routes of a node.
 pub fn router(node: Arc<Node>) -> Router {
-    crate::router::routes().with_state(node)
+    swarm_manager::router::routes().with_state(node)
 }
 
 /// Keeps the data-key file in step with the replicated autolock state (another manager may
@@ -97,14 +99,18 @@ async fn bind_health(
 
 /// Builds the registry and starts the metrics listener when `--metrics-addr` asks for them.
 async fn start_metrics(node: &Arc<Node>, tasks: &mut JoinSet<()>) -> Result<(), ManagerError> {
-    use crate::settings::MetricsListen;
+    use swarm_manager::metrics;
+    use swarm_manager::settings::MetricsListen;
     let listen = node.settings.metrics;
     if listen == MetricsListen::Off {
         return Ok(());
     }
-    let reg = Arc::new(crate::metrics::registry(node));
+    let mut reg = metrics::registry(node);
+    swarm_agent::metrics::register(&mut reg);
+    swarm_overlay::metrics::register(&mut reg);
+    let reg = Arc::new(reg);
     let _ = node.metrics_registry.set(reg.clone());
-    tasks.spawn(crate::metrics::leader_watch(node.clone()));
+    tasks.spawn(metrics::leader_watch(node.clone()));
     if let MetricsListen::At(addr) = listen {
         let listener = TcpListener::bind(addr)
             .await
@@ -113,7 +119,7 @@ async fn start_metrics(node: &Arc<Node>, tasks: &mut JoinSet<()>) -> Result<(), 
                 cause,
             })?;
         tracing::info!(%addr, "metrics listening (http://{addr}/metrics)");
-        tasks.spawn(crate::metrics::serve(listener, reg, node.stopped()));
+        tasks.spawn(metrics::serve(listener, reg, node.stopped()));
     }
     Ok(())
 }
@@ -135,7 +141,7 @@ impl Daemon {
         let client_tls = Arc::new(std::sync::RwLock::new(client_tls));
         let config = Arc::new(settings.raft_config().validate().map_err(raft_err)?);
         let health = settings.health;
-        let local_ip = crate::ca::host_of(&identity.advertise_addr)
+        let local_ip = swarm_manager::ca::host_of(&identity.advertise_addr)
             .parse::<std::net::IpAddr>()
             .ok()
             .filter(|ip| !ip.is_unspecified());
@@ -150,16 +156,15 @@ impl Daemon {
         .map_err(raft_err)?;
         let executor = settings.docker_socket.clone().map(|docker_socket| {
             let ip = local_ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-            agent_link::ExecutorConfig {
+            executor_link::ExecutorConfig {
                 docker_socket,
                 publish_ip: settings.publish_ip.unwrap_or(ip),
                 mesh_ip: settings.mesh_ip.unwrap_or(ip),
                 hostname: identity.hostname.clone(),
-                own_addr: identity.advertise_addr.clone(),
-                capacity: settings.capacity,
                 files_root: std::path::PathBuf::from(DEFAULT_FILES_ROOT),
             }
         });
+        let node_tasks = Arc::new(executor_link::NodeTasks::new(settings.capacity));
         let lock = state.read().ok().and_then(|a| a.state.lock.clone());
         let mut node = Node::new(
             identity.node_id,
@@ -169,7 +174,7 @@ impl Daemon {
             client_tls,
             local_ip,
         );
-        node.keys = crate::keyring::Keyring::load(dir.root(), lock.as_ref())?;
+        node.keys = swarm_manager::keyring::Keyring::load(dir.root(), lock.as_ref())?;
         let _ = node.events.set(events);
         let node = Arc::new(node);
         if let Ok(mut m) = node.managers.lock() {
@@ -208,23 +213,26 @@ impl Daemon {
             swarm_dockerapi::versioned(docker),
             node.stopped(),
         ));
-        tasks.spawn(agent::heartbeat_loop(
+        if let Some(cfg) = executor {
+            tasks.spawn(executor_link::run(node.clone(), cfg, node_tasks.clone()));
+        }
+        tasks.spawn(session::run(
             node.clone(),
-            dir.clone(),
-            identity.advertise_addr.clone(),
-            acks,
+            session::Link {
+                dir: dir.clone(),
+                own_addr: identity.advertise_addr.clone(),
+                acks,
+            },
+            node_tasks,
         ));
-        tasks.spawn(agent::down_monitor(node.clone()));
+        tasks.spawn(heartbeats::down_monitor(node.clone()));
         tasks.spawn(orchestrator::run(node.clone()));
         tasks.spawn(key_file_loop(node.clone()));
-        tasks.spawn(crate::promotion::role_loop(
+        tasks.spawn(swarm_manager::promotion::role_loop(
             node.clone(),
             dir.clone(),
             identity.advertise_addr.clone(),
         ));
-        if let Some(cfg) = executor {
-            tasks.spawn(agent_link::run(node.clone(), cfg));
-        }
         Ok(Daemon { node, dir, tasks })
     }
 
