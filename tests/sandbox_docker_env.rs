@@ -6,6 +6,8 @@
 //! context create` makes a docker context that `docker --context` uses; `docker-env --unset`
 //! stops the tunnel (its port no longer answers) and the next one comes back on the same port;
 //! `down` leaves no tunnel process. Without `docker` on PATH, `context create` says so (exit 2).
+//! With 3 managers, a SIGKILLed leader: the same tunnel (same `DOCKER_HOST`) answers from the new
+//! leader, and `docker node ls` shows the old one Unreachable.
 //! Needs root, the emulator (scripts/test) and Docker; run under `flock /tmp/sandbox.lock`.
 
 #[path = "common/sandbox_home.rs"]
@@ -138,6 +140,15 @@ fn running_tasks(home: &Home, service: &str) -> usize {
         .iter()
         .filter(|t| t["desired_state"] == "running" && t["status"]["state"] == "running")
         .count()
+}
+
+/// The namespaces this test's sandbox made (the other test of this file runs beside it).
+fn created_by(home: &Home, before: &[String]) -> Vec<String> {
+    let prefix = swarm_aws::sandbox::plan::Plan::new(&home.name, 0).netns_prefix();
+    netns()
+        .into_iter()
+        .filter(|n| !before.contains(n) && n.starts_with(&prefix))
+        .collect()
 }
 
 fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> (bool, String)) {
@@ -376,13 +387,7 @@ fn docker_env_points_the_real_docker_cli_at_the_leader_through_a_tunnel() {
     );
     assert_eq!(exports(&back)[0].1, host, "the same DOCKER_HOST");
     assert_eq!(tunnel_pids(&name).len(), 1);
-    let mut created = BTreeSet::new();
-    for n in netns() {
-        if !before.contains(&n) {
-            created.insert(n);
-        }
-    }
-    home.down_leaves_nothing(&created.into_iter().collect::<Vec<_>>());
+    home.down_leaves_nothing(&created_by(&home, &before));
     assert_eq!(tunnel_pids(&name), Vec::<u32>::new(), "down left a tunnel");
     assert!(!answers(port), "port {port} still answers after down");
 }
@@ -400,4 +405,133 @@ fn context_create_without_docker_on_path_says_so() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("`docker` is not on PATH"), "{err}");
     assert!(err.contains("install"), "{err}");
+}
+
+/// The docker CLI's view of the managers through the tunnel: (node id, manager status).
+fn docker_managers(home: &Home, env: &Path) -> Result<Vec<(String, String)>, String> {
+    let out = docker_in(
+        home,
+        env,
+        &["node", "ls", "--format", "{{.ID}} {{.ManagerStatus}}"],
+    );
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(id, st)| (id.to_string(), st.trim().to_string()))
+        .collect())
+}
+
+#[test]
+fn the_tunnel_finds_the_new_leader_when_the_leader_dies() {
+    let home = Home::new(format!("sbxtnl{}", std::process::id() % 100_000));
+    let before = netns();
+    ok(
+        &home.run(&[
+            "up",
+            "--sandbox",
+            "--name",
+            &home.name,
+            "--managers",
+            "3",
+            "--workers",
+            "0",
+        ]),
+        "up --sandbox 3 managers",
+    );
+    let name = home.name.clone();
+    let text = ok(&home.run(&["docker-env", "--cluster", &name]), "docker-env");
+    let env_file = home.dir.path().join("docker-env.sh");
+    std::fs::write(&env_file, &text).unwrap();
+    let tunnel = tunnel_pids(&name);
+    assert_eq!(tunnel.len(), 1, "{tunnel:?}");
+
+    let managers = docker_managers(&home, &env_file).expect("docker node ls");
+    assert_eq!(managers.len(), 3, "{managers:?}");
+    let leader = managers
+        .iter()
+        .find(|(_, st)| st == "Leader")
+        .map(|(id, _)| id.clone())
+        .unwrap_or_else(|| panic!("no leader in {managers:?}"));
+
+    // The leader's swarmd dies (SIGKILL); its host, sshd and engine stay up.
+    let sandbox = swarm_aws::sandbox::Sandbox::with_state_root(
+        &name,
+        home.dir.path().join("state/swarm-aws/sandbox"),
+    )
+    .unwrap();
+    let host = sandbox
+        .hosts()
+        .unwrap()
+        .into_iter()
+        .find(|h| {
+            let node = std::fs::read_to_string(h.dir.join("var/lib/swarmd/node.json")).unwrap();
+            let node: Value = serde_json::from_str(&node).unwrap();
+            format!("{:016x}", node["node_id"].as_u64().unwrap()).starts_with(&leader)
+        })
+        .expect("the leader's host");
+    let pids = Command::new("ip")
+        .args(["netns", "pids", &host.netns])
+        .output()
+        .unwrap();
+    let swarmd: Vec<String> = String::from_utf8_lossy(&pids.stdout)
+        .split_whitespace()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "swarmd")
+        })
+        .map(str::to_string)
+        .collect();
+    assert_eq!(swarmd.len(), 1, "one swarmd on {}: {swarmd:?}", host.netns);
+    let killed = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-KILL", &swarmd[0]])
+        .status()
+        .unwrap()
+        .success());
+
+    // The same DOCKER_HOST reaches the new leader: the tunnel drops the dead route and finds it.
+    let mut seen = String::new();
+    let mut switched = None;
+    while killed.elapsed() < Duration::from_secs(120) {
+        match docker_managers(&home, &env_file) {
+            Ok(m) => {
+                let new = m.iter().find(|(_, st)| st == "Leader").map(|(id, _)| id);
+                if new.is_some_and(|id| *id != leader) {
+                    switched = Some(killed.elapsed());
+                    break;
+                }
+                seen = format!("{m:?}");
+            }
+            Err(e) => seen = e,
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let switched =
+        switched.unwrap_or_else(|| panic!("no new leader through the tunnel; last seen: {seen}"));
+    eprintln!("the tunnel answered from the new leader {switched:?} after the kill");
+    assert_eq!(
+        tunnel_pids(&name),
+        tunnel,
+        "the same tunnel process serves on"
+    );
+    // Once the new leader has missed its heartbeats, docker shows the dead one Unreachable.
+    wait_for(
+        "the killed leader shown Unreachable",
+        Duration::from_secs(90),
+        || match docker_managers(&home, &env_file) {
+            Ok(m) => {
+                let old = m.iter().find(|(id, _)| *id == leader);
+                (
+                    m.len() == 3 && old.is_some_and(|(_, st)| st == "Unreachable"),
+                    format!("{m:?}"),
+                )
+            }
+            Err(e) => (false, e),
+        },
+    );
+
+    home.down_leaves_nothing(&created_by(&home, &before));
+    assert_eq!(tunnel_pids(&name), Vec::<u32>::new(), "down left a tunnel");
 }
