@@ -194,7 +194,7 @@ pub fn env_file_text(cfg: &NodeConfig) -> String {
         ("SWARMD_LISTEN_ADDR", cfg.listen_addr.as_str()),
         ("SWARMD_HOSTNAME", cfg.hostname.as_str()),
         ("SWARMD_PUBLISH_IP", cfg.publish_ip.as_str()),
-        ("SWARMD_NODE_LABELS", &cfg.labels.join(",")),
+        ("SWARMD_NODE_LABELS", cfg.labels.join(",").as_str()),
         ("SWARMD_MANAGER_ADDR", manager),
         ("SWARMD_JOIN_TOKEN", token),
     ]
