@@ -175,7 +175,11 @@ fn terminated_instances_are_drained_demoted_and_removed_and_gone_ones_reaped() {
         stderr.contains("swarm-guide runs beside swarmd on every manager"),
         "{stderr}"
     );
-    let up = sandbox_home::json_docs(&out).last().cloned().unwrap();
+    // The stack's document (outputs, inventory) comes before the bootstrap's report.
+    let up = sandbox_home::json_docs(&out)
+        .into_iter()
+        .find(|d| d.get("outputs").is_some())
+        .unwrap_or_else(|| panic!("no stack document: {stderr}"));
     let r = roster(&home);
     let managers = parts(&r, "manager");
     let workers = parts(&r, "worker");

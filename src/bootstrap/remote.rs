@@ -217,7 +217,7 @@ if [ -f {host_env} ]; then set -a; . {host_env}; set +a; fi
 if [ -f {env} ]; then . {env}; fi
 [ -n "$SWARMD_HOSTNAME" ] || SWARMD_HOSTNAME=$(cat /proc/sys/kernel/hostname)
 if [ -n "$SWARMD_PUBLISH_IP" ]; then export SWARMD_PUBLISH_IP; else unset SWARMD_PUBLISH_IP; fi
-if [ -n "${{SWARMD_NODE_LABELS:-}}" ]; then export SWARMD_NODE_LABELS; fi
+if [ -n "$SWARMD_NODE_LABELS" ]; then export SWARMD_NODE_LABELS; fi
 if [ -f {state}/node.json ]; then
   exec {bin} run --state-dir {state}
 fi

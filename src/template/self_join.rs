@@ -178,6 +178,10 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
     };
     let (_, manager_asg) = compute_ids("Manager");
     let (_, worker_asg) = compute_ids("Worker");
+    let join_params: Vec<Value> = [params::MANAGERS, params::MANAGER_TOKEN, params::WORKER_TOKEN]
+        .iter()
+        .map(|p| sub(&format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/swarm-aws/${{AWS::StackName}}/{p}")))
+        .collect();
     t.resource(
         HEAL_POLICY,
         json!({
@@ -211,10 +215,7 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
                         "Sid": "KeepTheJoinParametersCurrent",
                         "Effect": "Allow",
                         "Action": "ssm:PutParameter",
-                        "Resource": [params::MANAGERS, params::MANAGER_TOKEN, params::WORKER_TOKEN]
-                            .iter()
-                            .map(|p| sub(&format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/swarm-aws/${{AWS::StackName}}/{p}")))
-                            .collect::<Vec<_>>(),
+                        "Resource": join_params,
                     },
                     {
                         "Sid": "ReadThisStacksGuideBuilds",
