@@ -79,6 +79,14 @@ pub enum CloudError {
         /// Cause.
         source: AwsError,
     },
+    /// SendMessage (a lifecycle notice the emulator does not send) failed.
+    #[error("SendMessage to {queue} failed: {source}")]
+    SendMessage {
+        /// Queue URL.
+        queue: String,
+        /// Cause.
+        source: AwsError,
+    },
     /// DeleteParameters failed.
     #[error("DeleteParameters under {path} ({count} parameters) failed: {source}")]
     DeleteParameters {
@@ -97,6 +105,7 @@ impl CloudError {
         match self {
             CloudError::Stack(e) => e.aws_source(),
             CloudError::DescribeAutoScalingGroups { source, .. }
+            | CloudError::SendMessage { source, .. }
             | CloudError::DescribeInstances { source, .. }
             | CloudError::SetInstanceProtection { source, .. }
             | CloudError::ListResourceRecordSets { source, .. }

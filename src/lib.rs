@@ -21,6 +21,7 @@ pub mod engine;
 pub mod error;
 pub mod inventory;
 pub mod keypair;
+pub mod lifecycle;
 pub mod preflight;
 pub mod provider;
 pub mod sandbox;

@@ -12,7 +12,7 @@ use aws_sdk_ssm::types::ParameterType;
 use crate::aws::{call, Clients};
 use crate::bootstrap::{Binaries, JoinMaterial};
 use crate::cloud_error::CloudError;
-use crate::template::self_join::{parameter_path, params, swarmd_key};
+use crate::template::self_join::{guide_key, parameter_path, params, swarmd_key};
 
 /// Uploads every build with a known architecture to `bucket` and records its SHA-256 under the
 /// stack's path. Returns the architectures uploaded.
@@ -42,6 +42,47 @@ pub async fn upload_builds(
         })?;
         let name = format!("{}/{}{arch}", parameter_path(stack), params::SWARMD_SHA256);
         put(clients, &name, &binary.sha256, ParameterType::String).await?;
+        done.push(arch.to_string());
+    }
+    Ok(done)
+}
+
+/// Uploads the lifecycle consumer's build found beside each swarmd build (`swarm-guide`, of the
+/// same architecture) to `bucket` and records its SHA-256. Returns the architectures uploaded;
+/// empty when no build has one beside it (managers then run without the consumer).
+pub async fn upload_guides(
+    clients: &Clients,
+    stack: &str,
+    bucket: &str,
+    builds: &Binaries,
+) -> Result<Vec<String>, CloudError> {
+    let mut done = Vec::new();
+    for (arch, binary) in builds.by_arch() {
+        let Some(bytes) = crate::bootstrap::guide::beside(&binary.path)
+            .and_then(|p| std::fs::read(p).ok())
+            .filter(|b| crate::bootstrap::elf_arch(b) == Some(arch))
+        else {
+            continue;
+        };
+        let sha256 = crate::bootstrap::sha256_hex(&bytes);
+        let key = guide_key(arch);
+        call(
+            clients
+                .s3
+                .put_object()
+                .bucket(bucket)
+                .key(&key)
+                .body(bytes.into())
+                .send(),
+        )
+        .await
+        .map_err(|source| CloudError::PutObject {
+            bucket: bucket.to_string(),
+            key: key.clone(),
+            source,
+        })?;
+        let name = format!("{}/{}{arch}", parameter_path(stack), params::GUIDE_SHA256);
+        put(clients, &name, &sha256, ParameterType::String).await?;
         done.push(arch.to_string());
     }
     Ok(done)

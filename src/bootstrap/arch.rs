@@ -38,6 +38,14 @@ pub fn normalize_arch(uname: &str) -> String {
     }
 }
 
+/// The SHA-256 of `bytes`, lower-case hex (pure).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// One binary ready to upload.
 #[derive(Debug, Clone)]
 pub struct Binary {
@@ -78,10 +86,7 @@ impl Binaries {
         let mut by_arch = BTreeMap::new();
         let mut default = None;
         for (path, bytes) in loaded {
-            let sha256 = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let sha256 = sha256_hex(&bytes);
             let arch = elf_arch(&bytes);
             let b = Binary {
                 path,

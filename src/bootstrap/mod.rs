@@ -22,6 +22,7 @@
 mod arch;
 mod aws;
 mod error;
+pub mod guide;
 mod members;
 pub mod nodes;
 mod passthrough;
@@ -33,7 +34,7 @@ mod sandbox;
 pub mod scale_plan;
 mod shrink;
 
-pub use arch::{elf_arch, normalize_arch, Binaries, Binary};
+pub use arch::{elf_arch, normalize_arch, sha256_hex, Binaries, Binary};
 pub use aws::{aws_host, aws_hosts, aws_options, AWS_SSH_USER};
 pub use error::BootstrapError;
 pub use members::{members_of, staying_managers, take_out};

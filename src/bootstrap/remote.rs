@@ -150,6 +150,15 @@ pub struct NodeConfig {
     pub hostname: String,
     /// Where published container ports are bound (empty: the advertise IP).
     pub publish_ip: String,
+    /// The node's labels at join (`KEY=VALUE`; swarm-aws records the instance id, see
+    /// [`instance_label`]).
+    pub labels: Vec<String>,
+}
+
+/// The node label naming the EC2 instance a node runs on (the lifecycle consumer, `swarm-guide`,
+/// finds a terminating instance's node by it): `swarm-aws.instance-id=ID`.
+pub fn instance_label(instance_id: &str) -> String {
+    format!("swarm-aws.instance-id={instance_id}")
 }
 
 impl NodeConfig {
@@ -185,6 +194,7 @@ pub fn env_file_text(cfg: &NodeConfig) -> String {
         ("SWARMD_LISTEN_ADDR", cfg.listen_addr.as_str()),
         ("SWARMD_HOSTNAME", cfg.hostname.as_str()),
         ("SWARMD_PUBLISH_IP", cfg.publish_ip.as_str()),
+        ("SWARMD_NODE_LABELS", cfg.labels.join(",").as_str()),
         ("SWARMD_MANAGER_ADDR", manager),
         ("SWARMD_JOIN_TOKEN", token),
     ]
@@ -207,6 +217,7 @@ if [ -f {host_env} ]; then set -a; . {host_env}; set +a; fi
 if [ -f {env} ]; then . {env}; fi
 [ -n "$SWARMD_HOSTNAME" ] || SWARMD_HOSTNAME=$(cat /proc/sys/kernel/hostname)
 if [ -n "$SWARMD_PUBLISH_IP" ]; then export SWARMD_PUBLISH_IP; else unset SWARMD_PUBLISH_IP; fi
+if [ -n "$SWARMD_NODE_LABELS" ]; then export SWARMD_NODE_LABELS; fi
 if [ -f {state}/node.json ]; then
   exec {bin} run --state-dir {state}
 fi
@@ -624,8 +635,13 @@ mod tests {
             listen_addr: "0.0.0.0:2377".into(),
             hostname: "w 1".into(),
             publish_ip: "10.213.1.1".into(),
+            labels: vec![instance_label("i-0abc"), "swarm-aws.x=y".into()],
         };
         let text = env_file_text(&cfg);
+        assert!(
+            text.contains("SWARMD_NODE_LABELS='swarm-aws.instance-id=i-0abc,swarm-aws.x=y'\n"),
+            "{text}"
+        );
         assert!(text.contains("SWARMD_MODE='join'\n"));
         assert!(
             text.contains("SWARMD_JOIN_TOKEN='SWMTKN-1-abc'\\''$(x)'\n"),
@@ -652,6 +668,7 @@ mod tests {
             "exec '/sb/h0/usr/local/bin/swarmd' run --state-dir '/sb/h0/var/lib/swarmd'"
         ));
         assert!(s.contains("export SWARMD_JOIN_TOKEN"));
+        assert!(s.contains("then export SWARMD_NODE_LABELS; fi"), "{s}");
         assert!(!s.contains("--token"));
         assert!(unit_text(&RemoteLayout::system())
             .contains("ExecStart=/bin/sh /usr/local/lib/swarmd/swarmd-start"));

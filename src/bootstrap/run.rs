@@ -73,6 +73,9 @@ pub struct BootstrapOptions {
     pub timeout: Duration,
     /// Print progress lines on stderr.
     pub progress: bool,
+    /// The lifecycle consumer to install beside swarmd on every manager (None: not installed;
+    /// a stack without a lifecycle queue, or Docker's engine).
+    pub guide: Option<super::guide::GuideSetup>,
 }
 
 impl BootstrapOptions {
@@ -95,6 +98,7 @@ impl BootstrapOptions {
             install_parallelism: 8,
             timeout: Duration::from_secs(120),
             progress: true,
+            guide: None,
         }
     }
 }
@@ -263,6 +267,7 @@ pub async fn bootstrap_report(
             .publish_ip
             .map(|ip| ip.to_string())
             .unwrap_or_default(),
+        labels: vec![super::remote::instance_label(&hosts[i].instance)],
     };
 
     if let Some(i) = plan.init {
@@ -348,6 +353,34 @@ pub async fn bootstrap_report(
         "cluster",
         &format!("{} nodes Ready", nodes.ready_count()),
     );
+    if let Some(setup) = &opts.guide {
+        let mut without = Vec::new();
+        for (i, f) in facts.iter().enumerate() {
+            if f.role != NodeRole::Manager {
+                continue;
+            }
+            if !super::guide::install(&remotes[i], &binaries, &probes[i].arch, setup).await? {
+                without.push(hosts[i].id.clone());
+            }
+        }
+        if without.is_empty() {
+            say(
+                opts,
+                "cluster",
+                "swarm-guide runs beside swarmd on every manager",
+            );
+        } else {
+            say(
+                opts,
+                "cluster",
+                &format!(
+                    "no swarm-guide build beside swarmd for {}: terminations there will not \
+                     drain first (build it: `cargo build -p swarm-guide`)",
+                    without.join(", ")
+                ),
+            );
+        }
+    }
     let mut managers: Vec<String> = facts
         .iter()
         .filter(|f| f.role == NodeRole::Manager)

@@ -76,7 +76,10 @@ pub async fn run(global: &GlobalArgs, args: &BootstrapArgs) -> Result<(), Error>
     let provider = &target.provider;
     provider.sync(&args.name, &inv).await?;
     let hosts = provider.hosts(&args.name, &inv)?;
-    let opts = provider.options(&args.name, &swarmd)?;
+    let mut opts = provider.options(&args.name, &swarmd)?;
+    if kind == EngineKind::Swarmd {
+        opts.guide = crate::provider::guide_setup(provider, &clients, &info, &inv).await?;
+    }
     let report = engine.bootstrap(&hosts, &opts).await?;
     print_report(
         global,

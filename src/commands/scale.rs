@@ -19,7 +19,7 @@ use super::shared::{ctrl_c, print_json, print_text, progress_sink, require_stack
 use crate::aws::Clients;
 use crate::bootstrap::{members_of, scale_plan, BootstrapHost, BootstrapOptions, Member};
 use crate::cli::{GlobalArgs, OutputFormat, ScaleArgs};
-use crate::engine::{choose, ClusterEngine, Engine, ENGINE_TAG};
+use crate::engine::{choose, ClusterEngine, Engine, EngineKind, ENGINE_TAG};
 use crate::inventory::{inventory, Inventory, Role};
 use crate::provider::{EmulatorUse, HostProvider, Provider};
 use crate::scale_in::{protection, set_protection};
@@ -85,7 +85,8 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let clients = target.connect(&args.name, None).await?;
     let info = require_stack(&clients, &args.name).await?;
     check_updatable(&info)?;
-    let engine = Engine::of(choose(&args.name, args.engine, Some(info.tag(ENGINE_TAG)))?);
+    let kind = choose(&args.name, args.engine, Some(info.tag(ENGINE_TAG)))?;
+    let engine = Engine::of(kind);
     let req = request(&clients, &info, args).await?;
     if !args.dry_run {
         let template = serde_json::from_str(&req.template).unwrap_or_default();
@@ -107,7 +108,10 @@ pub async fn run(global: &GlobalArgs, args: &ScaleArgs) -> Result<(), Error> {
     let inv = inventory(&clients, &info.id).await?;
     provider.sync(cluster, &inv).await?;
     let hosts = provider.hosts(cluster, &inv)?;
-    let opts = provider.options(cluster, &swarmd)?;
+    let mut opts = provider.options(cluster, &swarmd)?;
+    if kind == EngineKind::Swarmd {
+        opts.guide = crate::provider::guide_setup(provider, &clients, &info, &inv).await?;
+    }
     let members = read_members(&engine, provider, cluster, &inv, &hosts, &opts).await?;
     let membership = scale_plan(
         &members,

@@ -102,6 +102,18 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
         let builds = crate::bootstrap::Binaries::load(&engine.builds()?).await?;
         let archs = crate::self_join::upload_builds(&clients, &spec.name, bucket, &builds).await?;
         eprintln!("uploaded swarmd ({}) to s3://{bucket}", archs.join(", "));
+        let guides = crate::self_join::upload_guides(&clients, &spec.name, bucket, &builds).await?;
+        if guides.is_empty() {
+            eprintln!(
+                "no swarm-guide beside the swarmd builds: managers will not drain terminating \
+                 instances (build it: `cargo build -p swarm-guide`)"
+            );
+        } else {
+            eprintln!(
+                "uploaded swarm-guide ({}) to s3://{bucket}",
+                guides.join(", ")
+            );
+        }
     }
     match global.output {
         OutputFormat::Json => print_json(&json!({
@@ -145,7 +157,10 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
     provider.sync(&spec.name, &inv).await?;
     let hosts = provider.hosts(&spec.name, &inv)?;
     eprintln!("bootstrapping {kind} over SSH on {} host(s)", hosts.len());
-    let opts = provider.options(&spec.name, &engine.builds()?)?;
+    let mut opts = provider.options(&spec.name, &engine.builds()?)?;
+    if kind == EngineKind::Swarmd {
+        opts.guide = crate::provider::guide_setup(provider, &clients, &info, &inv).await?;
+    }
     let report = engine.bootstrap(&hosts, &opts).await?;
     // What a new instance needs to join by itself: only the instance role can read it.
     if let (Some(join), Some(_)) = (&report.join, &bucket) {

@@ -16,6 +16,7 @@
 mod aws;
 pub mod emulator;
 mod error;
+mod guide;
 pub mod instance_boot;
 pub mod sandbox;
 
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 pub use aws::AwsProvider;
 pub use emulator::EmulatorUse;
 pub use error::ProviderError;
+pub use guide::guide_setup;
 pub use sandbox::SandboxProvider;
 
 use crate::aws::{AwsOptions, Clients};

@@ -219,6 +219,9 @@ impl SandboxProvider {
                 credentials: boot.credentials,
                 aws_cli_dir: cli.clone(),
                 swarmd_start: daemon_start_command(&RemoteLayout::under(&host.dir)),
+                guide_start: crate::bootstrap::guide::daemon_start_command(&RemoteLayout::under(
+                    &host.dir,
+                )),
             };
             let log = host.dir.join(BOOT_LOG);
             let name = host.name.clone();

@@ -59,6 +59,9 @@ pub struct BootEnv {
     /// The shell command that starts swarmd as a plain daemon (the SSH bootstrap's, with its
     /// pid file and log), run by the `systemctl` shim for `enable --now swarmd`.
     pub swarmd_start: String,
+    /// The same for the lifecycle consumer (`swarm-guide`, managers), run by the shim for
+    /// `enable --now swarm-guide`.
+    pub guide_start: String,
 }
 
 impl std::fmt::Debug for BootEnv {
@@ -109,7 +112,7 @@ pub fn boot_script(dir: &Path, addr: Ipv4Addr, env: &BootEnv) -> String {
 }
 
 /// The `systemctl` shim (pure).
-pub fn systemctl_shim(swarmd_start: &str) -> String {
+pub fn systemctl_shim(swarmd_start: &str, guide_start: &str) -> String {
     format!(
         "#!/bin/sh\n\
          # Written by swarm-aws: sandbox hosts have no systemd. Their engine runs already, and\n\
@@ -118,6 +121,7 @@ pub fn systemctl_shim(swarmd_start: &str) -> String {
          \x20 daemon-reload) exit 0 ;;\n\
          \x20 'enable --now docker'|'start docker') echo 'systemctl (sandbox): docker: the host runs its own engine already'; exit 0 ;;\n\
          \x20 'enable --now swarmd'|'start swarmd') {swarmd_start} ;;\n\
+         \x20 'enable --now swarm-guide'|'start swarm-guide') {guide_start} ;;\n\
          \x20 'enable --now swarmd-logs') echo 'systemctl (sandbox): swarmd-logs: no journal here (swarmd logs to its daemon log)'; exit 0 ;;\n\
          \x20 *) echo \"systemctl (sandbox): $*: not supported here\" >&2; exit 1 ;;\n\
          esac\n"
@@ -242,7 +246,7 @@ impl Sandbox {
         )?;
         write(
             &boot.join("bin/systemctl"),
-            &systemctl_shim(&env.swarmd_start),
+            &systemctl_shim(&env.swarmd_start, &env.guide_start),
             0o755,
         )?;
         write(&boot.join("bin/dnf"), DNF_SHIM, 0o755)?;
@@ -318,6 +322,7 @@ mod tests {
             credentials: ("AKID".into(), "SECRET".into(), Some("TOKEN".into())),
             aws_cli_dir: PathBuf::from("/cache/awscli-venv/bin"),
             swarmd_start: "echo started".into(),
+            guide_start: "echo guide".into(),
         }
     }
 
@@ -374,7 +379,11 @@ mod tests {
 
     #[test]
     fn the_systemctl_shim_starts_swarmd_as_a_daemon_and_refuses_the_rest() {
-        let s = systemctl_shim("START");
+        let s = systemctl_shim("START", "GUIDE");
+        assert!(
+            s.contains("'enable --now swarm-guide'|'start swarm-guide') GUIDE ;;"),
+            "{s}"
+        );
         assert!(
             s.contains("'enable --now swarmd'|'start swarmd') START ;;"),
             "{s}"

@@ -13,7 +13,9 @@
 //!   consumes it, drains and removes the node, then completes the action.
 //! - `NodeSelfJoinPolicy` (both roles): read this stack's parameters and this bucket's builds;
 //!   `ManagerSelfHealPolicy` (managers): consume this queue, complete or heartbeat lifecycle
-//!   actions of these two groups, and keep the manager addresses current. Separate
+//!   actions of these two groups, keep the manager addresses and join tokens current, fetch the
+//!   lifecycle consumer's build (`guide/*`) and tell gone instances (`ec2:DescribeInstances`,
+//!   which has no resource-level permissions). Separate
 //!   `AWS::IAM::Policy` resources, because the groups depend on the roles (no cycle).
 
 use serde_json::{json, Value};
@@ -48,6 +50,9 @@ pub mod params {
     pub const MANAGERS: &str = "managers";
     /// The SHA-256 of the swarmd build for an architecture (`uname -m`): `swarmd-sha256-<arch>`.
     pub const SWARMD_SHA256: &str = "swarmd-sha256-";
+    /// The SHA-256 of the lifecycle consumer's build for an architecture:
+    /// `swarm-guide-sha256-<arch>`.
+    pub const GUIDE_SHA256: &str = "swarm-guide-sha256-";
 }
 
 /// The parameter path of a stack: `/swarm-aws/<stack>` (no trailing slash).
@@ -58,6 +63,11 @@ pub fn parameter_path(stack: &str) -> String {
 /// The object key of the swarmd build for an architecture (`uname -m`).
 pub fn swarmd_key(arch: &str) -> String {
     format!("swarmd/{arch}/swarmd")
+}
+
+/// The object key of the lifecycle consumer's build for an architecture (managers only).
+pub fn guide_key(arch: &str) -> String {
+    format!("guide/{arch}/swarm-guide")
 }
 
 /// Adds the bucket, the queue, the hooks and the policies.
@@ -168,6 +178,10 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
     };
     let (_, manager_asg) = compute_ids("Manager");
     let (_, worker_asg) = compute_ids("Worker");
+    let join_params: Vec<Value> = [params::MANAGERS, params::MANAGER_TOKEN, params::WORKER_TOKEN]
+        .iter()
+        .map(|p| sub(&format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/swarm-aws/${{AWS::StackName}}/{p}")))
+        .collect();
     t.resource(
         HEAL_POLICY,
         json!({
@@ -198,10 +212,24 @@ pub fn add(t: &mut Template, spec: &ClusterSpec) {
                         "Resource": [group_arn(&manager_asg), group_arn(&worker_asg)],
                     },
                     {
-                        "Sid": "KeepTheManagerAddressesCurrent",
+                        "Sid": "KeepTheJoinParametersCurrent",
                         "Effect": "Allow",
                         "Action": "ssm:PutParameter",
-                        "Resource": sub(&format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/swarm-aws/${{AWS::StackName}}/{}", params::MANAGERS)),
+                        "Resource": join_params,
+                    },
+                    {
+                        "Sid": "ReadThisStacksGuideBuilds",
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{BUCKET}}}/guide/*")),
+                    },
+                    {
+                        // DescribeInstances has no resource-level permissions: `*` is the
+                        // narrowest AWS allows (read-only; used to tell a gone instance).
+                        "Sid": "TellGoneInstances",
+                        "Effect": "Allow",
+                        "Action": "ec2:DescribeInstances",
+                        "Resource": "*",
                     },
                 ]},
             },

@@ -31,6 +31,7 @@ const CLOUDWATCH_LOGS: &str = include_str!("../../templates/user-data/cloudwatch
 const CLOUDWATCH_SWARMD: &str = include_str!("../../templates/user-data/cloudwatch-swarmd.sh");
 const FINISH: &str = include_str!("../../templates/user-data/finish.sh");
 const SELF_JOIN: &str = include_str!("../../templates/user-data/self-join.sh");
+const GUIDE: &str = include_str!("../../templates/user-data/guide.sh");
 
 /// The boot script of a `role` node as an `Fn::Sub` value.
 pub fn render(spec: &ClusterSpec, role: &str) -> Value {
@@ -49,9 +50,29 @@ pub fn render(spec: &ClusterSpec, role: &str) -> Value {
 
 /// The self-join part of a `role` node's script (plain text; `${...}` left to `Fn::Sub`).
 pub fn self_join(role: &str) -> String {
+    use crate::bootstrap::guide;
     use crate::bootstrap::remote::{start_script_text, unit_text, RemoteLayout};
     let l = RemoteLayout::system();
-    SELF_JOIN
+    let mut script = SELF_JOIN.to_string();
+    if role == "manager" {
+        script.push_str(
+            &GUIDE
+                .replace("@GUIDE_BINARY@", &guide::binary(&l))
+                .replace("@GUIDE_ENV@", &guide::env_file(&l))
+                .replace("@GUIDE_UNIT@", &guide::unit_file(&l))
+                .replace(
+                    "@GUIDE_ENV_TEXT@",
+                    &guide::env_text(
+                        "${AWS::StackName}",
+                        &format!("${{{}}}", super::self_join::QUEUE),
+                        "${AWS::Region}",
+                        &l.state_dir(),
+                    ),
+                )
+                .replace("@GUIDE_UNIT_TEXT@", &guide::unit_text(&l)),
+        );
+    }
+    script
         .replace("@START_SCRIPT@", &start_script_text(&l))
         .replace("@UNIT_TEXT@", &unit_text(&l))
         .replace("@ROLE@", role)

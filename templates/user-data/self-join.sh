@@ -24,6 +24,7 @@ echo "$want  @BINARY@.new" | sha256sum -c --quiet -
 chmod 0755 @BINARY@.new && mv @BINARY@.new @BINARY@
 imds=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
 ip=$(curl -fsS -H "X-aws-ec2-metadata-token: $imds" http://169.254.169.254/latest/meta-data/local-ipv4)
+iid=$(curl -fsS -H "X-aws-ec2-metadata-token: $imds" http://169.254.169.254/latest/meta-data/instance-id)
 cat > @START@ <<'SWARMD_START'
 @START_SCRIPT@SWARMD_START
 umask 077
@@ -33,6 +34,7 @@ SWARMD_ADVERTISE_ADDR='$ip:@PORT@'
 SWARMD_LISTEN_ADDR='0.0.0.0:@PORT@'
 SWARMD_HOSTNAME=''
 SWARMD_PUBLISH_IP=''
+SWARMD_NODE_LABELS='swarm-aws.instance-id=$iid'
 SWARMD_MANAGER_ADDR='$(echo "$managers" | cut -d, -f1)'
 SWARMD_JOIN_TOKEN='$token'
 SWARMD_ENV

@@ -21,6 +21,9 @@ pub struct JoinRequest {
     /// Availability the node starts with (`swarm join --availability`).
     #[serde(default)]
     pub availability: crate::node::Availability,
+    /// Labels the node starts with (`swarmd join --label`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for JoinRequest {

@@ -30,6 +30,8 @@ pub struct NodeAddrs {
     pub hostname: String,
     /// Availability the node starts with (`--availability`).
     pub availability: Availability,
+    /// Labels the node starts with (`--label`).
+    pub labels: BTreeMap<String, String>,
 }
 
 /// What the first manager commits once Raft is up.
@@ -88,7 +90,7 @@ pub fn prepare_init(dir: &StateDir, addrs: &NodeAddrs) -> Result<PendingInit, Ma
             role: Role::Manager,
             availability: addrs.availability,
             status: NodeStatus::Ready,
-            labels: Default::default(),
+            labels: addrs.labels.clone(),
             description: Default::default(),
         },
     })
@@ -140,6 +142,7 @@ pub async fn prepare_join(
                     hostname: addrs.hostname.clone(),
                     addr: addrs.advertise_addr.clone(),
                     availability: addrs.availability,
+                    labels: addrs.labels.clone(),
                 },
             )
             .await?;

@@ -16,6 +16,9 @@ use crate::extract::{Answer, Call};
 use crate::node::MembershipOp;
 use crate::random::random_u64;
 
+/// The label keys a node may give itself at join (`swarmd join --label`).
+pub const JOIN_LABEL_PREFIX: &str = "swarm-aws.";
+
 fn check_addr(addr: &str) -> Result<(), ManagerError> {
     let ok = addr
         .rsplit_once(':')
@@ -62,6 +65,18 @@ pub(crate) async fn join(Call(n, p): Call, Json(req): Json<JoinRequest>) -> Answ
             "hostname must not be empty".into(),
         ));
     }
+    // A joining node may only name itself in the swarm-aws.* keys: other node labels steer
+    // placement (`node.labels.*` constraints), which only managers decide.
+    if let Some(k) = req
+        .labels
+        .keys()
+        .find(|k| !k.starts_with(JOIN_LABEL_PREFIX))
+    {
+        return Err(ManagerError::BadRequest(format!(
+            "join label {k:?} refused: a joining node may only set {JOIN_LABEL_PREFIX}* labels \
+             (fix: set others with `swarmd node update --label-add` on a manager)"
+        )));
+    }
     let mut id = random_u64();
     while id == 0 || state.nodes.contains_key(&id) {
         id = random_u64();
@@ -78,7 +93,7 @@ pub(crate) async fn join(Call(n, p): Call, Json(req): Json<JoinRequest>) -> Answ
         role,
         availability: req.availability,
         status: NodeStatus::Ready,
-        labels: Default::default(),
+        labels: req.labels.clone(),
         description: Default::default(),
     };
     n.write(Command::AddNode { node: record }).await?;

@@ -135,6 +135,15 @@ pub struct AddrOpts {
     /// Host name to show in `node ls` (default: the system's).
     #[arg(long)]
     pub hostname: Option<String>,
+    /// A label the node starts with (KEY=VALUE; repeatable, comma-separated in the env): on
+    /// `join` only `swarm-aws.*` keys (swarm-aws records the EC2 instance id so)
+    #[arg(
+        long = "label",
+        value_name = "KEY=VALUE",
+        env = "SWARMD_NODE_LABELS",
+        value_delimiter = ','
+    )]
+    pub labels: Vec<String>,
 }
 
 /// Top-level commands.

@@ -97,12 +97,30 @@ fn addrs(a: &AddrOpts, manager: Option<&str>) -> Result<NodeAddrs> {
         .availability
         .parse::<Availability>()
         .map_err(|e| bad_input(format!("--availability: {e}")))?;
+    let labels = node_labels(&a.labels).map_err(bad_input)?;
     Ok(NodeAddrs {
         advertise_addr: advertise.to_string(),
         listen_addr: listen.to_string(),
         hostname,
         availability,
+        labels,
     })
+}
+
+/// `--label KEY=VALUE` values as a map (pure); empty entries (a trailing comma) are skipped.
+fn node_labels(
+    raw: &[String],
+) -> std::result::Result<std::collections::BTreeMap<String, String>, String> {
+    raw.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => Err(format!(
+                "invalid --label {s:?}: expected KEY=VALUE (fix: e.g. --label zone=a)"
+            )),
+        })
+        .collect()
 }
 
 async fn start(dir: &StateDir, settings: Settings) -> Result<Daemon> {

@@ -175,6 +175,7 @@ fn admin_certificates_reach_the_control_api_only() {
             hostname: "sneaky".into(),
             addr: "127.0.46.99:2377".into(),
             availability: Default::default(),
+            labels: Default::default(),
         };
         refused(client.post("/v1/join", &join).await, "/v1/join");
         let more = AdminCertRequest {
