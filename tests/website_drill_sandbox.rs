@@ -40,8 +40,17 @@ struct Pair {
 
 impl Drop for Pair {
     fn drop(&mut self) {
-        let _ = self.home.run(&["website", "down", "--sandbox", "--name", &self.website, "--yes"]);
-        let _ = self.home.run(&["down", "--sandbox", "--name", &self.b, "--yes"]);
+        let _ = self.home.run(&[
+            "website",
+            "down",
+            "--sandbox",
+            "--name",
+            &self.website,
+            "--yes",
+        ]);
+        let _ = self
+            .home
+            .run(&["down", "--sandbox", "--name", &self.b, "--yes"]);
     }
 }
 
@@ -58,7 +67,10 @@ fn wait_until<T>(what: &str, secs: u64, mut f: impl FnMut() -> Result<T, String>
             Ok(t) => return t,
             Err(seen) => seen,
         };
-        assert!(Instant::now() < deadline, "{what}: not within {secs} s; last seen {seen}");
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not within {secs} s; last seen {seen}"
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -66,14 +78,27 @@ fn wait_until<T>(what: &str, secs: u64, mut f: impl FnMut() -> Result<T, String>
 /// `up --sandbox` of `name` (1 manager, 1 worker, port 8080 on the ELB); the registry.
 fn up(home: &Home, name: &str) -> String {
     let out = home.run(&[
-        "up", "--sandbox", "--name", name, "--managers", "1", "--workers", "1", "--publish",
-        "8080", "--output", "json",
+        "up",
+        "--sandbox",
+        "--name",
+        name,
+        "--managers",
+        "1",
+        "--workers",
+        "1",
+        "--publish",
+        "8080",
+        "--output",
+        "json",
     ]);
     let docs = {
         ok(&out, &format!("up {name}"));
         json_docs(&out)
     };
-    docs[1]["registry"].as_str().expect("the registry").to_string()
+    docs[1]["registry"]
+        .as_str()
+        .expect("the registry")
+        .to_string()
 }
 
 /// The LB's status as `status --sandbox --output json` shows it.
@@ -83,7 +108,11 @@ fn lb_status(home: &Home, name: &str) -> Value {
 }
 
 fn lb_addr(home: &Home, name: &str) -> Ipv4Addr {
-    lb_status(home, name)["addr"].as_str().unwrap().parse().unwrap()
+    lb_status(home, name)["addr"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 fn get(addr: Ipv4Addr, port: u16) -> Result<String, String> {
@@ -147,8 +176,17 @@ fn sandbox_lb_follows_the_elb_and_the_drill_fails_over_and_back() {
         let image = push_test_image(&registry);
         ok(
             &home.run(&[
-                "service", "--cluster", c, "create", "--name", "web", "--replicas", "2",
-                "--publish", "8080:80", &image,
+                "service",
+                "--cluster",
+                c,
+                "create",
+                "--name",
+                "web",
+                "--replicas",
+                "2",
+                "--publish",
+                "8080:80",
+                &image,
             ]),
             "service create",
         );
@@ -172,13 +210,19 @@ fn sandbox_lb_follows_the_elb_and_the_drill_fails_over_and_back() {
     assert!(body.contains("service=web"), "{body}");
     let text = home.run(&["status", "--sandbox", "--name", &a]);
     let text = String::from_utf8_lossy(&text.stdout).into_owned();
-    assert!(text.contains(&format!("load balancer: {la}:8080 -> :8080")), "{text}");
+    assert!(
+        text.contains(&format!("load balancer: {la}:8080 -> :8080")),
+        "{text}"
+    );
 
     // A listener added to the ELB in the emulator opens on the LB, and goes when deleted.
     let started = Instant::now();
     elb_listener(&a, false);
     let body = wait_until("listener 9090 on the LB", 20, || get(la, 9090));
-    eprintln!("listener added -> answering in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "listener added -> answering in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     assert!(body.contains("service=web"), "{body}");
     elb_listener(&a, true);
     wait_until("listener 9090 closed", 20, || match get(la, 9090) {
@@ -188,18 +232,51 @@ fn sandbox_lb_follows_the_elb_and_the_drill_fails_over_and_back() {
 
     // The website over both, by the sandbox's DNS.
     let up = home.run(&[
-        "website", "up", "--sandbox", "--name", &pair.website, "--domain", DOMAIN, "--primary",
-        &a, "--secondary", &b, "--health-check-port", "8080", "--health-check-interval", "10",
-        "--health-check-failure-threshold", "2", "--dns-addr", DNS, "--yes", "--output", "json",
+        "website",
+        "up",
+        "--sandbox",
+        "--name",
+        &pair.website,
+        "--domain",
+        DOMAIN,
+        "--primary",
+        &a,
+        "--secondary",
+        &b,
+        "--health-check-port",
+        "8080",
+        "--health-check-interval",
+        "10",
+        "--health-check-failure-threshold",
+        "2",
+        "--dns-addr",
+        DNS,
+        "--yes",
+        "--output",
+        "json",
     ]);
     let site = ok(&up, "website up --sandbox");
     assert_eq!(site["dns"]["listen"], DNS, "{site}");
     assert_eq!(site["dns"]["health_check"]["interval"], 10, "{site}");
-    assert_eq!(site["dns"]["health_check"]["failure_threshold"], 2, "{site}");
+    assert_eq!(
+        site["dns"]["health_check"]["failure_threshold"], 2,
+        "{site}"
+    );
     let dns: SocketAddr = DNS.parse().unwrap();
-    assert_eq!(resolve(dns, DOMAIN, Duration::from_secs(2)).unwrap(), vec![la]);
+    assert_eq!(
+        resolve(dns, DOMAIN, Duration::from_secs(2)).unwrap(),
+        vec![la]
+    );
 
-    let drill = home.run(&["website", "drill", "--sandbox", "--name", &pair.website, "--output", "json"]);
+    let drill = home.run(&[
+        "website",
+        "drill",
+        "--sandbox",
+        "--name",
+        &pair.website,
+        "--output",
+        "json",
+    ]);
     let d = ok(&drill, "website drill");
     eprintln!("drill: {d:#}");
     let bound = d["bound_secs"].as_f64().unwrap();
@@ -209,7 +286,10 @@ fn sandbox_lb_follows_the_elb_and_the_drill_fails_over_and_back() {
     for (phase, cluster) in [("failover", &b), ("failback", &a)] {
         let p = &d[phase];
         let secs = p["secs"].as_f64().unwrap();
-        assert!(secs <= bound + SLACK, "{phase} took {secs} s (bound {bound} s + {SLACK} s)");
+        assert!(
+            secs <= bound + SLACK,
+            "{phase} took {secs} s (bound {bound} s + {SLACK} s)"
+        );
         assert_eq!(p["look"]["cluster"], cluster.as_str(), "{phase}: {d}");
         assert_eq!(p["look"]["status"], 200, "{phase}: {d}");
         let body = p["look"]["body"].as_str().unwrap_or_default();
@@ -219,10 +299,20 @@ fn sandbox_lb_follows_the_elb_and_the_drill_fails_over_and_back() {
     assert!(get(la, 8080).is_ok());
 
     ok(
-        &home.run(&["website", "down", "--sandbox", "--name", &pair.website, "--yes"]),
+        &home.run(&[
+            "website",
+            "down",
+            "--sandbox",
+            "--name",
+            &pair.website,
+            "--yes",
+        ]),
         "website down",
     );
-    assert!(resolve(dns, DOMAIN, Duration::from_millis(500)).is_err(), "the DNS still answers");
+    assert!(
+        resolve(dns, DOMAIN, Duration::from_millis(500)).is_err(),
+        "the DNS still answers"
+    );
     let created = Vec::new();
     home.down_leaves_nothing(&created);
     assert!(get(la, 8080).is_err(), "the LB still answers after down");

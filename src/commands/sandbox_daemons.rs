@@ -37,7 +37,11 @@ pub async fn website_dns(global: &GlobalArgs, args: &WebsiteDnsArgs) -> Result<(
     let sc = t
         .connect(&args.secondary, args.secondary_region.as_deref())
         .await?;
-    let (stack, primary, secondary) = (args.name.clone(), args.primary.clone(), args.secondary.clone());
+    let (stack, primary, secondary) = (
+        args.name.clone(),
+        args.primary.clone(),
+        args.secondary.clone(),
+    );
     let read = move || {
         let (site, pc, sc) = (site.clone(), pc.clone(), sc.clone());
         let (stack, primary, secondary) = (stack.clone(), primary.clone(), secondary.clone());

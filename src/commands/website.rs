@@ -10,8 +10,8 @@ use crate::cli::{
     GlobalArgs, OutputFormat, WebsiteArgs, WebsiteCommand, WebsiteDownArgs, WebsiteNameArgs,
     WebsiteTemplateArgs, WebsiteUpArgs,
 };
-use crate::provider::EmulatorUse;
 use crate::commands::template::print_template;
+use crate::provider::EmulatorUse;
 use crate::spec::validate::check_stack_name;
 use crate::spec::website::{validate_website, AliasTarget, Target};
 use crate::stack::{delete, deploy, DeleteOptions, DeployRequest, StackError};
@@ -124,7 +124,11 @@ async fn up(global: &GlobalArgs, args: &WebsiteUpArgs) -> Result<(), Error> {
     let report = deploy(&site, &req, sink.as_mut(), ctrl_c()).await?;
     let st = website_status(&site, &name).await?;
     let dns = match args.sandbox {
-        true => Some(super::website_sandbox::start_dns(args, &name, &site.region)?),
+        true => Some(super::website_sandbox::start_dns(
+            args,
+            &name,
+            &site.region,
+        )?),
         false => None,
     };
     match global.output {

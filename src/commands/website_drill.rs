@@ -77,8 +77,11 @@ pub fn http_get(addr: SocketAddr, host: &str, path: &str) -> Result<(u16, String
     let mut s = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))
         .map_err(|e| format!("connect {addr}: {e}"))?;
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: swarm-aws-drill\r\n\r\n")
-        .map_err(|e| format!("send to {addr}: {e}"))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: swarm-aws-drill\r\n\r\n"
+    )
+    .map_err(|e| format!("send to {addr}: {e}"))?;
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
     let text = String::from_utf8_lossy(&buf);
@@ -133,12 +136,19 @@ fn look_text(l: &Look) -> String {
     format!(
         "{} ({}): {http}",
         l.cluster.as_deref().unwrap_or("?"),
-        l.answer.map(|a| a.to_string()).unwrap_or_else(|| "-".into())
+        l.answer
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "-".into())
     )
 }
 
 /// Waits until the name answers `want`; the seconds since `since`.
-async fn wait_for(d: &DnsStatus, want: Ipv4Addr, since: Instant, timeout: Duration) -> Result<f64, String> {
+async fn wait_for(
+    d: &DnsStatus,
+    want: Ipv4Addr,
+    since: Instant,
+    timeout: Duration,
+) -> Result<f64, String> {
     loop {
         let got = resolve(d.listen, &d.record, Duration::from_secs(2))
             .ok()
@@ -150,7 +160,8 @@ async fn wait_for(d: &DnsStatus, want: Ipv4Addr, since: Instant, timeout: Durati
             return Err(format!(
                 "{} still answers {} after {} s (want {want})",
                 d.record,
-                got.map(|a| a.to_string()).unwrap_or_else(|| "nothing".into()),
+                got.map(|a| a.to_string())
+                    .unwrap_or_else(|| "nothing".into()),
                 timeout.as_secs()
             ));
         }
@@ -160,12 +171,25 @@ async fn wait_for(d: &DnsStatus, want: Ipv4Addr, since: Instant, timeout: Durati
 
 /// The primary's services to stop: those named, else the replicated ones publishing the port
 /// the health check's LB listener forwards to. With their replicas.
-async fn services(client: &Client, host: &str, d: &DnsStatus, named: &[String]) -> Result<Vec<(String, u64)>, Error> {
-    let ls = client.services().ls().await.map_err(|e| api_err(host, "service ls", e))?;
+async fn services(
+    client: &Client,
+    host: &str,
+    d: &DnsStatus,
+    named: &[String],
+) -> Result<Vec<(String, u64)>, Error> {
+    let ls = client
+        .services()
+        .ls()
+        .await
+        .map_err(|e| api_err(host, "service ls", e))?;
     let port = Sandbox::new(&d.primary.cluster)?
         .lb()
         .status()
-        .and_then(|s| s.listeners.into_iter().find(|l| l.port == d.health_check.port))
+        .and_then(|s| {
+            s.listeners
+                .into_iter()
+                .find(|l| l.port == d.health_check.port)
+        })
         .map(|l| l.instance_port)
         .unwrap_or(d.health_check.port);
     let mut out = Vec::new();
@@ -194,7 +218,10 @@ async fn services(client: &Client, host: &str, d: &DnsStatus, named: &[String]) 
         return Err(Error::Fields(vec![FieldError::new(
             "--service",
             missing,
-            format!("no such service on the primary cluster {}", d.primary.cluster),
+            format!(
+                "no such service on the primary cluster {}",
+                d.primary.cluster
+            ),
         )]));
     }
     if out.is_empty() {
@@ -251,7 +278,10 @@ pub async fn run(global: &GlobalArgs, args: &WebsiteDrillArgs) -> Result<(), Err
     let bound = u64::from(hc.interval) * u64::from(hc.failure_threshold);
     let timeout = Duration::from_secs(args.timeout.unwrap_or(3 * bound + 60));
     let before = look(&d);
-    progress(global, &format!("{} answers from {}", d.record, look_text(&before)));
+    progress(
+        global,
+        &format!("{} answers from {}", d.record, look_text(&before)),
+    );
     if before.answer != Some(d.primary.addr) {
         return Err(Error::Input(format!(
             "{} does not answer from the primary {} now ({}): the drill starts from a healthy primary",
@@ -327,8 +357,15 @@ async fn drill(
 ) -> Result<DrillResult, Error> {
     let client = api.client();
     let services = services(client, host, d, named).await?;
-    let names = services.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
-    progress(global, &format!("scaling {names} on {} to 0 replicas", d.primary.cluster));
+    let names = services
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    progress(
+        global,
+        &format!("scaling {names} on {} to 0 replicas", d.primary.cluster),
+    );
     let stopped = Instant::now();
     let mut down = Ok(());
     for (n, _) in &services {
@@ -338,15 +375,26 @@ async fn drill(
         }
     }
     let failover = match down {
-        Ok(()) => wait_for(d, d.secondary.addr, stopped, timeout).await.map_err(Error::Input),
+        Ok(()) => wait_for(d, d.secondary.addr, stopped, timeout)
+            .await
+            .map_err(Error::Input),
         Err(e) => Err(e),
     };
     if let Ok(secs) = &failover {
-        progress(global, &format!("{} answers from the secondary {} after {secs:.1} s", d.record, d.secondary.cluster));
+        progress(
+            global,
+            &format!(
+                "{} answers from the secondary {} after {secs:.1} s",
+                d.record, d.secondary.cluster
+            ),
+        );
     }
     let failover_look = look(d);
     // Restore whatever happened.
-    progress(global, &format!("restoring {names} on {}", d.primary.cluster));
+    progress(
+        global,
+        &format!("restoring {names} on {}", d.primary.cluster),
+    );
     let restored = Instant::now();
     for (n, r) in &services {
         scale(client, host, n, *r).await?;
@@ -358,7 +406,13 @@ async fn drill(
     let back = wait_for(d, d.primary.addr, restored, timeout)
         .await
         .map_err(Error::Input)?;
-    progress(global, &format!("{} answers from the primary {} again after {back:.1} s", d.record, d.primary.cluster));
+    progress(
+        global,
+        &format!(
+            "{} answers from the primary {} again after {back:.1} s",
+            d.record, d.primary.cluster
+        ),
+    );
     let failback = SwitchTime {
         secs: back,
         look: look(d),

@@ -89,7 +89,11 @@ pub fn dns_text(d: &DnsStatus) -> String {
         sa = d.secondary.addr,
         i = hc.interval,
         t = hc.failure_threshold,
-        health = if d.checker.healthy { "healthy" } else { "unhealthy" },
+        health = if d.checker.healthy {
+            "healthy"
+        } else {
+            "unhealthy"
+        },
         ip = d.listen.ip(),
         port = d.listen.port(),
     )

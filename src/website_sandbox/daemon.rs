@@ -109,9 +109,16 @@ where
             let to = checker.side();
             eprintln!(
                 "website {stack}: primary health check {} -> {to:?} answers",
-                if checker.healthy { "healthy" } else { "unhealthy" }
+                if checker.healthy {
+                    "healthy"
+                } else {
+                    "unhealthy"
+                }
             );
-            switches.push(Switch { to, at_ms: now_ms() });
+            switches.push(Switch {
+                to,
+                at_ms: now_ms(),
+            });
         }
         let side = checker.side();
         let addr = match side {

@@ -54,7 +54,8 @@ pub fn answer(query: &[u8], zone: &str, record: &str, addr: Ipv4Addr) -> Option<
 
 /// Asks the DNS server at `server` for the A records of `name` (UDP, one try of `timeout`).
 pub fn resolve(server: SocketAddr, name: &str, timeout: Duration) -> Result<Vec<Ipv4Addr>, String> {
-    let fqdn = Name::from_ascii(format!("{}.", normalize(name))).map_err(|e| format!("{name}: {e}"))?;
+    let fqdn =
+        Name::from_ascii(format!("{}.", normalize(name))).map_err(|e| format!("{name}: {e}"))?;
     let id: u16 = std::process::id() as u16 ^ 0x5a5a;
     let mut q = Message::new();
     q.set_id(id)
@@ -62,7 +63,8 @@ pub fn resolve(server: SocketAddr, name: &str, timeout: Duration) -> Result<Vec<
         .add_query(Query::query(fqdn, RecordType::A));
     let bytes = q.to_vec().map_err(|e| e.to_string())?;
     let sock = std::net::UdpSocket::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
-    sock.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     sock.send_to(&bytes, server)
         .map_err(|e| format!("send to {server}: {e}"))?;
     let mut buf = [0u8; 1500];
@@ -74,7 +76,10 @@ pub fn resolve(server: SocketAddr, name: &str, timeout: Duration) -> Result<Vec<
         return Err(format!("answer from {server} for another query"));
     }
     if m.response_code() != ResponseCode::NoError {
-        return Err(format!("{server} answered {} for {name}", m.response_code()));
+        return Err(format!(
+            "{server} answered {} for {name}",
+            m.response_code()
+        ));
     }
     Ok(m.answers()
         .iter()
@@ -100,31 +105,58 @@ mod tests {
     fn answers_the_record_only_and_is_authoritative_for_the_zone() {
         let ip = Ipv4Addr::new(127, 213, 5, 2);
         let m = Message::from_vec(
-            &answer(&query("WWW.example.com.", RecordType::A), "example.com.", "www.example.com", ip)
-                .unwrap(),
+            &answer(
+                &query("WWW.example.com.", RecordType::A),
+                "example.com.",
+                "www.example.com",
+                ip,
+            )
+            .unwrap(),
         )
         .unwrap();
         assert_eq!((m.id(), m.response_code()), (9, ResponseCode::NoError));
         assert!(m.authoritative());
-        let a: Vec<_> = m.answers().iter().map(|r| (r.data().clone(), r.ttl())).collect();
+        let a: Vec<_> = m
+            .answers()
+            .iter()
+            .map(|r| (r.data().clone(), r.ttl()))
+            .collect();
         assert_eq!(a, vec![(RData::A(A(ip)), TTL)]);
         // Another type of the record: no data; another name of the zone: NXDOMAIN; elsewhere:
         // refused (this is not a resolver).
         let m = Message::from_vec(
-            &answer(&query("www.example.com.", RecordType::AAAA), "example.com", "www.example.com", ip)
-                .unwrap(),
+            &answer(
+                &query("www.example.com.", RecordType::AAAA),
+                "example.com",
+                "www.example.com",
+                ip,
+            )
+            .unwrap(),
         )
         .unwrap();
-        assert_eq!((m.response_code(), m.answers().len()), (ResponseCode::NoError, 0));
+        assert_eq!(
+            (m.response_code(), m.answers().len()),
+            (ResponseCode::NoError, 0)
+        );
         let m = Message::from_vec(
-            &answer(&query("db.example.com.", RecordType::A), "example.com", "www.example.com", ip)
-                .unwrap(),
+            &answer(
+                &query("db.example.com.", RecordType::A),
+                "example.com",
+                "www.example.com",
+                ip,
+            )
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(m.response_code(), ResponseCode::NXDomain);
         let m = Message::from_vec(
-            &answer(&query("example.org.", RecordType::A), "example.com", "www.example.com", ip)
-                .unwrap(),
+            &answer(
+                &query("example.org.", RecordType::A),
+                "example.com",
+                "www.example.com",
+                ip,
+            )
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(m.response_code(), ResponseCode::Refused);

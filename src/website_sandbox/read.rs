@@ -19,12 +19,18 @@ pub struct Cluster<'a> {
 
 /// The primary's health check `id` as the emulator stores it.
 pub async fn health_check(clients: &Clients, id: &str) -> Result<HealthCheckStatus, Error> {
-    let out = call(clients.route53.get_health_check().health_check_id(id).send())
-        .await
-        .map_err(|source| CloudError::GetHealthCheck {
-            id: id.to_string(),
-            source,
-        })?;
+    let out = call(
+        clients
+            .route53
+            .get_health_check()
+            .health_check_id(id)
+            .send(),
+    )
+    .await
+    .map_err(|source| CloudError::GetHealthCheck {
+        id: id.to_string(),
+        source,
+    })?;
     let cfg = out.health_check().and_then(|h| h.health_check_config());
     let protocol = cfg
         .map(|c| c.r#type().as_str().to_ascii_uppercase())
@@ -140,18 +146,35 @@ mod tests {
             health_check_id: None,
         };
         let clusters = vec![
-            ("east".to_string(), "east-elb.us-east-1.elb.amazonaws.com".to_string()),
-            ("west".to_string(), "west-elb.us-east-1.elb.amazonaws.com".to_string()),
+            (
+                "east".to_string(),
+                "east-elb.us-east-1.elb.amazonaws.com".to_string(),
+            ),
+            (
+                "west".to_string(),
+                "west-elb.us-east-1.elb.amazonaws.com".to_string(),
+            ),
         ];
         assert_eq!(
-            side_of(&r("PRIMARY", "East-ELB.us-east-1.elb.amazonaws.com."), &clusters).unwrap(),
+            side_of(
+                &r("PRIMARY", "East-ELB.us-east-1.elb.amazonaws.com."),
+                &clusters
+            )
+            .unwrap(),
             "east"
         );
         assert_eq!(
-            side_of(&r("SECONDARY", "west-elb.us-east-1.elb.amazonaws.com"), &clusters).unwrap(),
+            side_of(
+                &r("SECONDARY", "west-elb.us-east-1.elb.amazonaws.com"),
+                &clusters
+            )
+            .unwrap(),
             "west"
         );
         let e = side_of(&r("SECONDARY", "other.elb.amazonaws.com"), &clusters).unwrap_err();
-        assert!(e.contains("other.elb.amazonaws.com") && e.contains("east, west"), "{e}");
+        assert!(
+            e.contains("other.elb.amazonaws.com") && e.contains("east, west"),
+            "{e}"
+        );
     }
 }

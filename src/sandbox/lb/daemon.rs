@@ -102,7 +102,10 @@ where
             let (tx, rx) = watch::channel(l.instance_port);
             let (task, error) = match TcpListener::bind((addr, l.port)).await {
                 Ok(sock) => {
-                    eprintln!("listener {addr}:{} -> instance port {}", l.port, l.instance_port);
+                    eprintln!(
+                        "listener {addr}:{} -> instance port {}",
+                        l.port, l.instance_port
+                    );
                     (tokio::spawn(serve(sock, rx, pool.clone())), None)
                 }
                 Err(e) => (tokio::spawn(async {}), Some(format!("cannot listen: {e}"))),
@@ -160,7 +163,9 @@ async fn check(addr: Ipv4Addr, probe: &Probe) -> bool {
             Probe::Http { port, path } => http_ok(SocketAddr::from((addr, *port)), path).await,
         }
     };
-    tokio::time::timeout(TIMEOUT, attempt).await.unwrap_or(false)
+    tokio::time::timeout(TIMEOUT, attempt)
+        .await
+        .unwrap_or(false)
 }
 
 /// Whether `GET path` at `addr` answers a 2xx status (the first line is enough).
@@ -168,7 +173,8 @@ pub async fn http_ok(addr: SocketAddr, path: &str) -> bool {
     let Ok(mut s) = TcpStream::connect(addr).await else {
         return false;
     };
-    let req = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nUser-Agent: swarm-aws-sandbox-lb\r\n\r\n");
+    let req =
+        format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nUser-Agent: swarm-aws-sandbox-lb\r\n\r\n");
     if s.write_all(req.as_bytes()).await.is_err() {
         return false;
     }
@@ -196,7 +202,11 @@ async fn serve(sock: TcpListener, instance_port: watch::Receiver<u16>, pool: Arc
         let port = *instance_port.borrow();
         let pool = pool.clone();
         tokio::spawn(async move {
-            let tries = pool.lock().unwrap_or_else(|e| e.into_inner()).in_service().len();
+            let tries = pool
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .in_service()
+                .len();
             for _ in 0..tries {
                 let Some(t) = pool.lock().unwrap_or_else(|e| e.into_inner()).pick() else {
                     break;

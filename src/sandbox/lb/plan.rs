@@ -54,7 +54,11 @@ pub fn diff(open: &[Listener], wanted: &[Listener]) -> ListenerDiff {
             Some(_) => {}
         }
     }
-    d.close = now.keys().filter(|p| !want.contains_key(p)).copied().collect();
+    d.close = now
+        .keys()
+        .filter(|p| !want.contains_key(p))
+        .copied()
+        .collect();
     d
 }
 
@@ -81,7 +85,9 @@ impl Probe {
     /// HTTPS and SSL are probed as HTTP and TCP: the sandbox's nodes serve no certificate there).
     pub fn parse(target: &str) -> Result<Probe, String> {
         let bad = || {
-            format!("health check target {target:?}: expected PROTOCOL:PORT[/PATH], e.g. HTTP:44554/")
+            format!(
+                "health check target {target:?}: expected PROTOCOL:PORT[/PATH], e.g. HTTP:44554/"
+            )
         };
         let (proto, rest) = target.split_once(':').ok_or_else(bad)?;
         let (port, path) = match rest.find('/') {
@@ -92,7 +98,11 @@ impl Probe {
         match proto.to_ascii_uppercase().as_str() {
             "HTTP" | "HTTPS" => Ok(Probe::Http {
                 port,
-                path: if path.is_empty() { "/".into() } else { path.into() },
+                path: if path.is_empty() {
+                    "/".into()
+                } else {
+                    path.into()
+                },
             }),
             "TCP" | "SSL" => Ok(Probe::Tcp { port }),
             _ => Err(bad()),
@@ -184,7 +194,10 @@ mod tests {
 
     #[test]
     fn diff_opens_new_ports_closes_gone_ones_and_retargets_changed_ones() {
-        let d = diff(&[l(80, 80), l(443, 443), l(8080, 80)], &[l(80, 80), l(8080, 8081), l(9000, 9000)]);
+        let d = diff(
+            &[l(80, 80), l(443, 443), l(8080, 80)],
+            &[l(80, 80), l(8080, 8081), l(9000, 9000)],
+        );
         assert_eq!(d.open, vec![l(9000, 9000)]);
         assert_eq!(d.close, vec![443]);
         assert_eq!(d.retarget, vec![l(8080, 8081)]);
