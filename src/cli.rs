@@ -116,6 +116,49 @@ pub enum Command {
     Tunnel(TunnelArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
+    /// Run a sandbox's load balancer in the foreground (internal: `up --sandbox` starts it)
+    #[command(name = "__sandbox-lb", hide = true)]
+    SandboxLb(SandboxLbArgs),
+    /// Run a sandbox website's DNS in the foreground (internal: `website up --sandbox` starts it)
+    #[command(name = "__website-dns", hide = true)]
+    WebsiteDns(WebsiteDnsArgs),
+}
+
+/// `swarm-aws __sandbox-lb` (internal).
+#[derive(Debug, Args)]
+pub struct SandboxLbArgs {
+    /// The sandbox's cluster
+    #[arg(long, value_name = "NAME")]
+    pub cluster: String,
+    /// The LB's dir (status, pid file)
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// `swarm-aws __website-dns` (internal).
+#[derive(Debug, Args)]
+pub struct WebsiteDnsArgs {
+    /// The website stack
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Its dir (status, pid file)
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Where to answer (UDP)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Primary cluster
+    #[arg(long, value_name = "CLUSTER")]
+    pub primary: String,
+    /// Its region
+    #[arg(long, value_name = "REGION")]
+    pub primary_region: Option<String>,
+    /// Secondary cluster
+    #[arg(long, value_name = "CLUSTER")]
+    pub secondary: String,
+    /// Its region
+    #[arg(long, value_name = "REGION")]
+    pub secondary_region: Option<String>,
 }
 
 /// Flags and file that describe a cluster. Every flag may also be given in the config file under the
@@ -656,6 +699,9 @@ pub enum WebsiteCommand {
     Status(WebsiteNameArgs),
     /// Delete the website stack
     Down(WebsiteDownArgs),
+    /// Failover drill: stop the primary's service, watch the name answer from the secondary,
+    /// bring it back and watch the name return (sandbox)
+    Drill(WebsiteDrillArgs),
 }
 
 /// What a failover website needs besides its two targets.
@@ -679,6 +725,12 @@ pub struct WebsiteCommonArgs {
     /// Path of the primary's health check (http/https)
     #[arg(long, value_name = "PATH", default_value = "/")]
     pub health_check_path: String,
+    /// Seconds between the primary's health checks: 10 or 30
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub health_check_interval: u32,
+    /// Consecutive failed (or passed) checks that fail the primary over (or back): 1-10
+    #[arg(long, value_name = "COUNT", default_value_t = 3)]
+    pub health_check_failure_threshold: u32,
 }
 
 impl WebsiteCommonArgs {
@@ -691,6 +743,8 @@ impl WebsiteCommonArgs {
             health_check_protocol: self.health_check_protocol.clone(),
             health_check_port: self.health_check_port,
             health_check_path: self.health_check_path.clone(),
+            health_check_interval: self.health_check_interval,
+            health_check_failure_threshold: self.health_check_failure_threshold,
         }
     }
 }
@@ -748,6 +802,13 @@ pub struct WebsiteUpArgs {
     /// Answer yes to every confirmation
     #[arg(short, long)]
     pub yes: bool,
+    /// Over two sandbox clusters: the stack in the local emulator, and a local DNS answering the
+    /// record by the primary's health check (run by the sandbox) through their sandbox LBs
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Where the sandbox's DNS answers (UDP) [default: 127.0.0.1 on a free port]
+    #[arg(long, value_name = "ADDR", requires = "sandbox")]
+    pub dns_addr: Option<std::net::SocketAddr>,
 }
 
 /// `swarm-aws website status`.
@@ -767,6 +828,26 @@ pub struct WebsiteDownArgs {
     /// Delete without asking
     #[arg(short, long)]
     pub yes: bool,
+    /// A sandbox website: stop its local DNS too (the stack is in the local emulator)
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+/// `swarm-aws website drill`.
+#[derive(Debug, Args)]
+pub struct WebsiteDrillArgs {
+    /// Name of the website stack
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The primary's service to stop [default: the services publishing the health check's port]
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Vec<String>,
+    /// Run against the sandbox website (`website up --sandbox`); the only drill so far
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Give up waiting for a switch after this many seconds [default: 3 x interval x threshold + 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 /// `swarm-aws completions`.

@@ -87,6 +87,22 @@ pub enum CloudError {
         /// Cause.
         source: AwsError,
     },
+    /// DescribeLoadBalancers (the stack's classic ELB) failed.
+    #[error("DescribeLoadBalancers {name} failed: {source}")]
+    DescribeLoadBalancers {
+        /// Load balancer name.
+        name: String,
+        /// Cause.
+        source: AwsError,
+    },
+    /// GetHealthCheck (the website's health check on the primary) failed.
+    #[error("GetHealthCheck {id} failed: {source}")]
+    GetHealthCheck {
+        /// Health check id.
+        id: String,
+        /// Cause.
+        source: AwsError,
+    },
     /// DeleteParameters failed.
     #[error("DeleteParameters under {path} ({count} parameters) failed: {source}")]
     DeleteParameters {
@@ -113,7 +129,9 @@ impl CloudError {
             | CloudError::EmptyBucket { source, .. }
             | CloudError::PutParameter { source, .. }
             | CloudError::GetParametersByPath { source, .. }
-            | CloudError::DeleteParameters { source, .. } => Some(source),
+            | CloudError::DeleteParameters { source, .. }
+            | CloudError::DescribeLoadBalancers { source, .. }
+            | CloudError::GetHealthCheck { source, .. } => Some(source),
         }
     }
 

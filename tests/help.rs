@@ -20,6 +20,7 @@ const VERBS: &[&[&str]] = &[
     &["website", "up"],
     &["website", "status"],
     &["website", "down"],
+    &["website", "drill"],
     &["completions"],
     &["docker-env"],
     &["context"],

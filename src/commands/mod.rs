@@ -11,6 +11,7 @@ pub mod down;
 pub mod events;
 pub mod ls;
 pub mod node;
+pub mod sandbox_daemons;
 pub mod scale;
 pub mod scale_print;
 pub mod shared;
@@ -19,6 +20,8 @@ pub mod template;
 pub mod tunnel;
 pub mod up;
 pub mod website;
+pub mod website_drill;
+pub mod website_sandbox;
 
 use crate::cli::{Cli, Command};
 use crate::Error;
@@ -44,5 +47,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Context(args) => context::run(global, args).await,
         Command::Tunnel(args) => tunnel::run(global, args).await,
         Command::Completions(args) => completions::run(args),
+        Command::SandboxLb(args) => sandbox_daemons::lb(global, args).await,
+        Command::WebsiteDns(args) => sandbox_daemons::website_dns(global, args).await,
     }
 }

@@ -26,11 +26,16 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<(), Error> {
     // A sandbox has its own image registry.
     let registry = target.provider.registry(name);
     let prometheus = target.provider.prometheus(name);
+    let lb = match &target.provider {
+        crate::provider::Provider::Sandbox(p) => p.lb_status(name),
+        _ => None,
+    };
     match global.output {
         OutputFormat::Json => print_json(&json!({
             "stack": info.name,
             "registry": registry,
             "prometheus": prometheus,
+            "load_balancer": lb,
             "region": clients.region,
             "status": info.status,
             "reason": info.reason,
@@ -63,6 +68,12 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<(), Error> {
             }
             if let Some(registry) = &registry {
                 text.push_str(&format!("  registry: {registry} (sandbox)\n"));
+            }
+            if let Some(lb) = &lb {
+                text.push_str(&format!(
+                    "  load balancer: {} (sandbox)\n",
+                    crate::provider::sandbox::lb_text(lb)
+                ));
             }
             if let Some(url) = &prometheus {
                 text.push_str(&format!("  prometheus: {url} (sandbox, up --monitoring)\n"));

@@ -170,6 +170,11 @@ pub async fn run(global: &GlobalArgs, args: &UpArgs) -> Result<(), Error> {
             crate::template::self_join::parameter_path(&spec.name)
         );
     }
+    // The sandbox's load balancer, standing for the ELB (its listeners, the nodes' health).
+    if let Provider::Sandbox(p) = provider {
+        let lb = p.start_lb(&spec.name, &clients.region).await?;
+        eprintln!("sandbox LB: {}", crate::provider::sandbox::lb_text(&lb));
+    }
     // `--monitoring`: Prometheus, once the nodes (and a manager to sign its certificate) are up.
     let prometheus = match provider {
         Provider::Sandbox(p) if args.monitoring => {

@@ -5,11 +5,13 @@ use serde_json::json;
 use super::shared::{
     confirm, connect, ctrl_c, outputs_json, outputs_text, print_json, print_text, progress_sink,
 };
+use crate::aws::Clients;
 use crate::cli::{
     GlobalArgs, OutputFormat, WebsiteArgs, WebsiteCommand, WebsiteDownArgs, WebsiteNameArgs,
     WebsiteTemplateArgs, WebsiteUpArgs,
 };
 use crate::commands::template::print_template;
+use crate::provider::EmulatorUse;
 use crate::spec::validate::check_stack_name;
 use crate::spec::website::{validate_website, AliasTarget, Target};
 use crate::stack::{delete, deploy, DeleteOptions, DeployRequest, StackError};
@@ -24,6 +26,23 @@ pub async fn run(global: &GlobalArgs, args: &WebsiteArgs) -> Result<(), Error> {
         WebsiteCommand::Up(a) => up(global, a).await,
         WebsiteCommand::Status(a) => status(global, a).await,
         WebsiteCommand::Down(a) => down(global, a).await,
+        WebsiteCommand::Drill(a) => super::website_drill::run(global, a).await,
+    }
+}
+
+/// Clients for `region` (default `--region`): the sandbox's emulator with `sandbox`, else AWS.
+pub(crate) async fn clients_for(
+    global: &GlobalArgs,
+    sandbox: bool,
+    cluster: &str,
+    region: Option<&str>,
+) -> Result<Clients, Error> {
+    if sandbox {
+        super::shared::target(global, true, EmulatorUse::Existing)
+            .connect(cluster, region)
+            .await
+    } else {
+        connect(global, region).await
     }
 }
 
@@ -73,9 +92,24 @@ async fn up(global: &GlobalArgs, args: &WebsiteUpArgs) -> Result<(), Error> {
         .unwrap_or_else(|| default_stack_name(&spec.domain));
     check_stack_name("--name", &name).map_err(|e| Error::Fields(vec![e]))?;
 
-    let site = connect(global, None).await?;
-    let primary_clients = connect(global, args.primary_region.as_deref()).await?;
-    let secondary_clients = connect(global, args.secondary_region.as_deref()).await?;
+    let site = clients_for(global, args.sandbox, &args.primary, None).await?;
+    let primary_clients = clients_for(
+        global,
+        args.sandbox,
+        &args.primary,
+        args.primary_region.as_deref(),
+    )
+    .await?;
+    let secondary_clients = clients_for(
+        global,
+        args.sandbox,
+        &args.secondary,
+        args.secondary_region.as_deref(),
+    )
+    .await?;
+    if args.sandbox {
+        super::website_sandbox::check_lbs(&[&args.primary, &args.secondary])?;
+    }
     let primary = cluster_endpoint(&primary_clients, &args.primary).await?;
     let secondary = cluster_endpoint(&secondary_clients, &args.secondary).await?;
 
@@ -89,6 +123,14 @@ async fn up(global: &GlobalArgs, args: &WebsiteUpArgs) -> Result<(), Error> {
     let mut sink = progress_sink(global);
     let report = deploy(&site, &req, sink.as_mut(), ctrl_c()).await?;
     let st = website_status(&site, &name).await?;
+    let dns = match args.sandbox {
+        true => Some(super::website_sandbox::start_dns(
+            args,
+            &name,
+            &site.region,
+        )?),
+        false => None,
+    };
     match global.output {
         OutputFormat::Json => print_json(&json!({
             "stack": name,
@@ -98,16 +140,20 @@ async fn up(global: &GlobalArgs, args: &WebsiteUpArgs) -> Result<(), Error> {
             "zone_id": st.zone_id,
             "records": st.records,
             "outputs": outputs_json(&st.stack),
+            "dns": dns,
         })),
         OutputFormat::Text => print_text(&format!(
-            "website {} ({}): PRIMARY {} ({}), SECONDARY {} ({})\n\n{}",
+            "website {} ({}): PRIMARY {} ({}), SECONDARY {} ({})\n\n{}{}",
             spec.record_name,
             st.stack.status,
             primary.cluster,
             primary.dns_name,
             secondary.cluster,
             secondary.dns_name,
-            records_text(&st)
+            records_text(&st),
+            dns.as_ref()
+                .map(super::website_sandbox::dns_text)
+                .unwrap_or_default()
         )),
     }
 }
@@ -133,7 +179,11 @@ fn records_text(st: &crate::website::WebsiteStatus) -> String {
 }
 
 async fn status(global: &GlobalArgs, args: &WebsiteNameArgs) -> Result<(), Error> {
-    let site = connect(global, None).await?;
+    let dns = crate::website_sandbox::WebsiteDns::new(&args.name).status();
+    let site = match &dns {
+        Some(d) => clients_for(global, true, &d.primary.cluster, None).await?,
+        None => connect(global, None).await?,
+    };
     let st = website_status(&site, &args.name).await?;
     match global.output {
         OutputFormat::Json => print_json(&json!({
@@ -142,18 +192,22 @@ async fn status(global: &GlobalArgs, args: &WebsiteNameArgs) -> Result<(), Error
             "zone_id": st.zone_id,
             "records": st.records,
             "outputs": outputs_json(&st.stack),
+            "dns": dns,
         })),
         OutputFormat::Text => print_text(&format!(
-            "website stack {}: {}\n{}",
+            "website stack {}: {}\n{}{}",
             st.stack.name,
             st.stack.status,
-            records_text(&st)
+            records_text(&st),
+            dns.as_ref()
+                .map(super::website_sandbox::dns_text)
+                .unwrap_or_default()
         )),
     }
 }
 
 async fn down(global: &GlobalArgs, args: &WebsiteDownArgs) -> Result<(), Error> {
-    let site = connect(global, None).await?;
+    let site = clients_for(global, args.sandbox, &args.name, None).await?;
     let info = super::shared::require_stack(&site, &args.name).await?;
     if info.tag(WEBSITE_TAG).is_none() {
         return Err(StackError::NotOurs { stack: info.name }.into());
@@ -165,6 +219,9 @@ async fn down(global: &GlobalArgs, args: &WebsiteDownArgs) -> Result<(), Error> 
         ),
         args.yes,
     )?;
+    if args.sandbox && crate::website_sandbox::WebsiteDns::new(&args.name).stop() {
+        eprintln!("stopped the sandbox DNS of website {}", args.name);
+    }
     let mut sink = progress_sink(global);
     let report = delete(
         &site,

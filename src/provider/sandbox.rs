@@ -273,6 +273,55 @@ impl SandboxProvider {
     }
 }
 
+impl SandboxProvider {
+    /// Starts the sandbox load balancer of `cluster` (nothing when it runs), standing for the
+    /// stack's ELB in `region`; its first status.
+    pub async fn start_lb(
+        &self,
+        cluster: &str,
+        region: &str,
+    ) -> Result<crate::sandbox::lb::LbStatus, Error> {
+        let lb = Sandbox::new(cluster)?.lb();
+        let exe = std::env::current_exe().map_err(|e| ProviderError::Local {
+            path: PathBuf::from("/proc/self/exe"),
+            detail: e.to_string(),
+        })?;
+        let (cluster, region) = (cluster.to_string(), region.to_string());
+        blocking(move || lb.start(&exe, &cluster, &region)).await
+    }
+
+    /// The status of the sandbox load balancer of `cluster`, while it runs.
+    pub fn lb_status(&self, cluster: &str) -> Option<crate::sandbox::lb::LbStatus> {
+        Sandbox::new(cluster)
+            .ok()
+            .filter(Sandbox::exists)
+            .and_then(|sb| sb.lb().status())
+    }
+}
+
+/// One line for a sandbox LB: its listeners (`127.213.5.2:80 -> :80`) and targets in service.
+pub fn lb_text(s: &crate::sandbox::lb::LbStatus) -> String {
+    let listeners = if s.listeners.is_empty() {
+        "no listener (publish a port: --publish)".to_string()
+    } else {
+        s.listeners
+            .iter()
+            .map(|l| match &l.error {
+                None => format!("{} -> :{}", l.local, l.instance_port),
+                Some(e) => format!("{} -> :{} ({e})", l.local, l.instance_port),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let up = s.targets.iter().filter(|t| t.in_service).count();
+    format!(
+        "{listeners}; {up}/{} target(s) in service (health check {}), for ELB {}",
+        s.targets.len(),
+        s.health_check,
+        s.load_balancer
+    )
+}
+
 /// A sandbox's state with the plan that makes it follow the instances.
 type SyncState = (Sandbox, Roster, Vec<SandboxHost>, SyncPlan);
 

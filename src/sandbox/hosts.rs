@@ -517,6 +517,7 @@ impl Sandbox {
         }
         self.registry().stop();
         self.monitoring().stop();
+        self.lb().stop();
         sweep::remove_tagged_rules(&plan.rule_comment());
         // Whatever engines left without a namespace (a crash between steps).
         for name in sweep::cgroups_with_prefix(&prefix) {

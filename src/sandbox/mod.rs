@@ -37,6 +37,10 @@
 //!   loopback scrapes them all with an admin certificate of its own; it follows the hosts and
 //!   goes with the sandbox.
 //!
+//! - `up --sandbox` starts a load balancer standing for the cluster's ELB (`lb/`): a TCP proxy
+//!   on `127.213.<k>.2` with the ELB's listeners, spreading connections over the hosts whose
+//!   health check answers; it goes with the sandbox.
+//!
 //! - A host made for an instance the CLI does not bootstrap (a replacement, [`boot`]) runs its
 //!   launch template's user data, with what an instance has (the emulator, role credentials, an
 //!   IMDS stand-in, its own `/etc`, `/usr/local` and `/var`).
@@ -51,9 +55,11 @@
 
 pub mod boot;
 mod cmd;
+pub mod detached;
 mod engine;
 mod error;
 mod hosts;
+pub mod lb;
 pub mod monitoring;
 pub mod plan;
 mod registry;

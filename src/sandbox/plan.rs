@@ -141,6 +141,13 @@ impl Plan {
         )
     }
 
+    /// Where the sandbox's load balancer (`lb/`) listens, `127.213.<k>.2`: a loopback address of
+    /// its own per sandbox, so every cluster's LB serves the ELB's own listener ports and a DNS
+    /// answer (the failover website's) names one cluster.
+    pub fn lb_addr(&self) -> Ipv4Addr {
+        Ipv4Addr::new(REGISTRY_PREFIX[0], REGISTRY_PREFIX[1], self.subnet, 2)
+    }
+
     /// The comment on every iptables rule of this sandbox, so that teardown finds them by name.
     pub fn rule_comment(&self) -> String {
         format!("swarm-aws-sandbox-{}", self.id)
@@ -173,6 +180,7 @@ mod tests {
         assert_eq!(cluster_id("a"), "e40c292c");
         assert_eq!(p.registry_addr().to_string(), "127.213.7.1:5000");
         assert_eq!(p.registry_listen().to_string(), "10.213.7.1:5000");
+        assert_eq!(p.lb_addr(), Ipv4Addr::new(127, 213, 7, 2));
         let sock = p
             .engine_run_dir(199)
             .join("exec/containerd/containerd.sock");

@@ -40,8 +40,8 @@ pub fn render_website(spec: &WebsiteSpec) -> Value {
         "Type": hc.protocol,
         "FullyQualifiedDomainName": primary.0,
         "Port": hc.port,
-        "RequestInterval": 30,
-        "FailureThreshold": 3,
+        "RequestInterval": hc.interval,
+        "FailureThreshold": hc.failure_threshold,
     });
     if hc.protocol != "TCP" {
         config["ResourcePath"] = json!(hc.path);

@@ -48,6 +48,10 @@ pub struct HealthCheck {
     pub port: u16,
     /// Path for HTTP(S).
     pub path: String,
+    /// Seconds between checks (Route 53 allows 10 or 30).
+    pub interval: u32,
+    /// Consecutive results that change its state (1-10).
+    pub failure_threshold: u32,
 }
 
 /// A load balancer to alias.
@@ -75,6 +79,10 @@ pub struct WebsiteInput {
     pub health_check_port: u16,
     /// Path of the health check (http/https).
     pub health_check_path: String,
+    /// Seconds between checks: 10 or 30.
+    pub health_check_interval: u32,
+    /// Consecutive failures (or passes) that change the check's state: 1-10.
+    pub health_check_failure_threshold: u32,
 }
 
 /// Validates the parts of a website that come from flags; the targets come from flags or from the
@@ -132,6 +140,20 @@ pub fn validate_website(
             "must start with / (e.g. /health)",
         ));
     }
+    if ![10, 30].contains(&common.health_check_interval) {
+        errs.push(FieldError::new(
+            "--health-check-interval",
+            common.health_check_interval,
+            "must be 10 or 30 (the request intervals Route 53 offers)",
+        ));
+    }
+    if !(1..=10).contains(&common.health_check_failure_threshold) {
+        errs.push(FieldError::new(
+            "--health-check-failure-threshold",
+            common.health_check_failure_threshold,
+            "must be 1-10",
+        ));
+    }
     check_target("primary", &primary, &mut errs);
     check_target("secondary", &secondary, &mut errs);
     let same = match (&primary, &secondary) {
@@ -160,6 +182,8 @@ pub fn validate_website(
             protocol,
             port: common.health_check_port,
             path: common.health_check_path.clone(),
+            interval: common.health_check_interval,
+            failure_threshold: common.health_check_failure_threshold,
         },
         primary,
         secondary,
@@ -238,6 +262,8 @@ mod tests {
             health_check_protocol: "http".into(),
             health_check_port: 80,
             health_check_path: "/".into(),
+            health_check_interval: 30,
+            health_check_failure_threshold: 3,
         }
     }
 
@@ -267,6 +293,8 @@ mod tests {
         let mut c = common("not a domain");
         c.hosted_zone_id = Some("abc".into());
         c.health_check_path = "health".into();
+        c.health_check_interval = 20;
+        c.health_check_failure_threshold = 0;
         let errs =
             validate_website(&c, target("same.example"), target("same.example")).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
@@ -274,6 +302,8 @@ mod tests {
         assert!(fields.contains(&"--hosted-zone-id"));
         assert!(fields.contains(&"--health-check-path"));
         assert!(fields.contains(&"--secondary-dns"));
+        assert!(fields.contains(&"--health-check-interval"));
+        assert!(fields.contains(&"--health-check-failure-threshold"));
     }
 
     #[test]
