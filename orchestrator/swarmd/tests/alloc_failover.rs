@@ -120,7 +120,7 @@ fn write(dirs: &[PathBuf], family: &str, args: &[&str], done_if: &str) {
         }
         assert!(
             Instant::now() < deadline,
-            "{family} {args:?}: no manager took it"
+            "{family} {args:?}: no manager took it: {last}"
         );
         std::thread::sleep(Duration::from_millis(200));
     }
