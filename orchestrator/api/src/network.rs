@@ -250,8 +250,9 @@ impl NetworkSpec {
             return Err(SpecError::new(
                 "--opt",
                 "encrypted",
-                "encrypted overlay networks (IPsec ESP between nodes) are not supported yet; \
-                 refusing rather than creating a plain network",
+                "encrypted overlay networks are not supported yet: swarmd's data plane does not \
+                 install IPsec ESP (XFRM states and policies) between nodes, nor generate and \
+                 distribute their keys; refusing rather than creating a plain network",
                 "create the network without --opt encrypted",
             ));
         }

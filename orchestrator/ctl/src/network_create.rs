@@ -108,6 +108,10 @@ mod tests {
         let e = f.into_spec().unwrap_err();
         assert_eq!(e.field, "--opt");
         assert!(e.to_string().contains("not supported"), "{e}");
+        assert!(
+            e.to_string().contains("XFRM") && e.to_string().contains("plain"),
+            "{e}"
+        );
         let mut f = flags(&[]);
         f.driver = Some("bridge".into());
         assert_eq!(f.into_spec().unwrap_err().field, "--driver");

@@ -1,4 +1,4 @@
-//! Runs the system tools the data plane uses (`ip`, `bridge`, `nsenter`, `nft`, `iptables`).
+//! Runs the system tools the data plane still uses: `nft` (through `nsenter`) and `iptables`.
 
 use std::process::Stdio;
 
@@ -58,11 +58,4 @@ pub async fn in_netns(
     let mut all = vec!["-t", pid.as_str(), "-n", prog];
     all.extend_from_slice(args);
     run("nsenter", &all, stdin).await
-}
-
-/// Whether the interface `name` exists in this namespace.
-pub async fn link_exists(name: &str) -> bool {
-    run("ip", &["link", "show", "dev", name], None)
-        .await
-        .is_ok()
 }

@@ -11,6 +11,22 @@ pub enum OverlayError {
         /// What it printed on stderr (or why it could not run).
         stderr: String,
     },
+    /// A netlink request (links, addresses, neighbours, forwarding entries) failed.
+    #[error("netlink: {op}: {cause}")]
+    Netlink {
+        /// What was asked, e.g. `add bridge swbr4097`.
+        op: String,
+        /// The kernel's answer.
+        cause: String,
+    },
+    /// An address in the node's view does not parse.
+    #[error("bad {what} {value}")]
+    BadAddress {
+        /// Which address.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
     /// The Docker engine did not answer about a container.
     #[error("inspect container {id}: {cause}")]
     Docker {

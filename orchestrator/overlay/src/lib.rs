@@ -15,8 +15,13 @@
 //! default bridge for the outside world and published ports (so the routing mesh works as
 //! before); the overlay interface only carries the network's subnet.
 //!
-//! Limits: devices are made with the `ip`/`bridge`/`nft` tools (iproute2 and nftables), not
-//! netlink sockets yet; no IPsec (`--opt encrypted` is refused by the manager). A task whose
+//! Links, addresses, neighbours and forwarding entries are made over netlink ([`netlink`],
+//! the `rtnetlink` crate) from pure plans ([`plan`]). Two rule sets stay with their tools:
+//! the VIP table with `nft` in the task's namespace (the maintained Rust nftables crates
+//! either shell out to `nft` themselves or are GPL-licensed and lack `numgen` maps), and
+//! the bridge's accept rule in Docker's `FORWARD` chain with `iptables`, which owns it.
+//!
+//! Limits: no IPsec (`--opt encrypted` is refused by the manager). A task whose
 //! networks are all `--internal` is created without Docker's bridge (`NetworkMode: none`, by
 //! the agent), so it has no way out; a task with any other network keeps Docker's bridge.
 
@@ -26,6 +31,8 @@ pub mod error;
 pub mod metrics;
 pub mod names;
 pub mod netdev;
+pub mod netlink;
+pub mod plan;
 pub mod vip;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -132,6 +139,7 @@ impl Overlay {
     ) -> Result<(), OverlayError> {
         *self.records.write().unwrap_or_else(|e| e.into_inner()) = dns::Records::from_view(view);
         let mut st = self.state.lock().await;
+        let nl = netlink::Netlink::open()?;
         let mut first: Option<OverlayError> = None;
         let local: BTreeSet<&str> = view.attachments.keys().map(String::as_str).collect();
         // Networks.
@@ -147,7 +155,7 @@ impl Overlay {
                 .collect();
             // Made once per network while this process runs (a restarted agent re-checks).
             if !st.networks.contains_key(&net.vni) {
-                if let Err(e) = netdev::ensure_network(net.vni, &gateways).await {
+                if let Err(e) = netdev::ensure_network(&nl, net.vni, &gateways).await {
                     first.get_or_insert(e);
                     continue;
                 }
@@ -193,11 +201,11 @@ impl Overlay {
                 })
                 .collect();
             for gone in ns.peers.difference(&want).cloned().collect::<Vec<_>>() {
-                let _ = netdev::remove_peer(net.vni, &gone).await;
+                let _ = netdev::remove_peer(&nl, net.vni, &gone).await;
                 ns.peers.remove(&gone);
             }
             for new in want.difference(&ns.peers.clone()) {
-                match netdev::add_peer(net.vni, new).await {
+                match netdev::add_peer(&nl, net.vni, new).await {
                     Ok(()) => {
                         ns.peers.insert(new.clone());
                     }
@@ -212,7 +220,7 @@ impl Overlay {
                 if let Some(ns) = st.networks.remove(&vni) {
                     ns.dns.iter().for_each(JoinHandle::abort);
                 }
-                if let Err(e) = netdev::remove_network(vni).await {
+                if let Err(e) = netdev::remove_network(&nl, vni).await {
                     first.get_or_insert(e);
                 }
             }
@@ -275,7 +283,7 @@ impl Overlay {
                 let Some(net) = view.networks.iter().find(|n| n.id == att.network_id) else {
                     continue;
                 };
-                match netdev::attach(task_id, a.pid, net.vni, &att.addr).await {
+                match netdev::attach(&nl, task_id, a.pid, net.vni, &att.addr).await {
                     Ok(()) => {
                         a.nets.insert(att.network_id.clone());
                         tracing::info!(task = %task_id, network = %net.name, addr = %att.addr, "task attached");

@@ -35,9 +35,14 @@ pub fn task_if(vni: u32) -> String {
 }
 
 /// The MAC of the task address `ip`.
-pub fn mac(ip: Ipv4Addr) -> String {
+pub fn mac_bytes(ip: Ipv4Addr) -> [u8; 6] {
     let o = ip.octets();
-    format!("02:42:{:02x}:{:02x}:{:02x}:{:02x}", o[0], o[1], o[2], o[3])
+    [0x02, 0x42, o[0], o[1], o[2], o[3]]
+}
+
+/// The MAC of the task address `ip`, as `ip link` prints it.
+pub fn mac(ip: Ipv4Addr) -> String {
+    mac_bytes(ip).map(|b| format!("{b:02x}")).join(":")
 }
 
 #[cfg(test)]

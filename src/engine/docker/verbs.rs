@@ -223,30 +223,20 @@ pub fn events_args(e: &swarm_ctl::EventsArgs, json: bool) -> Result<Vec<String>,
 pub fn network_args(verb: &NetworkVerb, json: bool) -> Vec<String> {
     let mut a = Args::new(&["network"]);
     match verb {
-        NetworkVerb::Create {
-            driver,
-            subnet,
-            gateway,
-            ip_range,
-            internal,
-            attachable,
-            label,
-            opt,
-            name,
-        } => {
+        NetworkVerb::Create(c) => {
             a.word("create");
             a.opt(
                 "--driver",
-                &Some(driver.clone().unwrap_or_else(|| "overlay".into())),
+                &Some(c.driver.clone().unwrap_or_else(|| "overlay".into())),
             );
-            a.many("--subnet", subnet);
-            a.many("--gateway", gateway);
-            a.many("--ip-range", ip_range);
-            a.flag("--internal", *internal);
-            a.flag("--attachable", *attachable);
-            a.many("--label", label);
-            a.many("--opt", opt);
-            a.word(name);
+            a.many("--subnet", &c.subnet);
+            a.many("--gateway", &c.gateway);
+            a.many("--ip-range", &c.ip_range);
+            a.flag("--internal", c.internal);
+            a.flag("--attachable", c.attachable);
+            a.many("--label", &c.label);
+            a.many("--opt", &c.opt);
+            a.word(&c.name);
         }
         NetworkVerb::Ls { quiet, no_trunc } => {
             a.word("ls");
