@@ -25,6 +25,37 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// Runs `sh -c SCRIPT` in a session of its own (`setsid -f`), stdin closed, its output to a fresh
+/// `log_path`; `command` names it in errors.
+pub(super) fn setsid_sh(
+    script: &str,
+    log_path: &Path,
+    command: String,
+) -> Result<(), SandboxError> {
+    let log = std::fs::File::create(log_path).map_err(|e| SandboxError::io(log_path, e))?;
+    let err = log.try_clone().map_err(|e| SandboxError::io(log_path, e))?;
+    let status = Command::new("setsid")
+        .args(["-f", "sh", "-c", script])
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .status()
+        .map_err(|e| SandboxError::Command {
+            command: command.clone(),
+            status: "not started".into(),
+            stderr: e.to_string(),
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(SandboxError::Command {
+            command,
+            status: status.to_string(),
+            stderr: String::new(),
+        })
+    }
+}
+
 impl Detached {
     fn pid_file(&self) -> PathBuf {
         self.dir.join(format!("{}.pid", self.name))
@@ -48,11 +79,6 @@ impl Detached {
     /// Starts `exe VERB ARGS... --dir DIR` detached (the dir is made first).
     pub fn spawn(&self, exe: &Path, args: &[String]) -> Result<(), SandboxError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| SandboxError::io(&self.dir, e))?;
-        let log_path = self.log();
-        let log = std::fs::File::create(&log_path).map_err(|e| SandboxError::io(&log_path, e))?;
-        let err = log
-            .try_clone()
-            .map_err(|e| SandboxError::io(&log_path, e))?;
         let mut line = vec![quote(&exe.display().to_string()), self.verb.to_string()];
         line.extend(args.iter().map(|a| quote(a)));
         line.extend(["--dir".to_string(), quote(&self.dir.display().to_string())]);
@@ -62,27 +88,11 @@ impl Detached {
             quote(&self.pid_file().display().to_string()),
             line.join(" ")
         );
-        let command = format!("setsid -f {} {}", exe.display(), self.verb);
-        let status = Command::new("setsid")
-            .args(["-f", "sh", "-c", &script])
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(err)
-            .status()
-            .map_err(|e| SandboxError::Command {
-                command: command.clone(),
-                status: "not started".into(),
-                stderr: e.to_string(),
-            })?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(SandboxError::Command {
-                command,
-                status: status.to_string(),
-                stderr: String::new(),
-            })
-        }
+        setsid_sh(
+            &script,
+            &self.log(),
+            format!("setsid -f {} {}", exe.display(), self.verb),
+        )
     }
 
     /// Waits up to `timeout` for `ready` to give something; on timeout stops the helper and

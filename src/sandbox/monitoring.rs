@@ -24,7 +24,6 @@
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::cmd::run_quiet;
@@ -174,11 +173,6 @@ impl Monitoring {
             .map(|a| a.port())
             .map_err(|e| SandboxError::io(Path::new("127.0.0.1:0"), e))?;
         let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
-        let log_path = self.log();
-        let log = std::fs::File::create(&log_path).map_err(|e| SandboxError::io(&log_path, e))?;
-        let err = log
-            .try_clone()
-            .map_err(|e| SandboxError::io(&log_path, e))?;
         // `sh` records its pid, then becomes Prometheus (`exec`), in a session of its own.
         let script = format!(
             "echo $$ > '{}'; exec {PROMETHEUS} --config.file='{}' --storage.tsdb.path='{}' \
@@ -191,24 +185,8 @@ impl Monitoring {
             "setsid -f {PROMETHEUS} --config.file={}",
             self.config_file().display()
         );
-        let status = Command::new("setsid")
-            .args(["-f", "sh", "-c", &script])
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(err)
-            .status()
-            .map_err(|e| SandboxError::Command {
-                command: command.clone(),
-                status: "not started".into(),
-                stderr: e.to_string(),
-            })?;
-        if !status.success() {
-            return Err(SandboxError::Command {
-                command,
-                status: status.to_string(),
-                stderr: String::new(),
-            });
-        }
+        let log_path = self.log();
+        super::detached::setsid_sh(&script, &log_path, command)?;
         let addr_file = self.addr_file();
         std::fs::write(&addr_file, addr.to_string())
             .map_err(|e| SandboxError::io(&addr_file, e))?;
